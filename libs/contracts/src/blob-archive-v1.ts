@@ -1,0 +1,1 @@
+export * from './gen/visitsarch/blob_archive/v1/blob_archive_service';

@@ -1,0 +1,1 @@
+export * from './gen/visitsarch/consdb_ingest/v1/consdb_ingest_service';

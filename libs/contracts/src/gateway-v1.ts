@@ -1,0 +1,1 @@
+export * from './gen/visitsarch/gateway/v1/gateway_service';

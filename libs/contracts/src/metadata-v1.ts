@@ -1,0 +1,2 @@
+export * from './gen/visitsarch/metadata/v1/visit_sequence';
+export * from './gen/visitsarch/metadata/v1/metadata_service';

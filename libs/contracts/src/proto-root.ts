@@ -1,0 +1,49 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * The directory holding the `.proto` sources: NestJS loads them at run time through
+ * @grpc/proto-loader. It is the repository's `proto/` (from `src/` or `dist/` alike),
+ * or `$VISITSARCH_PROTO_ROOT` in a container image that ships them elsewhere.
+ */
+export const PROTO_ROOT: string = process.env.VISITSARCH_PROTO_ROOT || path.resolve(__dirname, '..', '..', '..', 'proto');
+
+if (!fs.existsSync(path.join(PROTO_ROOT, 'visitsarch'))) {
+  throw new Error(`the protobuf sources are not at ${PROTO_ROOT}; set VISITSARCH_PROTO_ROOT`);
+}
+
+/**
+ * @grpc/proto-loader options matching the ts-proto options in buf.gen.yaml: camelCase fields,
+ * int64 as JS numbers (forceLong=number), enums as numbers, defaults filled in (ts-proto
+ * interfaces expect every scalar), and oneof members as plain optional properties.
+ */
+export const PROTO_LOADER_OPTIONS = {
+  keepCase: false,
+  longs: Number,
+  enums: Number,
+  defaults: true,
+  arrays: true,
+  objects: true,
+  oneofs: false,
+} as const;
+
+/** What a service process serves: its protobuf package, files and fully-qualified service names. */
+export interface ServiceContract {
+  packages: string[];
+  /** Absolute paths of the files to load. */
+  protoFiles: string[];
+  serviceNames: string[];
+}
+
+function contract(pkg: string, file: string, service: string): ServiceContract {
+  return { packages: [pkg], protoFiles: [path.join(PROTO_ROOT, file)], serviceNames: [`${pkg}.${service}`] };
+}
+
+/** The five gRPC APIs of visitsarch. */
+export const CONTRACTS = {
+  metadata: contract('visitsarch.metadata.v1', 'visitsarch/metadata/v1/metadata_service.proto', 'MetadataService'),
+  blobArchive: contract('visitsarch.blob_archive.v1', 'visitsarch/blob_archive/v1/blob_archive_service.proto', 'BlobArchiveService'),
+  consdbIngest: contract('visitsarch.consdb_ingest.v1', 'visitsarch/consdb_ingest/v1/consdb_ingest_service.proto', 'ConsdbIngestService'),
+  stats: contract('visitsarch.stats.v1', 'visitsarch/stats/v1/stats_service.proto', 'StatsService'),
+  gateway: contract('visitsarch.gateway.v1', 'visitsarch/gateway/v1/gateway_service.proto', 'GatewayService'),
+} as const;

@@ -1,0 +1,1 @@
+export * from './gen/visitsarch/stats/v1/stats_service';
