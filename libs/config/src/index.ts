@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './parsers';
+export * from './load-config';
+export * from './home';
+export * from './defaults';

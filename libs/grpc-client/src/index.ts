@@ -1,0 +1,2 @@
+export * from './health-client';
+export * from './testing';

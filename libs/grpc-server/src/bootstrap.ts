@@ -1,0 +1,119 @@
+import 'reflect-metadata';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import type { INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { PROTO_LOADER_OPTIONS, PROTO_ROOT, ServiceContract } from '@visitsarch/contracts';
+import { NestJsonLogger, type Logger } from '@visitsarch/logging';
+import { Dependency, HealthMonitor } from './health';
+import { GrpcErrorFilter } from './error-filter';
+import { RpcLoggingInterceptor } from './logging-interceptor';
+
+/** What NestFactory accepts as the root module (a class or a dynamic module). */
+export type NestModuleRef = Parameters<typeof NestFactory.createMicroservice>[0];
+
+export interface GrpcServiceOptions {
+  /** The contract this process serves. */
+  contract: ServiceContract;
+  /** The NestJS module holding the service's controllers and providers. */
+  module: NestModuleRef;
+  /** `host:port` to listen on. */
+  address: string;
+  logger: Logger;
+  /** What must be reachable before the service reports SERVING. */
+  dependencies?: Dependency[];
+  /** How long to keep answering (as NOT_SERVING) after SIGTERM so load balancers notice. */
+  drainMs?: number;
+  /** How long in-flight calls may take to finish before they are cancelled. */
+  graceMs?: number;
+  /** Health re-check period. */
+  healthIntervalMs?: number;
+}
+
+export interface RunningGrpcService {
+  app: INestMicroservice;
+  health: HealthMonitor;
+  /** The bound port (useful when listening on port 0). */
+  port: number;
+  /** Drain, then shut down gracefully, forcing after the grace period. */
+  shutdown(): Promise<void>;
+}
+
+/** Max gRPC message size: Arrow chunks target ~1 MiB, so 16 MiB leaves ample headroom for any message. */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Starts a NestJS gRPC microservice with what every visitsarch service has:
+ * grpc.health.v1 (driven by its dependencies), server reflection, JSON logs,
+ * a uniform error mapping and graceful shutdown.
+ */
+export async function startGrpcService(options: GrpcServiceOptions): Promise<RunningGrpcService> {
+  const { contract, logger } = options;
+  const health = new HealthMonitor(contract.serviceNames, options.dependencies ?? [], logger, options.healthIntervalMs);
+  let grpcServer: grpc.Server | undefined;
+
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(options.module, {
+    logger: new NestJsonLogger(logger),
+    bufferLogs: false,
+    transport: Transport.GRPC,
+    options: {
+      url: options.address,
+      package: contract.packages,
+      protoPath: contract.protoFiles,
+      loader: { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] },
+      maxReceiveMessageLength: MAX_MESSAGE_BYTES,
+      maxSendMessageLength: MAX_MESSAGE_BYTES,
+      gracefulShutdown: true,
+      onLoadPackageDefinition: (definition: protoLoader.PackageDefinition, server: grpc.Server) => {
+        grpcServer = server;
+        const healthDefinition = protoLoader.loadSync(healthProtoPath, { keepCase: true, defaults: true });
+        new ReflectionService({ ...definition, ...healthDefinition }).addToServer(server);
+        health.implementation.addToServer(server);
+      },
+    },
+  });
+  app.useGlobalFilters(new GrpcErrorFilter(logger));
+  app.useGlobalInterceptors(new RpcLoggingInterceptor(logger));
+  await app.listen();
+  if (!grpcServer) throw new Error('gRPC server did not start');
+  const port = boundPort(options.address, grpcServer);
+  void health.start();
+  logger.info({ address: options.address, port, services: contract.serviceNames }, 'listening');
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = () => {
+    shuttingDown ??= (async () => {
+      logger.info('shutting down: health is NOT_SERVING, draining');
+      health.stop();
+      await sleep(options.drainMs ?? 0);
+      const forced = setTimeout(() => {
+        logger.warn('grace period over: cancelling in-flight calls');
+        grpcServer?.forceShutdown();
+      }, options.graceMs ?? 10_000);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(forced);
+      }
+      logger.info('stopped');
+    })();
+    return shuttingDown;
+  };
+  return { app, health, port, shutdown };
+}
+
+function boundPort(address: string, server: grpc.Server): number {
+  const requested = Number(address.slice(address.lastIndexOf(':') + 1));
+  if (requested !== 0) return requested;
+  // grpc-js keeps bound ports privately; Nest binds for us, so read it back from the server.
+  const ports = (server as unknown as { boundPorts?: Map<string, { portNumber: number }> }).boundPorts;
+  const first = ports ? [...ports.values()][0] : undefined;
+  return first?.portNumber ?? requested;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,6 @@
+export * from './bootstrap';
+export * from './health';
+export * from './errors';
+export * from './error-filter';
+export * from './logging-interceptor';
+export * from './run-service';

@@ -1,0 +1,85 @@
+import { ConfigError, ConfigOf, grpcAddress, integer, loadConfig, oneOf, Schema } from '@visitsarch/config';
+import type { ServiceContract } from '@visitsarch/contracts';
+import { createLogger, type Logger } from '@visitsarch/logging';
+import { NestModuleRef, RunningGrpcService, startGrpcService } from './bootstrap';
+import type { Dependency } from './health';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+/** Settings every visitsarch service reads, whatever it does. */
+export function commonServiceSchema(defaultAddress: string) {
+  return {
+    GRPC_ADDRESS: { parse: grpcAddress, default: defaultAddress, description: 'host:port the service listens on' },
+    LOG_LEVEL: { parse: oneOf(...LOG_LEVELS), default: 'info' as string, description: 'log level' },
+    SHUTDOWN_DRAIN_MS: { parse: integer(0, 600_000), default: 0, description: 'time to answer NOT_SERVING before closing (set to the probe period on Kubernetes)' },
+    SHUTDOWN_GRACE_MS: { parse: integer(0, 600_000), default: 10_000, description: 'time in-flight calls get to finish on shutdown' },
+    HEALTH_INTERVAL_MS: { parse: integer(100, 600_000), default: 2000, description: 'how often dependencies are re-checked' },
+  };
+}
+
+export type CommonServiceConfig = ConfigOf<ReturnType<typeof commonServiceSchema>>;
+
+export interface ServiceSpec<S extends Schema> {
+  /** e.g. `metadata`; logs carry `service: visitsarch-metadata`. */
+  name: string;
+  contract: ServiceContract;
+  /** The service's own settings, on top of the common ones. */
+  schema: S;
+  defaultAddress: string;
+  /** Builds the Nest module and the dependency checks from the validated configuration. */
+  build(config: ConfigOf<S> & CommonServiceConfig, logger: Logger): { module: NestModuleRef; dependencies: Dependency[] };
+}
+
+/**
+ * Starts a service from the environment. A bad setting stops it before anything else with one
+ * line on stderr naming the variable, and exit code 78 (EX_CONFIG).
+ */
+export async function startService<S extends Schema>(spec: ServiceSpec<S>, env: NodeJS.ProcessEnv = process.env): Promise<RunningGrpcService> {
+  const config = loadConfig({ ...commonServiceSchema(spec.defaultAddress), ...spec.schema }, env) as ConfigOf<S> & CommonServiceConfig;
+  const logger = createLogger(`visitsarch-${spec.name}`, config.LOG_LEVEL);
+  const { module, dependencies } = spec.build(config, logger);
+  return startGrpcService({
+    contract: spec.contract,
+    module,
+    address: config.GRPC_ADDRESS,
+    logger,
+    dependencies,
+    drainMs: config.SHUTDOWN_DRAIN_MS,
+    graceMs: config.SHUTDOWN_GRACE_MS,
+    healthIntervalMs: config.HEALTH_INTERVAL_MS,
+  });
+}
+
+/** The `main` of a service process. */
+export function runService<S extends Schema>(spec: ServiceSpec<S>): void {
+  const requested = process.env.LOG_LEVEL ?? '';
+  const bootLogger = createLogger(`visitsarch-${spec.name}`, LOG_LEVELS.includes(requested) ? requested : 'info');
+  startService(spec).then(
+    (running) => {
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => {
+          running.shutdown().then(
+            () => process.exit(0),
+            (error) => {
+              bootLogger.error({ err: error }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
+        });
+      }
+    },
+    (error) => {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`visitsarch-${spec.name}: configuration error: ${error.message}\n`);
+        process.exit(78);
+      }
+      bootLogger.fatal({ err: error }, `start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
+
+/** Declares a service, keeping the types of its settings for `build`. */
+export function defineService<S extends Schema>(spec: ServiceSpec<S>): ServiceSpec<S> {
+  return spec;
+}

@@ -1,0 +1,2 @@
+export * from './archive-url';
+export * from './probe';
