@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset.js'), displayName: '@visitsarch/blob-archive-service', rootDir: __dirname };

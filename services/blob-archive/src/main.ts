@@ -1,0 +1,4 @@
+import { runService } from '@visitsarch/grpc-server';
+import { blobArchiveService } from './service';
+
+runService(blobArchiveService);

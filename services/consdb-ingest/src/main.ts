@@ -1,0 +1,4 @@
+import { runService } from '@visitsarch/grpc-server';
+import { consdbIngestService } from './service';
+
+runService(consdbIngestService);

@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset.js'), displayName: '@visitsarch/gateway-service', rootDir: __dirname };

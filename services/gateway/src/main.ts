@@ -1,0 +1,4 @@
+import { runService } from '@visitsarch/grpc-server';
+import { gatewayService } from './service';
+
+runService(gatewayService);

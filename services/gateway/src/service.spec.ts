@@ -1,0 +1,14 @@
+import { checkFollowsServiceDependencies } from '@visitsarch/grpc-client';
+import { startService } from '@visitsarch/grpc-server';
+import { gatewayService } from './service';
+
+jest.setTimeout(60_000);
+
+it('is SERVING only while metadata, blob-archive, consdb-ingest and stats all serve', async () => {
+  await checkFollowsServiceDependencies((env) => startService(gatewayService, env), {
+    metadata: 'METADATA_SERVICE_ADDRESS',
+    'blob-archive': 'BLOB_ARCHIVE_SERVICE_ADDRESS',
+    'consdb-ingest': 'CONSDB_INGEST_SERVICE_ADDRESS',
+    stats: 'STATS_SERVICE_ADDRESS',
+  });
+});

@@ -1,0 +1,27 @@
+import { DEFAULT_ADDRESSES, grpcAddress } from '@visitsarch/config';
+import { CONTRACTS } from '@visitsarch/contracts';
+import { grpcServiceCheck } from '@visitsarch/grpc-client';
+import { defineService } from '@visitsarch/grpc-server';
+import { GatewayModule } from './gateway.module';
+
+/** The gateway service: its settings, its module and what it depends on. */
+export const gatewayService = defineService({
+  name: 'gateway',
+  contract: CONTRACTS.gateway,
+  defaultAddress: DEFAULT_ADDRESSES.gateway,
+  schema: {
+    METADATA_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.metadata, description: 'the metadata service' },
+    BLOB_ARCHIVE_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.blobArchive, description: 'the blob-archive service' },
+    CONSDB_INGEST_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.consdbIngest, description: 'the consdb-ingest service' },
+    STATS_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.stats, description: 'the stats service' },
+  },
+  build: (config) => ({
+    module: GatewayModule.forRoot(config),
+    dependencies: [
+      { name: 'metadata', check: grpcServiceCheck(config.METADATA_SERVICE_ADDRESS) },
+      { name: 'blob-archive', check: grpcServiceCheck(config.BLOB_ARCHIVE_SERVICE_ADDRESS) },
+      { name: 'consdb-ingest', check: grpcServiceCheck(config.CONSDB_INGEST_SERVICE_ADDRESS) },
+      { name: 'stats', check: grpcServiceCheck(config.STATS_SERVICE_ADDRESS) },
+    ],
+  }),
+});

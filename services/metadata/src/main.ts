@@ -1,0 +1,4 @@
+import { runService } from '@visitsarch/grpc-server';
+import { metadataService } from './service';
+
+runService(metadataService);

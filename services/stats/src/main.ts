@@ -1,0 +1,4 @@
+import { runService } from '@visitsarch/grpc-server';
+import { statsService } from './service';
+
+runService(statsService);

@@ -1,0 +1,23 @@
+import { DEFAULT_ADDRESSES, grpcAddress } from '@visitsarch/config';
+import { CONTRACTS } from '@visitsarch/contracts';
+import { grpcServiceCheck } from '@visitsarch/grpc-client';
+import { defineService } from '@visitsarch/grpc-server';
+import { StatsModule } from './stats.module';
+
+/** The stats service: its settings, its module and what it depends on. */
+export const statsService = defineService({
+  name: 'stats',
+  contract: CONTRACTS.stats,
+  defaultAddress: DEFAULT_ADDRESSES.stats,
+  schema: {
+    METADATA_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.metadata, description: 'the metadata service' },
+    BLOB_ARCHIVE_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.blobArchive, description: 'the blob-archive service' },
+  },
+  build: (config) => ({
+    module: StatsModule.forRoot(config),
+    dependencies: [
+      { name: 'metadata', check: grpcServiceCheck(config.METADATA_SERVICE_ADDRESS) },
+      { name: 'blob-archive', check: grpcServiceCheck(config.BLOB_ARCHIVE_SERVICE_ADDRESS) },
+    ],
+  }),
+});

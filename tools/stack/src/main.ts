@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+import { archiveUrl, ConfigError, DEFAULT_ADDRESSES, grpcAddress, httpUrl, loadConfig, postgresUrl, text, visitsarchHome } from '@visitsarch/config';
+import { createLogger } from '@visitsarch/logging';
+import { startStack } from './stack';
+
+/**
+ * `npm start`: the whole archive in the foreground on embedded defaults (or on the production
+ * backends named by DATABASE_URL / VISITSARCH_ARCHIVE_URL); Ctrl-C stops everything cleanly.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig({
+      VISITSARCH_HOME: { parse: text, default: () => visitsarchHome(), description: 'state directory of the embedded archive' },
+      VISITSARCH_GATEWAY: { parse: grpcAddress, default: '127.0.0.1:50051', description: 'where the gateway listens' },
+      DATABASE_URL: { parse: postgresUrl, default: '', description: 'production PostgreSQL (unset: embedded)' },
+      VISITSARCH_ARCHIVE_URL: { parse: archiveUrl, default: '', description: 'production archive (unset: <home>/archive)' },
+      S3_ENDPOINT_URL: { parse: httpUrl, default: '', description: 'S3 endpoint for s3:// archives' },
+      METADATA_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.metadata, description: 'where the metadata service listens' },
+      BLOB_ARCHIVE_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.blobArchive, description: 'where the blob-archive service listens' },
+      CONSDB_INGEST_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.consdbIngest, description: 'where the consdb-ingest service listens' },
+      STATS_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.stats, description: 'where the stats service listens' },
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`visitsarch: configuration error: ${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const logger = createLogger('visitsarch-stack');
+  const home = config.VISITSARCH_HOME;
+  const stack = await startStack({
+    home,
+    addresses: {
+      gateway: config.VISITSARCH_GATEWAY,
+      metadata: config.METADATA_SERVICE_ADDRESS,
+      'blob-archive': config.BLOB_ARCHIVE_SERVICE_ADDRESS,
+      'consdb-ingest': config.CONSDB_INGEST_SERVICE_ADDRESS,
+      stats: config.STATS_SERVICE_ADDRESS,
+    },
+    databaseUrl: config.DATABASE_URL || undefined,
+    archiveUrl: config.VISITSARCH_ARCHIVE_URL || undefined,
+    logger,
+  });
+  logger.info({ gateway: stack.gateway, home, archive: stack.archiveUrl }, 'visitsarch is running');
+  process.stderr.write(
+    `\nvisitsarch is running: gateway at ${stack.gateway} (VISITSARCH_GATEWAY), data in ${home}\n` +
+      `Try \`npx visitsarch status\` in another terminal. Ctrl-C stops everything.\n\n`,
+  );
+  for (const [name, service] of Object.entries(stack.services)) {
+    service.process.once('exit', (code, signal) => {
+      // On Ctrl-C the terminal signals every process of the group at once: give our own
+      // SIGINT handler a moment to claim the shutdown before calling this exit unexpected.
+      setTimeout(() => {
+        if (stopping) return;
+        logger.error({ service: name, code, signal }, 'a service stopped unexpectedly: stopping the archive');
+        void shutdown(1);
+      }, 250);
+    });
+  }
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping visitsarch');
+    await stack.stop();
+    logger.info('visitsarch stopped');
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`visitsarch: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
