@@ -1,0 +1,73 @@
+"""Fixtures that start a real visitsarch stack (embedded PostgreSQL, five services) for the tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+STACK_MAIN = REPO_ROOT / "tools" / "stack" / "dist" / "main.js"
+
+
+def _free_address() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{probe.getsockname()[1]}"
+
+
+class Stack:
+    """A running stack: `gateway` is the address to give the client."""
+
+    def __init__(self) -> None:
+        if not STACK_MAIN.exists():
+            raise RuntimeError(f"{STACK_MAIN} is missing: run `npm run build` first")
+        self.home = Path(tempfile.mkdtemp(prefix="visitsarch-py-"))
+        self.home.chmod(0o755)  # as root, PostgreSQL runs as user postgres and must reach it
+        self.addresses = {
+            "VISITSARCH_GATEWAY": _free_address(),
+            "METADATA_SERVICE_ADDRESS": _free_address(),
+            "BLOB_ARCHIVE_SERVICE_ADDRESS": _free_address(),
+            "CONSDB_INGEST_SERVICE_ADDRESS": _free_address(),
+            "STATS_SERVICE_ADDRESS": _free_address(),
+        }
+        self.gateway = self.addresses["VISITSARCH_GATEWAY"]
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "VISITSARCH_ARCHIVE_URL")}
+        env.update(self.addresses, VISITSARCH_HOME=str(self.home), LOG_LEVEL="warn")
+        self.log = open(self.home / "stack.log", "w+b")
+        self.process = subprocess.Popen(["node", str(STACK_MAIN)], env=env, stdout=subprocess.DEVNULL, stderr=self.log)
+        self._wait_until_running(timeout=120)
+
+    def _wait_until_running(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if b"visitsarch is running" in (self.home / "stack.log").read_bytes():
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the stack did not start: {(self.home / 'stack.log').read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(2)  # SIGINT, as Ctrl-C
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    running = Stack()
+    yield running
+    running.stop()
