@@ -17,6 +17,7 @@ for (const pattern of require('./package.json').workspaces) {
 
 module.exports = {
   testEnvironment: 'node',
+  testResultsProcessor: path.join(__dirname, 'tools', 'jest-results.js'),
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',

@@ -1,0 +1,30 @@
+import { DayObsError, dayObsOfInstant, dayObsOfMjd, dayObsToInt, mjdAtDayObsStart, parseDayObs } from './day-obs';
+
+describe('day_obs', () => {
+  it.each([
+    ['2025-08-14', '2025-08-14'],
+    ['20250814', '2025-08-14'],
+    [20250814, '2025-08-14'],
+    [' 2024-02-29 ', '2024-02-29'],
+  ])('parses %j', (input, expected) => expect(parseDayObs(input)).toBe(expected));
+
+  it.each(['2025-02-30', '20251301', '2025-8-14', '2025/08/14', '', 'tomorrow', 2025081, 20250814.5, '2025-0814'])('refuses %j', (input) => {
+    expect(() => parseDayObs(input)).toThrow(DayObsError);
+    expect(() => parseDayObs(input)).toThrow(/expected YYYY-MM-DD, YYYYMMDD or an integer/);
+  });
+
+  it('converts to the ConsDB integer', () => expect(dayObsToInt('20250814')).toBe(20250814));
+
+  it('takes the date in UTC-12 for instants', () => {
+    expect(dayObsOfInstant(new Date('2025-08-15T11:59:59Z'))).toBe('2025-08-14');
+    expect(dayObsOfInstant(new Date('2025-08-15T12:00:00Z'))).toBe('2025-08-15');
+  });
+
+  it('matches floor(mjd - 0.5) for MJDs, as rubin_sim does', () => {
+    // MJD 60902 is 2025-08-15T00:00Z; 60902.5 is 12:00Z, the start of day_obs 2025-08-15.
+    expect(dayObsOfMjd(60902.5)).toBe('2025-08-15');
+    expect(dayObsOfMjd(60902.4999)).toBe('2025-08-14');
+    expect(dayObsOfMjd(60902.0)).toBe('2025-08-14'); // midnight UTC, still the night of the 14th
+    expect(mjdAtDayObsStart('2025-08-15')).toBe(60902.5);
+  });
+});

@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset.js'), displayName: '@visitsarch/visit-tables', rootDir: __dirname };
