@@ -1,2 +1,3 @@
 export * from './health-client';
 export * from './testing';
+export * from './service-client';

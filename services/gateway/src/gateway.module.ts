@@ -1,11 +1,25 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import type { Logger } from '@visitsarch/logging';
+import { DownloadsController } from './downloads/downloads.controller';
+import { FilesController } from './files/files.controller';
+import { DelegatedController } from './passthrough/delegated.controller';
+import { MetadataPassthroughController } from './passthrough/metadata.controller';
+import { SequencesController } from './sequences/sequences.controller';
+import { Downstream } from './support/downstream';
+import { GATEWAY_CONFIG, GATEWAY_LOGGER, GatewayConfig } from './support/tokens';
 
-export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
-
-/** The gateway: the user-facing API composing the other services. RPCs without a handler answer UNIMPLEMENTED. */
+/** The gateway: the user-facing API, composing metadata, blob-archive, consdb-ingest and stats. */
 @Module({})
 export class GatewayModule {
-  static forRoot(config: Record<string, unknown>): DynamicModule {
-    return { module: GatewayModule, providers: [{ provide: GATEWAY_CONFIG, useValue: config }], exports: [GATEWAY_CONFIG] };
+  static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
+    return {
+      module: GatewayModule,
+      controllers: [SequencesController, FilesController, DownloadsController, MetadataPassthroughController, DelegatedController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: GATEWAY_LOGGER, useValue: logger },
+        { provide: Downstream, useFactory: () => new Downstream(config) },
+      ],
+    };
   }
 }

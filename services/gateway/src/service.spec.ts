@@ -5,7 +5,7 @@ import { gatewayService } from './service';
 jest.setTimeout(60_000);
 
 it('is SERVING only while metadata, blob-archive, consdb-ingest and stats all serve', async () => {
-  await checkFollowsServiceDependencies((env) => startService(gatewayService, env), {
+  await checkFollowsServiceDependencies((env) => startService(gatewayService, { ...env, VISITSARCH_ARCHIVE_URL: 'file:///tmp/visitsarch-gateway-test/' }), {
     metadata: 'METADATA_SERVICE_ADDRESS',
     'blob-archive': 'BLOB_ARCHIVE_SERVICE_ADDRESS',
     'consdb-ingest': 'CONSDB_INGEST_SERVICE_ADDRESS',

@@ -1,4 +1,4 @@
-import { DEFAULT_ADDRESSES, grpcAddress } from '@visitsarch/config';
+import { archiveUrl, DEFAULT_ADDRESSES, grpcAddress } from '@visitsarch/config';
 import { CONTRACTS } from '@visitsarch/contracts';
 import { grpcServiceCheck } from '@visitsarch/grpc-client';
 import { defineService } from '@visitsarch/grpc-server';
@@ -14,9 +14,10 @@ export const gatewayService = defineService({
     BLOB_ARCHIVE_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.blobArchive, description: 'the blob-archive service' },
     CONSDB_INGEST_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.consdbIngest, description: 'the consdb-ingest service' },
     STATS_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.stats, description: 'the stats service' },
+    VISITSARCH_ARCHIVE_URL: { parse: archiveUrl, description: 'the archive new visits and files go to when a request names none (file:///path/ or s3://bucket/prefix/)' },
   },
-  build: (config) => ({
-    module: GatewayModule.forRoot(config),
+  build: (config, logger) => ({
+    module: GatewayModule.forRoot(config, logger),
     dependencies: [
       { name: 'metadata', check: grpcServiceCheck(config.METADATA_SERVICE_ADDRESS) },
       { name: 'blob-archive', check: grpcServiceCheck(config.BLOB_ARCHIVE_SERVICE_ADDRESS) },

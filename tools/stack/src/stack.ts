@@ -94,7 +94,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     'blob-archive': { VISITSARCH_ARCHIVE_URL: archiveUrl },
     'consdb-ingest': {},
     stats: {},
-    gateway: {},
+    gateway: { VISITSARCH_ARCHIVE_URL: archiveUrl },
   };
 
   const services = {} as Record<ServiceName, RunningService>;

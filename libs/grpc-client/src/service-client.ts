@@ -1,0 +1,104 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { Observable } from 'rxjs';
+import { PROTO_LOADER_OPTIONS, PROTO_ROOT, ServiceContract } from '@visitsarch/contracts';
+
+/** Per-call options: a deadline, and/or the server call this one is made on behalf of. */
+export interface CallOptions {
+  /** Absolute deadline (ms since epoch or Date); combined with the parent's, the earlier wins. */
+  deadline?: number | Date;
+  /** The incoming call being served: its deadline and cancellation propagate to this call. */
+  parent?: grpc.ServerUnaryCall<any, any> | grpc.ServerReadableStream<any, any> | grpc.ServerWritableStream<any, any> | grpc.ServerDuplexStream<any, any>;
+  metadata?: grpc.Metadata;
+}
+
+/** The request type of a ts-proto client method (the item type for client-streaming ones). */
+export type RequestOf<F> = F extends (request: infer R, ...rest: any[]) => any ? (R extends Observable<infer Item> ? Item : R) : never;
+/** The response type of a ts-proto client method. */
+export type ResponseOf<F> = F extends (...args: any[]) => Observable<infer T> ? T : never;
+type MethodName<C> = Extract<keyof C, string>;
+
+/** The largest message we accept from another service (Arrow chunks target ~1 MiB). */
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+const definitionCache = new Map<string, protoLoader.PackageDefinition>();
+
+/**
+ * A typed client of one visitsarch service over @grpc/grpc-js, typed by the ts-proto
+ * `XServiceClient` interface `C` (method names in lowerCamelCase). Unlike NestJS's
+ * ClientGrpc it takes deadlines and a parent call, so a service propagates its caller's
+ * deadline and cancellation downstream, and streams are plain async iterables with
+ * backpressure.
+ */
+export class ServiceClient<C> {
+  private readonly client: grpc.Client & Record<string, Function>;
+
+  constructor(contract: ServiceContract, address: string) {
+    const key = contract.protoFiles.join('|');
+    let definition = definitionCache.get(key);
+    if (!definition) {
+      definition = protoLoader.loadSync(contract.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
+      definitionCache.set(key, definition);
+    }
+    const Constructor = grpc.makeClientConstructor(definition[contract.serviceNames[0]] as grpc.ServiceDefinition, contract.serviceNames[0]);
+    this.client = new Constructor(address, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    }) as grpc.Client & Record<string, Function>;
+  }
+
+  unary<M extends MethodName<C>>(method: M, request: RequestOf<C[M]>, options: CallOptions = {}): Promise<ResponseOf<C[M]>> {
+    return new Promise((resolve, reject) => {
+      this.client[method](request, options.metadata ?? new grpc.Metadata(), callOptions(options), (error: grpc.ServiceError | null, response: ResponseOf<C[M]>) =>
+        error ? reject(error) : resolve(response),
+      );
+    });
+  }
+
+  /** A server-streaming call as an async iterable; an error status is thrown by the iteration. */
+  serverStream<M extends MethodName<C>>(method: M, request: RequestOf<C[M]>, options: CallOptions = {}): grpc.ClientReadableStream<ResponseOf<C[M]>> {
+    return this.client[method](request, options.metadata ?? new grpc.Metadata(), callOptions(options));
+  }
+
+  /**
+   * A client-streaming call: writes every request of `requests` (respecting flow control),
+   * then half-closes and resolves with the response. If `requests` throws, the call is
+   * cancelled and the error rethrown, so the server sees a cancelled upload, never a short one.
+   */
+  async clientStream<M extends MethodName<C>>(method: M, requests: AsyncIterable<RequestOf<C[M]>> | Iterable<RequestOf<C[M]>>, options: CallOptions = {}): Promise<ResponseOf<C[M]>> {
+    let call!: grpc.ClientWritableStream<RequestOf<C[M]>>;
+    const response = new Promise<ResponseOf<C[M]>>((resolve, reject) => {
+      call = this.client[method](options.metadata ?? new grpc.Metadata(), callOptions(options), (error: grpc.ServiceError | null, value: ResponseOf<C[M]>) =>
+        error ? reject(error) : resolve(value),
+      );
+    });
+    let ended = false;
+    response.catch(() => (ended = true));
+    try {
+      for await (const request of requests) {
+        if (ended) break; // the server already answered (an error): stop sending
+        if (!call.write(request)) await new Promise<void>((resolve) => call.once('drain', resolve));
+      }
+      call.end();
+    } catch (error) {
+      call.cancel();
+      response.catch(() => undefined);
+      throw error;
+    }
+    return response;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+function callOptions(options: CallOptions): grpc.CallOptions {
+  const result: grpc.CallOptions = {};
+  if (options.deadline !== undefined) result.deadline = options.deadline;
+  if (options.parent) {
+    result.parent = options.parent;
+    result.propagate_flags = grpc.propagate.DEFAULTS;
+  }
+  return result;
+}

@@ -1,0 +1,128 @@
+import type * as grpc from '@grpc/grpc-js';
+import { Controller } from '@nestjs/common';
+import { GrpcMethod } from '@nestjs/microservices';
+import type { Observable } from 'rxjs';
+import { gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
+import { failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
+import { Downstream } from '../support/downstream';
+import { streamOf } from '../support/streams';
+import { FORMAT_EXTENSIONS, storedVisits } from '../support/visits-file';
+import { findSequence } from '../sequences/record-sequence';
+import { requireText, requireUuid } from '../sequences/validation';
+
+type Call = grpc.ServerUnaryCall<unknown, unknown>;
+
+const MEDIA_TYPES: Record<number, string> = {
+  [typeV1.TableFormat.TABLE_FORMAT_ARROW_IPC_STREAM]: 'application/vnd.apache.arrow.stream',
+  [typeV1.TableFormat.TABLE_FORMAT_ARROW_IPC_FILE]: 'application/vnd.apache.arrow.file',
+  [typeV1.TableFormat.TABLE_FORMAT_PARQUET]: 'application/vnd.apache.parquet',
+  [typeV1.TableFormat.TABLE_FORMAT_HDF5]: 'application/x-hdf5',
+  [typeV1.TableFormat.TABLE_FORMAT_OPSIM_SQLITE]: 'application/vnd.sqlite3',
+  [typeV1.TableFormat.TABLE_FORMAT_CSV]: 'text/csv',
+};
+
+/** Getting data out: visits as Arrow or as files, and stored files, always verified against their recorded SHA-256. */
+@Controller()
+export class DownloadsController {
+  constructor(private readonly downstream: Downstream) {}
+
+  @GrpcMethod('GatewayService', 'DownloadVisits')
+  downloadVisits(request: gatewayV1.DownloadVisitsRequest, _m: grpc.Metadata, call: Call): Observable<gatewayV1.DownloadVisitsResponse> {
+    return streamOf(async function* (this: DownloadsController) {
+      const sequence = await this.sequence(request.visitseqUuid, call);
+      const chunks = await this.visitChunks(sequence, request, call);
+      let first = true;
+      for await (const message of chunks) {
+        yield first ? { visitSequence: sequence, chunk: message.chunk } : { chunk: message.chunk };
+        first = false;
+      }
+      if (first) yield { visitSequence: sequence };
+    }.bind(this));
+  }
+
+  @GrpcMethod('GatewayService', 'ExportVisits')
+  exportVisits(request: gatewayV1.ExportVisitsRequest, _m: grpc.Metadata, call: Call): Observable<gatewayV1.ExportVisitsResponse> {
+    return streamOf(async function* (this: DownloadsController) {
+      if (!request.format) throw invalidArgument('format is required', 'format');
+      const sequence = await this.sequence(request.visitseqUuid, call);
+      if (!sequence.visitseqUrl) {
+        throw failedPrecondition(
+          `the visits of ${sequence.visitseqUuid} are not stored as a file${sequence.mixed ? ' (a mixed sequence: download them as Arrow with DownloadVisits, or record it with materialize)' : ''}`,
+          'VISITS_NOT_STORED',
+        );
+      }
+      const file = await storedVisits(this.downstream, sequence.visitseqUuid, call);
+      const exported = this.downstream.blobArchive.serverStream(
+        'exportVisitTable',
+        { fileUrl: file.fileUrl, expectedFileSha256: file.fileSha256, dayObsRange: request.dayObsRange, columns: request.columns, format: request.format },
+        { parent: call },
+      );
+      let first = true;
+      for await (const message of exported) {
+        yield first ? { data: message.data, mediaType: MEDIA_TYPES[request.format] ?? 'application/octet-stream', fileName: `visits${FORMAT_EXTENSIONS[request.format] ?? ''}` } : { data: message.data, mediaType: '', fileName: '' };
+        first = false;
+      }
+    }.bind(this));
+  }
+
+  @GrpcMethod('GatewayService', 'DownloadFile')
+  downloadFile(request: gatewayV1.DownloadFileRequest, _m: grpc.Metadata, call: Call): Observable<gatewayV1.DownloadFileResponse> {
+    return streamOf(async function* (this: DownloadsController) {
+      const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
+      const fileType = requireText(request.fileType, 'file_type');
+      const file =
+        fileType === 'visits'
+          ? await storedVisits(this.downstream, uuid, call)
+          : (await this.downstream.metadata.unary('getFile', { visitseqUuid: uuid, fileType }, { parent: call })).file;
+      if (!file?.fileUrl) throw failedPrecondition(`the ${fileType} file of ${uuid} is no longer stored (its URL was cleared)`, 'FILE_NOT_STORED');
+      const bytes = this.downstream.blobArchive.serverStream('downloadFile', { fileUrl: file.fileUrl, expectedFileSha256: file.fileSha256 }, { parent: call });
+      let first = true;
+      for await (const message of bytes) {
+        yield first ? { file, data: message.data } : { data: message.data };
+        first = false;
+      }
+      if (first) yield { file, data: new Uint8Array() };
+    }.bind(this));
+  }
+
+  private async sequence(uuid: string, call: Call): Promise<metadataV1.VisitSequence> {
+    const checked = requireUuid(uuid, 'visitseq_uuid');
+    const sequence = await findSequence(this.downstream, checked, call);
+    if (!sequence) throw notFound('VisitSequence', checked);
+    return sequence;
+  }
+
+  /** The sequence's own stored table, or the splice of its stored parents for an unmaterialized mixed sequence. */
+  private async visitChunks(sequence: metadataV1.VisitSequence, request: gatewayV1.DownloadVisitsRequest, call: Call): Promise<AsyncIterable<{ chunk?: typeV1.ArrowIpcChunk }>> {
+    if (sequence.visitseqUrl) {
+      const file = await storedVisits(this.downstream, sequence.visitseqUuid, call);
+      return this.downstream.blobArchive.serverStream(
+        'downloadVisitTable',
+        { fileUrl: file.fileUrl, expectedFileSha256: file.fileSha256, dayObsRange: request.dayObsRange, columns: request.columns },
+        { parent: call },
+      );
+    }
+    const mixed = sequence.mixed;
+    if (!mixed?.earlyParentUuid || !mixed.lateParentUuid) {
+      throw failedPrecondition(`the visits of ${sequence.visitseqUuid} are not stored in the archive (recorded with metadata only)`, 'VISITS_NOT_STORED');
+    }
+    const early = await storedVisits(this.downstream, mixed.earlyParentUuid, call, 'early parent');
+    const late = await storedVisits(this.downstream, mixed.lateParentUuid, call, 'late parent');
+    return this.downstream.blobArchive.serverStream(
+      'readMixedVisitTable',
+      {
+        source: {
+          earlyParentUrl: early.fileUrl,
+          earlyParentFileSha256: early.fileSha256,
+          lateParentUrl: late.fileUrl,
+          lateParentFileSha256: late.fileSha256,
+          lastEarlyDayObs: mixed.lastEarlyDayObs ?? '',
+          firstLateDayObs: mixed.firstLateDayObs ?? '',
+          dayObsRange: request.dayObsRange,
+        },
+        columns: request.columns,
+      },
+      { parent: call },
+    );
+  }
+}

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import type * as grpc from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import { blobArchiveV1, gatewayV1, metadataV1 } from '@visitsarch/contracts';
+import { dayObsOfInstant } from '@visitsarch/day-obs';
+import { alreadyExists, invalidArgument, notFound } from '@visitsarch/grpc-server';
+import type { Logger } from '@visitsarch/logging';
+import { Downstream } from '../support/downstream';
+import { replacementName } from '../support/replacement-name';
+import { deleteQuietly, findSequence } from '../sequences/record-sequence';
+import { requireText, requireUuid } from '../sequences/validation';
+
+/**
+ * Stores a file of a sequence and records it, all or nothing. A duplicate is refused before
+ * anything is stored; a replacement goes to a new object name and the old object is deleted
+ * only once the record points to the new one. With a request id, a retry that sends the same
+ * bytes again returns the recorded file.
+ */
+export async function addFile(
+  downstream: Downstream,
+  defaultArchive: string,
+  logger: Logger,
+  header: gatewayV1.AddFileHeader,
+  data: AsyncIterable<Uint8Array>,
+  call: grpc.ServerReadableStream<unknown, unknown>,
+): Promise<gatewayV1.AddFileResponse> {
+  const uuid = requireUuid(header.visitseqUuid, 'visitseq_uuid');
+  const fileType = requireText(header.fileType, 'file_type');
+  if (fileType === 'visits') throw invalidArgument('file_type "visits" is reserved for the visit table: use ArchiveVisits (`visitsarch add_simulation` and friends)', 'file_type');
+  const fileName = header.fileName || fileType;
+  if (fileName.includes('/')) throw invalidArgument(`file_name may not contain "/", got ${JSON.stringify(fileName)}`, 'file_name');
+  const archive = header.archiveUrl ?? defaultArchive;
+  if (archive === '') throw invalidArgument('archive_url may not be empty: files are stored in an archive', 'archive_url');
+  const sequence = await findSequence(downstream, uuid, call);
+  if (!sequence) throw notFound('VisitSequence', uuid);
+  const existing = await currentFile(downstream, uuid, fileType, call);
+
+  if (existing && !header.replace) {
+    if (header.requestId && existing.fileUrl) {
+      // A retried request: same bytes as recorded means it already succeeded.
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const piece of data) {
+        hash.update(piece);
+        size += piece.length;
+      }
+      const digest = hash.digest();
+      if (digest.equals(Buffer.from(existing.fileSha256))) return { fileUrl: existing.fileUrl, fileSha256: digest, fileSize: size, file: existing };
+    }
+    throw alreadyExists('VisitSequenceFile', `${uuid}/${fileType}`, `${uuid} already has a ${fileType} file (${existing.fileUrl ?? 'record only'}); use replace to store a new one`);
+  }
+
+  async function* upload(): AsyncGenerator<blobArchiveV1.UploadFileRequest> {
+    yield {
+      header: {
+        archiveUrl: archive,
+        telescope: sequence!.telescope,
+        creationDayObs: dayObsOfInstant(sequence!.creationTime ?? new Date()),
+        visitseqUuid: uuid,
+        fileName: existing?.fileUrl ? replacementName(existing.fileUrl) : fileName,
+        overwrite: false,
+        expectedFileSha256: header.expectedFileSha256,
+      },
+    };
+    for await (const piece of data) yield { data: piece };
+  }
+  const stored = await downstream.blobArchive.clientStream('uploadFile', upload(), { parent: call });
+  try {
+    const registered = await downstream.metadata.unary(
+      'registerFile',
+      { file: { visitseqUuid: uuid, fileType, fileSha256: stored.fileSha256, fileSize: stored.fileSize, fileUrl: stored.fileUrl }, replace: header.replace, requestId: header.requestId },
+      { parent: call },
+    );
+    if (existing?.fileUrl && existing.fileUrl !== stored.fileUrl) await deleteQuietly(downstream, existing.fileUrl, logger);
+    return { fileUrl: stored.fileUrl, fileSha256: stored.fileSha256, fileSize: stored.fileSize, file: registered.file };
+  } catch (error) {
+    await deleteQuietly(downstream, stored.fileUrl, logger);
+    throw error;
+  }
+}
+
+async function currentFile(downstream: Downstream, uuid: string, fileType: string, call: grpc.ServerReadableStream<unknown, unknown>): Promise<metadataV1.VisitSequenceFile | undefined> {
+  try {
+    return (await downstream.metadata.unary('getFile', { visitseqUuid: uuid, fileType }, { parent: call })).file;
+  } catch (error) {
+    if ((error as grpc.ServiceError).code === status.NOT_FOUND) return undefined;
+    throw error;
+  }
+}

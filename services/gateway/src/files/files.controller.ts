@@ -1,0 +1,72 @@
+import type * as grpc from '@grpc/grpc-js';
+import { Controller, Inject } from '@nestjs/common';
+import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
+import { gatewayV1 } from '@visitsarch/contracts';
+import type { Logger } from '@visitsarch/logging';
+import { HeaderOrData, splitHeader } from '../support/client-stream';
+import { Downstream } from '../support/downstream';
+import { answer } from '../support/streams';
+import { GATEWAY_CONFIG, GATEWAY_LOGGER, GatewayConfig } from '../support/tokens';
+import { requireText, requireUuid } from '../sequences/validation';
+import { addFile } from './add-file';
+
+type Call = grpc.ServerUnaryCall<unknown, unknown>;
+
+/** Files of a sequence (rewards, pickles, …), and deleting what a sequence stores. */
+@Controller()
+export class FilesController {
+  constructor(
+    private readonly downstream: Downstream,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @GrpcStreamCall('GatewayService', 'AddFile')
+  addFile(call: grpc.ServerReadableStream<HeaderOrData<gatewayV1.AddFileHeader, Uint8Array>, unknown>, callback: grpc.sendUnaryData<gatewayV1.AddFileResponse>): void {
+    answer(callback, this.logger, async () => {
+      const { header, rest } = await splitHeader<gatewayV1.AddFileHeader, Uint8Array>(call);
+      return addFile(this.downstream, this.config.VISITSARCH_ARCHIVE_URL, this.logger, header, rest, call);
+    });
+  }
+
+  /** Deletes the record (unless keep_record, which clears its URL) and then the stored object (unless keep_blob). */
+  @GrpcMethod('GatewayService', 'DeleteFile')
+  async deleteFile(request: gatewayV1.DeleteFileRequest, _m: grpc.Metadata, call: Call): Promise<gatewayV1.DeleteFileResponse> {
+    const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
+    const fileType = requireText(request.fileType, 'file_type');
+    const deleted = await this.downstream.metadata.unary('deleteFile', { visitseqUuid: uuid, fileType, keepRecord: request.keepRecord }, { parent: call });
+    const url = deleted.file?.fileUrl;
+    let blobDeleted = false;
+    if (url && !request.keepBlob) {
+      blobDeleted = (await this.downstream.blobArchive.unary('deleteObject', { url, allowMissing: true }, { parent: call })).deleted;
+    }
+    return { file: deleted.file, blobDeleted };
+  }
+
+  /** Deletes the metadata first (never a record without its blob), then the blobs it pointed to. */
+  @GrpcMethod('GatewayService', 'DeleteVisitSequence')
+  async deleteVisitSequence(request: gatewayV1.DeleteVisitSequenceRequest, _m: grpc.Metadata, call: Call): Promise<gatewayV1.DeleteVisitSequenceResponse> {
+    const deleted = await this.downstream.metadata.unary(
+      'deleteVisitSequence',
+      { visitseqUuid: request.visitseqUuid, allowMissing: request.allowMissing, force: request.force },
+      { parent: call },
+    );
+    const deletedBlobUrls: string[] = [];
+    const orphanedBlobUrls: string[] = [];
+    for (const url of deleted.blobUrls) {
+      if (request.keepBlobs) {
+        orphanedBlobUrls.push(url);
+        continue;
+      }
+      try {
+        await this.downstream.blobArchive.unary('deleteObject', { url, allowMissing: true }, { parent: call });
+        deletedBlobUrls.push(url);
+      } catch (error) {
+        this.logger.warn({ url, err: error }, 'could not delete a blob of a deleted sequence');
+        orphanedBlobUrls.push(url);
+      }
+    }
+    return { visitSequence: deleted.visitSequence, deletedBlobUrls, orphanedBlobUrls };
+  }
+}
+

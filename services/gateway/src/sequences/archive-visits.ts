@@ -1,0 +1,67 @@
+import type * as grpc from '@grpc/grpc-js';
+import { blobArchiveV1, gatewayV1, typeV1 } from '@visitsarch/contracts';
+import { dayObsOfInstant } from '@visitsarch/day-obs';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
+import type { Logger } from '@visitsarch/logging';
+import { Downstream } from '../support/downstream';
+import { replacementName } from '../support/replacement-name';
+import { FORMAT_EXTENSIONS } from '../support/visits-file';
+import { deleteQuietly, findSequence } from './record-sequence';
+import { requireUuid } from './validation';
+
+/**
+ * Stores the visits of an existing sequence (one recorded with metadata only, or a
+ * replacement). The table must hash to the recorded visitseq_sha256. A replacement goes to a
+ * new object name; the old object is deleted only once the record points to the new one.
+ */
+export async function archiveVisits(
+  downstream: Downstream,
+  defaultArchive: string,
+  logger: Logger,
+  header: gatewayV1.ArchiveVisitsHeader,
+  chunks: AsyncIterable<typeV1.ArrowIpcChunk>,
+  call: grpc.ServerReadableStream<unknown, unknown>,
+): Promise<gatewayV1.ArchiveVisitsResponse> {
+  const uuid = requireUuid(header.visitseqUuid, 'visitseq_uuid');
+  const archive = header.archiveUrl ?? defaultArchive;
+  if (archive === '') throw invalidArgument('archive_url may not be empty: visits are stored in an archive', 'archive_url');
+  const sequence = await findSequence(downstream, uuid, call);
+  if (!sequence) throw notFound('VisitSequence', uuid);
+  const previousUrl = sequence.visitseqUrl;
+  if (previousUrl && !header.replace) throw alreadyExists('VisitSequenceFile', `${uuid}/visits`, `the visits of ${uuid} are already stored at ${previousUrl}; set replace to store them again`);
+
+  const fileName = previousUrl ? (header.format ? `visits-${Date.now().toString(16)}${FORMAT_EXTENSIONS[header.format] ?? ''}` : replacementName(previousUrl)) : '';
+  async function* upload(): AsyncGenerator<blobArchiveV1.UploadVisitTableRequest> {
+    yield {
+      header: {
+        archiveUrl: archive,
+        telescope: sequence!.telescope,
+        creationDayObs: dayObsOfInstant(sequence!.creationTime ?? new Date()),
+        visitseqUuid: uuid,
+        fileName,
+        overwrite: false,
+        format: header.format,
+      },
+    };
+    for await (const chunk of chunks) yield { chunk };
+  }
+  const stored = await downstream.blobArchive.clientStream('uploadVisitTable', upload(), { parent: call });
+  try {
+    if (!Buffer.from(stored.visitseqSha256).equals(Buffer.from(sequence.visitseqSha256))) {
+      throw failedPrecondition(
+        `these visits hash to ${Buffer.from(stored.visitseqSha256).toString('hex')}, not to the recorded visitseq_sha256 ${Buffer.from(sequence.visitseqSha256).toString('hex')} of ${uuid}`,
+        'VISITS_HASH_MISMATCH',
+      );
+    }
+    const registered = await downstream.metadata.unary(
+      'registerFile',
+      { file: { visitseqUuid: uuid, fileType: 'visits', fileSha256: stored.fileSha256, fileSize: stored.fileSize, fileUrl: stored.fileUrl }, replace: true, requestId: '' },
+      { parent: call },
+    );
+    if (previousUrl && previousUrl !== stored.fileUrl) await deleteQuietly(downstream, previousUrl, logger);
+    return { visitseqUrl: stored.fileUrl, rowCount: stored.rowCount, file: registered.file };
+  } catch (error) {
+    await deleteQuietly(downstream, stored.fileUrl, logger);
+    throw error;
+  }
+}

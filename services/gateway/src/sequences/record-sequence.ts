@@ -1,0 +1,171 @@
+import type * as grpc from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import { blobArchiveV1, metadataV1, typeV1 } from '@visitsarch/contracts';
+import { dayObsOfInstant } from '@visitsarch/day-obs';
+import type { CallOptions } from '@visitsarch/grpc-client';
+import { invalidArgument } from '@visitsarch/grpc-server';
+import type { Logger } from '@visitsarch/logging';
+import { Downstream } from '../support/downstream';
+import { drain } from '../support/client-stream';
+import { mapAsync } from '../support/streams';
+import { sequenceUuidFor } from '../support/request-id';
+import { optionalDayObs, requireTelescope, requireText } from './validation';
+
+type ParentCall = CallOptions['parent'];
+
+/** What every "add visits" request says about the new sequence (simulation or completed). */
+export interface NewSequence {
+  label: string;
+  telescope: string;
+  firstDayObs?: string;
+  lastDayObs?: string;
+  creationTime?: Date;
+  /** undefined: the default archive; '': metadata only; else the archive's base URL. */
+  archiveUrl?: string;
+  tags: string[];
+  requestId: string;
+  format: typeV1.TableFormat;
+  kind: typeV1.VisitSequenceKind;
+  simulation?: metadataV1.SimulationDetails;
+  completed?: metadataV1.CompletedDetails;
+}
+
+export interface RecordedSequence {
+  visitseqUuid: string;
+  visitseqUrl?: string;
+  visitseqSha256: Uint8Array;
+  rowCount: number;
+  visitSequence: metadataV1.VisitSequence;
+}
+
+interface StoredTable {
+  visitseqSha256: Uint8Array;
+  rowCount: number;
+  firstDayObs: string;
+  lastDayObs: string;
+  file?: { url: string; sha256: Uint8Array; size: number };
+}
+
+/**
+ * Records a sequence from its visits, all or nothing: the visits are streamed to the blob
+ * archive (or only hashed, for metadata-only records), then the metadata row is created with
+ * its tags and `visits` file record in one transaction; if that fails, the stored object is
+ * deleted. With a request id, a retry returns the first attempt's sequence.
+ */
+export async function recordSequence(
+  downstream: Downstream,
+  defaultArchive: string,
+  logger: Logger,
+  request: NewSequence,
+  chunks: AsyncIterable<typeV1.ArrowIpcChunk>,
+  call: grpc.ServerReadableStream<unknown, unknown>,
+): Promise<RecordedSequence> {
+  requireText(request.label, 'label');
+  requireTelescope(request.telescope);
+  const firstDayObs = optionalDayObs(request.firstDayObs, 'first_day_obs');
+  const lastDayObs = optionalDayObs(request.lastDayObs, 'last_day_obs');
+  if (firstDayObs && lastDayObs && firstDayObs > lastDayObs) throw invalidArgument(`first_day_obs ${firstDayObs} is after last_day_obs ${lastDayObs}`, 'first_day_obs');
+  const uuid = sequenceUuidFor(request.requestId);
+
+  if (request.requestId) {
+    const existing = await findSequence(downstream, uuid, call);
+    if (existing) {
+      let rowCount = 0;
+      await drain(mapAsync(chunks, (chunk) => (rowCount += chunk.rowCount)));
+      return { visitseqUuid: uuid, visitseqUrl: existing.visitseqUrl, visitseqSha256: existing.visitseqSha256, rowCount, visitSequence: existing };
+    }
+  }
+  const parent = request.simulation?.parentVisitseqUuid;
+  if (parent) await downstream.metadata.unary('getVisitSequence', { visitseqUuid: parent }, { parent: call });
+
+  const creationTime = request.creationTime ?? new Date();
+  const archive = request.archiveUrl ?? defaultArchive;
+  const stored = await storeOrHash(downstream, call, chunks, archive, {
+    archiveUrl: archive,
+    telescope: request.telescope,
+    creationDayObs: dayObsOfInstant(creationTime),
+    visitseqUuid: uuid,
+    fileName: '',
+    // A retry of the same request id may find the object of an attempt that died before
+    // recording it; no metadata row exists (checked above), so replacing it is safe.
+    overwrite: request.requestId !== '',
+    format: request.format,
+  });
+
+  try {
+    const first = firstDayObs ?? stored.firstDayObs;
+    const last = lastDayObs ?? stored.lastDayObs;
+    if (!first || !last) throw invalidArgument('the visits give no day_obs range (no rows, or no day_obs / observationStartMJD / obs_start_mjd column): give first_day_obs and last_day_obs', 'first_day_obs');
+    if (stored.rowCount > 0 && stored.firstDayObs && (stored.firstDayObs < first || stored.lastDayObs > last)) {
+      throw invalidArgument(`the visits span ${stored.firstDayObs} to ${stored.lastDayObs}, outside first_day_obs ${first} to last_day_obs ${last}`, 'first_day_obs');
+    }
+    const visitSequence: metadataV1.VisitSequence = {
+      visitseqUuid: uuid,
+      visitseqSha256: stored.visitseqSha256,
+      visitseqLabel: request.label,
+      visitseqUrl: stored.file?.url,
+      telescope: request.telescope,
+      firstDayObs: first,
+      lastDayObs: last,
+      creationTime,
+      kind: request.kind,
+      tags: [],
+      simulation: request.simulation,
+      completed: request.completed,
+    };
+    const files: metadataV1.VisitSequenceFile[] = stored.file
+      ? [{ visitseqUuid: uuid, fileType: 'visits', fileSha256: stored.file.sha256, fileSize: stored.file.size, fileUrl: stored.file.url }]
+      : [];
+    const created = await downstream.metadata.unary('createVisitSequence', { visitSequence, requestId: request.requestId, tags: request.tags, files }, { parent: call });
+    const record = created.visitSequence as metadataV1.VisitSequence;
+    return { visitseqUuid: uuid, visitseqUrl: stored.file?.url, visitseqSha256: stored.visitseqSha256, rowCount: stored.rowCount, visitSequence: record };
+  } catch (error) {
+    if (stored.file) await deleteQuietly(downstream, stored.file.url, logger);
+    throw error;
+  }
+}
+
+async function storeOrHash(
+  downstream: Downstream,
+  call: grpc.ServerReadableStream<unknown, unknown>,
+  chunks: AsyncIterable<typeV1.ArrowIpcChunk>,
+  archive: string,
+  destination: blobArchiveV1.VisitTableDestination,
+): Promise<StoredTable> {
+  if (archive === '') {
+    const hashed = await downstream.blobArchive.clientStream('hashVisitTable', mapAsync(chunks, (chunk) => ({ chunk })), { parent: call });
+    return { visitseqSha256: hashed.visitseqSha256, rowCount: hashed.rowCount, firstDayObs: hashed.firstDayObs, lastDayObs: hashed.lastDayObs };
+  }
+  async function* upload(): AsyncGenerator<blobArchiveV1.UploadVisitTableRequest> {
+    yield { header: destination };
+    for await (const chunk of chunks) yield { chunk };
+  }
+  const uploaded = await downstream.blobArchive.clientStream('uploadVisitTable', upload(), { parent: call });
+  return {
+    visitseqSha256: uploaded.visitseqSha256,
+    rowCount: uploaded.rowCount,
+    firstDayObs: uploaded.firstDayObs,
+    lastDayObs: uploaded.lastDayObs,
+    file: { url: uploaded.fileUrl, sha256: uploaded.fileSha256, size: uploaded.fileSize },
+  };
+}
+
+/** The sequence with this UUID, or undefined if there is none. */
+export async function findSequence(downstream: Downstream, uuid: string, call?: ParentCall): Promise<metadataV1.VisitSequence | undefined> {
+  try {
+    const found = await downstream.metadata.unary('getVisitSequence', { visitseqUuid: uuid }, { parent: call });
+    return found.visitSequence;
+  } catch (error) {
+    if ((error as grpc.ServiceError).code === status.NOT_FOUND) return undefined;
+    throw error;
+  }
+}
+
+/** Compensation: removes an object whose metadata could not be recorded. Never masks the original error. */
+export async function deleteQuietly(downstream: Downstream, url: string, logger: Logger): Promise<void> {
+  try {
+    await downstream.blobArchive.unary('deleteObject', { url, allowMissing: true }, { deadline: Date.now() + 30_000 });
+  } catch (error) {
+    logger.error({ url, err: error }, 'could not delete an object whose metadata was not recorded: remove it by hand');
+  }
+}

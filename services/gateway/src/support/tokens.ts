@@ -1,0 +1,12 @@
+/** Dependency-injection tokens of the gateway module. */
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+export const GATEWAY_LOGGER = Symbol('GATEWAY_LOGGER');
+
+export interface GatewayConfig {
+  METADATA_SERVICE_ADDRESS: string;
+  BLOB_ARCHIVE_SERVICE_ADDRESS: string;
+  CONSDB_INGEST_SERVICE_ADDRESS: string;
+  STATS_SERVICE_ADDRESS: string;
+  /** The archive new visits and files go to when a request names none. */
+  VISITSARCH_ARCHIVE_URL: string;
+}
