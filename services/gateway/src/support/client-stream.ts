@@ -34,7 +34,8 @@ export async function splitHeader<H, D>(call: grpc.ServerReadableStream<HeaderOr
 
 /** Reads and discards the rest of a stream (a retried upload whose result already exists). */
 export async function drain(items: AsyncIterable<unknown>): Promise<void> {
-  for await (const _item of items) {
+  const iterator = items[Symbol.asyncIterator]();
+  while (!(await iterator.next()).done) {
     // discard
   }
 }
