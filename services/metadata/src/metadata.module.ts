@@ -1,11 +1,59 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { AnnotationsService } from './annotations/annotations.service';
+import { CondaService } from './conda/conda.service';
+import { ArchiveDatabase } from './database/archive-database';
+import { FilesService } from './files/files.service';
+import { MafService } from './maf/maf.service';
+import { MetadataController } from './metadata.controller';
+import { QUERY_LIMITS, QueriesService, QueryLimits } from './queries/queries.service';
+import { NightlyStatsService } from './statistics/nightly-stats.service';
+import { UpstreamImportService } from './upstream-import/upstream-import.service';
+import { VisitSequencesService } from './visit-sequences/visit-sequences.service';
 
 export const METADATA_CONFIG = Symbol('METADATA_CONFIG');
 
-/** The metadata service: the archive's PostgreSQL database. RPCs without a handler answer UNIMPLEMENTED. */
+export interface MetadataConfig {
+  DATABASE_URL: string;
+  /** A read-only login for Query; empty means the service provisions its own `<database>_query` role. */
+  QUERY_DATABASE_URL?: string;
+  QUERY_MAX_ROWS: number;
+  QUERY_MAX_TIMEOUT_S: number;
+  QUERY_MAX_CONCURRENT: number;
+}
+
+/** The metadata service: the archive's PostgreSQL database, migrated when the module starts. */
 @Module({})
-export class MetadataModule {
-  static forRoot(config: { DATABASE_URL: string }): DynamicModule {
-    return { module: MetadataModule, providers: [{ provide: METADATA_CONFIG, useValue: config }], exports: [METADATA_CONFIG] };
+export class MetadataModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(@Inject(ArchiveDatabase) private readonly database: ArchiveDatabase) {}
+
+  static forRoot(config: MetadataConfig): DynamicModule {
+    const limits: QueryLimits = { maxRows: config.QUERY_MAX_ROWS, maxTimeoutSeconds: config.QUERY_MAX_TIMEOUT_S, maxConcurrent: config.QUERY_MAX_CONCURRENT };
+    return {
+      module: MetadataModule,
+      controllers: [MetadataController],
+      providers: [
+        { provide: METADATA_CONFIG, useValue: config },
+        { provide: ArchiveDatabase, useValue: new ArchiveDatabase({ url: config.DATABASE_URL, queryUrl: config.QUERY_DATABASE_URL || undefined }) },
+        { provide: QUERY_LIMITS, useValue: limits },
+        VisitSequencesService,
+        AnnotationsService,
+        FilesService,
+        CondaService,
+        NightlyStatsService,
+        MafService,
+        QueriesService,
+        UpstreamImportService,
+      ],
+      exports: [METADATA_CONFIG, ArchiveDatabase],
+    };
+  }
+
+  /** Applies pending migrations before the server accepts calls. */
+  onModuleInit(): Promise<void> {
+    return this.database.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.database.stop();
   }
 }

@@ -1,8 +1,10 @@
-import { DEFAULT_ADDRESSES, postgresUrl } from '@visitsarch/config';
+import { DEFAULT_ADDRESSES, integer, postgresUrl } from '@visitsarch/config';
 import { CONTRACTS } from '@visitsarch/contracts';
 import { postgresCheck } from '@visitsarch/db';
 import { defineService } from '@visitsarch/grpc-server';
 import { MetadataModule } from './metadata.module';
+
+const optionalPostgresUrl = (raw: string, variable: string) => (raw ? postgresUrl(raw, variable) : '');
 
 /** The metadata service: its settings, its module and what it depends on. */
 export const metadataService = defineService({
@@ -11,6 +13,14 @@ export const metadataService = defineService({
   defaultAddress: DEFAULT_ADDRESSES.metadata,
   schema: {
     DATABASE_URL: { parse: postgresUrl, description: 'the PostgreSQL database of the archive (postgresql://user:password@host:port/database)' },
+    QUERY_DATABASE_URL: {
+      parse: optionalPostgresUrl,
+      default: '',
+      description: 'a read-only login for the Query RPC; empty: the service gives the <database>_query role made by its migration a login itself (needs CREATEROLE)',
+    },
+    QUERY_MAX_ROWS: { parse: integer(1, 100_000_000), default: 1_000_000, description: 'the most rows one Query returns' },
+    QUERY_MAX_TIMEOUT_S: { parse: integer(1, 86_400), default: 600, description: 'the longest statement timeout a Query may ask for, in seconds' },
+    QUERY_MAX_CONCURRENT: { parse: integer(1, 1000), default: 8, description: 'how many Query calls may run at once' },
   },
   build: (config) => ({
     module: MetadataModule.forRoot(config),

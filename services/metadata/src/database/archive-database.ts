@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { Client, Pool, PoolClient, types as pgTypes } from 'pg';
+import { DataSource, QueryRunner } from 'typeorm';
+import { ArchiveSchema1767225600000 } from '../schema/migrations/1767225600000-archive-schema';
+
+/** The PostgreSQL schema holding the archive's tables and views. */
+export const ARCHIVE_SCHEMA = 'visitsarch';
+
+const DATE_OID = 1082;
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/**
+ * Type parsers for our connections: DATE stays `YYYY-MM-DD` text (pg's default makes a local-midnight
+ * Date, which shifts with the process time zone) and bigint/numeric become numbers (all ours are small).
+ */
+const archiveTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === DATE_OID) return (value: string) => value;
+    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+    return pgTypes.getTypeParser(oid, format);
+  },
+};
+
+/** Every session of ours runs at UTC, so that no text form of a time depends on the server's TimeZone. */
+const SESSION_OPTIONS = `-c search_path=${ARCHIVE_SCHEMA} -c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=iso_8601`;
+
+export interface ArchiveDatabaseOptions {
+  /** The archive's database, as the service's own (owning) role. */
+  url: string;
+  /** Where Query connects; unset means the service provisions the `<database>_query` role itself. */
+  queryUrl?: string;
+  /** Maximum connections of the main pool. */
+  poolSize?: number;
+}
+
+/** A statement runner inside one transaction. */
+export interface Tx {
+  rows<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]>;
+  one<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T | undefined>;
+}
+
+function txOf(runner: QueryRunner): Tx {
+  const rows = async <T>(sql: string, params?: unknown[]) => (await runner.query(sql, params, true)).records as T[];
+  return { rows, one: async <T>(sql: string, params?: unknown[]) => (await rows<T>(sql, params))[0] };
+}
+
+/**
+ * The archive's database: a TypeORM DataSource that migrates the schema at start (never `synchronize`),
+ * runs transactions for the feature services, and a separate pool of least-privilege connections for Query.
+ */
+export class ArchiveDatabase {
+  readonly dataSource: DataSource;
+  private queryPool?: Pool;
+
+  constructor(private readonly options: ArchiveDatabaseOptions) {
+    this.dataSource = new DataSource({
+      type: 'postgres',
+      url: options.url,
+      schema: ARCHIVE_SCHEMA,
+      migrationsTableName: 'schema_migrations',
+      migrations: [ArchiveSchema1767225600000],
+      migrationsTransactionMode: 'all',
+      migrationsRun: true,
+      synchronize: false,
+      logging: false,
+      extra: { max: options.poolSize ?? 10, options: SESSION_OPTIONS, types: archiveTypes },
+    });
+  }
+
+  /** Creates the schema if needed, applies pending migrations and prepares the Query role. */
+  async start(): Promise<void> {
+    // The migrations table lives in the archive's schema, so the schema must exist before TypeORM starts.
+    const bootstrap = new Client({ connectionString: this.options.url });
+    await bootstrap.connect();
+    try {
+      // Serialises concurrent first starts of several replicas.
+      await bootstrap.query('SELECT pg_advisory_lock(7265382)');
+      await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS ${ARCHIVE_SCHEMA}`);
+      await this.dataSource.initialize();
+      await bootstrap.query('SELECT pg_advisory_unlock(7265382)');
+    } finally {
+      await bootstrap.end();
+    }
+    this.queryPool = new Pool({
+      connectionString: this.options.queryUrl ?? (await this.provisionQueryRole()),
+      max: 8,
+      options: SESSION_OPTIONS,
+      types: { getTypeParser: () => (value: string) => value },
+    });
+    this.queryPool.on('error', () => undefined); // a dropped idle connection is replaced on next use
+  }
+
+  async stop(): Promise<void> {
+    await this.queryPool?.end();
+    this.queryPool = undefined;
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  /** Runs `work` in one transaction (READ COMMITTED unless told otherwise), rolling back on any error. */
+  async transaction<T>(work: (tx: Tx) => Promise<T>, isolation?: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE'): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction(isolation);
+      const result = await work(txOf(runner));
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** One statement outside any explicit transaction. */
+  rows<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]> {
+    return this.dataSource.query(sql, params);
+  }
+
+  /** A connection of the Query role; release it when done. Values arrive as PostgreSQL's text. */
+  queryConnection(): Promise<PoolClient> {
+    if (!this.queryPool) throw new Error('the archive database is not started');
+    return this.queryPool.connect();
+  }
+
+  /** Cancels the running statement of a backend (used when a Query outlives its timeout). */
+  async cancelBackend(pid: number): Promise<void> {
+    await this.dataSource.query('SELECT pg_cancel_backend($1)', [pid]);
+  }
+
+  /**
+   * Gives the `<database>_query` role (created by the migration) a login with a password derived from the
+   * service's own URL, so every replica derives the same one, and returns its URL.
+   */
+  private async provisionQueryRole(): Promise<string> {
+    const [{ role }] = await this.dataSource.query(`SELECT current_database() || '_query' AS role`);
+    const password = createHash('sha256').update(`visitsarch-query-role:${this.options.url}`).digest('hex');
+    try {
+      await this.dataSource.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role]).then((found: unknown[]) => {
+        if (found.length === 0) throw new Error(`the role ${role} does not exist (the service's role may lack CREATEROLE)`);
+      });
+      const escaped = (await this.dataSource.query(`SELECT quote_ident($1) AS ident, quote_literal($2) AS secret`, [role, password]))[0];
+      await this.dataSource.query(`ALTER ROLE ${escaped.ident} WITH LOGIN PASSWORD ${escaped.secret}`);
+    } catch (error) {
+      throw new Error(`cannot prepare the read-only Query role; set QUERY_DATABASE_URL to a read-only login instead: ${(error as Error).message}`);
+    }
+    const url = new URL(this.options.url);
+    url.username = encodeURIComponent(role);
+    url.password = password;
+    return url.toString();
+  }
+}

@@ -1,0 +1,186 @@
+import { Injectable } from '@nestjs/common';
+import { metadataV1 } from '@visitsarch/contracts';
+import { alreadyExists, invalidArgument, notFound } from '@visitsarch/grpc-server';
+import { ArchiveDatabase, Tx } from '../database/archive-database';
+import { idempotent } from '../common/idempotency';
+import { decodePageToken, encodePageToken } from '../common/page-token';
+import { pageSize, requireSha256, requireText, requireUuid } from '../common/validation';
+
+/** The file type reserved for a sequence's own visit table; its URL is always the sequence's visitseq_url. */
+export const VISITS_FILE_TYPE = 'visits';
+
+interface FileRow {
+  visitseq_uuid: string;
+  file_type: string;
+  file_sha256: Buffer;
+  file_size: number | null;
+  file_url: string | null;
+  create_time: Date;
+}
+
+const FILE_COLUMNS = 'visitseq_uuid, file_type, file_sha256, file_size, file_url, create_time';
+
+function toFile(row: FileRow): metadataV1.VisitSequenceFile {
+  return {
+    visitseqUuid: row.visitseq_uuid,
+    fileType: row.file_type,
+    fileSha256: row.file_sha256,
+    fileSize: row.file_size ?? 0,
+    fileUrl: row.file_url ?? undefined,
+    createTime: row.create_time,
+  };
+}
+
+/** A validated file record to write. */
+export interface NewFile {
+  visitseqUuid: string;
+  fileType: string;
+  fileSha256: Buffer;
+  fileSize: number;
+  fileUrl: string | undefined;
+}
+
+@Injectable()
+export class FilesService {
+  constructor(private readonly database: ArchiveDatabase) {}
+
+  /** Validates the files of a CreateVisitSequence request against the new sequence's UUID and URL. */
+  validateNewFiles(files: metadataV1.VisitSequenceFile[], uuid: string | undefined, visitseqUrl: string | undefined): NewFile[] {
+    const seen = new Set<string>();
+    const validated = files.map((file, index) => {
+      const field = `files[${index}]`;
+      if (file.visitseqUuid && file.visitseqUuid.toLowerCase() !== uuid) {
+        throw invalidArgument(`${field}.visitseq_uuid differs from the new sequence's visitseq_uuid`, `${field}.visitseq_uuid`);
+      }
+      const checked = this.validate(file, field, '');
+      if (seen.has(checked.fileType)) throw invalidArgument(`${field}.file_type ${checked.fileType} is listed twice`, `${field}.file_type`);
+      seen.add(checked.fileType);
+      return checked;
+    });
+    const visits = validated.find((file) => file.fileType === VISITS_FILE_TYPE);
+    if (visitseqUrl !== undefined && visits?.fileUrl !== visitseqUrl) {
+      throw invalidArgument('visit_sequence.visitseq_url is set, so files must hold a `visits` entry with the same file_url', 'files');
+    }
+    if (visits && visits.fileUrl !== visitseqUrl) {
+      throw invalidArgument('the `visits` entry of files must have file_url equal to visit_sequence.visitseq_url', 'files');
+    }
+    return validated;
+  }
+
+  private validate(file: metadataV1.VisitSequenceFile, field: string, uuid: string): NewFile {
+    const size = Number(file.fileSize ?? 0);
+    if (!Number.isInteger(size) || size < 0) throw invalidArgument(`${field}.file_size must not be negative`, `${field}.file_size`);
+    return {
+      visitseqUuid: uuid,
+      fileType: requireText(file.fileType, `${field}.file_type`),
+      fileSha256: requireSha256(file.fileSha256, `${field}.file_sha256`),
+      fileSize: size,
+      fileUrl: file.fileUrl || undefined,
+    };
+  }
+
+  /** Writes a new record (the caller holds the sequence); registering `visits` also sets visitseq_url. */
+  async insert(tx: Tx, file: NewFile): Promise<metadataV1.VisitSequenceFile> {
+    const row = await tx.one<FileRow>(
+      `INSERT INTO files (visitseq_uuid, file_type, file_sha256, file_size, file_url) VALUES ($1, $2, $3, $4, $5) RETURNING ${FILE_COLUMNS}`,
+      [file.visitseqUuid, file.fileType, file.fileSha256, file.fileSize, file.fileUrl ?? null],
+    );
+    if (file.fileType === VISITS_FILE_TYPE) await this.setVisitseqUrl(tx, file.visitseqUuid, file.fileUrl ?? null);
+    return toFile(row!);
+  }
+
+  async register(request: metadataV1.RegisterFileRequest): Promise<metadataV1.RegisterFileResponse> {
+    if (!request.file) throw invalidArgument('file is required', 'file');
+    const uuid = requireUuid(request.file.visitseqUuid, 'file.visitseq_uuid');
+    const file = this.validate(request.file, 'file', uuid);
+    return idempotent(
+      this.database,
+      request.requestId,
+      'RegisterFile',
+      async (tx) => {
+        await lockSequence(tx, uuid);
+        const existing = await tx.one<FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE visitseq_uuid = $1 AND file_type = $2`, [uuid, file.fileType]);
+        const resource = { visitseqUuid: uuid, fileType: file.fileType };
+        if (!existing) return { resource, result: { file: await this.insert(tx, file) } };
+        const same = existing.file_sha256.equals(file.fileSha256) && (existing.file_size ?? 0) === file.fileSize && existing.file_url === (file.fileUrl ?? null);
+        if (same) return { resource, result: { file: toFile(existing) } };
+        if (!request.replace) {
+          throw alreadyExists(
+            'VisitSequenceFile',
+            `${uuid}/${file.fileType}`,
+            `visit sequence ${uuid} already has a different ${file.fileType} file (at ${existing.file_url ?? 'no URL'}); register with replace to replace it`,
+          );
+        }
+        const row = await tx.one<FileRow>(
+          `UPDATE files SET file_sha256 = $3, file_size = $4, file_url = $5, create_time = now()
+           WHERE visitseq_uuid = $1 AND file_type = $2 RETURNING ${FILE_COLUMNS}`,
+          [uuid, file.fileType, file.fileSha256, file.fileSize, file.fileUrl ?? null],
+        );
+        if (file.fileType === VISITS_FILE_TYPE) await this.setVisitseqUrl(tx, uuid, file.fileUrl ?? null);
+        return { resource, result: { file: toFile(row!), replacedFile: toFile(existing) } };
+      },
+      async ({ visitseqUuid, fileType }) => ({ file: (await this.get({ visitseqUuid, fileType })).file }),
+    );
+  }
+
+  async get(request: metadataV1.GetFileRequest): Promise<metadataV1.GetFileResponse> {
+    const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
+    const fileType = requireText(request.fileType, 'file_type');
+    return this.database.transaction(async (tx) => {
+      await requireSequence(tx, uuid);
+      const row = await tx.one<FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE visitseq_uuid = $1 AND file_type = $2`, [uuid, fileType]);
+      if (!row) throw notFound('VisitSequenceFile', `${uuid}/${fileType}`, `visit sequence ${uuid} has no ${fileType} file`);
+      return { file: toFile(row) };
+    });
+  }
+
+  async list(request: metadataV1.ListFilesRequest): Promise<metadataV1.ListFilesResponse> {
+    const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
+    const size = pageSize(request.pageSize, 'page_size', 100, 1000);
+    const after = decodePageToken(request.pageToken, request);
+    return this.database.transaction(async (tx) => {
+      await requireSequence(tx, uuid);
+      const rows = await tx.rows<FileRow>(
+        `SELECT ${FILE_COLUMNS} FROM files WHERE visitseq_uuid = $1 AND ($2::text IS NULL OR file_type > $2) ORDER BY file_type LIMIT ${size + 1}`,
+        [uuid, after ? String(after[0]) : null],
+      );
+      const page = rows.slice(0, size);
+      return { files: page.map(toFile), nextPageToken: rows.length > size ? encodePageToken(request, [page[page.length - 1].file_type]) : '' };
+    });
+  }
+
+  /** Every file record of a sequence, by file_type. */
+  async listAll(tx: Tx, uuid: string): Promise<metadataV1.VisitSequenceFile[]> {
+    return (await tx.rows<FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE visitseq_uuid = $1 ORDER BY file_type`, [uuid])).map(toFile);
+  }
+
+  async delete(request: metadataV1.DeleteFileRequest): Promise<metadataV1.DeleteFileResponse> {
+    const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
+    const fileType = requireText(request.fileType, 'file_type');
+    return this.database.transaction(async (tx) => {
+      await lockSequence(tx, uuid);
+      const row = await tx.one<FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE visitseq_uuid = $1 AND file_type = $2`, [uuid, fileType]);
+      if (!row) throw notFound('VisitSequenceFile', `${uuid}/${fileType}`, `visit sequence ${uuid} has no ${fileType} file`);
+      if (request.keepRecord) await tx.rows('UPDATE files SET file_url = NULL WHERE visitseq_uuid = $1 AND file_type = $2', [uuid, fileType]);
+      else await tx.rows('DELETE FROM files WHERE visitseq_uuid = $1 AND file_type = $2', [uuid, fileType]);
+      if (fileType === VISITS_FILE_TYPE) await this.setVisitseqUrl(tx, uuid, null);
+      return { file: toFile(row) };
+    });
+  }
+
+  private async setVisitseqUrl(tx: Tx, uuid: string, url: string | null): Promise<void> {
+    await tx.rows('UPDATE visitseq SET visitseq_url = $2 WHERE visitseq_uuid = $1', [uuid, url]);
+  }
+}
+
+/** NOT_FOUND unless the sequence exists; keeps it from being deleted until the transaction ends. */
+export async function requireSequence(tx: Tx, uuid: string): Promise<void> {
+  const row = await tx.one('SELECT 1 FROM visitseq_registry WHERE visitseq_uuid = $1 FOR KEY SHARE', [uuid]);
+  if (!row) throw notFound('VisitSequence', uuid, `visit sequence ${uuid} not found`);
+}
+
+/** Like requireSequence, but also serialises writers of the same sequence (two registrations of one file type, say). */
+export async function lockSequence(tx: Tx, uuid: string): Promise<void> {
+  const row = await tx.one('SELECT 1 FROM visitseq_registry WHERE visitseq_uuid = $1 FOR NO KEY UPDATE', [uuid]);
+  if (!row) throw notFound('VisitSequence', uuid, `visit sequence ${uuid} not found`);
+}

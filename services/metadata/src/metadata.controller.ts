@@ -1,0 +1,140 @@
+import { Controller } from '@nestjs/common';
+import { metadataV1 } from '@visitsarch/contracts';
+import { Observable } from 'rxjs';
+import { requireUuid } from './common/validation';
+import { AnnotationsService } from './annotations/annotations.service';
+import { CondaService } from './conda/conda.service';
+import { FilesService } from './files/files.service';
+import { MafService } from './maf/maf.service';
+import { QueriesService } from './queries/queries.service';
+import { NightlyStatsService } from './statistics/nightly-stats.service';
+import { UpstreamImportService } from './upstream-import/upstream-import.service';
+import { VisitSequencesService } from './visit-sequences/visit-sequences.service';
+
+/** The gRPC face of the metadata service: every RPC of MetadataService, each handed to its feature service. */
+@Controller()
+@metadataV1.MetadataServiceControllerMethods()
+export class MetadataController implements metadataV1.MetadataServiceController {
+  constructor(
+    private readonly sequences: VisitSequencesService,
+    private readonly annotations: AnnotationsService,
+    private readonly files: FilesService,
+    private readonly conda: CondaService,
+    private readonly nightlyStats: NightlyStatsService,
+    private readonly maf: MafService,
+    private readonly queries: QueriesService,
+    private readonly upstream: UpstreamImportService,
+  ) {}
+
+  createVisitSequence(request: metadataV1.CreateVisitSequenceRequest) {
+    return this.sequences.create(request);
+  }
+
+  async getVisitSequence(request: metadataV1.GetVisitSequenceRequest): Promise<metadataV1.GetVisitSequenceResponse> {
+    return { visitSequence: await this.sequences.get(requireUuid(request.visitseqUuid, 'visitseq_uuid')) };
+  }
+
+  listVisitSequences(request: metadataV1.ListVisitSequencesRequest) {
+    return this.sequences.list(request);
+  }
+
+  updateVisitSequence(request: metadataV1.UpdateVisitSequenceRequest) {
+    return this.sequences.update(request);
+  }
+
+  deleteVisitSequence(request: metadataV1.DeleteVisitSequenceRequest) {
+    return this.sequences.delete(request);
+  }
+
+  addTags(request: metadataV1.AddTagsRequest) {
+    return this.annotations.addTags(request);
+  }
+
+  removeTags(request: metadataV1.RemoveTagsRequest) {
+    return this.annotations.removeTags(request);
+  }
+
+  checkTag(request: metadataV1.CheckTagRequest) {
+    return this.annotations.checkTag(request);
+  }
+
+  addComment(request: metadataV1.AddCommentRequest) {
+    return this.annotations.addComment(request);
+  }
+
+  listComments(request: metadataV1.ListCommentsRequest) {
+    return this.annotations.listComments(request);
+  }
+
+  registerFile(request: metadataV1.RegisterFileRequest) {
+    return this.files.register(request);
+  }
+
+  getFile(request: metadataV1.GetFileRequest) {
+    return this.files.get(request);
+  }
+
+  listFiles(request: metadataV1.ListFilesRequest) {
+    return this.files.list(request);
+  }
+
+  deleteFile(request: metadataV1.DeleteFileRequest) {
+    return this.files.delete(request);
+  }
+
+  recordCondaEnv(request: metadataV1.RecordCondaEnvRequest) {
+    return this.conda.record(request);
+  }
+
+  getCondaEnv(request: metadataV1.GetCondaEnvRequest) {
+    return this.conda.get(request);
+  }
+
+  listCondaPackages(request: metadataV1.ListCondaPackagesRequest) {
+    return this.conda.listPackages(request);
+  }
+
+  upsertNightlyStats(request: metadataV1.UpsertNightlyStatsRequest) {
+    return this.nightlyStats.upsert(request);
+  }
+
+  listNightlyStats(request: metadataV1.ListNightlyStatsRequest) {
+    return this.nightlyStats.list(request);
+  }
+
+  upsertMafMetrics(request: metadataV1.UpsertMafMetricsRequest) {
+    return this.maf.upsertMetrics(request);
+  }
+
+  upsertMafMetricSets(request: metadataV1.UpsertMafMetricSetsRequest) {
+    return this.maf.upsertMetricSets(request);
+  }
+
+  upsertMafSummaryMetrics(request: metadataV1.UpsertMafSummaryMetricsRequest) {
+    return this.maf.upsertSummaryMetrics(request);
+  }
+
+  upsertMafHealpixStats(request: metadataV1.UpsertMafHealpixStatsRequest) {
+    return this.maf.upsertHealpixStats(request);
+  }
+
+  listMafSummary(request: metadataV1.ListMafSummaryRequest) {
+    return this.maf.listSummary(request);
+  }
+
+  query(request: metadataV1.QueryRequest): Observable<metadataV1.QueryResponse> {
+    return this.queries.query(request);
+  }
+
+  queryNight(request: metadataV1.QueryNightRequest): Observable<metadataV1.QueryNightResponse> {
+    return this.queries.queryNight(request);
+  }
+
+  prenightSims(request: metadataV1.PrenightSimsRequest): Observable<metadataV1.PrenightSimsResponse> {
+    return this.queries.prenightSims(request);
+  }
+
+  importUpstream(request: metadataV1.ImportUpstreamRequest) {
+    return this.upstream.importUpstream(request);
+  }
+}

@@ -1,0 +1,253 @@
+import {
+  AsyncByteQueue,
+  Binary,
+  Bool,
+  Data,
+  DataType,
+  DateDay,
+  Field,
+  Float64,
+  Int64,
+  makeData,
+  RecordBatch,
+  RecordBatchStreamWriter,
+  Schema,
+  Struct,
+  TimestampMicrosecond,
+  Utf8,
+} from 'apache-arrow';
+
+/** A result column as PostgreSQL describes it. */
+export interface ResultColumn {
+  name: string;
+  dataTypeID: number;
+}
+
+/** One message's worth of the Arrow IPC stream: whole encapsulated messages and the rows they hold. */
+export interface IpcChunk {
+  ipcBytes: Uint8Array;
+  rowCount: number;
+}
+
+/** A row of PostgreSQL text values (null for SQL NULL). */
+export type TextRow = (string | null)[];
+
+/** Messages target about 1 MiB (proto/README.md, "Arrow chunk framing"). */
+export const TARGET_CHUNK_BYTES = 1024 * 1024;
+
+const OID = {
+  bool: 16,
+  bytea: 17,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  json: 114,
+  float4: 700,
+  float8: 701,
+  date: 1082,
+  timestamp: 1114,
+  timestamptz: 1184,
+  numeric: 1700,
+  uuid: 2950,
+  jsonb: 3802,
+} as const;
+
+type Kind = 'utf8' | 'binary' | 'int64' | 'float64' | 'bool' | 'date' | 'timestamp' | 'timestamptz';
+
+/** The SQL → Arrow mapping of proto/README.md; every other type travels as PostgreSQL's text output. */
+function kindOf(oid: number): Kind {
+  switch (oid) {
+    case OID.bytea:
+      return 'binary';
+    case OID.int2:
+    case OID.int4:
+    case OID.int8:
+      return 'int64';
+    case OID.float4:
+    case OID.float8:
+    case OID.numeric:
+      return 'float64';
+    case OID.bool:
+      return 'bool';
+    case OID.date:
+      return 'date';
+    case OID.timestamp:
+      return 'timestamp';
+    case OID.timestamptz:
+      return 'timestamptz';
+    default:
+      return 'utf8'; // uuid, json, jsonb, text, and anything else
+  }
+}
+
+function arrowType(kind: Kind): DataType {
+  switch (kind) {
+    case 'binary':
+      return new Binary();
+    case 'int64':
+      return new Int64();
+    case 'float64':
+      return new Float64();
+    case 'bool':
+      return new Bool();
+    case 'date':
+      return new DateDay();
+    case 'timestamp':
+      return new TimestampMicrosecond();
+    case 'timestamptz':
+      return new TimestampMicrosecond('UTC');
+    default:
+      return new Utf8();
+  }
+}
+
+/** Collects the writer's output instead of queueing it, so each chunk is exactly the messages written since the last. */
+class CollectingSink extends AsyncByteQueue {
+  private pieces: Uint8Array[] = [];
+
+  override write(value: Uint8Array | ArrayBufferView | ArrayBuffer | string): void {
+    if (typeof value === 'string') throw new Error('unexpected text written to an Arrow IPC sink');
+    const bytes = value instanceof Uint8Array ? value : new Uint8Array(ArrayBuffer.isView(value) ? value.buffer : value, ArrayBuffer.isView(value) ? value.byteOffset : 0, ArrayBuffer.isView(value) ? value.byteLength : undefined);
+    if (bytes.byteLength > 0) this.pieces.push(bytes);
+  }
+
+  take(): Uint8Array {
+    const joined = Buffer.concat(this.pieces);
+    this.pieces = [];
+    return joined;
+  }
+}
+
+/**
+ * Turns rows of PostgreSQL text values into one Arrow IPC stream, cut into chunks of whole messages of
+ * about 1 MiB. The schema comes with the first chunk (also when there are no rows); `finish` adds the
+ * end-of-stream marker. Values are parsed from text because the Query role's connections return text,
+ * with the session at UTC and DateStyle ISO, so the formats below are the only ones that occur.
+ */
+export class ArrowStreamEncoder {
+  private readonly kinds: Kind[];
+  private readonly schema: Schema;
+  private readonly sink = new CollectingSink();
+  private readonly writer = new RecordBatchStreamWriter();
+  private pending: TextRow[] = [];
+  private pendingBytes = 0;
+  private schemaSent = false;
+
+  constructor(columns: ResultColumn[]) {
+    this.kinds = columns.map((column) => kindOf(column.dataTypeID));
+    this.schema = new Schema(columns.map((column, index) => new Field(column.name, arrowType(this.kinds[index]), true)));
+    this.writer.reset(this.sink, this.schema); // writes the Schema message into the sink
+  }
+
+  /** Adds rows; returns the chunks that reached the target size. */
+  add(rows: TextRow[]): IpcChunk[] {
+    const chunks: IpcChunk[] = [];
+    for (const row of rows) {
+      this.pending.push(row);
+      this.pendingBytes += row.reduce((sum, value) => sum + 8 + (value === null ? 0 : value.length), 0);
+      if (this.pendingBytes >= TARGET_CHUNK_BYTES) chunks.push(this.flush());
+    }
+    return chunks;
+  }
+
+  /** The remaining rows (or the bare schema for an empty result) and the end-of-stream marker. */
+  finish(): IpcChunk[] {
+    const chunks: IpcChunk[] = [];
+    if (this.pending.length > 0 || !this.schemaSent) chunks.push(this.flush());
+    this.writer.finish(); // the end-of-stream marker
+    chunks.push({ ipcBytes: this.sink.take(), rowCount: 0 });
+    return chunks;
+  }
+
+  private flush(): IpcChunk {
+    const rows = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (rows.length > 0) {
+      const children = this.kinds.map((kind, index) => columnData(kind, rows, index));
+      const data = makeData({ type: new Struct(this.schema.fields), length: rows.length, nullCount: 0, children });
+      this.writer.write(new RecordBatch(this.schema, data));
+    }
+    this.schemaSent = true;
+    return { ipcBytes: this.sink.take(), rowCount: rows.length };
+  }
+}
+
+function validity(rows: TextRow[], index: number): { nullBitmap: Uint8Array; nullCount: number } {
+  const nullBitmap = new Uint8Array(Math.ceil(rows.length / 8));
+  let nullCount = 0;
+  rows.forEach((row, i) => {
+    if (row[index] === null) nullCount++;
+    else nullBitmap[i >> 3] |= 1 << (i & 7);
+  });
+  return { nullBitmap, nullCount };
+}
+
+function columnData(kind: Kind, rows: TextRow[], index: number): Data {
+  const length = rows.length;
+  const values = rows.map((row) => row[index]);
+  switch (kind) {
+    case 'utf8':
+    case 'binary': {
+      const parts = values.map((value) => (value === null ? Buffer.alloc(0) : kind === 'utf8' ? Buffer.from(value, 'utf8') : byteaFromText(value)));
+      const valueOffsets = new Int32Array(length + 1);
+      parts.forEach((part, i) => (valueOffsets[i + 1] = valueOffsets[i] + part.length));
+      const data = new Uint8Array(Buffer.concat(parts));
+      const type = kind === 'utf8' ? new Utf8() : new Binary();
+      return makeData({ type, length, ...validity(rows, index), valueOffsets, data } as any);
+    }
+    case 'int64':
+      return makeData({ type: new Int64(), length, ...validity(rows, index), data: BigInt64Array.from(values, (value) => (value === null ? 0n : BigInt(value))) });
+    case 'float64':
+      return makeData({ type: new Float64(), length, ...validity(rows, index), data: Float64Array.from(values, (value) => (value === null ? 0 : Number(value))) });
+    case 'bool': {
+      const data = new Uint8Array(Math.ceil(length / 8));
+      values.forEach((value, i) => {
+        if (value === 't') data[i >> 3] |= 1 << (i & 7);
+      });
+      return makeData({ type: new Bool(), length, ...validity(rows, index), data });
+    }
+    case 'date': {
+      // 'infinity' and BC dates have no Arrow date32 value: they become null.
+      const days = values.map((value) => (value === null ? null : daysFromDateText(value)));
+      const nulls = rowsWithNulls(days);
+      return makeData({ type: new DateDay(), length, ...validity(nulls, 0), data: Int32Array.from(days, (day) => day ?? 0) });
+    }
+    case 'timestamp':
+    case 'timestamptz': {
+      const micros = values.map((value) => (value === null ? null : microsFromTimestampText(value)));
+      const nulls = rowsWithNulls(micros);
+      const type = kind === 'timestamptz' ? new TimestampMicrosecond('UTC') : new TimestampMicrosecond();
+      return makeData({ type, length, ...validity(nulls, 0), data: BigInt64Array.from(micros, (micro) => micro ?? 0n) });
+    }
+  }
+}
+
+function rowsWithNulls<T>(values: (T | null)[]): TextRow[] {
+  return values.map((value) => [value === null ? null : '']);
+}
+
+/** PostgreSQL's hex output of bytea (`\x0a1b…`, the default bytea_output). */
+function byteaFromText(text: string): Buffer {
+  return Buffer.from(text.startsWith('\\x') ? text.slice(2) : text, 'hex');
+}
+
+const DATE_PATTERN = /^(\d{4,})-(\d\d)-(\d\d)$/;
+
+function daysFromDateText(text: string): number | null {
+  const match = DATE_PATTERN.exec(text);
+  if (!match) return null;
+  return Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) / 86_400_000;
+}
+
+const TIMESTAMP_PATTERN = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?)?$/;
+
+/** Microseconds since the epoch of an ISO-style timestamp as PostgreSQL prints it (offset included for timestamptz). */
+function microsFromTimestampText(text: string): bigint | null {
+  const match = TIMESTAMP_PATTERN.exec(text);
+  if (!match) return null;
+  const [, year, month, day, hour, minute, second, fraction, sign, offsetHours, offsetMinutes, offsetSeconds] = match;
+  const ms = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
+  const offset = sign ? (sign === '-' ? -1 : 1) * (Number(offsetHours) * 3600 + Number(offsetMinutes ?? 0) * 60 + Number(offsetSeconds ?? 0)) : 0;
+  return BigInt(ms) * 1000n + BigInt((fraction ?? '').padEnd(6, '0')) - BigInt(offset) * 1_000_000n;
+}

@@ -1,0 +1,160 @@
+import { status } from '@grpc/grpc-js';
+import { Inject, Injectable } from '@nestjs/common';
+import { metadataV1 } from '@visitsarch/contracts';
+import { GrpcError, invalidArgument } from '@visitsarch/grpc-server';
+import { finalize, map, Observable } from 'rxjs';
+import { ArchiveDatabase } from '../database/archive-database';
+import { isoInstant, optionalDayObs, requireDayObs, requireText } from '../common/validation';
+import { kindOfProto, SEQUENCE_FROM } from '../visit-sequences/visit-sequence-row';
+import { SqlStreamItem, streamSql } from './sql-stream';
+
+export const QUERY_LIMITS = Symbol('QUERY_LIMITS');
+
+export interface QueryLimits {
+  /** The most rows a Query may return. */
+  maxRows: number;
+  /** The longest statement timeout a Query may ask for, in seconds. */
+  maxTimeoutSeconds: number;
+  /** How many Query calls may run at once. */
+  maxConcurrent: number;
+}
+
+const DEFAULT_MAX_ROWS = 1_000_000;
+const DEFAULT_TIMEOUT_SECONDS = 60;
+
+/** Statements that write or change state, refused before they reach PostgreSQL (which would refuse them too). */
+const WRITING_COMMANDS = new Set([
+  'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'UPSERT', 'TRUNCATE', 'COPY', 'CREATE', 'DROP', 'ALTER', 'GRANT', 'REVOKE', 'COMMENT', 'SET', 'RESET',
+  'BEGIN', 'START', 'COMMIT', 'END', 'ROLLBACK', 'ABORT', 'SAVEPOINT', 'RELEASE', 'PREPARE', 'EXECUTE', 'DEALLOCATE', 'DO', 'CALL', 'LOCK',
+  'VACUUM', 'ANALYZE', 'CLUSTER', 'REINDEX', 'REFRESH', 'LISTEN', 'NOTIFY', 'UNLISTEN', 'LOAD', 'DISCARD', 'SECURITY', 'IMPORT', 'CHECKPOINT',
+  'REASSIGN',
+]);
+
+/** The columns QueryNight can return, as SQL over the sequence join (docs/data-model.md lists them). */
+const NIGHT_COLUMNS: Record<string, string> = {
+  visitseq_uuid: 'v.visitseq_uuid',
+  visitseq_sha256: 'v.visitseq_sha256',
+  visitseq_label: 'v.visitseq_label',
+  visitseq_url: 'v.visitseq_url',
+  telescope: 'v.telescope',
+  first_day_obs: 'v.first_day_obs',
+  last_day_obs: 'v.last_day_obs',
+  creation_time: 'v.creation_time',
+  kind: `CASE r.kind WHEN 'visitseq' THEN NULL ELSE r.kind END`,
+  scheduler_version: 's.scheduler_version',
+  config_url: 's.config_url',
+  sim_runner_args: 's.sim_runner_args',
+  conda_env_sha256: 's.conda_env_sha256',
+  parent_visitseq_uuid: 's.parent_visitseq_uuid',
+  parent_last_day_obs: 's.parent_last_day_obs',
+  query: 'c.query',
+  last_early_day_obs: 'm.last_early_day_obs',
+  first_late_day_obs: 'm.first_late_day_obs',
+  early_parent_uuid: 'm.early_parent_uuid',
+  late_parent_uuid: 'm.late_parent_uuid',
+  tags: `COALESCE((SELECT jsonb_agg(t.tag ORDER BY t.tag) FROM tags t WHERE t.visitseq_uuid = v.visitseq_uuid), '[]'::jsonb)`,
+  comments: `COALESCE((SELECT jsonb_agg(jsonb_build_object(
+      'comment_time', to_char(c2.comment_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'author', c2.author, 'comment', c2.comment)
+      ORDER BY c2.comment_time, c2.comment_id) FROM comments c2 WHERE c2.visitseq_uuid = v.visitseq_uuid), '[]'::jsonb)`,
+  files: `COALESCE((SELECT jsonb_object_agg(f.file_type, f.file_url) FROM files f WHERE f.visitseq_uuid = v.visitseq_uuid), '{}'::jsonb)`,
+};
+const NIGHT_ALIASES: Record<string, string> = { id: 'visitseq_uuid', uuid: 'visitseq_uuid', label: 'visitseq_label', url: 'visitseq_url' };
+const NIGHT_DEFAULT_COLUMNS = ['visitseq_uuid', 'visitseq_label', 'kind', 'telescope', 'first_day_obs', 'last_day_obs', 'creation_time', 'visitseq_url', 'tags'];
+
+const STAT_VALUES = ['count', 'mean', 'std', 'min', 'p05', 'q1', 'median', 'q3', 'p95', 'max'];
+
+@Injectable()
+export class QueriesService {
+  private running = 0;
+
+  constructor(
+    private readonly database: ArchiveDatabase,
+    @Inject(QUERY_LIMITS) private readonly limits: QueryLimits,
+  ) {}
+
+  query(request: metadataV1.QueryRequest): Observable<metadataV1.QueryResponse> {
+    const sql = requireText(request.sql?.trim(), 'sql').replace(/;\s*$/, '');
+    const command = leadingKeyword(sql);
+    if (WRITING_COMMANDS.has(command)) {
+      throw new GrpcError(status.PERMISSION_DENIED, `Query runs read-only statements only (a SELECT, TABLE, VALUES or WITH query), not ${command}`, {
+        reason: 'QUERY_NOT_READ_ONLY',
+      });
+    }
+    if ((request.maxRows ?? 0) < 0) throw invalidArgument('max_rows must not be negative', 'max_rows');
+    const maxRows = Math.min(request.maxRows || DEFAULT_MAX_ROWS, this.limits.maxRows);
+    const requestedSeconds = (request.timeout?.seconds ?? 0) + (request.timeout?.nanos ?? 0) / 1e9;
+    if (requestedSeconds < 0) throw invalidArgument('timeout must not be negative', 'timeout');
+    const timeoutMs = Math.round(Math.min(requestedSeconds || DEFAULT_TIMEOUT_SECONDS, this.limits.maxTimeoutSeconds) * 1000);
+    if (this.running >= this.limits.maxConcurrent) {
+      throw new GrpcError(status.RESOURCE_EXHAUSTED, `${this.running} queries are already running; retry later`, { reason: 'TOO_MANY_QUERIES' });
+    }
+    this.running++;
+    return streamSql(this.database, { sql, maxRows, timeoutMs }).pipe(
+      map((item) => ('chunk' in item ? { chunk: item.chunk, truncated: false, totalRows: 0 } : { chunk: { ipcBytes: new Uint8Array(), rowCount: 0 }, truncated: item.truncated, totalRows: item.totalRows })),
+      finalize(() => this.running--),
+    );
+  }
+
+  queryNight(request: metadataV1.QueryNightRequest): Observable<metadataV1.QueryNightResponse> {
+    const first = requireDayObs(request.firstDayObs, 'first_day_obs');
+    const last = optionalDayObs(request.lastDayObs, 'last_day_obs') ?? first;
+    if (last < first) throw invalidArgument('last_day_obs is earlier than first_day_obs', 'last_day_obs');
+    const telescope = requireText(request.telescope, 'telescope');
+    const kind = request.kind ? kindOfProto(request.kind) : undefined;
+    if (request.kind && !kind) throw invalidArgument(`kind ${request.kind} is not a visit sequence kind`, 'kind');
+    const requested = request.columns?.length ? request.columns : NIGHT_DEFAULT_COLUMNS;
+    const seen = new Set<string>();
+    const select = requested.map((name, index) => {
+      const expression = NIGHT_COLUMNS[NIGHT_ALIASES[name] ?? name];
+      if (!expression) throw invalidArgument(`columns[${index}]: unknown column ${JSON.stringify(name)}; available: ${[...Object.keys(NIGHT_COLUMNS), ...Object.keys(NIGHT_ALIASES)].join(', ')}`, `columns[${index}]`);
+      if (seen.has(name)) throw invalidArgument(`columns[${index}]: ${name} is requested twice`, `columns[${index}]`);
+      seen.add(name);
+      return `${expression} AS "${name}"`;
+    });
+    const sql = `SELECT ${select.join(', ')} FROM ${SEQUENCE_FROM}
+      WHERE v.telescope = $1 AND v.first_day_obs <= $2::date AND v.last_day_obs >= $3::date
+        AND ($4::timestamptz IS NULL OR v.creation_time >= $4::timestamptz)
+        AND $5::text[] <@ ARRAY(SELECT t.tag FROM tags t WHERE t.visitseq_uuid = v.visitseq_uuid)
+        AND ($6::text IS NULL OR r.kind = $6::text)
+      ORDER BY v.creation_time DESC, v.visitseq_uuid`;
+    const params = [telescope, first, last, isoInstant(request.earliestCreationTime ?? undefined) ?? null, request.tags ?? [], kind ?? null];
+    return this.tableStream(sql, params);
+  }
+
+  prenightSims(request: metadataV1.PrenightSimsRequest): Observable<metadataV1.PrenightSimsResponse> {
+    const dayObs = requireDayObs(request.dayObs, 'day_obs');
+    const telescope = requireText(request.telescope, 'telescope');
+    const tags = request.tags?.length ? request.tags : ['prenight'];
+    const stat = (name: string) => `'${name}', ${name === 'count' ? 'n.count' : `NULLIF(n.${name}, 'NaN')`}`;
+    const sql = `SELECT s.visitseq_uuid, s.visitseq_label, s.telescope, s.creation_time, s.parent_last_day_obs, s.visitseq_url,
+        (SELECT f.file_url FROM files f WHERE f.visitseq_uuid = s.visitseq_uuid AND f.file_type = 'rewards') AS rewards_url,
+        COALESCE((SELECT jsonb_agg(t.tag ORDER BY t.tag) FROM tags t WHERE t.visitseq_uuid = s.visitseq_uuid), '[]'::jsonb) AS tags,
+        COALESCE((SELECT jsonb_agg(jsonb_build_object('value_name', n.value_name, 'accumulated', n.accumulated, ${STAT_VALUES.map(stat).join(', ')})
+                         ORDER BY n.value_name, n.accumulated)
+                  FROM nightly_stats n WHERE n.visitseq_uuid = s.visitseq_uuid AND n.day_obs = $2::date), '[]'::jsonb) AS nightly_stats
+      FROM simulations s
+      WHERE s.telescope = $1 AND s.first_day_obs <= $2::date AND s.last_day_obs >= $2::date
+        AND $3::text[] <@ ARRAY(SELECT t.tag FROM tags t WHERE t.visitseq_uuid = s.visitseq_uuid)
+        AND ($4::timestamptz IS NULL OR s.creation_time >= $4::timestamptz)
+      ORDER BY s.creation_time DESC, s.visitseq_uuid`;
+    return this.tableStream(sql, [telescope, dayObs, tags, isoInstant(request.earliestCreationTime ?? undefined) ?? null]);
+  }
+
+  /** Streams a query of ours (not a client's) as Arrow, with totals in the last message. */
+  private tableStream(sql: string, params: unknown[]): Observable<{ chunk: { ipcBytes: Uint8Array; rowCount: number }; totalRows: number }> {
+    return streamSql(this.database, { sql, params, maxRows: Number.MAX_SAFE_INTEGER, timeoutMs: DEFAULT_TIMEOUT_SECONDS * 1000 }).pipe(
+      map((item: SqlStreamItem) => ('chunk' in item ? { chunk: item.chunk, totalRows: 0 } : { chunk: { ipcBytes: new Uint8Array(), rowCount: 0 }, totalRows: item.totalRows })),
+    );
+  }
+}
+
+/** The first keyword of a statement, after whitespace, comments and opening parentheses. */
+export function leadingKeyword(sql: string): string {
+  let rest = sql;
+  for (;;) {
+    const trimmed = rest.replace(/^[\s(]+/, '');
+    if (trimmed.startsWith('--')) rest = trimmed.replace(/^--[^\n]*(\n|$)/, '');
+    else if (trimmed.startsWith('/*')) rest = trimmed.replace(/^\/\*[\s\S]*?(\*\/|$)/, '');
+    else return (/^[A-Za-z_]+/.exec(trimmed)?.[0] ?? '').toUpperCase();
+  }
+}

@@ -1,0 +1,95 @@
+import { metadataV1, typeV1 } from '@visitsarch/contracts';
+
+/** The kinds as the registry names them, with their tables. */
+export const KINDS = {
+  simulation: { table: 'simulations', proto: typeV1.VisitSequenceKind.VISIT_SEQUENCE_KIND_SIMULATION, detailsField: 'simulation' },
+  completed: { table: 'completed', proto: typeV1.VisitSequenceKind.VISIT_SEQUENCE_KIND_COMPLETED, detailsField: 'completed' },
+  mixed: { table: 'mixedvisitseqs', proto: typeV1.VisitSequenceKind.VISIT_SEQUENCE_KIND_MIXED, detailsField: 'mixed' },
+  visitseq: { table: 'visitseq', proto: typeV1.VisitSequenceKind.VISIT_SEQUENCE_KIND_UNSPECIFIED, detailsField: undefined },
+} as const;
+export type KindName = keyof typeof KINDS;
+
+export function kindOfProto(kind: typeV1.VisitSequenceKind): KindName | undefined {
+  return (Object.keys(KINDS) as KindName[]).find((name) => name !== 'visitseq' && KINDS[name].proto === kind);
+}
+
+/**
+ * Every column of a sequence whatever its kind: the parent's columns, the kind from the registry, the
+ * child columns (NULL for other kinds) and the sorted tags. `v` is the alias of the parent table.
+ */
+export const SEQUENCE_COLUMNS = `
+  v.visitseq_uuid, v.visitseq_sha256, v.visitseq_label, v.visitseq_url, v.telescope, v.first_day_obs, v.last_day_obs,
+  v.creation_time, r.kind,
+  s.scheduler_version, s.config_url, s.sim_runner_args, s.conda_env_sha256, s.parent_visitseq_uuid, s.parent_last_day_obs,
+  c.query,
+  m.last_early_day_obs, m.first_late_day_obs, m.early_parent_uuid, m.late_parent_uuid,
+  ARRAY(SELECT t.tag FROM tags t WHERE t.visitseq_uuid = v.visitseq_uuid ORDER BY t.tag) AS tags`;
+
+export const SEQUENCE_FROM = `
+  visitseq v
+  JOIN visitseq_registry r ON r.visitseq_uuid = v.visitseq_uuid
+  LEFT JOIN simulations s ON s.visitseq_uuid = v.visitseq_uuid
+  LEFT JOIN completed c ON c.visitseq_uuid = v.visitseq_uuid
+  LEFT JOIN mixedvisitseqs m ON m.visitseq_uuid = v.visitseq_uuid`;
+
+export interface SequenceRow {
+  visitseq_uuid: string;
+  visitseq_sha256: Buffer;
+  visitseq_label: string;
+  visitseq_url: string | null;
+  telescope: string;
+  first_day_obs: string;
+  last_day_obs: string;
+  creation_time: Date;
+  kind: KindName;
+  scheduler_version: string | null;
+  config_url: string | null;
+  sim_runner_args: Record<string, unknown> | null;
+  conda_env_sha256: Buffer | null;
+  parent_visitseq_uuid: string | null;
+  parent_last_day_obs: string | null;
+  query: string | null;
+  last_early_day_obs: string | null;
+  first_late_day_obs: string | null;
+  early_parent_uuid: string | null;
+  late_parent_uuid: string | null;
+  tags: string[];
+}
+
+const opt = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
+
+export function toVisitSequence(row: SequenceRow): metadataV1.VisitSequence {
+  const sequence: metadataV1.VisitSequence = {
+    visitseqUuid: row.visitseq_uuid,
+    visitseqSha256: row.visitseq_sha256,
+    visitseqLabel: row.visitseq_label,
+    visitseqUrl: opt(row.visitseq_url),
+    telescope: row.telescope,
+    firstDayObs: row.first_day_obs,
+    lastDayObs: row.last_day_obs,
+    creationTime: row.creation_time,
+    kind: KINDS[row.kind].proto,
+    tags: row.tags,
+  };
+  if (row.kind === 'simulation') {
+    sequence.simulation = {
+      schedulerVersion: opt(row.scheduler_version),
+      configUrl: opt(row.config_url),
+      // A Struct can only hold an object; upstream munging always produced one.
+      simRunnerArgs: row.sim_runner_args !== null && typeof row.sim_runner_args === 'object' && !Array.isArray(row.sim_runner_args) ? row.sim_runner_args : undefined,
+      condaEnvSha256: opt(row.conda_env_sha256),
+      parentVisitseqUuid: opt(row.parent_visitseq_uuid),
+      parentLastDayObs: opt(row.parent_last_day_obs),
+    };
+  } else if (row.kind === 'completed') {
+    sequence.completed = { query: opt(row.query) };
+  } else if (row.kind === 'mixed') {
+    sequence.mixed = {
+      lastEarlyDayObs: opt(row.last_early_day_obs),
+      firstLateDayObs: opt(row.first_late_day_obs),
+      earlyParentUuid: opt(row.early_parent_uuid),
+      lateParentUuid: opt(row.late_parent_uuid),
+    };
+  }
+  return sequence;
+}
