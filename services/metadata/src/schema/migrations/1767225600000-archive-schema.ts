@@ -233,8 +233,9 @@ CREATE VIEW maf_summary AS
   JOIN tags t ON t.visitseq_uuid = m.visitseq_uuid;
 
 -- The spec's extra view (named both visitsextra and simulations_extra there): every simulation with its
--- tags (sorted JSON array), comments (JSON array of {comment_time, author, comment}, oldest first, so
--- identical times never collide) and files (JSON object file_type -> file_url). sim_creation_day_obs and
+-- tags (sorted JSON array), comments (the spec's mapping of times to comments: JSON object
+-- "<UTC time, microseconds>" -> comment, a second comment at the very same instant keyed "<time> #2", so
+-- none is lost as in the upstream) and files (JSON object file_type -> file_url). sim_creation_day_obs and
 -- daily_id keep the upstream's columns, computed at UTC whatever the session TimeZone.
 CREATE VIEW simulations_extra AS
   SELECT (s.creation_time AT TIME ZONE 'UTC' - interval '12 hours')::date AS sim_creation_day_obs,
@@ -244,10 +245,12 @@ CREATE VIEW simulations_extra AS
          s.creation_time, s.scheduler_version, s.config_url, s.sim_runner_args, s.conda_env_sha256, s.parent_visitseq_uuid,
          s.parent_last_day_obs,
          COALESCE((SELECT jsonb_agg(t.tag ORDER BY t.tag) FROM tags t WHERE t.visitseq_uuid = s.visitseq_uuid), '[]'::jsonb) AS tags,
-         COALESCE((SELECT jsonb_agg(jsonb_build_object(
-                            'comment_time', to_char(c.comment_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                            'author', c.author, 'comment', c.comment) ORDER BY c.comment_time, c.comment_id)
-                   FROM comments c WHERE c.visitseq_uuid = s.visitseq_uuid), '[]'::jsonb) AS comments,
+         COALESCE((SELECT jsonb_object_agg(k.time_key, k.comment)
+                   FROM (SELECT to_char(c.comment_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+                                || CASE WHEN row_number() OVER same_time > 1 THEN ' #' || row_number() OVER same_time ELSE '' END AS time_key,
+                                c.comment
+                         FROM comments c WHERE c.visitseq_uuid = s.visitseq_uuid
+                         WINDOW same_time AS (PARTITION BY c.comment_time ORDER BY c.comment_id)) k), '{}'::jsonb) AS comments,
          COALESCE((SELECT jsonb_object_agg(f.file_type, f.file_url) FROM files f WHERE f.visitseq_uuid = s.visitseq_uuid),
                   '{}'::jsonb) AS files
   FROM simulations s;
