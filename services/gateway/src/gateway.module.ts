@@ -2,7 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from '@visitsarch/logging';
 import { DownloadsController } from './downloads/downloads.controller';
 import { FilesController } from './files/files.controller';
-import { DelegatedController } from './passthrough/delegated.controller';
+import { ConsdbController } from './passthrough/consdb.controller';
+import { StatsController } from './passthrough/stats.controller';
 import { MetadataPassthroughController } from './passthrough/metadata.controller';
 import { SequencesController } from './sequences/sequences.controller';
 import { Downstream } from './support/downstream';
@@ -14,7 +15,7 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [SequencesController, FilesController, DownloadsController, MetadataPassthroughController, DelegatedController],
+      controllers: [SequencesController, FilesController, DownloadsController, MetadataPassthroughController, ConsdbController, StatsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_LOGGER, useValue: logger },
