@@ -1,0 +1,407 @@
+/**
+ * The canonical visit-table hash (`visitseq_sha256`), defined in docs/visit-tables.md:
+ * SHA-256 of `str(recs.dtype)` (numpy's text of a packed structured dtype) followed by the
+ * bytes of the record array, where each column becomes a little-endian numpy field:
+ * ints/uints/floats/bools as their own dtype, text as `<U{w}` (UTF-32LE, zero-padded, w = the
+ * longest value in code points, at least 1), dates and timestamps as `<M8[unit]`. Nulls are ''
+ * for text, NaN for floats, NaT for times; an int or bool column with nulls becomes `<f8`.
+ * Every NaN is hashed as numpy's `np.nan` bit pattern, so NaN and null are the same value.
+ *
+ * Text widths need the whole column, so the hash takes two passes: a scan
+ * ({@link CanonicalHashScan}) and the hashing itself ({@link CanonicalHasher}). Each pass
+ * streams; rows are packed into a reusable buffer of about 4 MiB and fed to node:crypto.
+ */
+import { createHash, Hash } from 'node:crypto';
+import { Data, DataType, RecordBatch, Schema, TimeUnit, Type } from 'apache-arrow';
+import { VisitTableSource, openSource, reReadable } from '../source';
+import { boolAt, hasNulls, isTextType, isValidAt, utf8Rows } from '../arrow-columns';
+import { pythonStrRepr } from './python-repr';
+
+/** Raised for tables the canonical hash does not define (unsupported types, bad column names). */
+export class CanonicalHashError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CanonicalHashError';
+  }
+}
+
+type Encoding =
+  | { kind: 'int' | 'uint'; itemsize: 1 | 2 | 4 | 8 }
+  | { kind: 'float'; itemsize: 2 | 4 | 8 }
+  | { kind: 'bool' }
+  | { kind: 'text' }
+  | { kind: 'datetime'; unit: 'D' | 's' | 'ms' | 'us' | 'ns' };
+
+/** One field of the canonical record array. */
+export interface CanonicalField {
+  /** The column name. */
+  readonly name: string;
+  /** numpy's text for the field's dtype, e.g. `<f8`, `<U12`, `?`, `i1`. */
+  readonly numpyDtype: string;
+  /** Bytes per row. */
+  readonly itemsize: number;
+  /** Byte offset of the field in a packed row. */
+  readonly offset: number;
+}
+
+/** The canonical record-array layout of a table: its fields, row size and dtype text. */
+export interface CanonicalLayout {
+  readonly fields: readonly CanonicalField[];
+  readonly rowSize: number;
+  /** `str(recs.dtype)` as numpy prints it, e.g. `[('observationStartMJD', '<f8'), ('band', '<U1')]`. */
+  readonly dtypeString: string;
+  /** The number of rows seen by the scan. */
+  readonly rows: number;
+}
+
+interface ColumnPlan extends CanonicalField {
+  readonly index: number;
+  readonly encoding: Encoding;
+  /** Int or bool column with nulls: hashed as float64. */
+  readonly asFloat64: boolean;
+}
+
+interface InternalLayout extends CanonicalLayout {
+  readonly plans: readonly ColumnPlan[];
+}
+
+const UNIT_NAMES: Record<number, 's' | 'ms' | 'us' | 'ns'> = {
+  [TimeUnit.SECOND]: 's',
+  [TimeUnit.MILLISECOND]: 'ms',
+  [TimeUnit.MICROSECOND]: 'us',
+  [TimeUnit.NANOSECOND]: 'ns',
+};
+
+function encodingOf(name: string, type: DataType): Encoding {
+  if (isTextType(type)) return { kind: 'text' };
+  switch (type.typeId) {
+    case Type.Int: {
+      const t = type as unknown as { bitWidth: number; isSigned: boolean };
+      return { kind: t.isSigned ? 'int' : 'uint', itemsize: (t.bitWidth / 8) as 1 | 2 | 4 | 8 };
+    }
+    case Type.Float: {
+      const precision = (type as unknown as { precision: number }).precision;
+      return { kind: 'float', itemsize: ([2, 4, 8] as const)[precision] };
+    }
+    case Type.Bool:
+      return { kind: 'bool' };
+    case Type.Date: {
+      const unit = (type as unknown as { unit: number }).unit;
+      return { kind: 'datetime', unit: unit === 0 ? 'D' : 'ms' };
+    }
+    case Type.Timestamp:
+      return { kind: 'datetime', unit: UNIT_NAMES[(type as unknown as { unit: number }).unit] };
+    default:
+      throw new CanonicalHashError(`the canonical hash does not define column ${JSON.stringify(name)} of type ${type}`);
+  }
+}
+
+function numpyDtypeOf(encoding: Encoding, asFloat64: boolean, width: number): [string, number] {
+  if (asFloat64) return ['<f8', 8];
+  switch (encoding.kind) {
+    case 'int':
+    case 'uint': {
+      const letter = encoding.kind === 'int' ? 'i' : 'u';
+      return [encoding.itemsize === 1 ? `${letter}1` : `<${letter}${encoding.itemsize}`, encoding.itemsize];
+    }
+    case 'float':
+      return [`<f${encoding.itemsize}`, encoding.itemsize];
+    case 'bool':
+      return ['?', 1];
+    case 'text':
+      return [`<U${width}`, 4 * width];
+    case 'datetime':
+      return [`<M8[${encoding.unit}]`, 8];
+  }
+}
+
+/** Pass one: learns, batch by batch, the text widths and which int/bool columns have nulls. */
+export class CanonicalHashScan {
+  private readonly encodings: Encoding[];
+  private readonly widths: number[];
+  private readonly nulls: boolean[];
+  private rowCount = 0;
+
+  constructor(private readonly schema: Schema) {
+    const names = new Set<string>();
+    for (const field of schema.fields) {
+      if (field.name === '') throw new CanonicalHashError('the canonical hash needs non-empty column names');
+      if (names.has(field.name)) throw new CanonicalHashError(`duplicate column name ${JSON.stringify(field.name)}`);
+      names.add(field.name);
+    }
+    this.encodings = schema.fields.map((f) => encodingOf(f.name, f.type));
+    this.widths = schema.fields.map(() => 1);
+    this.nulls = schema.fields.map(() => false);
+  }
+
+  observe(batch: RecordBatch): void {
+    this.rowCount += batch.numRows;
+    this.encodings.forEach((encoding, c) => {
+      for (const data of batch.getChildAt(c)!.data) {
+        if (hasNulls(data)) this.nulls[c] = true;
+        if (encoding.kind === 'text') this.widths[c] = maxCodePoints(data, this.widths[c]);
+      }
+    });
+  }
+
+  layout(): CanonicalLayout {
+    let offset = 0;
+    const plans: ColumnPlan[] = this.schema.fields.map((field, index) => {
+      const encoding = this.encodings[index];
+      const asFloat64 = this.nulls[index] && (encoding.kind === 'int' || encoding.kind === 'uint' || encoding.kind === 'bool');
+      const [numpyDtype, itemsize] = numpyDtypeOf(encoding, asFloat64, this.widths[index]);
+      const plan = { name: field.name, numpyDtype, itemsize, offset, index, encoding, asFloat64 };
+      offset += itemsize;
+      return plan;
+    });
+    const dtypeString = `[${plans.map((p) => `(${pythonStrRepr(p.name)}, '${p.numpyDtype}')`).join(', ')}]`;
+    const layout: InternalLayout = {
+      fields: plans.map(({ name, numpyDtype, itemsize, offset }) => ({ name, numpyDtype, itemsize, offset })),
+      rowSize: offset,
+      dtypeString,
+      rows: this.rowCount,
+      plans,
+    };
+    return layout;
+  }
+}
+
+function maxCodePoints(data: Data, atLeast: number): number {
+  const rows = utf8Rows(data);
+  const bytes = rows.bytes;
+  let max = atLeast;
+  for (let i = 0; i < data.length; i++) {
+    const start = rows.start(i);
+    const end = rows.end(i);
+    // A value has at most as many code points as bytes: count only when it could be longer.
+    if (end - start <= max) continue;
+    let n = 0;
+    for (let k = start; k < end; k++) if ((bytes[k] & 0xc0) !== 0x80) n++;
+    if (n > max) max = n;
+  }
+  return max;
+}
+
+const CHUNK_BYTES = 4 << 20;
+
+/** Pass two: packs rows of the canonical record array and hashes them. */
+export class CanonicalHasher {
+  private readonly hash: Hash;
+  private readonly plans: readonly ColumnPlan[];
+  private readonly rowSize: number;
+  private readonly chunkRows: number;
+  private readonly buffer: Uint8Array;
+  private readonly view: DataView;
+  private readonly hasText: boolean;
+  private rowCount = 0;
+
+  constructor(layout: CanonicalLayout) {
+    const internal = layout as InternalLayout;
+    if (!internal.plans) throw new CanonicalHashError('CanonicalHasher needs a layout made by CanonicalHashScan');
+    this.plans = internal.plans;
+    this.rowSize = layout.rowSize;
+    this.hash = createHash('sha256').update(layout.dtypeString, 'utf8');
+    this.chunkRows = Math.max(1, Math.floor(CHUNK_BYTES / Math.max(1, this.rowSize)));
+    this.buffer = new Uint8Array(this.chunkRows * this.rowSize);
+    this.view = new DataView(this.buffer.buffer);
+    this.hasText = this.plans.some((p) => p.encoding.kind === 'text');
+  }
+
+  /** The number of rows hashed so far. */
+  get rows(): number {
+    return this.rowCount;
+  }
+
+  update(batch: RecordBatch): void {
+    if (this.rowSize === 0) {
+      this.rowCount += batch.numRows;
+      return;
+    }
+    const columns = this.plans.map((p) => batch.getChildAt(p.index)!.data);
+    // Walk the batch's chunks in lock step (a RecordBatch's columns normally have one each).
+    const chunkStarts = columns.map(() => 0);
+    const chunkIndex = columns.map(() => 0);
+    for (let row = 0; row < batch.numRows; ) {
+      const n = Math.min(this.chunkRows, batch.numRows - row);
+      if (this.hasText) this.buffer.fill(0, 0, n * this.rowSize);
+      this.plans.forEach((plan, c) => {
+        // Encode rows [row, row + n) of column c, which may span several Data chunks.
+        let done = 0;
+        while (done < n) {
+          let data = columns[c][chunkIndex[c]];
+          while (row + done >= chunkStarts[c] + data.length) {
+            chunkStarts[c] += data.length;
+            chunkIndex[c]++;
+            data = columns[c][chunkIndex[c]];
+          }
+          const local = row + done - chunkStarts[c];
+          const count = Math.min(n - done, data.length - local);
+          this.encode(plan, data, local, count, done);
+          done += count;
+        }
+      });
+      this.hash.update(this.buffer.subarray(0, n * this.rowSize));
+      row += n;
+    }
+    this.rowCount += batch.numRows;
+  }
+
+  /** Writes rows [from, from + count) of `data` into buffer rows [at, at + count). */
+  private encode(plan: ColumnPlan, data: Data, from: number, count: number, at: number): void {
+    const { buffer, view, rowSize } = this;
+    let d = at * rowSize + plan.offset;
+    const enc = plan.encoding;
+    if (plan.asFloat64) {
+      for (let i = from; i < from + count; i++, d += rowSize) {
+        if (!isValidAt(data, i)) writeNaN64(view, d);
+        else view.setFloat64(d, enc.kind === 'bool' ? (boolAt(data, i) ? 1 : 0) : Number(data.values[i]), true);
+      }
+      return;
+    }
+    switch (enc.kind) {
+      case 'int':
+      case 'uint': {
+        const size = enc.itemsize;
+        const values = data.values as ArrayBufferView & ArrayLike<unknown>;
+        const src = new Uint8Array(values.buffer, values.byteOffset + from * size, count * size);
+        copyStrided(src, size, count, buffer, d, rowSize);
+        return;
+      }
+      case 'float': {
+        const size = enc.itemsize;
+        const values = data.values as Float64Array | Float32Array | Uint16Array;
+        const src = new Uint8Array(values.buffer, values.byteOffset + from * size, count * size);
+        copyStrided(src, size, count, buffer, d, rowSize);
+        // Then nulls and every NaN become numpy's np.nan bit pattern.
+        const nulls = hasNulls(data);
+        for (let i = from; i < from + count; i++, d += rowSize) {
+          const nan = size === 2 ? isHalfNaN((values as Uint16Array)[i]) : values[i] !== values[i];
+          if (nan || (nulls && !isValidAt(data, i))) writeNaN(view, d, size);
+        }
+        return;
+      }
+      case 'bool':
+        for (let i = from; i < from + count; i++, d += rowSize) buffer[d] = boolAt(data, i) ? 1 : 0;
+        return;
+      case 'datetime': {
+        const values = data.values as Int32Array | BigInt64Array | Float64Array;
+        const nulls = hasNulls(data);
+        for (let i = from; i < from + count; i++, d += rowSize) {
+          if (nulls && !isValidAt(data, i)) view.setBigInt64(d, NAT, true);
+          else view.setBigInt64(d, BigInt(values[i]), true);
+        }
+        return;
+      }
+      case 'text': {
+        const rows = utf8Rows(data);
+        const bytes = rows.bytes;
+        for (let i = from; i < from + count; i++, d += rowSize) {
+          let p = rows.start(i);
+          const end = rows.end(i);
+          let k = d;
+          while (p < end) {
+            const b0 = bytes[p];
+            let cp: number;
+            if (b0 < 0x80) {
+              // ASCII: the common case; the three high bytes stay zero from the fill.
+              buffer[k] = b0;
+              k += 4;
+              p++;
+              continue;
+            } else if (b0 < 0xe0) {
+              cp = ((b0 & 0x1f) << 6) | (bytes[p + 1] & 0x3f);
+              p += 2;
+            } else if (b0 < 0xf0) {
+              cp = ((b0 & 0x0f) << 12) | ((bytes[p + 1] & 0x3f) << 6) | (bytes[p + 2] & 0x3f);
+              p += 3;
+            } else {
+              cp = ((b0 & 0x07) << 18) | ((bytes[p + 1] & 0x3f) << 12) | ((bytes[p + 2] & 0x3f) << 6) | (bytes[p + 3] & 0x3f);
+              p += 4;
+            }
+            buffer[k] = cp & 0xff;
+            buffer[k + 1] = (cp >> 8) & 0xff;
+            buffer[k + 2] = cp >> 16;
+            k += 4;
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  /** The 32-byte digest. */
+  digest(): Buffer {
+    return this.hash.digest();
+  }
+}
+
+const NAT = -(2n ** 63n);
+
+function isHalfNaN(bits: number): boolean {
+  return (bits & 0x7c00) === 0x7c00 && (bits & 0x03ff) !== 0;
+}
+
+function writeNaN64(view: DataView, at: number): void {
+  view.setUint32(at, 0, true);
+  view.setUint32(at + 4, 0x7ff80000, true);
+}
+
+/** numpy's np.nan in 2, 4 or 8 bytes: 0x7e00, 0x7fc00000, 0x7ff8000000000000. */
+function writeNaN(view: DataView, at: number, size: number): void {
+  if (size === 8) writeNaN64(view, at);
+  else if (size === 4) view.setUint32(at, 0x7fc00000, true);
+  else view.setUint16(at, 0x7e00, true);
+}
+
+/** Copies `count` items of `size` bytes from a dense source into rows `stride` bytes apart. */
+function copyStrided(src: Uint8Array, size: number, count: number, dst: Uint8Array, at: number, stride: number): void {
+  let s = 0;
+  let d = at;
+  switch (size) {
+    case 8:
+      for (let i = 0; i < count; i++, s += 8, d += stride) {
+        dst[d] = src[s];
+        dst[d + 1] = src[s + 1];
+        dst[d + 2] = src[s + 2];
+        dst[d + 3] = src[s + 3];
+        dst[d + 4] = src[s + 4];
+        dst[d + 5] = src[s + 5];
+        dst[d + 6] = src[s + 6];
+        dst[d + 7] = src[s + 7];
+      }
+      return;
+    case 4:
+      for (let i = 0; i < count; i++, s += 4, d += stride) {
+        dst[d] = src[s];
+        dst[d + 1] = src[s + 1];
+        dst[d + 2] = src[s + 2];
+        dst[d + 3] = src[s + 3];
+      }
+      return;
+    default:
+      for (let i = 0; i < count; i++, s += size, d += stride) for (let k = 0; k < size; k++) dst[d + k] = src[s + k];
+  }
+}
+
+/** Scans a source and returns its canonical layout (pass one only). */
+export async function canonicalLayout(source: VisitTableSource): Promise<CanonicalLayout> {
+  const stream = await openSource(source);
+  const scan = new CanonicalHashScan(stream.schema);
+  for await (const batch of stream) scan.observe(batch);
+  return scan.layout();
+}
+
+/**
+ * The canonical visit-table hash of a table (32 raw bytes, as stored in `visitseq_sha256`).
+ * Reads a re-readable source twice in bounded memory; a one-shot stream is collected first.
+ */
+export async function canonicalSha256(source: VisitTableSource): Promise<Buffer> {
+  const again = await reReadable(source);
+  const layout = await canonicalLayout(again);
+  const hasher = new CanonicalHasher(layout);
+  for await (const batch of await openSource(again)) hasher.update(batch);
+  if (hasher.rows !== layout.rows) {
+    throw new CanonicalHashError(`the table changed between the two passes of the hash (${layout.rows} then ${hasher.rows} rows)`);
+  }
+  return hasher.digest();
+}

@@ -1,0 +1,464 @@
+/**
+ * A safe decoder for the subset of Python pickles found in pandas/PyTables HDF5 files, and an
+ * encoder for the protocol-0 pickles PyTables stores in attributes.
+ *
+ * Decoding never executes anything: it is a stack machine over data opcodes (None, bools,
+ * ints, floats, str, bytes, tuples, lists, dicts, memo) plus exactly three "globals", each
+ * replaced by a data-only stand-in: `numpy._core.multiarray._reconstruct` (also under its
+ * numpy 1.x name `numpy.core.multiarray._reconstruct`), `numpy.ndarray` and `numpy.dtype`.
+ * REDUCE is accepted only for `_reconstruct(numpy.ndarray, (0,), b'b')` and `dtype('O8', …)`,
+ * BUILD only to fill such an array or dtype, and the array must be an object array (`|O`)
+ * whose elements are themselves plain data. Any other opcode or global raises PickleError.
+ */
+
+export class PickleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PickleError';
+  }
+}
+
+/** A Python tuple (kept apart from lists so callers can tell them apart). */
+export class PyTuple {
+  constructor(readonly items: PyValue[]) {}
+}
+
+/** A decoded numpy object array: its shape, Fortran flag and elements in C (row-major) order. */
+export class NumpyObjectArray {
+  shape: number[] = [];
+  fortran = false;
+  items: PyValue[] = [];
+}
+
+export type PyValue = null | boolean | number | bigint | string | Uint8Array | PyValue[] | PyTuple | Map<PyValue, PyValue> | NumpyObjectArray;
+
+class Global {
+  constructor(readonly name: string) {}
+}
+class NumpyDtype {
+  constructor(readonly descr: string) {}
+}
+class PendingArray extends NumpyObjectArray {}
+
+const ALLOWED_GLOBALS = new Set([
+  'numpy._core.multiarray._reconstruct',
+  'numpy.core.multiarray._reconstruct',
+  'numpy.ndarray',
+  'numpy.dtype',
+]);
+
+const MARK = Symbol('mark');
+type StackItem = PyValue | Global | NumpyDtype | typeof MARK;
+
+/** Decodes a pickle made only of plain data and numpy object arrays (see the module comment). */
+export function safeUnpickle(input: Uint8Array): PyValue {
+  const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const stack: StackItem[] = [];
+  const memo = new Map<number, StackItem>();
+  let p = 0;
+
+  const need = (n: number) => {
+    if (p + n > bytes.length) throw new PickleError('truncated pickle');
+  };
+  const readLine = (): string => {
+    const end = bytes.indexOf(0x0a, p);
+    if (end < 0) throw new PickleError('truncated pickle');
+    const line = bytes.toString('latin1', p, end);
+    p = end + 1;
+    return line;
+  };
+  const popMark = (): StackItem[] => {
+    for (let k = stack.length - 1; k >= 0; k--) {
+      if (stack[k] === MARK) {
+        const items = stack.splice(k);
+        items.shift();
+        return items;
+      }
+    }
+    throw new PickleError('pickle MARK missing');
+  };
+  const top = (): StackItem => {
+    if (stack.length === 0) throw new PickleError('pickle stack underflow');
+    return stack[stack.length - 1];
+  };
+  const pop = (): StackItem => {
+    const v = top();
+    stack.pop();
+    return v;
+  };
+  const data = (v: StackItem): PyValue => {
+    if (v === MARK || v instanceof Global || v instanceof NumpyDtype) throw new PickleError('unexpected non-data value in pickle');
+    if (v instanceof PendingArray) throw new PickleError('numpy array used before it was built');
+    return v;
+  };
+  const str = (start: number, end: number) => bytes.toString('utf8', start, end);
+
+  while (p < bytes.length) {
+    const op = bytes[p++];
+    switch (op) {
+      case 0x80: // PROTO
+        need(1);
+        if (bytes[p++] > 5) throw new PickleError('unsupported pickle protocol');
+        break;
+      case 0x95: // FRAME (length is advisory)
+        need(8);
+        p += 8;
+        break;
+      case 0x2e: // STOP
+        if (stack.length !== 1) throw new PickleError('malformed pickle (stack at STOP)');
+        return data(stack[0]);
+      case 0x28: // MARK
+        stack.push(MARK);
+        break;
+      case 0x4e: // NONE
+        stack.push(null);
+        break;
+      case 0x88: // NEWTRUE
+        stack.push(true);
+        break;
+      case 0x89: // NEWFALSE
+        stack.push(false);
+        break;
+      case 0x4b: // BININT1
+        need(1);
+        stack.push(bytes[p]);
+        p += 1;
+        break;
+      case 0x4d: // BININT2
+        need(2);
+        stack.push(bytes.readUInt16LE(p));
+        p += 2;
+        break;
+      case 0x4a: // BININT
+        need(4);
+        stack.push(bytes.readInt32LE(p));
+        p += 4;
+        break;
+      case 0x8a: {
+        // LONG1: little-endian two's complement
+        need(1);
+        const n = bytes[p++];
+        need(n);
+        let v = 0n;
+        for (let k = n - 1; k >= 0; k--) v = (v << 8n) | BigInt(bytes[p + k]);
+        if (n > 0 && bytes[p + n - 1] & 0x80) v -= 1n << BigInt(8 * n);
+        p += n;
+        stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+        break;
+      }
+      case 0x49: {
+        // INT (protocol 0): also I00/I01 for False/True
+        const line = readLine();
+        if (line === '00' || line === '01') stack.push(line === '01');
+        else if (/^-?\d+$/.test(line)) stack.push(Number.isSafeInteger(Number(line)) ? Number(line) : BigInt(line));
+        else throw new PickleError('bad INT in pickle');
+        break;
+      }
+      case 0x4c: {
+        // LONG (protocol 0)
+        const line = readLine().replace(/L$/, '');
+        if (!/^-?\d+$/.test(line)) throw new PickleError('bad LONG in pickle');
+        stack.push(Number.isSafeInteger(Number(line)) ? Number(line) : BigInt(line));
+        break;
+      }
+      case 0x47: // BINFLOAT (big-endian)
+        need(8);
+        stack.push(bytes.readDoubleBE(p));
+        p += 8;
+        break;
+      case 0x46: {
+        // FLOAT (protocol 0)
+        const line = readLine();
+        const v = Number(line === 'nan' ? NaN : line === 'inf' ? Infinity : line === '-inf' ? -Infinity : line);
+        if (Number.isNaN(v) && line !== 'nan') throw new PickleError('bad FLOAT in pickle');
+        stack.push(v);
+        break;
+      }
+      case 0x8c: {
+        // SHORT_BINUNICODE
+        need(1);
+        const n = bytes[p++];
+        need(n);
+        stack.push(str(p, p + n));
+        p += n;
+        break;
+      }
+      case 0x58: {
+        // BINUNICODE
+        need(4);
+        const n = bytes.readUInt32LE(p);
+        p += 4;
+        need(n);
+        stack.push(str(p, p + n));
+        p += n;
+        break;
+      }
+      case 0x8d: {
+        // BINUNICODE8
+        need(8);
+        const n = Number(bytes.readBigUInt64LE(p));
+        p += 8;
+        need(n);
+        stack.push(str(p, p + n));
+        p += n;
+        break;
+      }
+      case 0x56: // UNICODE (protocol 0, raw-unicode-escape)
+        stack.push(rawUnicodeUnescape(readLine()));
+        break;
+      case 0x43: {
+        // SHORT_BINBYTES
+        need(1);
+        const n = bytes[p++];
+        need(n);
+        stack.push(new Uint8Array(bytes.subarray(p, p + n)));
+        p += n;
+        break;
+      }
+      case 0x42: {
+        // BINBYTES
+        need(4);
+        const n = bytes.readUInt32LE(p);
+        p += 4;
+        need(n);
+        stack.push(new Uint8Array(bytes.subarray(p, p + n)));
+        p += n;
+        break;
+      }
+      case 0x5d: // EMPTY_LIST
+        stack.push([]);
+        break;
+      case 0x6c: // LIST
+        stack.push(popMark().map(data));
+        break;
+      case 0x61: {
+        // APPEND
+        const item = data(pop());
+        const list = top();
+        if (!Array.isArray(list)) throw new PickleError('APPEND to a non-list');
+        list.push(item);
+        break;
+      }
+      case 0x65: {
+        // APPENDS
+        const items = popMark().map(data);
+        const list = top();
+        if (!Array.isArray(list)) throw new PickleError('APPENDS to a non-list');
+        for (const item of items) list.push(item);
+        break;
+      }
+      case 0x29: // EMPTY_TUPLE
+        stack.push(new PyTuple([]));
+        break;
+      case 0x74: // TUPLE
+        stack.push(tupleOf(popMark()));
+        break;
+      case 0x85: // TUPLE1
+        stack.push(tupleOf([pop()]));
+        break;
+      case 0x86: {
+        // TUPLE2
+        const b = pop();
+        stack.push(tupleOf([pop(), b]));
+        break;
+      }
+      case 0x87: {
+        // TUPLE3
+        const c = pop();
+        const b = pop();
+        stack.push(tupleOf([pop(), b, c]));
+        break;
+      }
+      case 0x7d: // EMPTY_DICT
+        stack.push(new Map());
+        break;
+      case 0x64: {
+        // DICT
+        const items = popMark().map(data);
+        const map = new Map<PyValue, PyValue>();
+        for (let k = 0; k + 1 < items.length; k += 2) map.set(items[k], items[k + 1]);
+        stack.push(map);
+        break;
+      }
+      case 0x73: {
+        // SETITEM
+        const value = data(pop());
+        const key = data(pop());
+        const map = top();
+        if (!(map instanceof Map)) throw new PickleError('SETITEM on a non-dict');
+        map.set(key, value);
+        break;
+      }
+      case 0x75: {
+        // SETITEMS
+        const items = popMark().map(data);
+        const map = top();
+        if (!(map instanceof Map)) throw new PickleError('SETITEMS on a non-dict');
+        for (let k = 0; k + 1 < items.length; k += 2) map.set(items[k], items[k + 1]);
+        break;
+      }
+      case 0x94: // MEMOIZE
+        memo.set(memo.size, top());
+        break;
+      case 0x70: // PUT
+        memo.set(Number(readLine()), top());
+        break;
+      case 0x71: // BINPUT
+        need(1);
+        memo.set(bytes[p++], top());
+        break;
+      case 0x72: // LONG_BINPUT
+        need(4);
+        memo.set(bytes.readUInt32LE(p), top());
+        p += 4;
+        break;
+      case 0x67: // GET
+        stack.push(memoGet(memo, Number(readLine())));
+        break;
+      case 0x68: // BINGET
+        need(1);
+        stack.push(memoGet(memo, bytes[p++]));
+        break;
+      case 0x6a: // LONG_BINGET
+        need(4);
+        stack.push(memoGet(memo, bytes.readUInt32LE(p)));
+        p += 4;
+        break;
+      case 0x30: // POP
+        pop();
+        break;
+      case 0x31: // POP_MARK
+        popMark();
+        break;
+      case 0x32: // DUP
+        stack.push(top());
+        break;
+      case 0x93: {
+        // STACK_GLOBAL
+        const name = pop();
+        const module = pop();
+        if (typeof module !== 'string' || typeof name !== 'string') throw new PickleError('bad STACK_GLOBAL');
+        stack.push(allowedGlobal(`${module}.${name}`));
+        break;
+      }
+      case 0x63: {
+        // GLOBAL (protocol 0-3)
+        const module = readLine();
+        const name = readLine();
+        stack.push(allowedGlobal(`${module}.${name}`));
+        break;
+      }
+      case 0x52: {
+        // REDUCE: only the numpy reconstructors
+        const args = pop();
+        const callable = pop();
+        if (!(callable instanceof Global) || !(args instanceof PyTuple)) throw new PickleError('REDUCE of something other than an allowed numpy global');
+        if (callable.name.endsWith('._reconstruct')) {
+          const [cls] = args.items as unknown as StackItem[];
+          if (!(cls instanceof Global) || cls.name !== 'numpy.ndarray') throw new PickleError('_reconstruct of something other than numpy.ndarray');
+          stack.push(new PendingArray());
+        } else if (callable.name === 'numpy.dtype') {
+          const [descr] = args.items;
+          if (typeof descr !== 'string') throw new PickleError('bad numpy.dtype arguments');
+          stack.push(new NumpyDtype(descr) as unknown as PyValue);
+        } else throw new PickleError(`REDUCE of ${callable.name} is not allowed`);
+        break;
+      }
+      case 0x62: {
+        // BUILD: set the state of a numpy dtype or array stand-in
+        const state = pop();
+        const target = top();
+        if (target instanceof NumpyDtype) {
+          if (target.descr !== 'O8' && target.descr !== 'O4') throw new PickleError(`numpy arrays of dtype ${target.descr} are not supported (object arrays only)`);
+          break;
+        }
+        if (!(target instanceof PendingArray) || !(state instanceof PyTuple)) throw new PickleError('BUILD of something other than a numpy array');
+        const [, shape, dtype, fortran, items] = state.items as unknown as StackItem[];
+        if (!(dtype instanceof NumpyDtype)) throw new PickleError('numpy array without a dtype');
+        if (!(shape instanceof PyTuple) || !shape.items.every((n) => typeof n === 'number')) throw new PickleError('bad numpy array shape');
+        if (!Array.isArray(items)) throw new PickleError('numpy array data must be a list of objects');
+        const array = new NumpyObjectArray();
+        array.shape = shape.items as number[];
+        array.fortran = fortran === true;
+        array.items = items as PyValue[];
+        if (array.items.length !== array.shape.reduce((a, b) => a * b, 1)) throw new PickleError('numpy array size does not match its shape');
+        stack[stack.length - 1] = array;
+        break;
+      }
+      default:
+        throw new PickleError(`pickle opcode 0x${op.toString(16)} (${JSON.stringify(String.fromCharCode(op))}) is not allowed`);
+    }
+  }
+  throw new PickleError('pickle without STOP');
+}
+
+function tupleOf(items: StackItem[]): PyTuple {
+  // Tuples may hold stand-ins (the numpy reconstruct arguments), checked where used.
+  if (items.some((v) => v === MARK)) throw new PickleError('MARK inside a tuple');
+  return new PyTuple(items as PyValue[]);
+}
+
+function memoGet(memo: Map<number, StackItem>, key: number): StackItem {
+  if (!memo.has(key)) throw new PickleError(`pickle memo ${key} missing`);
+  return memo.get(key)!;
+}
+
+function allowedGlobal(name: string): Global {
+  if (!ALLOWED_GLOBALS.has(name)) throw new PickleError(`pickle global ${name} is not allowed`);
+  return new Global(name);
+}
+
+function rawUnicodeUnescape(text: string): string {
+  // Bytes were read as latin-1, which is what raw-unicode-escape means outside \u escapes.
+  return text.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u4, u8) => String.fromCodePoint(parseInt(u4 ?? u8, 16)));
+}
+
+/** Values the protocol-0 encoder writes: what PyTables attributes of pandas tables hold. */
+export type PicklableValue = null | boolean | number | string | PicklableValue[] | { tuple: PicklableValue[] } | Map<PicklableValue, PicklableValue>;
+
+/**
+ * Encodes a value as a protocol-0 pickle in pure ASCII, as PyTables stores non-numpy
+ * attributes (pandas' `index_cols`, `non_index_axes`, `values_block_0_kind`, …).
+ */
+export function pickleProtocol0(value: PicklableValue): string {
+  const out: string[] = [];
+  const emit = (v: PicklableValue): void => {
+    if (v === null) out.push('N');
+    else if (typeof v === 'boolean') out.push(v ? 'I01\n' : 'I00\n');
+    else if (typeof v === 'number') {
+      if (!Number.isInteger(v)) throw new Error('pickleProtocol0 writes integers only');
+      out.push(`I${v}\n`);
+    } else if (typeof v === 'string') out.push(`V${rawUnicodeEscapeAscii(v)}\n`);
+    else if (Array.isArray(v)) {
+      out.push('(l');
+      for (const item of v) {
+        emit(item);
+        out.push('a');
+      }
+    } else if (v instanceof Map) {
+      out.push('(d');
+      for (const [k, item] of v) {
+        emit(k);
+        emit(item);
+        out.push('s');
+      }
+    } else {
+      out.push('(');
+      v.tuple.forEach(emit);
+      out.push('t');
+    }
+  };
+  emit(value);
+  return out.join('') + '.';
+}
+
+function rawUnicodeEscapeAscii(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0x20 && cp < 0x7f && ch !== '\\') out += ch;
+    else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
+    else out += '\\U' + cp.toString(16).padStart(8, '0');
+  }
+  return out;
+}

@@ -1,0 +1,69 @@
+/**
+ * How visit tables travel between the readers, the writers and the hash: as Apache Arrow
+ * record batches that share one schema. The schema travels with the batches because a table
+ * with no rows must still tell its columns and types.
+ */
+import { RecordBatch, Schema, Table } from 'apache-arrow';
+
+/** A one-shot stream of record batches of one visit table, with the table's schema known up front. */
+export interface VisitBatchStream extends AsyncIterable<RecordBatch> {
+  readonly schema: Schema;
+}
+
+/**
+ * A visit table given to a writer or to the hash.
+ * - `Table`: in memory, re-readable.
+ * - `VisitBatchStream`: a one-shot stream. Operations that need two passes (the canonical
+ *   hash, the HDF5 writer, which must know string widths first) collect it in memory.
+ * - a factory: called once per pass, so two-pass operations run in bounded memory (for
+ *   example `() => openVisitTable(path)` or `() => syntheticOpsimBatches({...})`).
+ */
+export type VisitTableSource = Table | VisitBatchStream | (() => VisitBatchStream | Promise<VisitBatchStream>);
+
+/** Wraps a schema and any (async) iterable of batches as a {@link VisitBatchStream}. */
+export function batchStream(schema: Schema, batches: Iterable<RecordBatch> | AsyncIterable<RecordBatch>): VisitBatchStream {
+  return {
+    schema,
+    async *[Symbol.asyncIterator]() {
+      for await (const batch of batches as AsyncIterable<RecordBatch>) yield batch;
+    },
+  };
+}
+
+/** A stream over the batches of an in-memory table (zero-row batches skipped). */
+export function tableStream(table: Table): VisitBatchStream {
+  return batchStream(
+    table.schema,
+    table.batches.filter((b) => b.numRows > 0),
+  );
+}
+
+/** True if the source can be read twice without holding it in memory (a Table or a factory). */
+export function isReReadable(source: VisitTableSource): source is Table | (() => VisitBatchStream | Promise<VisitBatchStream>) {
+  return source instanceof Table || typeof source === 'function';
+}
+
+/** Opens one pass over a source. A one-shot stream can be opened only once. */
+export async function openSource(source: VisitTableSource): Promise<VisitBatchStream> {
+  if (source instanceof Table) return tableStream(source);
+  if (typeof source === 'function') return await source();
+  return source;
+}
+
+/**
+ * Returns a source that may be opened several times: tables and factories as they are, a
+ * one-shot stream collected into a Table (this is where memory stops being bounded).
+ */
+export async function reReadable(source: VisitTableSource): Promise<Table | (() => VisitBatchStream | Promise<VisitBatchStream>)> {
+  if (isReReadable(source)) return source;
+  return collectTable(source);
+}
+
+/** Collects a stream (or any source) into one in-memory Table, keeping the schema of empty tables. */
+export async function collectTable(source: VisitTableSource): Promise<Table> {
+  if (source instanceof Table) return source;
+  const stream = await openSource(source);
+  const batches: RecordBatch[] = [];
+  for await (const batch of stream) if (batch.numRows > 0) batches.push(batch);
+  return batches.length > 0 ? new Table(stream.schema, batches) : new Table(stream.schema);
+}
