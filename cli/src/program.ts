@@ -1,6 +1,12 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_ADDRESSES } from '@visitsarch/config';
+import { registerAnnotationCommands } from './commands/annotations';
+import { registerDemoCommand } from './commands/demo';
+import { registerQueryCommands } from './commands/queries';
 import { statusCommand } from './commands/status';
+import { registerTransferCommands } from './commands/transfers';
+import { CliContext } from './context';
+import { OUTPUT_FORMATS } from './output';
 
 /** The `visitsarch` command line: a thin client of the gateway (VISITSARCH_GATEWAY, default 127.0.0.1:50051). */
 export function buildProgram(): Command {
@@ -8,16 +14,25 @@ export function buildProgram(): Command {
     .description('The Rubin Observatory scheduler-simulation archive: add, tag, query and download visit sequences.')
     .version(require('../package.json').version as string)
     .addOption(new Option('--gateway <host:port>', 'address of the visitsarch gateway').env('VISITSARCH_GATEWAY').default(DEFAULT_ADDRESSES.gateway))
+    .addOption(new Option('--format <format>', 'how tables are printed (default: table on a terminal, else tsv)').choices(OUTPUT_FORMATS))
     .showHelpAfterError('(run `visitsarch --help` for usage)')
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'visitsarch: ')) });
+  const context = new CliContext(program);
 
+  registerTransferCommands(program, context);
+  registerAnnotationCommands(program, context);
+  registerQueryCommands(program, context);
+  registerDemoCommand(program, context);
   program
     .command('status')
-    .description("report the health of the gateway and of each service behind it; exits 1 unless all are SERVING")
+    .description('report the health of the gateway and of each service behind it; exits 1 unless all are SERVING')
     .action(async () => {
-      process.exitCode = await statusCommand(program.opts().gateway as string);
+      process.exitCode = await statusCommand(context.address);
     });
-  for (const command of program.commands) command.exitOverride();
+  for (const command of program.commands) {
+    command.exitOverride();
+    command.showHelpAfterError(`(run \`visitsarch ${command.name()} --help\` for usage)`);
+  }
   return program;
 }

@@ -1,0 +1,174 @@
+import { Command, Option } from 'commander';
+import { mjdAtDayObsStart, parseDayObs } from '@visitsarch/day-obs';
+import { fromIpcChunks } from '../arrow-ipc';
+import { CliError } from '../cli-error';
+import { CliContext } from '../context';
+import { collect } from '../options';
+import { rowsOfTable } from '../output';
+import { KINDS, SEQUENCE_COLUMNS, visitSequenceRow } from '../records';
+
+/** query, query_night, prenight_sims, show, list, import_upstream. */
+export function registerQueryCommands(program: Command, context: CliContext): void {
+  program
+    .command('query')
+    .description('run a read-only SQL query over the archive (tables and views of the specification) and print the result')
+    .argument('<sql>', 'e.g. "SELECT * FROM visitsextra WHERE tags ? \'prenight\'"')
+    .option('--max_rows <n>', 'stop after this many rows', (value) => positiveInteger(value, '--max_rows'))
+    .action((sql: string, options: { max_rows?: number }) =>
+      context.run(async () => {
+        // The spec's bash example escapes `*` and `?` for the shell inside double quotes, where the backslash stays.
+        const cleaned = sql.replace(/\\([*?])/g, '$1');
+        let truncated = false;
+        const messages = context.gateway.serverStream('query', { sql: cleaned, maxRows: options.max_rows ?? 0 }, context.deadline());
+        const table = await fromIpcChunks(
+          (async function* () {
+            for await (const message of messages) {
+              truncated ||= message.truncated;
+              yield message;
+            }
+          })(),
+        );
+        const { columns, rows } = rowsOfTable(table);
+        context.print(columns, rows);
+        if (truncated) process.stderr.write(`visitsarch: the result was cut at ${rows.length} rows (--max_rows)\n`);
+      }),
+    );
+
+  program
+    .command('query_night')
+    .alias('query-night')
+    .description('the simulations, completed and mixed sequences of a telescope that cover a night')
+    .argument('<day_obs>', 'the night (YYYY-MM-DD or YYYYMMDD)')
+    .argument('<telescope>', 'simonyi or auxtel')
+    .argument('[earliest_sim]', 'only sequences created on or after this day_obs (or ISO time)')
+    .option('--columns <names...>', 'columns to show (tags and comments are always added)')
+    .option('--tags <tags...>', 'only sequences carrying all these tags')
+    .option('--last_day_obs <day_obs>', 'cover every night from day_obs through this one')
+    .addOption(new Option('--kind <kind>', 'only this kind of sequence').choices(Object.keys(KINDS)))
+    .action((dayObs: string, telescope: string, earliest: string | undefined, options: { columns?: string[]; tags?: string[]; last_day_obs?: string; kind?: string }) =>
+      context.run(async () => {
+        const messages = context.gateway.serverStream(
+          'queryNight',
+          {
+            firstDayObs: dayObsArgument(dayObs, 'day_obs'),
+            lastDayObs: options.last_day_obs ? dayObsArgument(options.last_day_obs, '--last_day_obs') : '',
+            telescope,
+            earliestCreationTime: earliest ? earliestArgument(earliest) : undefined,
+            tags: options.tags ?? [],
+            columns: options.columns ?? [], // the metadata service knows the spec's short names (id, label, url)
+            kind: options.kind ? KINDS[options.kind] : 0,
+          },
+          context.deadline(),
+        );
+        const { columns, rows } = rowsOfTable(await fromIpcChunks(messages));
+        context.print(columns, rows);
+      }),
+    );
+
+  program
+    .command('prenight_sims')
+    .aliases(['prenight_sim', 'prenight-sims'])
+    .description('the pre-night simulations (tagged prenight) covering a night, newest first, with the URLs of their visits and rewards')
+    .argument('<day_obs>', 'the night (YYYY-MM-DD or YYYYMMDD)')
+    .option('--telescope <telescope>', 'simonyi or auxtel', 'simonyi')
+    .option('--tags <tags...>', 'further tags the simulations must carry')
+    .action((dayObs: string, options: { telescope: string; tags?: string[] }) =>
+      context.run(async () => {
+        const messages = context.gateway.serverStream('prenightSims', { dayObs: dayObsArgument(dayObs, 'day_obs'), telescope: options.telescope, tags: options.tags ?? [] }, context.deadline());
+        const { columns, rows } = rowsOfTable(await fromIpcChunks(messages));
+        context.print(columns, rows);
+      }),
+    );
+
+  program
+    .command('show')
+    .description('all metadata of one visit sequence: its record, files and comments')
+    .argument('<uuid>', 'the visit sequence')
+    .action((uuid: string) =>
+      context.run(async () => {
+        const { visitSequence } = await context.gateway.unary('getVisitSequence', { visitseqUuid: uuid }, context.deadline());
+        const files = await context.gateway.unary('listFiles', { visitseqUuid: uuid, pageSize: 1000, pageToken: '' }, context.deadline());
+        const comments = await context.gateway.unary('listComments', { visitseqUuid: uuid, pageSize: 1000, pageToken: '' }, context.deadline());
+        const record = {
+          ...visitSequenceRow(visitSequence!),
+          files: Object.fromEntries(files.files.map((file) => [file.fileType, { url: file.fileUrl ?? null, sha256: Buffer.from(file.fileSha256).toString('hex'), size: file.fileSize }])),
+          comments: comments.comments.map((comment) => ({ time: comment.commentTime?.toISOString(), author: comment.author ?? null, comment: comment.comment })),
+        };
+        if (context.format() === 'json') {
+          process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+          return;
+        }
+        context.print(['field', 'value'], Object.entries(record).map(([field, value]) => ({ field, value })));
+      }),
+    );
+
+  program
+    .command('list')
+    .description('recent visit sequences, newest first')
+    .addOption(new Option('--kind <kind>', 'only this kind').choices(Object.keys(KINDS)))
+    .option('--telescope <telescope>', 'only this telescope')
+    .option('--tag <tag>', 'only sequences with this tag (repeatable: all must match)', collect)
+    .option('--label <text>', 'only labels containing this text')
+    .option('--covers <day_obs>', 'only sequences covering this night')
+    .option('--limit <n>', 'how many to show', (value) => positiveInteger(value, '--limit'), 20)
+    .action((options: { kind?: string; telescope?: string; tag?: string[]; label?: string; covers?: string; limit: number }) =>
+      context.run(async () => {
+        const covers = options.covers ? dayObsArgument(options.covers, '--covers') : '';
+        const response = await context.gateway.unary(
+          'listVisitSequences',
+          {
+            kind: options.kind ? KINDS[options.kind] : 0,
+            telescope: options.telescope ?? '',
+            tagsAll: options.tag ?? [],
+            tagsAny: [],
+            labelContains: options.label ?? '',
+            covers: covers ? { firstDayObs: covers, lastDayObs: covers } : undefined,
+            orderBy: 'creation_time desc',
+            pageSize: options.limit,
+            pageToken: '',
+          },
+          context.deadline(),
+        );
+        context.print(SEQUENCE_COLUMNS, response.visitSequences.map(visitSequenceRow));
+      }),
+    );
+
+  program
+    .command('import_upstream')
+    .alias('import-upstream')
+    .description("copy the rows of an existing rubin_sim metadata database (the upstream's vsmd schema) into this archive")
+    .requiredOption('--dsn <url>', 'PostgreSQL URL of the upstream database')
+    .option('--schema <name>', 'the upstream schema', 'vsmd')
+    .action((options: { dsn: string; schema: string }) =>
+      context.run(async () => {
+        const response = await context.gateway.unary('importUpstream', { dsn: options.dsn, schema: options.schema }, context.deadline('transfer'));
+        context.print(
+          ['table', 'copied', 'skipped', 'rejected'],
+          response.tables.map((table) => ({ table: table.tableName, copied: table.copiedCount, skipped: table.skippedCount, rejected: table.rejectedCount })),
+        );
+      }),
+    );
+}
+
+export function dayObsArgument(value: string, name: string): string {
+  try {
+    return parseDayObs(value.replace(/,$/, ''));
+  } catch (error) {
+    throw new CliError(`${name}: ${(error as Error).message}`, 2);
+  }
+}
+
+function earliestArgument(value: string): Date {
+  if (/^\d{4}-?\d{2}-?\d{2}$/.test(value)) {
+    const mjd = mjdAtDayObsStart(dayObsArgument(value, 'earliest_sim'));
+    return new Date(Date.UTC(1858, 10, 17) + mjd * 86_400_000);
+  }
+  const instant = new Date(value);
+  if (Number.isNaN(instant.getTime())) throw new CliError(`earliest_sim: expected a day_obs or an ISO time, got ${JSON.stringify(value)}`, 2);
+  return instant;
+}
+
+export function positiveInteger(value: string, name: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new CliError(`${name} must be a positive integer, got ${JSON.stringify(value)}`, 2);
+  return Number(value);
+}

@@ -1,0 +1,302 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command, Option } from 'commander';
+import { gatewayV1, typeV1 } from '@visitsarch/contracts';
+import { toIpcChunks } from '../arrow-ipc';
+import { CliError } from '../cli-error';
+import { CliContext } from '../context';
+import { collect, instantArgument, jsonObjectArgument, withoutTrailingComma } from '../options';
+import { Progress } from '../progress';
+import { dayObsArgument } from './queries';
+import { canonicalHashOfFile, openVisitsFile, storageFormat, TABLE_FORMATS, tableFormatOfFile, writeVisitsFile } from '../visits-file';
+
+const FILE_CHUNK_BYTES = 1 << 20;
+
+interface AddOptions {
+  label?: string;
+  telescope: string;
+  first_day_obs?: string;
+  last_day_obs?: string;
+  creation_time?: string;
+  archive?: string;
+  tag?: string[];
+  request_id?: string;
+  store_as?: string;
+}
+
+/** add_simulation, add_completed, add_mixed, add_file, download, hash. */
+export function registerTransferCommands(program: Command, context: CliContext): void {
+  const addCommand = (name: string, description: string) =>
+    program
+      .command(name)
+      .alias(name.replaceAll('_', '-'))
+      .description(description)
+      .argument('[visits]', 'the visits: .h5 (pandas), .db (opsim SQLite), .parquet, .arrow or .arrows file (default: ./visits.h5)')
+      .argument('[label]', 'label for plots and tables (or --label)')
+      .option('--label <label>', 'label for plots and tables')
+      .option('--telescope <telescope>', 'simonyi or auxtel', 'simonyi')
+      .option('--first_day_obs <day_obs>', 'first night covered (default: from the visits)')
+      .option('--last_day_obs <day_obs>', 'last night covered (default: from the visits)')
+      .option('--creation_time <iso>', 'when it was made (default: now)')
+      .option('--archive <url>', 'archive for the visits: a base URL, or "" to record metadata only (default: the gateway\'s archive)')
+      .option('--tag <tag>', 'a tag (repeatable, or comma-separated)', collect)
+      .option('--request_id <uuid>', 'a UUID making retries of this command safe: a retry returns the first result')
+      .addOption(new Option('--store_as <format>', 'file format of the stored visits').choices(Object.keys(TABLE_FORMATS)));
+
+  addCommand('add_simulation', 'record a simulation and store its visits; prints its UUID')
+    .option('--scheduler_version <version>', 'version of rubin_scheduler used')
+    .option('--config_url <url>', 'URL of the scheduler configuration script')
+    .option('--sim_runner_args <json>', 'keyword arguments of sim_runner: JSON, @file or a file name')
+    .addOption(new Option('--sim_running_kwargs <json>', 'same as --sim_runner_args (the spelling of the specification\'s example)').hideHelp())
+    .option('--conda_env_sha256 <hex>', 'hash of the conda environment (see save_env)')
+    .option('--parent_visitseq_uuid <uuid>', 'the visits loaded into the scheduler before the run')
+    .option('--parent_last_day_obs <day_obs>', 'day_obs of the last visit loaded before the run')
+    .action((visits: string | undefined, label: string | undefined, options: AddOptions & Record<string, string | undefined>) =>
+      context.run(async () => {
+        const args = options.sim_runner_args ?? options.sim_running_kwargs;
+        const header: gatewayV1.AddSimulationHeader = {
+          ...commonHeader(label, options),
+          schedulerVersion: options.scheduler_version,
+          configUrl: options.config_url ? withoutTrailingComma(options.config_url) : undefined,
+          simRunnerArgs: args ? jsonObjectArgument(args, '--sim_runner_args') : undefined,
+          condaEnvSha256: options.conda_env_sha256 ? hexArgument(options.conda_env_sha256, '--conda_env_sha256') : undefined,
+          parentVisitseqUuid: options.parent_visitseq_uuid,
+          parentLastDayObs: options.parent_last_day_obs ? dayObsArgument(options.parent_last_day_obs, '--parent_last_day_obs') : undefined,
+        };
+        const response = await context.gateway.clientStream('addSimulation', await uploadMessages(header, visitsPath(visits)), context.deadline('transfer'));
+        process.stdout.write(`${response.visitseqUuid}\n`);
+      }),
+    );
+
+  addCommand('add_completed', 'record a set of completed visits and store them; prints its UUID')
+    .option('--query <sql>', 'the query (e.g. to ConsDB) that produced the visits')
+    .action((visits: string | undefined, label: string | undefined, options: AddOptions & { query?: string }) =>
+      context.run(async () => {
+        const header: gatewayV1.AddCompletedHeader = { ...commonHeader(label, options), query: options.query };
+        const response = await context.gateway.clientStream('addCompleted', await uploadMessages(header, visitsPath(visits)), context.deadline('transfer'));
+        process.stdout.write(`${response.visitseqUuid}\n`);
+      }),
+    );
+
+  program
+    .command('add_mixed')
+    .alias('add-mixed')
+    .description("record a mixed sequence: the early parent's visits through --last_early_day_obs, then the late parent's from --first_late_day_obs; prints its UUID")
+    .argument('<label>', 'label for plots and tables')
+    .requiredOption('--early_parent <uuid>', 'the early parent sequence')
+    .requiredOption('--late_parent <uuid>', 'the late parent sequence')
+    .requiredOption('--last_early_day_obs <day_obs>', 'last night taken from the early parent')
+    .requiredOption('--first_late_day_obs <day_obs>', 'first night taken from the late parent')
+    .option('--telescope <telescope>', "telescope (default: the parents')")
+    .option('--materialize', 'also store the spliced visits')
+    .option('--archive <url>', 'archive for the spliced visits (with --materialize)')
+    .option('--tag <tag>', 'a tag (repeatable)', collect)
+    .option('--request_id <uuid>', 'a UUID making retries safe')
+    .action((label: string, options: Record<string, string | boolean | string[] | undefined>) =>
+      context.run(async () => {
+        const response = await context.gateway.unary(
+          'addMixed',
+          {
+            label,
+            telescope: (options.telescope as string) ?? '',
+            earlyParentUuid: options.early_parent as string,
+            lateParentUuid: options.late_parent as string,
+            lastEarlyDayObs: dayObsArgument(options.last_early_day_obs as string, '--last_early_day_obs'),
+            firstLateDayObs: dayObsArgument(options.first_late_day_obs as string, '--first_late_day_obs'),
+            materialize: Boolean(options.materialize),
+            archiveUrl: options.archive as string | undefined,
+            tags: (options.tag as string[]) ?? [],
+            requestId: (options.request_id as string) ?? '',
+            format: 0,
+          },
+          context.deadline('transfer'),
+        );
+        process.stdout.write(`${response.visitseqUuid}\n`);
+      }),
+    );
+
+  program
+    .command('add_file')
+    .alias('add-file')
+    .description('store a file of a visit sequence (rewards, scheduler or observatory pickle, …) and record it; prints its URL')
+    .argument('<uuid>', 'the visit sequence')
+    .argument('<file_type>', 'what the file holds, e.g. rewards, scheduler, observatory')
+    .argument('<file>', 'the file to store')
+    .argument('[archive]', "archive base URL (default: the gateway's archive)")
+    .option('--replace', 'replace an existing file of this type')
+    .option('--request_id <uuid>', 'a UUID making retries safe')
+    .action((uuid: string, fileType: string, file: string, archive: string | undefined, options: { replace?: boolean; request_id?: string }) =>
+      context.run(async () => {
+        const size = fileSize(file);
+        const sha256 = await fileSha256(file);
+        const progress = new Progress(`uploading ${path.basename(file)}`);
+        async function* messages(): AsyncGenerator<gatewayV1.AddFileRequest> {
+          yield {
+            header: {
+              visitseqUuid: uuid,
+              fileType,
+              archiveUrl: archive,
+              replace: options.replace ?? false,
+              fileName: path.basename(file),
+              expectedFileSha256: sha256,
+              requestId: options.request_id ?? '',
+            },
+          };
+          let sent = 0;
+          for await (const piece of fs.createReadStream(file, { highWaterMark: FILE_CHUNK_BYTES })) {
+            sent += (piece as Buffer).length;
+            progress.update(sent);
+            yield { data: piece as Buffer };
+          }
+        }
+        const response = await context.gateway.clientStream('addFile', messages(), context.deadline('transfer'));
+        progress.done();
+        if (response.fileSize !== size) throw new CliError(`the archive stored ${response.fileSize} bytes of ${size}`);
+        process.stdout.write(`${response.fileUrl}\n`);
+      }),
+    );
+
+  program
+    .command('download')
+    .description('download the visits or another file of a visit sequence; for visits the format follows DEST\'s extension (.h5, .db, .parquet, .arrow, .arrows, .csv)')
+    .argument('<uuid>', 'the visit sequence')
+    .argument('<file_type>', 'visits, or the type of another file (rewards, scheduler, …)')
+    .argument('<dest>', 'where to write it (never overwritten unless --overwrite)')
+    .option('--first_day_obs <day_obs>', 'visits: only nights from this one')
+    .option('--last_day_obs <day_obs>', 'visits: only nights through this one')
+    .option('--columns <names...>', 'visits: only these columns, in this order')
+    .option('--overwrite', 'replace DEST if it exists')
+    .action((uuid: string, fileType: string, dest: string, options: { first_day_obs?: string; last_day_obs?: string; columns?: string[]; overwrite?: boolean }) =>
+      context.run(async () => {
+        if (fs.existsSync(dest) && !options.overwrite) throw new CliError(`${dest} exists: choose another name or give --overwrite`, 2);
+        const partial = path.join(path.dirname(dest), `.${path.basename(dest)}.partial-${process.pid}`);
+        try {
+          if (fileType === 'visits') await downloadVisits(context, uuid, dest, partial, options);
+          else await downloadFile(context, uuid, fileType, partial);
+          fs.renameSync(partial, dest);
+        } finally {
+          fs.rmSync(partial, { force: true });
+        }
+      }),
+    );
+
+  program
+    .command('hash')
+    .description('print the canonical visit-table hash (visitseq_sha256) of a visits file of any supported format')
+    .argument('<file>', 'a .h5, .db, .parquet, .arrow or .arrows file')
+    .action((file: string) =>
+      context.run(async () => {
+        process.stdout.write(`${(await canonicalHashOfFile(file)).toString('hex')}\n`);
+      }),
+    );
+
+}
+
+function commonHeader(label: string | undefined, options: AddOptions) {
+  const chosenLabel = options.label ?? label;
+  if (!chosenLabel) throw new CliError('a label is required: give LABEL or --label', 2);
+  return {
+    label: withoutTrailingComma(chosenLabel),
+    telescope: withoutTrailingComma(options.telescope),
+    firstDayObs: options.first_day_obs ? dayObsArgument(options.first_day_obs, '--first_day_obs') : undefined,
+    lastDayObs: options.last_day_obs ? dayObsArgument(options.last_day_obs, '--last_day_obs') : undefined,
+    creationTime: options.creation_time ? instantArgument(options.creation_time, '--creation_time') : undefined,
+    archiveUrl: options.archive === undefined ? undefined : withoutTrailingComma(options.archive),
+    tags: options.tag ?? [],
+    requestId: options.request_id ?? '',
+    format: options.store_as ? storageFormat(options.store_as) : typeV1.TableFormat.TABLE_FORMAT_UNSPECIFIED,
+  };
+}
+
+/** The visits file: as given, or `./visits.h5` (what the specification's bash example leaves implicit). */
+function visitsPath(given: string | undefined): string {
+  const file = given ? withoutTrailingComma(given) : 'visits.h5';
+  if (!fs.existsSync(file)) throw new CliError(given ? `cannot read the visits file ${file}: it does not exist` : 'give the visits file (no ./visits.h5 here)', 2);
+  return file;
+}
+
+async function uploadMessages<H>(header: H, file: string): Promise<AsyncGenerator<{ header?: H; chunk?: typeV1.ArrowIpcChunk }>> {
+  const batches = await openVisitsFile(file);
+  const progress = new Progress(`uploading ${path.basename(file)}`);
+  return (async function* () {
+    yield { header };
+    let bytes = 0;
+    let rows = 0;
+    for await (const chunk of toIpcChunks(batches, batches.schema)) {
+      bytes += chunk.ipcBytes.length;
+      rows += chunk.rowCount;
+      progress.update(bytes, rows);
+      yield { chunk };
+    }
+    progress.done();
+  })();
+}
+
+async function downloadVisits(context: CliContext, uuid: string, dest: string, partial: string, options: { first_day_obs?: string; last_day_obs?: string; columns?: string[] }) {
+  const format = tableFormatOfFile(dest);
+  const dayObsRange = {
+    firstDayObs: options.first_day_obs ? dayObsArgument(options.first_day_obs, '--first_day_obs') : '',
+    lastDayObs: options.last_day_obs ? dayObsArgument(options.last_day_obs, '--last_day_obs') : '',
+  };
+  const progress = new Progress(`downloading ${path.basename(dest)}`);
+  const out = fs.createWriteStream(partial, { flags: 'wx' });
+  try {
+    let bytes = 0;
+    const messages = context.gateway.serverStream('exportVisits', { visitseqUuid: uuid, format, dayObsRange, columns: options.columns ?? [] }, context.deadline('transfer'));
+    for await (const message of messages) {
+      bytes += message.data.length;
+      progress.update(bytes);
+      if (!out.write(message.data)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    }
+  } catch (error) {
+    // A mixed sequence that is not materialized has no file to convert: fetch it as Arrow and convert here.
+    if ((error as { code?: number }).code !== 9 /* FAILED_PRECONDITION */) throw error;
+    out.destroy();
+    fs.rmSync(partial, { force: true });
+    const messages = context.gateway.serverStream('downloadVisits', { visitseqUuid: uuid, dayObsRange, columns: options.columns ?? [] }, context.deadline('transfer'));
+    await writeVisitsFile(messages, partial, dest);
+    return;
+  } finally {
+    progress.done();
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+async function downloadFile(context: CliContext, uuid: string, fileType: string, partial: string) {
+  const progress = new Progress(`downloading ${fileType}`);
+  const out = fs.createWriteStream(partial, { flags: 'wx' });
+  const hash = createHash('sha256');
+  let expected: Uint8Array | undefined;
+  let bytes = 0;
+  for await (const message of context.gateway.serverStream('downloadFile', { visitseqUuid: uuid, fileType }, context.deadline('transfer'))) {
+    expected ??= message.file?.fileSha256;
+    hash.update(message.data);
+    bytes += message.data.length;
+    progress.update(bytes);
+    if (!out.write(message.data)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  progress.done();
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  const digest = hash.digest();
+  if (expected && !digest.equals(Buffer.from(expected))) throw new CliError(`data integrity check failed: the downloaded ${fileType} hashes to ${digest.toString('hex')}, not ${Buffer.from(expected).toString('hex')}`);
+}
+
+function hexArgument(value: string, option: string): Buffer {
+  if (!/^[0-9a-fA-F]{64}$/.test(value)) throw new CliError(`${option} must be 64 hexadecimal digits (a SHA-256)`, 2);
+  return Buffer.from(value, 'hex');
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (error as Error).message}`, 2);
+  }
+}
+
+async function fileSha256(file: string): Promise<Buffer> {
+  const hash = createHash('sha256');
+  for await (const piece of fs.createReadStream(file)) hash.update(piece as Buffer);
+  return hash.digest();
+}
