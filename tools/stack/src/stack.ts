@@ -92,7 +92,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const ownEnv: Record<ServiceName, NodeJS.ProcessEnv> = {
     metadata: { DATABASE_URL: databaseUrl },
     'blob-archive': { VISITSARCH_ARCHIVE_URL: archiveUrl },
-    'consdb-ingest': {},
+    'consdb-ingest': { GATEWAY_ADDRESS: addresses.gateway },
     stats: {},
     gateway: { VISITSARCH_ARCHIVE_URL: archiveUrl },
   };

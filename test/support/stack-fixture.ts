@@ -1,0 +1,38 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createLogger } from '@visitsarch/logging';
+import { freeServiceAddresses, Stack, startStack } from '@visitsarch/stack';
+
+/** The real opsim outputs shared with the project (read-only), beside the repository. */
+export const SHARED_DATA = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'schedview');
+export const SAMPLE_OPSIM_DB = path.join(SHARED_DATA, 'sample_opsim.db');
+export const OLD_OPSIM_DB = path.join(SHARED_DATA, 'opsim_prenight_2024-08-13_1.db');
+
+/** A temp directory PostgreSQL (running as user postgres under root) can reach. */
+export function makeHome(prefix = 'visitsarch-e2e-'): string {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(home, 0o755);
+  return home;
+}
+
+/** Starts the whole archive on free ports in a fresh home; `stop()` also removes the home. */
+export async function startTestStack(options: { postgresSettings?: Record<string, string>; env?: NodeJS.ProcessEnv } = {}): Promise<Stack & { home: string }> {
+  const home = makeHome();
+  const stack = await startStack({
+    home,
+    addresses: await freeServiceAddresses(),
+    logger: createLogger('e2e', 'silent'),
+    serviceLogs: process.env.VISITSARCH_TEST_LOGS ? 'inherit' : 'ignore',
+    env: { LOG_LEVEL: 'warn', HEALTH_INTERVAL_MS: '500', ...options.env },
+    postgresSettings: options.postgresSettings,
+  });
+  return {
+    ...stack,
+    home,
+    stop: async () => {
+      await stack.stop();
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
