@@ -6,14 +6,24 @@ export interface S3Settings {
   /** S3_ENDPOINT_URL, e.g. https://s3dfrgw.slac.stanford.edu/ ; unset means AWS. */
   endpoint?: string;
   region?: string;
+  /** Explicit credentials (tests); unset means the standard AWS chain (environment, shared files, profiles, IMDS). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
-/** An S3 client suited to Ceph/MinIO-style endpoints (path-style addressing, tenant bucket names). */
+/**
+ * An S3 client suited to Ceph/MinIO-style endpoints: path-style addressing (tenant bucket names
+ * such as `rubin:rubin-scheduler-prenight` cannot be DNS labels), and checksums only where the
+ * operation requires them: the SDK's default CRC trailers on every upload are not understood by
+ * every Ceph RGW release, and integrity is ours anyway (SHA-256 of every object, verified on read).
+ */
 export function createS3Client(settings: S3Settings): S3Client {
   return new S3Client({
     endpoint: settings.endpoint,
-    region: settings.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    region: settings.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     forcePathStyle: true,
+    credentials: settings.credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }
 

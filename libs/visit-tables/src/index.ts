@@ -26,6 +26,9 @@ export {
   requireFormatFromFileName,
 } from './formats';
 
+// The contract's TableFormat values.
+export { visitTableFormatOf, tableFormatOf } from './contract-formats';
+
 // Format-independent entry points (dispatch on the file name or an explicit format).
 export {
   ReadVisitTableOptions,

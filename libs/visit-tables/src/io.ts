@@ -39,8 +39,11 @@ export async function detectFileFormat(path: string): Promise<VisitTableFormat> 
   } finally {
     await handle.close();
   }
+  // Every binary format has a magic number; only CSV can be known by its name alone. Refusing
+  // here keeps a mislabelled file from reaching the format libraries (h5wasm floods stderr).
   const byName = formatFromFileName(path);
-  if (byName) return byName;
+  if (byName === 'csv') return byName;
+  if (byName) throw new VisitTableFormatError(`${path} is not a valid ${byName} file (its first bytes are not those of one)`);
   throw new VisitTableFormatError(`cannot tell the visit-table format of ${path}`);
 }
 

@@ -1,11 +1,21 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import type { ArchiveStorage } from '@visitsarch/storage';
+import { BlobArchiveController } from './controllers/blob-archive.controller';
+import { FlightController } from './flight/flight.controller';
+import { FlightService } from './flight/flight.service';
+import { ObjectFilesService } from './files/object-files.service';
+import { BLOB_ARCHIVE_SETTINGS, BlobArchiveSettings } from './settings';
+import { archiveStorageProvider } from './storage.provider';
+import { VisitTablesService } from './tables/visit-tables.service';
 
-export const BLOB_ARCHIVE_CONFIG = Symbol('BLOB_ARCHIVE_CONFIG');
-
-/** The blob-archive service: visit tables and files in a directory or an S3 bucket. RPCs without a handler answer UNIMPLEMENTED. */
+/** The blob-archive service: visit tables and files in directories or S3 buckets, over gRPC and Arrow Flight. */
 @Module({})
 export class BlobArchiveModule {
-  static forRoot(config: { VISITSARCH_ARCHIVE_URL: string; S3_ENDPOINT_URL: string }): DynamicModule {
-    return { module: BlobArchiveModule, providers: [{ provide: BLOB_ARCHIVE_CONFIG, useValue: config }], exports: [BLOB_ARCHIVE_CONFIG] };
+  static forRoot(storage: ArchiveStorage, settings: BlobArchiveSettings): DynamicModule {
+    return {
+      module: BlobArchiveModule,
+      controllers: [BlobArchiveController, FlightController],
+      providers: [archiveStorageProvider(storage), { provide: BLOB_ARCHIVE_SETTINGS, useValue: settings }, VisitTablesService, ObjectFilesService, FlightService],
+    };
   }
 }

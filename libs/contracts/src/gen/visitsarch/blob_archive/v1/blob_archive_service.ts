@@ -44,7 +44,10 @@ export interface VisitTableDestination {
    * its existence fails the call with ALREADY_EXISTS before data is stored.
    */
   overwrite: boolean;
-  /** The file format to store; UNSPECIFIED means HDF5. */
+  /**
+   * The file format to store; UNSPECIFIED means the archive's storage
+   * format, an Arrow IPC stream (`visits.arrows`, docs/decisions/0010).
+   */
   format: TableFormat;
 }
 

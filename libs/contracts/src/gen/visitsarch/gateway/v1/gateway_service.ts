@@ -99,7 +99,10 @@ export interface AddSimulationHeader {
    * protection.
    */
   requestId: string;
-  /** The file format in which to store the visits; UNSPECIFIED means HDF5. */
+  /**
+   * The file format in which to store the visits; UNSPECIFIED means the
+   * archive's storage format, an Arrow IPC stream (`visits.arrows`).
+   */
   format: TableFormat;
 }
 
@@ -175,7 +178,10 @@ export interface AddCompletedHeader {
    * instead of recording another one. Empty disables this protection.
    */
   requestId: string;
-  /** The file format in which to store the visits; UNSPECIFIED means HDF5. */
+  /**
+   * The file format in which to store the visits; UNSPECIFIED means the
+   * archive's storage format, an Arrow IPC stream (`visits.arrows`).
+   */
   format: TableFormat;
 }
 
@@ -261,7 +267,7 @@ export interface AddMixedRequest {
     | undefined;
   /**
    * With materialize, the file format in which to store the visits;
-   * UNSPECIFIED means HDF5.
+   * UNSPECIFIED means the archive's storage format, an Arrow IPC stream.
    */
   format: TableFormat;
 }
@@ -298,7 +304,10 @@ export interface ArchiveVisitsHeader {
    * blob is deleted if its URL differs).
    */
   replace: boolean;
-  /** The file format in which to store the visits; UNSPECIFIED means HDF5. */
+  /**
+   * The file format in which to store the visits; UNSPECIFIED means the
+   * archive's storage format, an Arrow IPC stream (`visits.arrows`).
+   */
   format: TableFormat;
 }
 

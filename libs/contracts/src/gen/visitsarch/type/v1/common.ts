@@ -37,8 +37,8 @@ export enum VisitSequenceKind {
 export enum TableFormat {
   /**
    * TABLE_FORMAT_UNSPECIFIED - Not specified. Where a stored format is chosen, it means the archive's
-   * standard format, HDF5; where a format must be named (exports), it is
-   * rejected with INVALID_ARGUMENT.
+   * storage format, an Arrow IPC stream (docs/decisions/0010); where a
+   * format must be named (exports), it is rejected with INVALID_ARGUMENT.
    */
   TABLE_FORMAT_UNSPECIFIED = 0,
   /** TABLE_FORMAT_ARROW_IPC_STREAM - Apache Arrow IPC streaming format (`.arrows`). */

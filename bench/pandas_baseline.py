@@ -1,0 +1,93 @@
+"""The upstream baseline of the blob-archive benchmark: pandas on the same table, same machine.
+
+Reads the benchmark table (an Arrow IPC stream written by bench/blob-archive.bench.ts), then
+times what the upstream archive does with a visit table: `to_hdf` in pandas' default "fixed"
+layout (as `vseqarchive` archives `visits.h5`) and `read_hdf` of that file, plus `to_sql` /
+`read_sql` of an opsim SQLite database. Prints one JSON object on stdout.
+
+With the address of a blob-archive server and the URL of the same table stored there, also
+times fetching it with pyarrow through Arrow Flight (what a Python user of the archive does).
+
+Usage: python bench/pandas_baseline.py TABLE.arrows WORKDIR [HOST:PORT FILE_URL]
+"""
+
+import json
+import os
+import sqlite3
+import sys
+import time
+import warnings
+
+import pandas as pd
+import pyarrow as pa
+
+
+def timed(action):
+    start = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - start
+
+
+def main() -> None:
+    table_path, workdir = sys.argv[1], sys.argv[2]
+    flight_fetch_s = None
+    if len(sys.argv) > 4:
+        import pyarrow.flight as flight
+
+        client = flight.connect(f"grpc://{sys.argv[3]}")
+        fetched, flight_fetch_s = timed(lambda: client.do_get(flight.Ticket(sys.argv[4].encode())).read_all())
+        del fetched
+        client.close()
+    with pa.memory_map(table_path) as source:
+        table = pa.ipc.open_stream(source).read_all()
+    frame = table.to_pandas()
+    del table
+
+    h5_path = os.path.join(workdir, "upstream-visits.h5")
+    db_path = os.path.join(workdir, "upstream-opsim.db")
+    for path in (h5_path, db_path):
+        if os.path.exists(path):
+            os.remove(path)
+
+    with warnings.catch_warnings():
+        # pandas warns that object columns are pickled in the fixed layout: that is the upstream's format.
+        warnings.simplefilter("ignore")
+        _, to_hdf_s = timed(lambda: frame.to_hdf(h5_path, key="observations"))
+    read_back, read_hdf_s = timed(lambda: pd.read_hdf(h5_path, key="observations"))
+    assert len(read_back) == len(frame)
+    del read_back
+
+    def to_sql():
+        with sqlite3.connect(db_path) as connection:
+            frame.to_sql("observations", connection, index=False)
+
+    _, to_sql_s = timed(to_sql)
+
+    def read_sql():
+        with sqlite3.connect(db_path) as connection:
+            return pd.read_sql("SELECT * FROM observations", connection)
+
+    read_back, read_sql_s = timed(read_sql)
+    assert len(read_back) == len(frame)
+
+    print(
+        json.dumps(
+            {
+                "rows": len(frame),
+                "columns": len(frame.columns),
+                "to_hdf_s": to_hdf_s,
+                "read_hdf_s": read_hdf_s,
+                "hdf5_bytes": os.path.getsize(h5_path),
+                "to_sql_s": to_sql_s,
+                "read_sql_s": read_sql_s,
+                "sqlite_bytes": os.path.getsize(db_path),
+                "flight_fetch_s": flight_fetch_s,
+                "pandas": pd.__version__,
+                "pyarrow": pa.__version__,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { parseObjectUrl } from './archive-url';
+import { InvalidLocationError, ObjectExistsError, ObjectNotFoundError } from './errors';
+import { Sha256Counter, verifySha256 } from './hashing';
+import type { CommitOptions, LocalSnapshot, ObjectInfo, ObjectStore, ObjectWrite, StoredObject, WriteOptions } from './object-store';
+
+/**
+ * Objects as files under local directories (the embedded archive).
+ *
+ * A write goes to a hidden sibling `.<name>.<random>.incoming` (same directory, hence same file
+ * system), is fsync'ed, and is then published atomically: `link(2)` when overwriting is not
+ * allowed (it fails if the name exists, so two racing writers cannot both win) or `rename(2)`
+ * when it is. Readers therefore see either nothing, the old object or the complete new one.
+ */
+export class FileObjectStore implements ObjectStore {
+  readonly kind = 'file' as const;
+
+  async beginWrite(url: string, options: WriteOptions): Promise<ObjectWrite> {
+    const target = filePath(url);
+    if (!options.overwrite && (await exists(target))) throw new ObjectExistsError(url);
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.incoming`);
+    const handle = await fsp.open(temporary, 'wx', 0o644);
+    return new FileWrite(url, target, temporary, handle, options.overwrite);
+  }
+
+  async read(url: string): Promise<{ size: number; stream: fs.ReadStream }> {
+    const handle = await openExisting(url);
+    const { size } = await handle.stat();
+    return { size, stream: handle.createReadStream({ highWaterMark: 1024 * 1024 }) };
+  }
+
+  async snapshot(url: string): Promise<LocalSnapshot> {
+    const handle = await openExisting(url);
+    const { size } = await handle.stat();
+    // The open descriptor pins the inode: an overwrite (rename) or delete meanwhile cannot change
+    // what this snapshot reads. Readers that need a path get the descriptor's /proc link.
+    const snapshotPath = process.platform === 'linux' ? `/proc/self/fd/${handle.fd}` : filePath(url);
+    let released = false;
+    return {
+      url,
+      path: snapshotPath,
+      size,
+      release: async () => {
+        if (released) return;
+        released = true;
+        await handle.close();
+      },
+    };
+  }
+
+  async stat(url: string): Promise<ObjectInfo | undefined> {
+    try {
+      const stats = await fsp.stat(filePath(url));
+      if (!stats.isFile()) return undefined;
+      return { size: stats.size, updateTime: stats.mtime };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(url: string): Promise<boolean> {
+    try {
+      await fsp.unlink(filePath(url));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+}
+
+class FileWrite implements ObjectWrite {
+  private readonly counter = new Sha256Counter();
+  private finished = false;
+  private prepared?: Promise<void>;
+
+  constructor(
+    readonly url: string,
+    private readonly target: string,
+    private readonly temporary: string,
+    private readonly handle: fsp.FileHandle,
+    private readonly overwrite: boolean,
+  ) {}
+
+  get size(): number {
+    return this.counter.size;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.finished || this.prepared) throw new Error(`write to ${this.url} after it was prepared, committed or aborted`);
+    this.counter.update(chunk);
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      const { bytesWritten } = await this.handle.write(chunk, offset, chunk.byteLength - offset);
+      offset += bytesWritten;
+    }
+  }
+
+  prepare(): Promise<void> {
+    this.prepared ??= (async () => {
+      await this.handle.sync();
+      await this.handle.close();
+    })();
+    return this.prepared;
+  }
+
+  async commit(options: CommitOptions = {}): Promise<StoredObject> {
+    if (this.finished) throw new Error(`${this.url} was already committed or aborted`);
+    const sha256 = this.counter.digest();
+    verifySha256(this.url, sha256, options.expectedSha256);
+    await this.prepare();
+    options.signal?.throwIfAborted();
+    if (this.overwrite) {
+      await fsp.rename(this.temporary, this.target);
+    } else {
+      try {
+        await fsp.link(this.temporary, this.target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ObjectExistsError(this.url);
+        throw error;
+      }
+      await fsp.unlink(this.temporary);
+    }
+    this.finished = true;
+    await syncDirectory(path.dirname(this.target));
+    return { url: this.url, size: this.counter.size, sha256 };
+  }
+
+  async abort(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    await this.prepared?.catch(() => undefined);
+    await this.handle.close().catch(() => undefined);
+    await fsp.unlink(this.temporary).catch((error) => {
+      if (!isMissing(error)) throw error;
+    });
+  }
+}
+
+function filePath(url: string): string {
+  const location = parseObjectUrl(url);
+  if (location.kind !== 'file') throw new InvalidLocationError(`${url} is not a file:// URL`);
+  return location.path;
+}
+
+async function openExisting(url: string): Promise<fsp.FileHandle> {
+  try {
+    const handle = await fsp.open(filePath(url), 'r');
+    if (!(await handle.stat()).isFile()) {
+      await handle.close();
+      throw new ObjectNotFoundError(url);
+    }
+    return handle;
+  } catch (error) {
+    if (isMissing(error)) throw new ObjectNotFoundError(url);
+    throw error;
+  }
+}
+
+async function exists(target: string): Promise<boolean> {
+  try {
+    await fsp.lstat(target);
+    return true;
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
+  }
+}
+
+/** Makes a new directory entry durable (the fsync of the file alone does not). */
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await fsp.open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

@@ -1,0 +1,98 @@
+import type { Readable } from 'node:stream';
+
+/** What a completed write stored. */
+export interface StoredObject {
+  url: string;
+  size: number;
+  /** SHA-256 of the stored bytes, computed while they were written. */
+  sha256: Buffer;
+}
+
+/** What the storage knows about an existing object. */
+export interface ObjectInfo {
+  size: number;
+  /** When the object was last written, if the backend records it. */
+  updateTime?: Date;
+}
+
+export interface WriteOptions {
+  /** Replace an existing object; without it an existing object fails the write with ObjectExistsError. */
+  overwrite: boolean;
+}
+
+export interface CommitOptions {
+  /** If non-empty, the SHA-256 the written bytes must have; a mismatch aborts with ChecksumMismatchError. */
+  expectedSha256?: Uint8Array;
+  /**
+   * Checked immediately before the object is published: an aborted signal (e.g. the client
+   * cancelled the call) fails the commit with its reason, and nothing becomes visible.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * A write in progress. Its bytes are invisible at the object's URL until `commit` succeeds; `abort`
+ * (or a failed `commit`) removes every trace of them. Exactly one of `commit` or `abort` must be
+ * called; `abort` is safe to call at any time, also after a failed commit.
+ */
+export interface ObjectWrite {
+  readonly url: string;
+  /** Bytes written so far. */
+  readonly size: number;
+  /** Appends bytes; resolves when they may be reused by the caller and more may be written (backpressure). */
+  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Finishes writing the bytes durably (file: fsync; S3: the last part), without publishing
+   * them; `commit` does it if not done. Lets slow I/O overlap other work before the commit.
+   */
+  prepare(): Promise<void>;
+  /** Makes the object visible at its URL, atomically; fails with ObjectExistsError if one appeared meanwhile and overwriting was not requested. */
+  commit(options?: CommitOptions): Promise<StoredObject>;
+  abort(): Promise<void>;
+}
+
+/**
+ * A local, immutable view of an object's bytes for readers that need a file (SQLite, HDF5) or two
+ * passes (verify, then stream): a pinned file descriptor for the file backend, a downloaded copy
+ * for S3. `release` frees it.
+ */
+export interface LocalSnapshot {
+  url: string;
+  /** A path that reads the snapshot's bytes (may be a /proc/self/fd link: never modify or rename it). */
+  path: string;
+  size: number;
+  /** Known when the bytes were hashed on the way in (downloads); otherwise compute it from `path`. */
+  sha256?: Buffer;
+  release(): Promise<void>;
+}
+
+/** One storage backend: a local directory tree or an S3 endpoint. Objects are addressed by URL. */
+export interface ObjectStore {
+  readonly kind: 'file' | 's3';
+  /** Starts a write; fails with ObjectExistsError up front if the object exists and overwriting was not requested. */
+  beginWrite(url: string, options: WriteOptions): Promise<ObjectWrite>;
+  /** The object's bytes as a stream (ObjectNotFoundError if missing). */
+  read(url: string): Promise<{ size: number; stream: Readable }>;
+  snapshot(url: string): Promise<LocalSnapshot>;
+  /** Undefined if there is no object at the URL. */
+  stat(url: string): Promise<ObjectInfo | undefined>;
+  /** Whether an object was deleted (false if none existed). */
+  delete(url: string): Promise<boolean>;
+}
+
+/** Writes every chunk of `source`, then commits; any failure (or a throwing source) aborts, leaving nothing. */
+export async function putObject(
+  store: ObjectStore,
+  url: string,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: WriteOptions & CommitOptions,
+): Promise<StoredObject> {
+  const write = await store.beginWrite(url, options);
+  try {
+    for await (const chunk of source) await write.write(chunk);
+    return await write.commit(options);
+  } catch (error) {
+    await write.abort();
+    throw error;
+  }
+}

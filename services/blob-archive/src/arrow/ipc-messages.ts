@@ -1,0 +1,170 @@
+import { AsyncByteQueue, Message, MessageHeader, MetadataVersion, RecordBatch, RecordBatchStreamWriter, Schema } from 'apache-arrow';
+
+/** One encapsulated Arrow IPC message, as it lies in a stream. */
+export interface IpcMessage {
+  /** The whole message: continuation marker, metadata length, metadata (padded) and body. */
+  bytes: Uint8Array;
+  /** The flatbuffer metadata, with its padding (Arrow Flight's `data_header`). */
+  metadata: Uint8Array;
+  /** The message body (Arrow Flight's `data_body`). */
+  body: Uint8Array;
+  /** The decoded metadata. */
+  message: Message;
+}
+
+/** The bytes are not a valid Arrow IPC stream, or use what the contract excludes (compression). */
+export class InvalidIpcStreamError extends Error {}
+
+const CONTINUATION = 0xffffffff;
+
+/**
+ * Splits an Arrow IPC stream, arriving in pieces of any size, into whole messages without
+ * decoding the bodies: what lets the service validate, count and forward messages cheaply.
+ * Stops at the end-of-stream marker or at the end of the input. Accepts the pre-1.0 framing
+ * (no continuation marker) that readers must still understand.
+ */
+export async function* readIpcMessages(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<IpcMessage> {
+  const queue = new ByteQueue();
+  const iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array> =
+    Symbol.asyncIterator in source ? (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]() : (source as Iterable<Uint8Array>)[Symbol.iterator]();
+  let exhausted = false;
+  const fill = async (bytes: number): Promise<boolean> => {
+    while (queue.length < bytes && !exhausted) {
+      const next = await iterator.next();
+      if (next.done) exhausted = true;
+      else queue.push(next.value);
+    }
+    return queue.length >= bytes;
+  };
+  try {
+    for (;;) {
+      if (!(await fill(4))) {
+        if (queue.length > 0) throw new InvalidIpcStreamError(`the Arrow IPC stream ends inside a message prefix (${queue.length} stray bytes)`);
+        return;
+      }
+      let prefixLength = 4;
+      let metadataLength = queue.readInt32(0);
+      if (metadataLength === (CONTINUATION | 0)) {
+        if (!(await fill(8))) throw new InvalidIpcStreamError('the Arrow IPC stream ends inside a message prefix');
+        prefixLength = 8;
+        metadataLength = queue.readInt32(4);
+      }
+      if (metadataLength === 0) return; // end-of-stream marker
+      if (metadataLength < 0) throw new InvalidIpcStreamError(`invalid Arrow IPC metadata length ${metadataLength}`);
+      if (!(await fill(prefixLength + metadataLength))) throw new InvalidIpcStreamError('the Arrow IPC stream ends inside a message header');
+      const head = queue.peek(prefixLength + metadataLength);
+      const metadata = head.subarray(prefixLength);
+      let message: Message;
+      try {
+        message = Message.decode(metadata);
+      } catch (error) {
+        throw new InvalidIpcStreamError(`not an Arrow IPC message: ${(error as Error).message}`);
+      }
+      const total = prefixLength + metadataLength + message.bodyLength;
+      if (!(await fill(total))) throw new InvalidIpcStreamError('the Arrow IPC stream ends inside a message body');
+      const bytes = queue.take(total);
+      yield { bytes, metadata: bytes.subarray(prefixLength, prefixLength + metadataLength), body: bytes.subarray(prefixLength + metadataLength), message };
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+/**
+ * Checks what the contract requires of an uploaded stream's messages: a Schema first, metadata
+ * V4 or V5, no body compression, no tensors.
+ */
+export function checkUploadMessage(message: Message, index: number): void {
+  if (index === 0 && message.headerType !== MessageHeader.Schema) throw new InvalidIpcStreamError('an Arrow IPC stream must start with its Schema message');
+  if (index > 0 && message.headerType === MessageHeader.Schema) throw new InvalidIpcStreamError('an Arrow IPC stream has exactly one Schema message, at the start');
+  if (message.version < MetadataVersion.V4) throw new InvalidIpcStreamError(`Arrow IPC metadata version ${MetadataVersion[message.version]} is too old (V4 or V5 expected)`);
+  if (message.headerType !== MessageHeader.Schema && message.headerType !== MessageHeader.RecordBatch && message.headerType !== MessageHeader.DictionaryBatch) {
+    throw new InvalidIpcStreamError(`unexpected Arrow IPC message type ${MessageHeader[message.headerType]}`);
+  }
+  if (message.compression) throw new InvalidIpcStreamError('compressed Arrow IPC bodies are not accepted: send uncompressed record batches');
+}
+
+/** Bytes arriving in pieces, read as one sequence from the front. */
+class ByteQueue {
+  private pieces: Uint8Array[] = [];
+  length = 0;
+
+  push(piece: Uint8Array): void {
+    if (piece.byteLength === 0) return;
+    this.pieces.push(piece);
+    this.length += piece.byteLength;
+  }
+
+  readInt32(offset: number): number {
+    const bytes = this.peek(offset + 4);
+    return new DataView(bytes.buffer, bytes.byteOffset + offset, 4).getInt32(0, true);
+  }
+
+  /** The first `n` bytes, in one piece (the front pieces are merged if needed). */
+  peek(n: number): Uint8Array {
+    if (this.pieces[0].byteLength < n) {
+      let merged = 0;
+      let size = 0;
+      while (size < n) size += this.pieces[merged++].byteLength;
+      const joined = new Uint8Array(size);
+      let offset = 0;
+      for (const piece of this.pieces.splice(0, merged)) {
+        joined.set(piece, offset);
+        offset += piece.byteLength;
+      }
+      this.pieces.unshift(joined);
+    }
+    return this.pieces[0].subarray(0, n);
+  }
+
+  take(n: number): Uint8Array {
+    const bytes = this.peek(n);
+    if (this.pieces[0].byteLength === n) this.pieces.shift();
+    else this.pieces[0] = this.pieces[0].subarray(n);
+    this.length -= n;
+    return bytes;
+  }
+}
+
+/** An AsyncByteQueue that just collects what the writer writes, so it can be taken synchronously. */
+class CollectingSink extends AsyncByteQueue {
+  private collected: Uint8Array[] = [];
+
+  override write(value: Uint8Array): void {
+    if (value.byteLength > 0) this.collected.push(value);
+  }
+
+  takeAll(): Uint8Array {
+    const parts = this.collected;
+    this.collected = [];
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+}
+
+/**
+ * Encodes record batches of one schema as Arrow IPC stream messages (V5, uncompressed), one
+ * call at a time, so each result is a run of whole messages that can travel on its own.
+ */
+export class IpcStreamEncoder {
+  private readonly sink = new CollectingSink();
+  private readonly writer = new RecordBatchStreamWriter({ autoDestroy: false });
+
+  constructor(readonly schema: Schema) {}
+
+  /** The Schema message. */
+  schemaMessage(): Uint8Array {
+    this.writer.reset(this.sink as never, this.schema);
+    return this.sink.takeAll();
+  }
+
+  /** The messages of one batch (its dictionaries first, if any, then the RecordBatch). */
+  encode(batch: RecordBatch): Uint8Array {
+    // The writer starts a new stream (a second Schema message) for a batch whose schema differs
+    // even only in nullability or metadata: always write batches under the encoder's schema.
+    this.writer.write(batch.schema === this.schema ? batch : new RecordBatch(this.schema, batch.data));
+    return this.sink.takeAll();
+  }
+
+  /** The end-of-stream marker. */
+  static readonly END_OF_STREAM = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+}

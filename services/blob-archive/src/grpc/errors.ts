@@ -1,0 +1,46 @@
+import { status } from '@grpc/grpc-js';
+import { alreadyExists, dataLoss, GrpcError, invalidArgument, notFound, unavailable } from '@visitsarch/grpc-server';
+import {
+  ChecksumMismatchError,
+  InvalidLocationError,
+  ObjectExistsError,
+  ObjectNotFoundError,
+  OutsideArchiveError,
+  StorageAccessDeniedError,
+  StorageUnavailableError,
+} from '@visitsarch/storage';
+import { InvalidIpcStreamError } from '../arrow/ipc-messages';
+import { UnsupportedTableError } from '../tables/table-spool';
+
+/**
+ * Runs `operation`, turning storage failures into the gRPC errors the contract names. Anything
+ * else passes through unchanged (GrpcErrors as they are; defects become INTERNAL in the filter).
+ */
+export async function withGrpcErrors<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toGrpcError(error);
+  }
+}
+
+export function toGrpcError(error: unknown): unknown {
+  if (error instanceof GrpcError) return error;
+  if (error instanceof ObjectNotFoundError) return notFound('Object', error.url, error.message);
+  if (error instanceof ObjectExistsError) return alreadyExists('Object', error.url, error.message);
+  if (error instanceof ChecksumMismatchError) return dataLoss(error.message);
+  if (error instanceof InvalidLocationError) return invalidArgument(error.message, error.field);
+  if (error instanceof OutsideArchiveError) return new GrpcError(status.PERMISSION_DENIED, error.message, { reason: 'OUTSIDE_ARCHIVE' });
+  if (error instanceof StorageAccessDeniedError) return new GrpcError(status.PERMISSION_DENIED, error.message, { reason: 'STORAGE_ACCESS_DENIED' });
+  if (error instanceof StorageUnavailableError) return unavailable(error.message, 'STORAGE_UNAVAILABLE');
+  if (error instanceof InvalidIpcStreamError) return invalidArgument(error.message, 'chunk', 'INVALID_ARROW_STREAM');
+  if (error instanceof UnsupportedTableError) return invalidArgument(error.message, 'chunk', 'UNSUPPORTED_COLUMN_TYPE');
+  return error;
+}
+
+/** A raw 32-byte SHA-256 from a request field: empty means "not given"; any other length is INVALID_ARGUMENT. */
+export function optionalSha256(value: Uint8Array | undefined, field: string): Uint8Array | undefined {
+  if (!value || value.byteLength === 0) return undefined;
+  if (value.byteLength !== 32) throw invalidArgument(`${field}: a SHA-256 has 32 bytes, got ${value.byteLength}`, field);
+  return value;
+}

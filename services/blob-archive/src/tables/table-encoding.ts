@@ -1,0 +1,36 @@
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { GrpcError } from '@visitsarch/grpc-server';
+import { encodeVisitTable, VisitBatchStream, VisitTableFormat, writeVisitTable } from '@visitsarch/visit-tables';
+
+/** Formats the visit-tables library encodes as a byte stream; the others are written to a file first. */
+const STREAMED_FORMATS: ReadonlySet<VisitTableFormat> = new Set(['arrow-stream', 'arrow-file', 'parquet', 'csv']);
+
+/**
+ * A table encoded as a file of `format`, as a byte stream. `open` is called once per pass the
+ * writer needs (HDF5 learns its string widths first), so memory stays bounded. SQLite and HDF5
+ * are written to a temporary file (their libraries need one) that is streamed and removed.
+ */
+export async function* encodeTableFile(format: VisitTableFormat, open: () => Promise<VisitBatchStream>, spoolDirectory: string): AsyncGenerator<Uint8Array> {
+  try {
+    if (STREAMED_FORMATS.has(format)) {
+      yield* encodeVisitTable(open, format as never);
+      return;
+    }
+    const directory = await fsp.mkdtemp(path.join(spoolDirectory, 'visitsarch-export-'));
+    try {
+      const file = path.join(directory, `table.${format}`);
+      await writeVisitTable(file, open, { format });
+      for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) yield chunk as Buffer;
+    } finally {
+      await fsp.rm(directory, { recursive: true, force: true });
+    }
+  } catch (error) {
+    if (error instanceof Error && error.name === 'VisitTableFormatError') {
+      throw new GrpcError(status.UNIMPLEMENTED, `cannot write a visit table as ${format}: ${error.message}`, { reason: 'UNSUPPORTED_TABLE_FORMAT' });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,109 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Metadata } from '@grpc/grpc-js';
+import { RecordBatch, RecordBatchReader, Table, tableToIPC } from 'apache-arrow';
+import { blobArchiveV1, CONTRACTS, googleRpc } from '@visitsarch/contracts';
+import { readIpcMessages } from '../arrow/ipc-messages';
+import { ServiceClient } from '@visitsarch/grpc-client';
+import { decodeStatusDetails, startService, type RunningGrpcService } from '@visitsarch/grpc-server';
+import { startS3TestServer, type S3TestServer } from '@visitsarch/storage';
+import { blobArchiveService } from '../service';
+
+export type BlobClient = ServiceClient<blobArchiveV1.BlobArchiveServiceClient>;
+
+/** A blob-archive server started in-process on port 0, with a file archive and an S3 archive (versitygw). */
+export interface BlobArchiveHarness {
+  client: BlobClient;
+  address: string;
+  fileArchive: string;
+  s3Archive: string;
+  s3: S3TestServer;
+  home: string;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(): Promise<BlobArchiveHarness> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-blob-'));
+  const s3 = await startS3TestServer(['archive']);
+  // The service finds S3 credentials through the standard AWS chain: here, the environment.
+  process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+  const fileArchive = `file://${home}/archive/`;
+  const s3Archive = 's3://archive/opsim/vseq/';
+  let running: RunningGrpcService;
+  try {
+    running = await startService(blobArchiveService, {
+      VISITSARCH_ARCHIVE_URL: fileArchive,
+      VISITSARCH_EXTRA_ARCHIVE_URLS: s3Archive,
+      S3_ENDPOINT_URL: s3.endpoint,
+      VISITSARCH_SPOOL_DIR: path.join(home),
+      GRPC_ADDRESS: '127.0.0.1:0',
+      LOG_LEVEL: 'fatal',
+    });
+  } catch (error) {
+    await s3.stop();
+    throw error;
+  }
+  const address = `127.0.0.1:${running.port}`;
+  const client: BlobClient = new ServiceClient(CONTRACTS.blobArchive, address);
+  return {
+    client,
+    address,
+    fileArchive,
+    s3Archive,
+    s3,
+    home,
+    stop: async () => {
+      client.close();
+      await running.shutdown();
+      await s3.stop();
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+let uuidCounter = 0;
+/** A fresh, valid visit-sequence UUID per call. */
+export function newUuid(): string {
+  return `00000000-0000-4000-8000-${String(++uuidCounter).padStart(12, '0')}`;
+}
+
+/** The Arrow chunks of a table as a client sends them: the schema, then one record batch (of `rowsPerBatch` rows) per chunk. */
+export async function arrowChunks(table: Table, rowsPerBatch = 1000): Promise<{ ipcBytes: Uint8Array; rowCount: number }[]> {
+  const batches: RecordBatch[] = [];
+  for (const batch of table.batches) for (let start = 0; start < batch.numRows; start += rowsPerBatch) batches.push(batch.slice(start, start + rowsPerBatch));
+  const bytes = tableToIPC(batches.length ? new Table(batches) : new Table(table.schema), 'stream');
+  const chunks: { ipcBytes: Uint8Array; rowCount: number }[] = [];
+  for await (const { bytes: message, message: decoded } of readIpcMessages([bytes])) {
+    chunks.push({ ipcBytes: message, rowCount: decoded.isRecordBatch() ? decoded.header().length : 0 });
+  }
+  return chunks;
+}
+
+export async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of stream) items.push(item);
+  return items;
+}
+
+/** The table a DownloadVisitTable-like stream carried. */
+export async function tableOfChunks(stream: AsyncIterable<{ chunk?: { ipcBytes: Uint8Array } }>): Promise<Table> {
+  const parts: Uint8Array[] = [];
+  for await (const message of stream) if (message.chunk) parts.push(message.chunk.ipcBytes);
+  return new Table(RecordBatchReader.from(Buffer.concat(parts)).readAll());
+}
+
+/** The gRPC status code and ErrorInfo reason of a failed call. */
+export async function failure(promise: Promise<unknown>): Promise<{ code: number; reason?: string; details: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as { code: number; details: string; metadata?: Metadata };
+    const status = decodeStatusDetails(e.metadata);
+    const info = status?.details.find((d) => d.typeUrl.endsWith('ErrorInfo'));
+    return { code: e.code, details: e.details, reason: info ? googleRpc.ErrorInfo.decode(info.value).reason : undefined };
+  }
+  throw new Error('the call succeeded, a failure was expected');
+}
+
