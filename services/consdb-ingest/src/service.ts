@@ -1,8 +1,10 @@
-import { DEFAULT_ADDRESSES, grpcAddress, httpUrl, text } from '@visitsarch/config';
+import { DEFAULT_ADDRESSES, grpcAddress, integer, text } from '@visitsarch/config';
 import { CONTRACTS } from '@visitsarch/contracts';
 import { grpcServiceCheck } from '@visitsarch/grpc-client';
 import { defineService } from '@visitsarch/grpc-server';
+import { CONSDB_API_ROW_LIMIT } from '@visitsarch/consdb';
 import { ConsdbIngestModule } from './consdb-ingest.module';
+import { consdbEndpoint, consdbEndpointList } from './settings';
 
 /** The consdb-ingest service: its settings, its module and what it depends on. */
 export const consdbIngestService = defineService({
@@ -12,11 +14,26 @@ export const consdbIngestService = defineService({
   schema: {
     METADATA_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.metadata, description: 'the metadata service' },
     BLOB_ARCHIVE_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.blobArchive, description: 'the blob-archive service' },
-    CONSDB_URL: { parse: httpUrl, default: 'https://usdf-rsp.slac.stanford.edu/consdb', description: 'the default ConsDB endpoint' },
+    GATEWAY_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.gateway, description: 'the gateway, through which ingested visits are recorded (all or nothing)' },
+    CONSDB_URL: {
+      parse: consdbEndpoint,
+      default: 'https://usdf-rsp.slac.stanford.edu/consdb',
+      description: 'the default ConsDB endpoint: its HTTP API (https://…/consdb) or its database (postgresql://…)',
+    },
+    CONSDB_ALLOWED_ENDPOINTS: {
+      parse: consdbEndpointList,
+      default: [] as string[],
+      description: 'comma-separated ConsDB endpoints requests may name besides CONSDB_URL and the Rubin deployments (the token is sent to them)',
+    },
     ACCESS_TOKEN_FILE: { parse: text, default: '', description: 'file holding the RSP token for the ConsDB HTTP API' },
+    ACCESS_TOKEN: { parse: text, default: '', description: 'the RSP token, when ACCESS_TOKEN_FILE is not set' },
+    CONSDB_ROW_LIMIT: { parse: integer(1, 100_000_000), default: CONSDB_API_ROW_LIMIT, description: "the ConsDB HTTP API's row cap (pqserver's max_rows), past which results are paged" },
+    CONSDB_TIMEOUT_MS: { parse: integer(1000, 3_600_000), default: 600_000, description: 'how long one ConsDB query may take' },
   },
   build: (config) => ({
     module: ConsdbIngestModule.forRoot(config),
+    // The gateway is not a health dependency: it depends on this service, and a cycle would
+    // keep both NOT_SERVING.
     dependencies: [
       { name: 'metadata', check: grpcServiceCheck(config.METADATA_SERVICE_ADDRESS) },
       { name: 'blob-archive', check: grpcServiceCheck(config.BLOB_ARCHIVE_SERVICE_ADDRESS) },
