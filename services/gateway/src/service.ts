@@ -1,4 +1,4 @@
-import { archiveUrl, DEFAULT_ADDRESSES, grpcAddress } from '@visitsarch/config';
+import { archiveUrl, boolean, DEFAULT_ADDRESSES, grpcAddress } from '@visitsarch/config';
 import { CONTRACTS } from '@visitsarch/contracts';
 import { grpcServiceCheck } from '@visitsarch/grpc-client';
 import { defineService } from '@visitsarch/grpc-server';
@@ -14,6 +14,7 @@ export const gatewayService = defineService({
     BLOB_ARCHIVE_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.blobArchive, description: 'the blob-archive service' },
     CONSDB_INGEST_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.consdbIngest, description: 'the consdb-ingest service' },
     STATS_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.stats, description: 'the stats service' },
+    COMPUTE_NIGHTLY_STATS_ON_ADD: { parse: boolean, default: false, description: 'compute and store nightly statistics (per night and accumulated) of every sequence added with stored visits' },
     VISITSARCH_ARCHIVE_URL: { parse: archiveUrl, description: 'the archive new visits and files go to when a request names none (file:///path/ or s3://bucket/prefix/)' },
   },
   build: (config, logger) => ({

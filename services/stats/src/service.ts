@@ -13,8 +13,8 @@ export const statsService = defineService({
     METADATA_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.metadata, description: 'the metadata service' },
     BLOB_ARCHIVE_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.blobArchive, description: 'the blob-archive service' },
   },
-  build: (config) => ({
-    module: StatsModule.forRoot(config),
+  build: (config, logger) => ({
+    module: StatsModule.forRoot(config, logger),
     dependencies: [
       { name: 'metadata', check: grpcServiceCheck(config.METADATA_SERVICE_ADDRESS) },
       { name: 'blob-archive', check: grpcServiceCheck(config.BLOB_ARCHIVE_SERVICE_ADDRESS) },

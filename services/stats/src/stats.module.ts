@@ -1,11 +1,23 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import type { Logger } from '@visitsarch/logging';
+import { STATS_LOGGER, StatsController } from './stats.controller';
+import { BackendAddresses, Backends } from './support/backends';
 
 export const STATS_CONFIG = Symbol('STATS_CONFIG');
 
-/** The stats service: nightly statistics and their plots. RPCs without a handler answer UNIMPLEMENTED. */
+/** The stats service: nightly statistics, their plots, and MAF results import. */
 @Module({})
 export class StatsModule {
-  static forRoot(config: Record<string, unknown>): DynamicModule {
-    return { module: StatsModule, providers: [{ provide: STATS_CONFIG, useValue: config }], exports: [STATS_CONFIG] };
+  static forRoot(config: BackendAddresses, logger: Logger): DynamicModule {
+    return {
+      module: StatsModule,
+      controllers: [StatsController],
+      providers: [
+        { provide: STATS_CONFIG, useValue: config },
+        { provide: STATS_LOGGER, useValue: logger },
+        { provide: Backends, useFactory: () => new Backends(config) },
+      ],
+      exports: [STATS_CONFIG],
+    };
   }
 }

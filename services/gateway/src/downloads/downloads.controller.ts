@@ -6,20 +6,12 @@ import { gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
 import { failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
 import { Downstream } from '../support/downstream';
 import { streamOf } from '../support/streams';
-import { FORMAT_EXTENSIONS, storedVisits } from '../support/visits-file';
+import { FORMAT_EXTENSIONS, FORMAT_MEDIA_TYPES, visitTableFormatOf } from '@visitsarch/visit-tables';
+import { storedVisits } from '../support/visits-file';
 import { findSequence } from '../sequences/record-sequence';
 import { requireText, requireUuid } from '../sequences/validation';
 
 type Call = grpc.ServerUnaryCall<unknown, unknown>;
-
-const MEDIA_TYPES: Record<number, string> = {
-  [typeV1.TableFormat.TABLE_FORMAT_ARROW_IPC_STREAM]: 'application/vnd.apache.arrow.stream',
-  [typeV1.TableFormat.TABLE_FORMAT_ARROW_IPC_FILE]: 'application/vnd.apache.arrow.file',
-  [typeV1.TableFormat.TABLE_FORMAT_PARQUET]: 'application/vnd.apache.parquet',
-  [typeV1.TableFormat.TABLE_FORMAT_HDF5]: 'application/x-hdf5',
-  [typeV1.TableFormat.TABLE_FORMAT_OPSIM_SQLITE]: 'application/vnd.sqlite3',
-  [typeV1.TableFormat.TABLE_FORMAT_CSV]: 'text/csv',
-};
 
 /** Getting data out: visits as Arrow or as files, and stored files, always verified against their recorded SHA-256. */
 @Controller()
@@ -57,9 +49,12 @@ export class DownloadsController {
         { fileUrl: file.fileUrl, expectedFileSha256: file.fileSha256, dayObsRange: request.dayObsRange, columns: request.columns, format: request.format },
         { parent: call },
       );
+      const format = visitTableFormatOf(request.format);
       let first = true;
       for await (const message of exported) {
-        yield first ? { data: message.data, mediaType: MEDIA_TYPES[request.format] ?? 'application/octet-stream', fileName: `visits${FORMAT_EXTENSIONS[request.format] ?? ''}` } : { data: message.data, mediaType: '', fileName: '' };
+        yield first
+          ? { data: message.data, mediaType: format ? FORMAT_MEDIA_TYPES[format] : 'application/octet-stream', fileName: `visits${format ? FORMAT_EXTENSIONS[format] : ''}` }
+          : { data: message.data, mediaType: '', fileName: '' };
         first = false;
       }
     }.bind(this));

@@ -5,7 +5,7 @@ import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '@v
 import type { Logger } from '@visitsarch/logging';
 import { Downstream } from '../support/downstream';
 import { replacementName } from '../support/replacement-name';
-import { FORMAT_EXTENSIONS } from '../support/visits-file';
+import { FORMAT_EXTENSIONS, visitTableFormatOf } from '@visitsarch/visit-tables';
 import { deleteQuietly, findSequence } from './record-sequence';
 import { requireUuid } from './validation';
 
@@ -30,7 +30,7 @@ export async function archiveVisits(
   const previousUrl = sequence.visitseqUrl;
   if (previousUrl && !header.replace) throw alreadyExists('VisitSequenceFile', `${uuid}/visits`, `the visits of ${uuid} are already stored at ${previousUrl}; set replace to store them again`);
 
-  const fileName = previousUrl ? (header.format ? `visits-${Date.now().toString(16)}${FORMAT_EXTENSIONS[header.format] ?? ''}` : replacementName(previousUrl)) : '';
+  const fileName = previousUrl ? (header.format ? `visits-${Date.now().toString(16)}${FORMAT_EXTENSIONS[visitTableFormatOf(header.format) ?? 'arrow-stream']}` : replacementName(previousUrl)) : '';
   async function* upload(): AsyncGenerator<blobArchiveV1.UploadVisitTableRequest> {
     yield {
       header: {

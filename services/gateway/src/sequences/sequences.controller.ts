@@ -11,6 +11,9 @@ import { archiveVisits } from './archive-visits';
 import { addMixed } from './add-mixed';
 import { recordSequence } from './record-sequence';
 
+/** The columns the specification's nightly_stats example describes (the stats service maps them to opsim names). */
+const SPEC_STATISTICS_COLUMNS = ['s_ra', 's_dec', 'sky_rotation', 'azimuth', 'altitude', 'eff_time_median', 'sky_bg_median', 'psf_area_median'];
+
 type Upload<H> = grpc.ServerReadableStream<HeaderOrData<H, typeV1.ArrowIpcChunk>, unknown>;
 
 /** Adding visit sequences: simulations, completed visits, mixed sequences, and visits for existing records. */
@@ -26,7 +29,7 @@ export class SequencesController {
   addSimulation(call: Upload<gatewayV1.AddSimulationHeader>, callback: grpc.sendUnaryData<gatewayV1.AddSimulationResponse>): void {
     answer(callback, this.logger, async () => {
       const { header, rest } = await splitHeader<gatewayV1.AddSimulationHeader, typeV1.ArrowIpcChunk>(call);
-      return recordSequence(
+      return this.withStatistics(await recordSequence(
         this.downstream,
         this.config.VISITSARCH_ARCHIVE_URL,
         this.logger,
@@ -44,7 +47,7 @@ export class SequencesController {
         },
         rest,
         call,
-      );
+      ));
     });
   }
 
@@ -52,13 +55,15 @@ export class SequencesController {
   addCompleted(call: Upload<gatewayV1.AddCompletedHeader>, callback: grpc.sendUnaryData<gatewayV1.AddCompletedResponse>): void {
     answer(callback, this.logger, async () => {
       const { header, rest } = await splitHeader<gatewayV1.AddCompletedHeader, typeV1.ArrowIpcChunk>(call);
-      return recordSequence(
-        this.downstream,
-        this.config.VISITSARCH_ARCHIVE_URL,
-        this.logger,
-        { ...common(header), kind: typeV1.VisitSequenceKind.VISIT_SEQUENCE_KIND_COMPLETED, completed: { query: header.query } },
-        rest,
-        call,
+      return this.withStatistics(
+        await recordSequence(
+          this.downstream,
+          this.config.VISITSARCH_ARCHIVE_URL,
+          this.logger,
+          { ...common(header), kind: typeV1.VisitSequenceKind.VISIT_SEQUENCE_KIND_COMPLETED, completed: { query: header.query } },
+          rest,
+          call,
+        ),
       );
     });
   }
@@ -69,6 +74,25 @@ export class SequencesController {
       const { header, rest } = await splitHeader<gatewayV1.ArchiveVisitsHeader, typeV1.ArrowIpcChunk>(call);
       return archiveVisits(this.downstream, this.config.VISITSARCH_ARCHIVE_URL, this.logger, header, rest, call);
     });
+  }
+
+  /**
+   * With COMPUTE_NIGHTLY_STATS_ON_ADD, stores the new sequence's nightly statistics. The
+   * sequence is recorded whatever happens here: a failure is logged, and `visitsarch
+   * nightly_stats UUID` computes them later.
+   */
+  private async withStatistics<T extends { visitseqUuid: string; visitseqUrl?: string }>(recorded: T): Promise<T> {
+    if (!this.config.COMPUTE_NIGHTLY_STATS_ON_ADD || !recorded.visitseqUrl) return recorded;
+    try {
+      await this.downstream.stats.unary(
+        'computeNightlyStats',
+        { visitseqUuid: recorded.visitseqUuid, columns: SPEC_STATISTICS_COLUMNS, store: true, includeAccumulated: true, omitStats: true },
+        { deadline: Date.now() + 600_000 },
+      );
+    } catch (error) {
+      this.logger.warn({ visitseqUuid: recorded.visitseqUuid, err: error }, 'nightly statistics of a new sequence could not be computed');
+    }
+    return recorded;
   }
 
   @GrpcMethod('GatewayService', 'AddMixed')

@@ -7,6 +7,8 @@ export interface GatewayConfig {
   BLOB_ARCHIVE_SERVICE_ADDRESS: string;
   CONSDB_INGEST_SERVICE_ADDRESS: string;
   STATS_SERVICE_ADDRESS: string;
+  /** Compute and store nightly statistics of every sequence added with stored visits. */
+  COMPUTE_NIGHTLY_STATS_ON_ADD: boolean;
   /** The archive new visits and files go to when a request names none. */
   VISITSARCH_ARCHIVE_URL: string;
 }

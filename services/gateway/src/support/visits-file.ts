@@ -1,19 +1,9 @@
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
-import { metadataV1, typeV1 } from '@visitsarch/contracts';
+import { metadataV1 } from '@visitsarch/contracts';
 import type { CallOptions } from '@visitsarch/grpc-client';
 import { failedPrecondition } from '@visitsarch/grpc-server';
 import { Downstream } from './downstream';
-
-/** The usual file name extension of each stored table format. */
-export const FORMAT_EXTENSIONS: Record<number, string> = {
-  [typeV1.TableFormat.TABLE_FORMAT_ARROW_IPC_STREAM]: '.arrows',
-  [typeV1.TableFormat.TABLE_FORMAT_ARROW_IPC_FILE]: '.arrow',
-  [typeV1.TableFormat.TABLE_FORMAT_PARQUET]: '.parquet',
-  [typeV1.TableFormat.TABLE_FORMAT_HDF5]: '.h5',
-  [typeV1.TableFormat.TABLE_FORMAT_OPSIM_SQLITE]: '.db',
-  [typeV1.TableFormat.TABLE_FORMAT_CSV]: '.csv',
-};
 
 /**
  * The `visits` file record of a sequence whose visits are stored (URL and SHA-256 of the

@@ -1,0 +1,46 @@
+import { metadataV1, statsV1 } from '@visitsarch/contracts';
+import type { CallOptions } from '@visitsarch/grpc-client';
+import { failedPrecondition, invalidArgument } from '@visitsarch/grpc-server';
+import { computeNightlyStats, DEFAULT_COLUMNS, NightlyStatRow, NonNumericColumnError, NoNightColumnError } from '@visitsarch/nightly-stats';
+import { Backends } from '../support/backends';
+import { dayObsRange, getSequence, requireUuid } from '../support/validation';
+import { openStoredVisits } from './stored-visits';
+
+/** UpsertNightlyStats takes at most 10,000 rows per call. */
+const UPSERT_ROWS = 10_000;
+
+/**
+ * ComputeNightlyStats: reads the sequence's visits through the blob archive, describes the
+ * requested columns per night (and accumulated), and stores them through metadata's upsert
+ * (so recomputing replaces, never duplicates).
+ */
+export async function computeNightlyStatsRpc(backends: Backends, request: statsV1.ComputeNightlyStatsRequest, parent: CallOptions['parent']): Promise<statsV1.ComputeNightlyStatsResponse> {
+  const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
+  const range = dayObsRange(request.dayObsRange, 'day_obs_range');
+  const columns = request.columns.length > 0 ? request.columns : [...DEFAULT_COLUMNS];
+  const empty = columns.findIndex((column) => !column.trim());
+  if (empty >= 0) throw invalidArgument('column names must not be empty', `columns[${empty}]`);
+
+  const sequence = await getSequence(backends, uuid, parent);
+  const visits = await openStoredVisits(backends, sequence, range.last, parent);
+  let result;
+  try {
+    result = await computeNightlyStats(visits, { columns, accumulated: request.includeAccumulated, firstDayObs: range.first, lastDayObs: range.last });
+  } catch (error) {
+    if (error instanceof NonNumericColumnError) throw invalidArgument(error.message, 'columns', 'COLUMN_NOT_NUMERIC');
+    if (error instanceof NoNightColumnError) throw failedPrecondition(error.message, 'NO_DAY_OBS_RANGE');
+    throw error;
+  }
+
+  const stats = result.rows.map((row) => toNightlyStat(uuid, row));
+  if (request.store) {
+    for (let start = 0; start < stats.length; start += UPSERT_ROWS) {
+      await backends.metadata.unary('upsertNightlyStats', { stats: stats.slice(start, start + UPSERT_ROWS) }, { parent });
+    }
+  }
+  return { stats: request.omitStats ? [] : stats, missingColumns: result.missingColumns, statCount: stats.length };
+}
+
+function toNightlyStat(visitseqUuid: string, row: NightlyStatRow): metadataV1.NightlyStat {
+  return { visitseqUuid, ...row };
+}
