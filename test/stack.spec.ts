@@ -80,7 +80,7 @@ describe('npm start (tools/stack)', () => {
     for (const line of lines) expect(line).toMatch(/ SERVING$/);
   });
 
-  it('answers through the gateway: a fresh archive lists no sequences; delegated operations not built yet say UNIMPLEMENTED', async () => {
+  it('answers through the gateway: a fresh archive lists no sequences; consdb-ingest answers through it', async () => {
     const definition = protoLoader.loadSync(CONTRACTS.gateway.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
     const loaded = grpc.loadPackageDefinition(definition) as any;
     const client = new loaded.visitsarch.gateway.v1.GatewayService(addresses.gateway, grpc.credentials.createInsecure());
@@ -91,9 +91,11 @@ describe('npm start (tools/stack)', () => {
     const listed = await call('ListVisitSequences', {});
     expect(listed.error).toBeNull();
     expect(listed.response.visitSequences).toEqual([]);
-    // consdb-ingest has no handlers yet: the gateway must pass its UNIMPLEMENTED on, never fake a success.
     const delegated = await call('GetDefaultConsdbQuery', { telescope: 'simonyi' });
-    expect(delegated.error?.code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(delegated.error).toBeNull();
+    expect(delegated.response.query).toContain('cdb_lsstcam');
+    const refused = await call('GetDefaultConsdbQuery', { telescope: 'hubble' });
+    expect(refused.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
     client.close();
   });
 

@@ -22,7 +22,10 @@ export function describeGrpcError(error: unknown, gateway: string): CliError | u
   const message = failure.details || failure.message || grpc.status[failure.code];
   switch (failure.code) {
     case grpc.status.UNAVAILABLE:
-      return new CliError(`cannot reach the gateway at ${gateway} (${message}): is the archive running (npm start)? Set VISITSARCH_GATEWAY to use another address.`);
+      if (message.startsWith('GatewayService is unavailable')) {
+        return new CliError(`cannot reach the gateway at ${gateway}: is the archive running (npm start)? Set VISITSARCH_GATEWAY to use another address.`);
+      }
+      return new CliError(`the archive cannot answer right now (retry later): ${message}`);
     case grpc.status.INVALID_ARGUMENT:
       return new CliError(message, 2);
     case grpc.status.NOT_FOUND:

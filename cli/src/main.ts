@@ -20,4 +20,16 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then((code) => process.exit(code));
+// If every connection closes while a command still awaits an answer, Node would exit 0 in
+// silence; a command that did not finish has failed.
+let finished = false;
+process.once('beforeExit', () => {
+  if (!finished) {
+    process.stderr.write('visitsarch: the connection to the archive ended before the command finished\n');
+    process.exit(1);
+  }
+});
+main(process.argv).then((code) => {
+  finished = true;
+  process.exit(code);
+});

@@ -1,8 +1,10 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_ADDRESSES } from '@visitsarch/config';
 import { registerAnnotationCommands } from './commands/annotations';
+import { registerConsdbCommands } from './commands/consdb';
 import { registerDemoCommand } from './commands/demo';
 import { registerQueryCommands } from './commands/queries';
+import { registerStatsCommands } from './commands/stats';
 import { statusCommand } from './commands/status';
 import { registerTransferCommands } from './commands/transfers';
 import { CliContext } from './context';
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerTransferCommands(program, context);
   registerAnnotationCommands(program, context);
   registerQueryCommands(program, context);
+  registerConsdbCommands(program, context);
+  registerStatsCommands(program, context);
   registerDemoCommand(program, context);
   program
     .command('status')

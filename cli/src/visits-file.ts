@@ -1,27 +1,20 @@
 import { tableFromIPC } from 'apache-arrow';
 import { typeV1 } from '@visitsarch/contracts';
-import { canonicalSha256, formatFromFileName, openVisitTable, VisitBatchStream, VisitTableFormat, writeVisitTable } from '@visitsarch/visit-tables';
+import { canonicalSha256, formatFromFileName, openVisitTable, tableFormatOf, VISIT_TABLE_FORMATS, VisitBatchStream, VisitTableFormat, writeVisitTable } from '@visitsarch/visit-tables';
 import { CliError } from './cli-error';
 
-/** The contract's TableFormat of each visit-table format name (used for --store_as). */
-export const TABLE_FORMATS: Record<VisitTableFormat, typeV1.TableFormat> = {
-  hdf5: typeV1.TableFormat.TABLE_FORMAT_HDF5,
-  sqlite: typeV1.TableFormat.TABLE_FORMAT_OPSIM_SQLITE,
-  parquet: typeV1.TableFormat.TABLE_FORMAT_PARQUET,
-  'arrow-file': typeV1.TableFormat.TABLE_FORMAT_ARROW_IPC_FILE,
-  'arrow-stream': typeV1.TableFormat.TABLE_FORMAT_ARROW_IPC_STREAM,
-  csv: typeV1.TableFormat.TABLE_FORMAT_CSV,
-};
+/** The visit-table format names (for --store_as). */
+export const TABLE_FORMAT_NAMES: readonly VisitTableFormat[] = VISIT_TABLE_FORMATS;
 
 export function storageFormat(name: string): typeV1.TableFormat {
-  return TABLE_FORMATS[name as VisitTableFormat];
+  return tableFormatOf(name as VisitTableFormat);
 }
 
 /** The contract's format of a file, from its extension; a usage error naming the accepted ones otherwise. */
 export function tableFormatOfFile(file: string): typeV1.TableFormat {
   const format = formatFromFileName(file);
   if (!format) throw new CliError(`cannot tell the format of ${file} from its extension: use .h5, .db, .parquet, .arrow, .arrows or .csv`, 2);
-  return TABLE_FORMATS[format];
+  return tableFormatOf(format);
 }
 
 /** Opens a local visits file of any readable format as a stream of record batches. */

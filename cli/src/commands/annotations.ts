@@ -14,8 +14,7 @@ export function registerAnnotationCommands(program: Command, context: CliContext
     .argument('<tags...>', 'tags to add')
     .action((uuid: string, tags: string[]) =>
       context.run(async () => {
-        const response = await context.gateway.unary('tag', { visitseqUuid: uuid, tags }, context.deadline());
-        process.stderr.write(`${uuid} is tagged ${response.tags.join(', ')}\n`);
+        await context.gateway.unary('tag', { visitseqUuid: uuid, tags }, context.deadline());
       }),
     );
 
@@ -27,8 +26,7 @@ export function registerAnnotationCommands(program: Command, context: CliContext
     .option('--allow_missing', 'do not fail for tags the sequence does not have')
     .action((uuid: string, tags: string[], options: { allow_missing?: boolean }) =>
       context.run(async () => {
-        const response = await context.gateway.unary('untag', { visitseqUuid: uuid, tags, allowMissing: options.allow_missing ?? false }, context.deadline());
-        process.stderr.write(`${uuid} is tagged ${response.tags.join(', ') || '(no tags)'}\n`);
+        await context.gateway.unary('untag', { visitseqUuid: uuid, tags, allowMissing: options.allow_missing ?? false }, context.deadline());
       }),
     );
 

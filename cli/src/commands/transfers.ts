@@ -9,7 +9,7 @@ import { CliContext } from '../context';
 import { collect, instantArgument, jsonObjectArgument, withoutTrailingComma } from '../options';
 import { Progress } from '../progress';
 import { dayObsArgument } from './queries';
-import { canonicalHashOfFile, openVisitsFile, storageFormat, TABLE_FORMATS, tableFormatOfFile, writeVisitsFile } from '../visits-file';
+import { canonicalHashOfFile, openVisitsFile, storageFormat, TABLE_FORMAT_NAMES, tableFormatOfFile, writeVisitsFile } from '../visits-file';
 
 const FILE_CHUNK_BYTES = 1 << 20;
 
@@ -42,7 +42,7 @@ export function registerTransferCommands(program: Command, context: CliContext):
       .option('--archive <url>', 'archive for the visits: a base URL, or "" to record metadata only (default: the gateway\'s archive)')
       .option('--tag <tag>', 'a tag (repeatable, or comma-separated)', collect)
       .option('--request_id <uuid>', 'a UUID making retries of this command safe: a retry returns the first result')
-      .addOption(new Option('--store_as <format>', 'file format of the stored visits').choices(Object.keys(TABLE_FORMATS)));
+      .addOption(new Option('--store_as <format>', 'file format of the stored visits').choices([...TABLE_FORMAT_NAMES]));
 
   addCommand('add_simulation', 'record a simulation and store its visits; prints its UUID')
     .option('--scheduler_version <version>', 'version of rubin_scheduler used')

@@ -39,7 +39,9 @@ def test_gateway_answers_through_the_generated_stub(stack):
     with grpc.insecure_channel(stack.gateway) as channel:
         grpc.channel_ready_future(channel).result(timeout=10)
         gateway = gw_grpc.GatewayServiceStub(channel)
+        listed = gateway.ListVisitSequences(gw.ListVisitSequencesRequest(page_size=5), timeout=10)
         with pytest.raises(grpc.RpcError) as raised:
-            gateway.ListVisitSequences(gw.ListVisitSequencesRequest(), timeout=10)
-    # Not built yet: the gateway must say so, never fake a success.
-    assert raised.value.code() == grpc.StatusCode.UNIMPLEMENTED
+            gateway.GetVisitSequence(gw.GetVisitSequenceRequest(visitseq_uuid="not-a-uuid"), timeout=10)
+    assert len(listed.visit_sequences) <= 5
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "visitseq_uuid" in raised.value.details()

@@ -32,8 +32,11 @@ const definitionCache = new Map<string, protoLoader.PackageDefinition>();
  */
 export class ServiceClient<C> {
   private readonly client: grpc.Client & Record<string, Function>;
+  /** e.g. `BlobArchiveService`, named in errors the client itself raises. */
+  private readonly serviceName: string;
 
   constructor(contract: ServiceContract, address: string) {
+    this.serviceName = contract.serviceNames[0].split('.').pop() as string;
     const key = contract.protoFiles.join('|');
     let definition = definitionCache.get(key);
     if (!definition) {
@@ -50,14 +53,16 @@ export class ServiceClient<C> {
   unary<M extends MethodName<C>>(method: M, request: RequestOf<C[M]>, options: CallOptions = {}): Promise<ResponseOf<C[M]>> {
     return new Promise((resolve, reject) => {
       this.client[method](request, options.metadata ?? new grpc.Metadata(), callOptions(options), (error: grpc.ServiceError | null, response: ResponseOf<C[M]>) =>
-        error ? reject(error) : resolve(response),
+        error ? reject(this.named(error)) : resolve(response),
       );
     });
   }
 
   /** A server-streaming call as an async iterable; an error status is thrown by the iteration. */
   serverStream<M extends MethodName<C>>(method: M, request: RequestOf<C[M]>, options: CallOptions = {}): grpc.ClientReadableStream<ResponseOf<C[M]>> {
-    return this.client[method](request, options.metadata ?? new grpc.Metadata(), callOptions(options));
+    const stream: grpc.ClientReadableStream<ResponseOf<C[M]>> = this.client[method](request, options.metadata ?? new grpc.Metadata(), callOptions(options));
+    stream.on('error', (error: grpc.ServiceError) => this.named(error)); // first listener: consumers see the named error
+    return stream;
   }
 
   /**
@@ -69,15 +74,21 @@ export class ServiceClient<C> {
     let call!: grpc.ClientWritableStream<RequestOf<C[M]>>;
     const response = new Promise<ResponseOf<C[M]>>((resolve, reject) => {
       call = this.client[method](options.metadata ?? new grpc.Metadata(), callOptions(options), (error: grpc.ServiceError | null, value: ResponseOf<C[M]>) =>
-        error ? reject(error) : resolve(value),
+        error ? reject(this.named(error)) : resolve(value),
       );
     });
     let ended = false;
-    response.catch(() => (ended = true));
+    const settled = response.then(
+      () => undefined,
+      () => undefined,
+    );
+    settled.then(() => (ended = true));
     try {
       for await (const request of requests) {
         if (ended) break; // the server already answered (an error): stop sending
-        if (!call.write(request)) await new Promise<void>((resolve) => call.once('drain', resolve));
+        // Wait for room in the flow-control window, or for the call to end: a call that failed
+        // never drains, and waiting for it alone would leave nothing to keep the process alive.
+        if (!call.write(request)) await Promise.race([new Promise<void>((resolve) => call.once('drain', () => resolve())), settled]);
       }
       call.end();
     } catch (error) {
@@ -90,6 +101,19 @@ export class ServiceClient<C> {
 
   close(): void {
     this.client.close();
+  }
+
+  /**
+   * An UNAVAILABLE raised by grpc-js itself (connection refused or reset) says nothing of which
+   * server it could not reach; once relayed by the gateway the user would blame the gateway.
+   * Name the service in it; errors the server sent are left exactly as they are.
+   */
+  private named(error: grpc.ServiceError): grpc.ServiceError {
+    if (error.code === grpc.status.UNAVAILABLE && !/^\w+Service is unavailable: /.test(error.details)) {
+      error.details = `${this.serviceName} is unavailable: ${error.details}`;
+      error.message = `${error.code} UNAVAILABLE: ${error.details}`;
+    }
+    return error;
   }
 }
 

@@ -1,0 +1,178 @@
+"""The specification's Python API against a real stack (embedded PostgreSQL, five services)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid as uuidlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import visitsarch
+from visitsarch import VisitSequenceArchive
+
+CONFIG_URL = "https://raw.githubusercontent.com/lsst-ts/ts_config_ocs/8ed1ab/Scheduler/feature_scheduler/maintel/fbs_config_sv_survey.py"
+CONDA_LIST = json.dumps([{"name": "numpy", "version": "2.1.0", "channel": "conda-forge", "base_url": "https://conda.anaconda.org/conda-forge", "platform": "linux-64", "dist_name": "numpy-2.1.0-py311", "build_number": 0, "build_string": "py311"}])
+
+
+@pytest.fixture(scope="module")
+def archive(stack):
+    with VisitSequenceArchive(stack.gateway) as connection:
+        yield connection
+
+
+def opsim_frame(n: int = 200, start_mjd: float = 60980.97) -> pd.DataFrame:
+    """A small opsim-like table covering two nights, with every column type the archive sees."""
+    rng = np.random.default_rng(42)
+    mjd = start_mjd + np.sort(rng.uniform(0, 1.4, n))
+    return pd.DataFrame(
+        {
+            "observationId": np.arange(n, dtype=np.int64),
+            "observationStartMJD": mjd,
+            "fieldRA": rng.uniform(0, 360, n),
+            "fieldDec": rng.uniform(-90, 10, n),
+            "altitude": rng.uniform(20, 90, n),
+            "azimuth": rng.uniform(0, 360, n),
+            "night": np.floor(mjd - start_mjd + 0.5).astype(np.int32),
+            "band": rng.choice(list("ugrizy"), n),
+            "note": [f"pair_33, {b}r, a — é" for b in rng.choice(list("ugrizy"), n)],
+            "seeingFwhmEff": rng.uniform(0.5, 1.5, n).astype(np.float32),
+            "flag": rng.random(n) > 0.5,
+        }
+    )
+
+
+def observation_array(n: int = 120):
+    """What rubin_scheduler's sim_runner returns: an ObservationArray (the scheduler's own schema)."""
+    ObservationArray = pytest.importorskip("rubin_scheduler.scheduler.utils").ObservationArray
+    obs = ObservationArray(n=n)
+    rng = np.random.default_rng(3)
+    obs["ID"] = np.arange(n)
+    obs["mjd"] = 60981.0 + np.sort(rng.uniform(0, 0.35, n))
+    obs["RA"] = np.radians(rng.uniform(0, 360, n))
+    obs["dec"] = np.radians(rng.uniform(-80, 0, n))
+    obs["alt"] = np.radians(rng.uniform(30, 85, n))
+    obs["az"] = np.radians(rng.uniform(0, 360, n))
+    obs["band"] = rng.choice(list("griz"), n)
+    obs["filter"] = obs["band"]
+    obs["exptime"] = 30.0
+    obs["nexp"] = 2
+    obs["night"] = 1
+    obs["scheduler_note"] = "blob_long, gr, a"
+    return obs
+
+
+def test_run_a_simulation_and_add_it_to_the_archive(archive):
+    """The specification's "Run a simulation and add it to the archive", with sim_runner's output."""
+    completed_arch_id = archive.add_completed(opsim_frame(start_mjd=60978.97), label="completed visits", telescope="simonyi")
+    last_consdb_dayobs = 20251030
+    obs = observation_array()
+    sim_start, sim_end = 60980.5, 60982.5
+    sim_runner_kwargs = {"observatory": object(), "scheduler": object(), "sim_start_mjd": sim_start, "sim_duration": sim_end - sim_start, "keep_rewards": True}
+
+    arch_id = archive.add_simulation(
+        visits=obs,
+        label="This is my example simulation.",
+        telescope="simonyi",
+        first_day_obs=sim_start,
+        last_day_obs=sim_end,
+        scheduler_version="3.10.0",
+        config_url=CONFIG_URL,
+        sim_runner_args=sim_runner_kwargs,
+        parent_visitseq_uuid=completed_arch_id,
+        parent_last_day_obs=last_consdb_dayobs,
+    )
+    archive.tag(arch_id, ["example", "nominal"])
+    env_hash = archive.save_env(arch_id, conda_list_json=CONDA_LIST)
+    rewards = pd.DataFrame({"mjd": [60981.1, 60981.2], "reward": [0.5, -1.0]})
+    obs_rewards = pd.DataFrame({"mjd": [60981.1], "basis_function": ["m5_diff"], "value": [0.25]})
+    archive.add_file(arch_id, "rewards", [rewards, obs_rewards])
+    archive.add_file(arch_id, "scheduler", {"name": "a scheduler", "bands": ["g", "r"]})
+    archive.add_file(arch_id, "observatory", ("observatory", 3))
+
+    record = archive.get(arch_id)
+    assert record["visitseq_label"] == "This is my example simulation."
+    assert (record["first_day_obs"], record["last_day_obs"]) == ("2025-11-01", "2025-11-03")  # day_obs of MJD 60980.5 and 60982.5
+    assert record["simulation"]["parent_visitseq_uuid"] == completed_arch_id
+    assert record["simulation"]["parent_last_day_obs"] == "2025-10-30"
+    args = record["simulation"]["sim_runner_args"]
+    assert args["keep_rewards"] is True and args["sim_duration"] == 2.0 and args["observatory"].startswith("<object object at")
+    assert sorted(record["tags"]) == ["example", "nominal"]
+    assert len(env_hash) == 64
+
+    visits = archive.download(arch_id, "visits")
+    assert "observationStartMJD" in visits.columns and len(visits) == len(obs)
+    back_rewards, back_obs_rewards = archive.download(arch_id, "rewards")
+    pd.testing.assert_frame_equal(back_rewards, rewards)
+    pd.testing.assert_frame_equal(back_obs_rewards, obs_rewards)
+    assert archive.download(arch_id, "scheduler") == {"name": "a scheduler", "bands": ["g", "r"]}
+    assert archive.download(arch_id, "observatory") == ("observatory", 3)
+
+
+def test_dataframe_round_trip_keeps_values_and_dtypes(archive):
+    frame = opsim_frame()
+    uuid = archive.add_simulation(frame, label="round trip", telescope="simonyi")
+    back = archive.download(uuid, "visits")
+    pd.testing.assert_frame_equal(back, frame)
+    some = archive.download(uuid, "visits", first_day_obs="2025-11-02", columns=["observationStartMJD", "band"])
+    assert list(some.columns) == ["observationStartMJD", "band"]
+    assert 0 < len(some) < len(frame)
+
+
+def test_the_hash_agrees_with_the_services(archive):
+    frame = opsim_frame(57)
+    uuid = archive.add_simulation(frame, label="hash check", telescope="simonyi", archive="")
+    recorded = archive.get(uuid)["visitseq_sha256"]
+    import base64
+
+    assert base64.b64decode(recorded).hex() == visitsarch.visits_sha256(frame) == archive.visits_sha256(frame)
+    assert archive.get(uuid).get("visitseq_url") is None  # metadata only
+
+
+def test_queries_return_dataframes(archive):
+    uuid = archive.add_simulation(opsim_frame(), label="queried", telescope="simonyi", tags=["prenight", "mytest1"])
+    tagged = archive.query("SELECT * FROM visitsextra WHERE tags ? 'mytest1'")
+    assert uuid in set(tagged["visitseq_uuid"])
+    night = archive.query_night(20251101, "simonyi", earliest_sim=dt.date(2025, 1, 1), columns=["id", "label", "visitseq_url"], tags=["prenight"])
+    assert uuid in set(night["id"])
+    prenight = archive.prenight_sims(20251101)
+    assert uuid in set(prenight["visitseq_uuid"])
+    assert prenight["visitseq_uuid"].iloc[0] == uuid  # newest first
+
+
+def test_comments(archive):
+    uuid = archive.add_simulation(opsim_frame(20), label="commented", telescope="simonyi")
+    archive.comment(uuid, "This is more of a question than a comment...", author="neilsen")
+    comments = archive.comments(uuid)
+    assert list(comments["comment"]) == ["This is more of a question than a comment..."]
+    assert list(comments["author"]) == ["neilsen"]
+
+
+def test_errors_map_to_python_exceptions(archive):
+    with pytest.raises(KeyError, match="not found"):
+        archive.get(str(uuidlib.uuid4()))
+    with pytest.raises(ValueError, match="day_obs"):
+        archive.prenight_sims("2025-13-45")
+    uuid = archive.add_simulation(opsim_frame(10), label="files", telescope="simonyi")
+    archive.add_file(uuid, "rewards", {"first": 1})
+    with pytest.raises(FileExistsError):
+        archive.add_file(uuid, "rewards", {"second": 2})
+    with pytest.raises(visitsarch.VisitsarchError):
+        archive.tag(str(uuidlib.uuid4()), "nope")
+
+
+def test_module_level_functions_use_the_default_archive(stack, monkeypatch):
+    monkeypatch.setenv("VISITSARCH_GATEWAY", stack.gateway)
+    monkeypatch.setattr(visitsarch, "_default", None)
+    uuid = visitsarch.add_simulation(opsim_frame(10), label="module level", telescope="simonyi")
+    assert visitsarch.tag(uuid, ["tag1", "tag2", "tag3"]) == ["tag1", "tag2", "tag3"]
+    assert visitsarch.is_tagged(uuid, "tag2")
+    visitsarch.default_archive().close()
+
+
+def test_unreachable_gateway_is_a_connection_error():
+    with VisitSequenceArchive("127.0.0.1:1", timeout=2) as nowhere:
+        with pytest.raises(ConnectionError):
+            nowhere.tag(str(uuidlib.uuid4()), "x")

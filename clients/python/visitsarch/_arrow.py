@@ -1,0 +1,95 @@
+"""Visit tables over gRPC: pandas/numpy ⇄ Arrow IPC stream chunks of about 1 MiB."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .type.v1 import arrow_pb2
+
+CHUNK_BYTES = 1 << 20
+
+
+def to_arrow_table(visits: pd.DataFrame | np.ndarray | pa.Table | str | Path) -> pa.Table:
+    """A table of visits as Arrow: from a DataFrame, a numpy structured/record array
+    (such as rubin_scheduler's ObservationArray), an Arrow table, or a file
+    (.db opsim SQLite, .h5 pandas HDF5, .parquet, .arrow/.feather, .arrows)."""
+    if isinstance(visits, pa.Table):
+        return visits
+    if isinstance(visits, (str, Path)):
+        return _read_file(Path(visits))
+    if isinstance(visits, np.ndarray):
+        if visits.dtype.names is None:
+            raise ValueError("visits must be a structured (record) array with named fields")
+        visits = _opsim_frame(visits)
+    if isinstance(visits, pd.DataFrame):
+        return pa.Table.from_pandas(visits, preserve_index=False)
+    raise TypeError(f"cannot make a table of visits from {type(visits).__name__}")
+
+
+def _opsim_frame(records: np.ndarray) -> pd.DataFrame:
+    """A record array as a DataFrame; rubin_scheduler's ObservationArray (what ``sim_runner``
+    returns) is converted to the opsim schema first, so the archive stores what
+    ``get_sim_data`` and ``SchemaConverter().opsim2obs`` read."""
+    names = set(records.dtype.names or ())
+    if {"mjd", "RA", "dec"} <= names and "observationStartMJD" not in names:
+        try:
+            from rubin_scheduler.scheduler.utils import SchemaConverter
+        except ImportError as error:
+            raise ValueError("these visits are a rubin_scheduler observation array: install rubin_scheduler to convert them to the opsim schema") from error
+        return SchemaConverter().obs2opsim(records)
+    return pd.DataFrame.from_records(records)
+
+
+def _read_file(path: Path) -> pa.Table:
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise FileNotFoundError(f"no visits file at {path}")
+    if suffix in (".db", ".sqlite", ".sqlite3", ".db3"):
+        import sqlite3
+
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            frame = pd.read_sql_query("SELECT * FROM observations", connection)
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    if suffix in (".h5", ".hdf5", ".hdf"):
+        return pa.Table.from_pandas(pd.read_hdf(path, key="observations"), preserve_index=False)
+    if suffix in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path)
+    if suffix in (".arrow", ".feather"):
+        return pa.ipc.open_file(path).read_all()
+    if suffix == ".arrows":
+        return pa.ipc.open_stream(path).read_all()
+    raise ValueError(f"cannot tell the format of {path}: use .db, .h5, .parquet, .arrow or .arrows")
+
+
+def ipc_chunks(table: pa.Table) -> Iterator[arrow_pb2.ArrowIpcChunk]:
+    """One Arrow IPC stream, cut into messages of about 1 MiB on record-batch boundaries."""
+    table = table.combine_chunks() if table.num_rows else table
+    row_bytes = max(1, table.nbytes // max(1, table.num_rows))
+    rows_per_batch = max(1, CHUNK_BYTES // row_bytes)
+    sink = io.BytesIO()
+    writer = pa.ipc.new_stream(sink, table.schema)
+    rows = 0
+    for batch in table.to_batches(max_chunksize=rows_per_batch):
+        writer.write_batch(batch)
+        rows += batch.num_rows
+        if sink.tell() >= CHUNK_BYTES:
+            yield arrow_pb2.ArrowIpcChunk(ipc_bytes=sink.getvalue(), row_count=rows)
+            sink.seek(0)
+            sink.truncate()
+            rows = 0
+    writer.close()
+    yield arrow_pb2.ArrowIpcChunk(ipc_bytes=sink.getvalue(), row_count=rows)
+
+
+def read_chunks(chunks: Iterable[bytes]) -> pa.Table:
+    """The table carried by the concatenated ``ipc_bytes`` of a response stream, read incrementally."""
+    reader = pa.ipc.open_stream(pa.py_buffer(b"".join(chunks)))
+    return reader.read_all()

@@ -1,0 +1,77 @@
+"""Python exceptions for the gRPC statuses the archive answers with.
+
+Each exception derives from :class:`VisitsarchError` and from the built-in exception a Python
+user would expect, so ``except KeyError`` catches an unknown UUID and ``except ValueError``
+catches bad input. The message is the server's own.
+"""
+
+from __future__ import annotations
+
+import grpc
+
+
+class VisitsarchError(Exception):
+    """Base class of every error raised by the visitsarch client.
+
+    Attributes
+    ----------
+    code : grpc.StatusCode or None
+        The gRPC status the archive answered with, if any.
+    """
+
+    def __init__(self, message: str, code: grpc.StatusCode | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class NotFoundError(VisitsarchError, KeyError):
+    """NOT_FOUND: no visit sequence (or file, environment, …) has that key."""
+
+
+class InvalidArgumentError(VisitsarchError, ValueError):
+    """INVALID_ARGUMENT: a value given to the archive is malformed or out of range."""
+
+
+class AlreadyExistsError(VisitsarchError, FileExistsError):
+    """ALREADY_EXISTS: e.g. the sequence already has a file of that type (use ``replace=True``)."""
+
+
+class FailedPreconditionError(VisitsarchError, RuntimeError):
+    """FAILED_PRECONDITION: the archive's state does not allow it (e.g. visits not stored)."""
+
+
+class DataLossError(VisitsarchError, IOError):
+    """DATA_LOSS: stored bytes do not match their recorded SHA-256; nothing wrong is returned."""
+
+
+class ArchiveUnavailableError(VisitsarchError, ConnectionError):
+    """UNAVAILABLE / DEADLINE_EXCEEDED: the gateway (or a service behind it) cannot be reached in time."""
+
+
+class NotImplementedByServerError(VisitsarchError, NotImplementedError):
+    """UNIMPLEMENTED: this archive does not offer the operation (yet)."""
+
+
+_BY_CODE = {
+    grpc.StatusCode.NOT_FOUND: NotFoundError,
+    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgumentError,
+    grpc.StatusCode.OUT_OF_RANGE: InvalidArgumentError,
+    grpc.StatusCode.ALREADY_EXISTS: AlreadyExistsError,
+    grpc.StatusCode.FAILED_PRECONDITION: FailedPreconditionError,
+    grpc.StatusCode.DATA_LOSS: DataLossError,
+    grpc.StatusCode.UNAVAILABLE: ArchiveUnavailableError,
+    grpc.StatusCode.DEADLINE_EXCEEDED: ArchiveUnavailableError,
+    grpc.StatusCode.UNIMPLEMENTED: NotImplementedByServerError,
+}
+
+
+def from_rpc_error(error: grpc.RpcError) -> VisitsarchError:
+    """The Python exception for a failed gRPC call, carrying the server's message."""
+    code = error.code() if hasattr(error, "code") else None
+    details = error.details() if hasattr(error, "details") else str(error)
+    cls = _BY_CODE.get(code, VisitsarchError)
+    name = code.name if code is not None else "UNKNOWN"
+    return cls(f"{details} ({name})", code)

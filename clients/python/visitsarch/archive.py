@@ -1,0 +1,511 @@
+"""`VisitSequenceArchive`: the specification's Python API, a client of the visitsarch gateway."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import io
+import json
+import os
+import pickle
+import subprocess
+import uuid as _uuid
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import grpc
+import numpy as np
+import pandas as pd
+from google.protobuf import struct_pb2, timestamp_pb2
+
+from . import _arrow
+from ._errors import InvalidArgumentError, VisitsarchError, from_rpc_error
+from ._hash import visits_sha256
+from .gateway.v1 import gateway_service_pb2 as gw
+from .gateway.v1 import gateway_service_pb2_grpc as gw_grpc
+from .type.v1 import common_pb2
+
+DEFAULT_GATEWAY = "127.0.0.1:50051"
+#: Base URL of the USDF ConsDB HTTP API (the default ConsDB endpoint).
+USDF_CONSDB = "https://usdf-rsp.slac.stanford.edu/consdb"
+#: The production archive of pre-night and progress simulations at USDF.
+USDF_OPSIM_ARCHIVE = "s3://rubin:rubin-scheduler-prenight/opsim/vseq/"
+
+_FILE_CHUNK = 1 << 20
+_MAX_MESSAGE = 16 * 1024 * 1024
+_KINDS = {"simulation": 1, "completed": 2, "mixed": 3}
+
+
+def _day_obs(value: Any, name: str) -> str | None:
+    """A day_obs for the wire: ``YYYY-MM-DD`` from a date, a datetime (its UTC-12 date), an int
+    20250814, or text; an astropy Time or an MJD float becomes its day_obs."""
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_dt.timezone.utc)
+        return (value.astimezone(_dt.timezone.utc) - _dt.timedelta(hours=12)).date().isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, (int, np.integer)) and value > 10_000_000:
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):  # an MJD, as sim_start/sim_end in the spec's example
+        return (_dt.date(1858, 11, 17) + _dt.timedelta(days=int(np.floor(float(value) - 0.5)))).isoformat()
+    if hasattr(value, "mjd"):  # astropy.time.Time
+        return _day_obs(float(value.mjd), name)
+    if isinstance(value, str):
+        return value
+    raise InvalidArgumentError(f"{name}: cannot use {value!r} as a day_obs (give YYYY-MM-DD, YYYYMMDD, a date or an MJD)")
+
+
+def _timestamp(value: Any) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.timezone.utc)
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value.astimezone(_dt.timezone.utc))
+    return stamp
+
+
+def _jsonable(value: Any) -> Any:
+    """sim_runner_args may hold schedulers, observatories, numpy values…: keep JSON as is, record the rest by repr."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    return repr(value)
+
+
+def _struct(mapping: dict[str, Any] | None) -> struct_pb2.Struct | None:
+    if mapping is None:
+        return None
+    struct = struct_pb2.Struct()
+    struct.update(_jsonable(mapping))
+    return struct
+
+
+def _scheduler_version() -> str | None:
+    try:
+        import rubin_scheduler
+
+        return rubin_scheduler.__version__
+    except Exception:
+        return None
+
+
+class VisitSequenceArchive:
+    """A connection to a visitsarch archive (its gateway).
+
+    Parameters
+    ----------
+    gateway : str, optional
+        ``host:port`` of the gateway; default ``$VISITSARCH_GATEWAY`` or ``127.0.0.1:50051``.
+    timeout : float, optional
+        Seconds each call may take (uploads and downloads get ``transfer_timeout``).
+    transfer_timeout : float, optional
+        Seconds an upload or download may take.
+
+    Examples
+    --------
+    >>> with VisitSequenceArchive() as archive:                      # doctest: +SKIP
+    ...     uuid = archive.add_simulation(visits, label="my simulation", telescope="simonyi")
+    ...     archive.tag(uuid, ["example", "nominal"])
+    """
+
+    def __init__(self, gateway: str | None = None, timeout: float = 60.0, transfer_timeout: float = 3600.0) -> None:
+        self.gateway = gateway or os.environ.get("VISITSARCH_GATEWAY") or DEFAULT_GATEWAY
+        self.timeout = timeout
+        self.transfer_timeout = transfer_timeout
+        self._channel = grpc.insecure_channel(
+            self.gateway, options=[("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)]
+        )
+        self._stub = gw_grpc.GatewayServiceStub(self._channel)
+
+    def __enter__(self) -> VisitSequenceArchive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Closes the connection."""
+        self._channel.close()
+
+    # -- calls -------------------------------------------------------------------------
+
+    def _call(self, method: str, request: Any, timeout: float | None = None) -> Any:
+        try:
+            return getattr(self._stub, method)(request, timeout=timeout or self.timeout)
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from None
+
+    def _stream(self, method: str, request: Any, timeout: float | None = None) -> Iterator[Any]:
+        try:
+            yield from getattr(self._stub, method)(request, timeout=timeout or self.transfer_timeout)
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from None
+
+    def _table(self, method: str, request: Any) -> pd.DataFrame:
+        table = _arrow.read_chunks(message.chunk.ipc_bytes for message in self._stream(method, request))
+        return table.to_pandas()
+
+    # -- adding ------------------------------------------------------------------------
+
+    def add_simulation(
+        self,
+        visits: Any,
+        label: str,
+        telescope: str = "simonyi",
+        first_day_obs: Any = None,
+        last_day_obs: Any = None,
+        creation_time: Any = None,
+        scheduler_version: str | None = None,
+        config_url: str | None = None,
+        sim_runner_args: dict[str, Any] | None = None,
+        conda_env_sha256: str | bytes | None = None,
+        parent_visitseq_uuid: str | None = None,
+        parent_last_day_obs: Any = None,
+        archive: str | None = None,
+        tags: Sequence[str] = (),
+        request_id: str | None = None,
+    ) -> str:
+        """Records a simulation in the ``simulations`` table and stores its visits.
+
+        Parameters
+        ----------
+        visits : pandas.DataFrame, numpy structured array, pyarrow.Table or path
+            The simulated visits (e.g. the ``obs`` array ``sim_runner`` returns).
+        label : str
+            Label for plots and tables.
+        telescope : str
+            ``"simonyi"`` or ``"auxtel"``.
+        first_day_obs, last_day_obs : date, str, int or MJD, optional
+            Nights simulated; default: those of the first and last visits.
+        creation_time : datetime, optional
+            When the simulation ran; default: now.
+        scheduler_version : str, optional
+            Default: the installed ``rubin_scheduler.__version__``, if any.
+        config_url, sim_runner_args, conda_env_sha256, parent_visitseq_uuid, parent_last_day_obs
+            Provenance, as in the specification's ``simulations`` table. Values of
+            ``sim_runner_args`` that are not JSON are recorded by their ``repr``.
+        archive : str, optional
+            Base URL of the archive for the visits; ``""`` records the metadata only.
+        tags : sequence of str
+            Tags to give the simulation.
+        request_id : str, optional
+            A UUID making retries safe (a retry returns the first result); one is made per call.
+
+        Returns
+        -------
+        str
+            The new ``visitseq_uuid``.
+        """
+        header = gw.AddSimulationHeader(
+            label=label,
+            telescope=telescope,
+            first_day_obs=_day_obs(first_day_obs, "first_day_obs"),
+            last_day_obs=_day_obs(last_day_obs, "last_day_obs"),
+            creation_time=_timestamp(creation_time),
+            scheduler_version=scheduler_version or _scheduler_version(),
+            config_url=config_url,
+            sim_runner_args=_struct(sim_runner_args),
+            conda_env_sha256=bytes.fromhex(conda_env_sha256) if isinstance(conda_env_sha256, str) else conda_env_sha256,
+            parent_visitseq_uuid=str(parent_visitseq_uuid) if parent_visitseq_uuid else None,
+            parent_last_day_obs=_day_obs(parent_last_day_obs, "parent_last_day_obs"),
+            archive_url=archive,
+            tags=list(tags),
+            request_id=request_id or str(_uuid.uuid4()),
+        )
+        return self._upload_visits("AddSimulation", gw.AddSimulationRequest, header, visits).visitseq_uuid
+
+    def add_completed(
+        self,
+        visits: Any,
+        label: str,
+        telescope: str = "simonyi",
+        first_day_obs: Any = None,
+        last_day_obs: Any = None,
+        creation_time: Any = None,
+        query: str | None = None,
+        archive: str | None = None,
+        tags: Sequence[str] = (),
+        request_id: str | None = None,
+    ) -> str:
+        """Records completed visits in the ``completed`` table and stores them; returns the new UUID.
+
+        Parameters are as for :meth:`add_simulation`; ``query`` is the query that produced the visits.
+        """
+        header = gw.AddCompletedHeader(
+            label=label,
+            telescope=telescope,
+            first_day_obs=_day_obs(first_day_obs, "first_day_obs"),
+            last_day_obs=_day_obs(last_day_obs, "last_day_obs"),
+            creation_time=_timestamp(creation_time),
+            query=query,
+            archive_url=archive,
+            tags=list(tags),
+            request_id=request_id or str(_uuid.uuid4()),
+        )
+        return self._upload_visits("AddCompleted", gw.AddCompletedRequest, header, visits).visitseq_uuid
+
+    def add_mixed(
+        self,
+        label: str,
+        early_parent_uuid: str,
+        late_parent_uuid: str,
+        last_early_day_obs: Any,
+        first_late_day_obs: Any,
+        telescope: str = "",
+        materialize: bool = False,
+        archive: str | None = None,
+        tags: Sequence[str] = (),
+        request_id: str | None = None,
+    ) -> str:
+        """Records a mixed sequence: the early parent's visits through ``last_early_day_obs``,
+        then the late parent's from ``first_late_day_obs``; returns the new UUID.
+        With ``materialize`` the spliced visits are stored too."""
+        response = self._call(
+            "AddMixed",
+            gw.AddMixedRequest(
+                label=label,
+                telescope=telescope,
+                early_parent_uuid=str(early_parent_uuid),
+                late_parent_uuid=str(late_parent_uuid),
+                last_early_day_obs=_day_obs(last_early_day_obs, "last_early_day_obs"),
+                first_late_day_obs=_day_obs(first_late_day_obs, "first_late_day_obs"),
+                materialize=materialize,
+                archive_url=archive,
+                tags=list(tags),
+                request_id=request_id or str(_uuid.uuid4()),
+            ),
+            timeout=self.transfer_timeout,
+        )
+        return response.visitseq_uuid
+
+    def _upload_visits(self, method: str, request_type: Any, header: Any, visits: Any) -> Any:
+        table = _arrow.to_arrow_table(visits)
+
+        def messages() -> Iterator[Any]:
+            yield request_type(header=header)
+            for chunk in _arrow.ipc_chunks(table):
+                yield request_type(chunk=chunk)
+
+        return self._call(method, messages(), timeout=self.transfer_timeout)
+
+    # -- annotating --------------------------------------------------------------------
+
+    def tag(self, visitseq_uuid: str, tags: str | Sequence[str]) -> list[str]:
+        """Adds tags to a sequence (present ones are kept once); returns all its tags."""
+        tags = [tags] if isinstance(tags, str) else list(tags)
+        return list(self._call("Tag", gw.TagRequest(visitseq_uuid=str(visitseq_uuid), tags=tags)).tags)
+
+    def untag(self, visitseq_uuid: str, tags: str | Sequence[str], allow_missing: bool = False) -> list[str]:
+        """Removes tags from a sequence; returns its remaining tags."""
+        tags = [tags] if isinstance(tags, str) else list(tags)
+        return list(self._call("Untag", gw.UntagRequest(visitseq_uuid=str(visitseq_uuid), tags=tags, allow_missing=allow_missing)).tags)
+
+    def is_tagged(self, visitseq_uuid: str, tag: str) -> bool:
+        """Whether the sequence carries the tag."""
+        return self._call("CheckTag", gw.CheckTagRequest(visitseq_uuid=str(visitseq_uuid), tag=tag)).tagged
+
+    def comment(self, visitseq_uuid: str, comment: str, author: str | None = None) -> None:
+        """Adds a comment (author: default the current user)."""
+        author = author if author is not None else os.environ.get("USER") or None
+        self._call("Comment", gw.CommentRequest(visitseq_uuid=str(visitseq_uuid), comment=comment, author=author))
+
+    def comments(self, visitseq_uuid: str) -> pd.DataFrame:
+        """The comments on a sequence, oldest first (columns comment_time, author, comment)."""
+        rows, token = [], ""
+        while True:
+            page = self._call("ListComments", gw.ListCommentsRequest(visitseq_uuid=str(visitseq_uuid), page_size=1000, page_token=token))
+            rows += [
+                {"comment_time": pd.Timestamp(c.comment_time.ToDatetime(tzinfo=_dt.timezone.utc)), "author": c.author if c.HasField("author") else None, "comment": c.comment}
+                for c in page.comments
+            ]
+            token = page.next_page_token
+            if not token:
+                return pd.DataFrame(rows, columns=["comment_time", "author", "comment"])
+
+    def save_env(self, visitseq_uuid: str | None = None, conda_list_json: str | None = None) -> str:
+        """Records the current conda environment (``conda list --json``), linked to a
+        simulation if ``visitseq_uuid`` is given; returns its SHA-256 (hex)."""
+        if conda_list_json is None:
+            conda_list_json = subprocess.run(["conda", "list", "--json"], check=True, capture_output=True, text=True).stdout
+        response = self._call("SaveEnv", gw.SaveEnvRequest(conda_env_json=conda_list_json, visitseq_uuid=str(visitseq_uuid) if visitseq_uuid else None))
+        return response.conda_env_hash.hex()
+
+    # -- files -------------------------------------------------------------------------
+
+    def add_file(self, visitseq_uuid: str, file_type: str, obj_or_path: Any, archive: str | None = None, replace: bool = False, file_name: str | None = None) -> str:
+        """Stores a file of a sequence and records it; returns its URL.
+
+        ``obj_or_path`` may be a path (the file is uploaded as is), a DataFrame or a list of
+        DataFrames (stored as HDF5, one key per frame), or any other object (pickled).
+        """
+        if isinstance(obj_or_path, (str, Path)):
+            path = Path(obj_or_path)
+            data, name = path.read_bytes(), file_name or path.name
+        elif isinstance(obj_or_path, pd.DataFrame) or (isinstance(obj_or_path, (list, tuple)) and obj_or_path and all(isinstance(f, pd.DataFrame) for f in obj_or_path)):
+            data, name = _hdf5_bytes(obj_or_path), file_name or f"{file_type}.h5"
+        else:
+            data, name = pickle.dumps(obj_or_path, protocol=pickle.HIGHEST_PROTOCOL), file_name or f"{file_type}.pickle"
+        header = gw.AddFileHeader(
+            visitseq_uuid=str(visitseq_uuid), file_type=file_type, archive_url=archive, replace=replace, file_name=name,
+            expected_file_sha256=hashlib.sha256(data).digest(), request_id=str(_uuid.uuid4()),
+        )
+
+        def messages() -> Iterator[gw.AddFileRequest]:
+            yield gw.AddFileRequest(header=header)
+            for start in range(0, len(data), _FILE_CHUNK):
+                yield gw.AddFileRequest(data=data[start : start + _FILE_CHUNK])
+
+        return self._call("AddFile", messages(), timeout=self.transfer_timeout).file_url
+
+    def download(self, visitseq_uuid: str, file_type: str = "visits", first_day_obs: Any = None, last_day_obs: Any = None, columns: Sequence[str] | None = None) -> Any:
+        """Downloads the visits or another file of a sequence, verified against its SHA-256.
+
+        Returns
+        -------
+        pandas.DataFrame, list of DataFrame, object or bytes
+            ``visits``: a DataFrame (streamed as Arrow; optionally only some nights or columns).
+            An HDF5 file: a DataFrame, or a list of them if it has several keys. A pickle: the
+            unpickled object (only after the hash check passed). Anything else: the bytes.
+        """
+        if file_type == "visits":
+            request = gw.DownloadVisitsRequest(
+                visitseq_uuid=str(visitseq_uuid),
+                day_obs_range=common_pb2.DayObsRange(first_day_obs=_day_obs(first_day_obs, "first_day_obs") or "", last_day_obs=_day_obs(last_day_obs, "last_day_obs") or ""),
+                columns=list(columns or []),
+            )
+            return self._table("DownloadVisits", request)
+        data, record = self._download_bytes(visitseq_uuid, file_type)
+        if data[:8] == b"\x89HDF\r\n\x1a\n":
+            return _read_hdf5_bytes(data)
+        if data[:1] == b"\x80" or (record.file_url or "").endswith((".p", ".pkl", ".pickle")):
+            return pickle.loads(data)  # noqa: S301 - the bytes passed the SHA-256 recorded when they were stored
+        return data
+
+    def _download_bytes(self, visitseq_uuid: str, file_type: str) -> tuple[bytes, Any]:
+        pieces, record = [], None
+        for message in self._stream("DownloadFile", gw.DownloadFileRequest(visitseq_uuid=str(visitseq_uuid), file_type=file_type)):
+            if message.HasField("file"):
+                record = message.file
+            pieces.append(message.data)
+        data = b"".join(pieces)
+        if record is None or hashlib.sha256(data).digest() != record.file_sha256:
+            raise VisitsarchError(f"the {file_type} file of {visitseq_uuid} does not match its recorded SHA-256; nothing was returned")
+        return data, record
+
+    # -- querying ----------------------------------------------------------------------
+
+    def get(self, visitseq_uuid: str) -> dict[str, Any]:
+        """The record of one sequence, as a dict with the specification's column names."""
+        from google.protobuf.json_format import MessageToDict
+
+        sequence = self._call("GetVisitSequence", gw.GetVisitSequenceRequest(visitseq_uuid=str(visitseq_uuid))).visit_sequence
+        return MessageToDict(sequence, preserving_proto_field_name=True)
+
+    def query(self, sql: str, max_rows: int = 0) -> pd.DataFrame:
+        """Runs read-only SQL over the archive's tables and views; returns a DataFrame."""
+        return self._table("Query", gw.QueryRequest(sql=sql, max_rows=max_rows))
+
+    def query_night(self, day_obs: Any, telescope: str = "simonyi", earliest_sim: Any = None, columns: Sequence[str] | None = None, tags: Sequence[str] | None = None, last_day_obs: Any = None) -> pd.DataFrame:
+        """Simulations, completed and mixed sequences of a telescope covering a night (or the
+        nights through ``last_day_obs``), created no earlier than ``earliest_sim``, carrying all
+        ``tags``; with the requested ``columns`` plus tags and comments."""
+        if earliest_sim is not None and not isinstance(earliest_sim, _dt.datetime):
+            start = _dt.date.fromisoformat(_iso(_day_obs(earliest_sim, "earliest_sim")))
+            earliest_sim = _dt.datetime(start.year, start.month, start.day, 12, tzinfo=_dt.timezone.utc)
+        request = gw.QueryNightRequest(
+            first_day_obs=_day_obs(day_obs, "day_obs"),
+            last_day_obs=_day_obs(last_day_obs, "last_day_obs") or "",
+            telescope=telescope,
+            earliest_creation_time=_timestamp(earliest_sim),
+            tags=list(tags or []),
+            columns=list(columns or []),
+        )
+        return self._table("QueryNight", request)
+
+    def prenight_sims(self, day_obs: Any, telescope: str = "simonyi", tags: Sequence[str] = ()) -> pd.DataFrame:
+        """The pre-night simulations (tagged ``prenight``) covering a night, newest first, with
+        the URLs of their visits and rewards and that night's statistics."""
+        return self._table("PrenightSims", gw.PrenightSimsRequest(day_obs=_day_obs(day_obs, "day_obs"), telescope=telescope, tags=list(tags)))
+
+    # -- ConsDB -------------------------------------------------------------------------
+
+    def query_consdb(
+        self,
+        query: str | None = None,
+        label: str | None = None,
+        telescope: str = "simonyi",
+        first_dayobs: Any = None,
+        last_dayobs: Any = None,
+        endpoint: str | None = None,
+        archive: str | None = None,
+        **kwargs: Any,
+    ) -> tuple[pd.DataFrame, str]:
+        """Queries ConsDB for completed visits (default: the telescope's science-visit query),
+        records them as a ``completed`` sequence (stored in ``archive``; ``""`` for metadata only)
+        and returns ``(visits, visitseq_uuid)``, the visits in the opsim schema."""
+        from ._consdb import query_consdb
+
+        return query_consdb(self, query=query, label=label, telescope=telescope, first_dayobs=first_dayobs, last_dayobs=last_dayobs, endpoint=endpoint, archive_url=archive, **kwargs)
+
+    # -- statistics ---------------------------------------------------------------------
+
+    def nightly_stats(self, visitseq_uuid: str, columns: Sequence[str] | None = None, accumulated: bool = True, store: bool = True) -> pd.DataFrame:
+        """The nightly statistics (count, mean, std, min, p05, q1, median, q3, p95, max) of a stored
+        sequence's visits, per night and accumulated through each night, computed by the archive
+        (and stored in ``nightly_stats`` unless ``store=False``). See :func:`visitsarch._stats.nightly_stats`."""
+        from ._stats import nightly_stats
+
+        return nightly_stats(self, visitseq_uuid, columns=columns, accumulated=accumulated, store=store)
+
+    def plot_nightly(self, visitseq_uuids: str | Sequence[str], value: str, accumulated: bool = False) -> Any:
+        """Box-and-whisker plots of a value, night by night, for one or several sequences, as a
+        matplotlib Figure (needs matplotlib)."""
+        from ._stats import plot_nightly
+
+        return plot_nightly(self, visitseq_uuids, value, accumulated=accumulated)
+
+    @staticmethod
+    def visits_sha256(visits: pd.DataFrame | np.ndarray) -> str:
+        """The canonical visit-table hash, computed locally with numpy exactly as the archive does."""
+        return visits_sha256(visits)
+
+
+def _iso(day_obs: str) -> str:
+    digits = day_obs.replace("-", "")
+    return f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}"
+
+
+def _hdf5_bytes(frames: pd.DataFrame | Sequence[pd.DataFrame]) -> bytes:
+    import tempfile
+
+    frames = [frames] if isinstance(frames, pd.DataFrame) else list(frames)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "file.h5"
+        for index, frame in enumerate(frames):
+            frame.to_hdf(path, key=f"frame{index:03d}" if len(frames) > 1 else "data", mode="a")
+        return path.read_bytes()
+
+
+def _read_hdf5_bytes(data: bytes) -> pd.DataFrame | list[pd.DataFrame]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "file.h5"
+        path.write_bytes(data)
+        with pd.HDFStore(path, mode="r") as store:
+            frames = [store[key] for key in store.keys()]
+    return frames[0] if len(frames) == 1 else frames
