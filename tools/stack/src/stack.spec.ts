@@ -19,7 +19,7 @@ describe('startStack', () => {
     try {
       await expect(
         startStack({ home, addresses, archiveUrl: 'ftp://archive.example/visits/', logger: createLogger('test', 'fatal'), serviceLogs: 'ignore' }),
-      ).rejects.toThrow(/visitsarch-blob-archive exited \(code 78\): .*VISITSARCH_ARCHIVE_URL: unknown archive scheme "ftp:\/\/"/);
+      ).rejects.toThrow(/visitsarch-(blob-archive|gateway) exited \(code 78\): .*VISITSARCH_ARCHIVE_URL: unknown archive scheme "ftp:\/\/"/);
       for (const address of Object.values(addresses)) expect(await checkHealth(address, '', 500)).toBe('UNREACHABLE');
       expect(fs.existsSync(path.join(home, 'postgres', 'postmaster.pid'))).toBe(false);
     } finally {
