@@ -94,6 +94,9 @@ describe('the visitsarch CLI against a running archive', () => {
     const prenight = await visitsarch(['prenight_sim', '20251101']);
     expect(prenight.code).toBe(0);
     expect(prenight.stdout).toContain(uuid);
+    const [prenightHeader, ...prenightRows] = prenight.stdout.trim().split('\n');
+    const created = prenightRows[0].split('\t')[prenightHeader.split('\t').indexOf('creation_time')];
+    expect(Math.abs(new Date(created).getTime() - Date.now())).toBeLessThan(600_000);
     expect((await visitsarch(['prenight_sim', '20251102'])).stdout).not.toContain(uuid);
     const night = await visitsarch(['query_night', '20251101', 'simonyi', '2025-01-01', '--columns', 'id', 'label', 'visitseq_url', '--tags', 'prenight', 'nominal']);
     expect(night.code).toBe(0);

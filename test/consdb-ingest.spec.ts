@@ -243,11 +243,8 @@ describe('incremental ingests', () => {
     await expect(queryConsdb({ label: 'history', query, lastDayobs: '20251204', incremental: true })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
   });
 
-  // Known gap, outside this service: the gateway's AddMixed hashes a mixed sequence from its
-  // parents' *stored* files, so a metadata-only mixed sequence (the previous increment) cannot
-  // be a parent yet, though DownloadVisits reconstructs it. `failing` until AddMixed reads
-  // parents as DownloadVisits does (see docs/consdb.md); then make it a plain `it`.
-  it.failing('a second increment extends the mixed sequence of the first', async () => {
+  // The previous increment's mixed sequence was materialized, so it can be the next base.
+  it('a second increment extends the mixed sequence of the first', async () => {
     await consdb.addNights({ telescope: 'simonyi', firstDayObs: 20251205, nights: 1, seed: 22 });
     const previous = await queryConsdb({ label: 'history', query, lastDayobs: '20251205', incremental: true });
     expect(ids(previous.table)).toEqual(scienceIds('simonyi', 20251205, 20251205));

@@ -29,3 +29,16 @@ describe('Arrow IPC chunks', () => {
     expect(back.schema.fields.map((field) => field.name)).toEqual(['band', 'x']);
   });
 });
+
+describe('printing Arrow values', () => {
+  it('prints timestamps of any unit and dates as ISO text', async () => {
+    const { rowsOfTable } = await import('./output');
+    const { TimestampMicrosecond, DateDay, makeData, Field, Schema, Table: ArrowTable, RecordBatch, Struct } = await import('apache-arrow');
+    const micros = makeData({ type: new TimestampMicrosecond('UTC'), data: BigInt64Array.from([1_764_161_467_596_000n]) });
+    const days = makeData({ type: new DateDay(), data: Int32Array.from([20418]) });
+    const schema = new Schema([new Field('creation_time', micros.type), new Field('day_obs', days.type)]);
+    const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 1, children: [micros, days] }));
+    const { rows } = rowsOfTable(new ArrowTable([batch]));
+    expect(rows).toEqual([{ creation_time: '2025-11-26T12:51:07.596Z', day_obs: '2025-11-26' }]);
+  });
+});

@@ -1,4 +1,4 @@
-import { DataType, Table, TimeUnit } from 'apache-arrow';
+import { DataType, Table } from 'apache-arrow';
 import { CliError } from './cli-error';
 
 export type OutputFormat = 'tsv' | 'csv' | 'json' | 'table';
@@ -31,10 +31,8 @@ export function rowsOfTable(table: Table): { columns: string[]; rows: Row[] } {
 
 function converterFor(type: DataType): (value: unknown) => unknown {
   if (DataType.isDate(type)) return (value) => new Date(Number(value)).toISOString().slice(0, 10);
-  if (DataType.isTimestamp(type)) {
-    const perMs = { [TimeUnit.SECOND]: 1e-3, [TimeUnit.MILLISECOND]: 1, [TimeUnit.MICROSECOND]: 1e3, [TimeUnit.NANOSECOND]: 1e6 }[type.unit];
-    return (value) => new Date(Number(value) / perMs).toISOString();
-  }
+  // apache-arrow hands timestamps of every unit out as epoch milliseconds.
+  if (DataType.isTimestamp(type)) return (value) => new Date(Number(value)).toISOString();
   if (DataType.isBinary(type) || DataType.isFixedSizeBinary(type)) return (value) => Buffer.from(value as Uint8Array).toString('hex');
   if (DataType.isInt(type) && type.bitWidth === 64) return (value) => (typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : String(value));
   if (DataType.isList(type) || DataType.isStruct(type)) return (value) => JSON.parse(JSON.stringify((value as { toJSON(): unknown }).toJSON(), (_k, v) => (typeof v === 'bigint' ? String(v) : v)));

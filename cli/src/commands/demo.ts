@@ -33,15 +33,13 @@ export function registerDemoCommand(program: Command, context: CliContext): void
         const transfer = context.deadline('transfer');
         const rows: Record<string, unknown>[] = [];
 
-        const completedVisits = syntheticOpsimTable({ rows: 3000, seed: 7, startMjd: mjdAtDayObsStart(addDays(tonight, -4)) });
+        const completedVisits = syntheticOpsimTable({ rows: 1400, seed: 7, startMjd: mjdAtDayObsStart(addDays(tonight, -4)) });
         const completed = await gateway.clientStream(
           'addCompleted',
           messages<gatewayV1.AddCompletedHeader>(
             {
-              label: `Completed visits through ${addDays(tonight, -1)} (synthetic)`,
+              label: `Completed visits of the nights before ${tonight} (synthetic)`,
               telescope: 'simonyi',
-              firstDayObs: addDays(tonight, -4),
-              lastDayObs: addDays(tonight, -1),
               query: 'SELECT * FROM cdb_lsstcam.visit1 LEFT JOIN cdb_lsstcam.visit1_quicklook USING (visit_id) -- synthetic demo data',
               tags: ['demo', 'completed'],
               requestId: demoRequestId('completed', tonight),
@@ -59,7 +57,7 @@ export function registerDemoCommand(program: Command, context: CliContext): void
           { name: 'bad seeing', tags: ['demo', 'prenight', 'seeing'], seed: 13, delay: 0 },
         ];
         for (const variant of variants) {
-          const visits = syntheticOpsimTable({ rows: 2200, seed: variant.seed, startMjd: mjdAtDayObsStart(tonight) + variant.delay / 1440 });
+          const visits = syntheticOpsimTable({ rows: 1400, seed: variant.seed, startMjd: mjdAtDayObsStart(tonight) + variant.delay / 1440 });
           const added = await gateway.clientStream(
             'addSimulation',
             messages<gatewayV1.AddSimulationHeader>(
@@ -67,7 +65,6 @@ export function registerDemoCommand(program: Command, context: CliContext): void
                 label: `Prenight ${tonight}: ${variant.name} (synthetic)`,
                 telescope: 'simonyi',
                 firstDayObs: tonight,
-                lastDayObs: addDays(tonight, 2),
                 schedulerVersion: '3.10.0',
                 configUrl: CONFIG_URL,
                 simRunnerArgs: { sim_start_mjd: mjdAtDayObsStart(tonight), sim_duration: 3, keep_rewards: true, delay_minutes: variant.delay },

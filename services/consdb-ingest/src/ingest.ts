@@ -84,7 +84,12 @@ export function firstMessage(record: metadataV1.VisitSequence, rowCount: number,
   };
 }
 
-/** The metadata-only mixed sequence: the base, then the new completed sequence from the night after the base's last. */
+/**
+ * The mixed sequence: the base, then the new completed sequence from the night after the
+ * base's last. When the ingest stores visits, the spliced table is stored too (materialized),
+ * so that tomorrow's increment can use this sequence as its base: AddMixed reads parents from
+ * their stored files.
+ */
 export async function recordMixed(
   gateway: GatewayClient,
   request: consdbIngestV1.IngestConsdbVisitsRequest,
@@ -101,7 +106,8 @@ export async function recordMixed(
       lateParentUuid: completedUuid,
       lastEarlyDayObs: base.lastDayObs,
       firstLateDayObs: nextDayObs(base.lastDayObs),
-      materialize: false,
+      materialize: request.archiveUrl !== '',
+      archiveUrl: request.archiveUrl || undefined,
       tags: request.tags,
       requestId: request.requestId ? mixedRequestId(request.requestId) : '',
       format: typeV1.TableFormat.TABLE_FORMAT_UNSPECIFIED,

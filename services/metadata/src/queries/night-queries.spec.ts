@@ -59,8 +59,10 @@ describe('QueryNight (the upstream sims_on_nights, every kind)', () => {
     expect(JSON.parse(row.tags)).toEqual(['a', 'b']);
     expect(JSON.parse(row.comments)).toEqual([{ comment_time: expect.stringMatching(/Z$/), author: 'me', comment: 'first' }]);
     expect(JSON.parse(row.files)).toEqual({ visits: 'file:///s.h5', rewards: 'file:///r.h5' });
+    const narrow = await archive.table('queryNight', { firstDayObs: '2025-10-21', telescope, columns: ['id', 'label'] });
+    expect(narrow.table.schema.fields.map((field) => field.name)).toEqual(['id', 'label', 'tags', 'comments']); // the spec: "plus tags and comments"
     const defaults = await archive.table('queryNight', { firstDayObs: '2025-10-21', telescope });
-    expect(defaults.table.schema.fields.map((field) => field.name)).toEqual(['visitseq_uuid', 'visitseq_label', 'kind', 'telescope', 'first_day_obs', 'last_day_obs', 'creation_time', 'visitseq_url', 'tags']);
+    expect(defaults.table.schema.fields.map((field) => field.name)).toEqual(['visitseq_uuid', 'visitseq_label', 'kind', 'telescope', 'first_day_obs', 'last_day_obs', 'creation_time', 'visitseq_url', 'tags', 'comments']);
     expect(defaults.messages[defaults.messages.length - 1].totalRows).toBe(2);
   });
 

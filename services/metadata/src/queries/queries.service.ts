@@ -59,7 +59,9 @@ const NIGHT_COLUMNS: Record<string, string> = {
   files: `COALESCE((SELECT jsonb_object_agg(f.file_type, f.file_url) FROM files f WHERE f.visitseq_uuid = v.visitseq_uuid), '{}'::jsonb)`,
 };
 const NIGHT_ALIASES: Record<string, string> = { id: 'visitseq_uuid', uuid: 'visitseq_uuid', label: 'visitseq_label', url: 'visitseq_url' };
-const NIGHT_DEFAULT_COLUMNS = ['visitseq_uuid', 'visitseq_label', 'kind', 'telescope', 'first_day_obs', 'last_day_obs', 'creation_time', 'visitseq_url', 'tags'];
+const NIGHT_DEFAULT_COLUMNS = ['visitseq_uuid', 'visitseq_label', 'kind', 'telescope', 'first_day_obs', 'last_day_obs', 'creation_time', 'visitseq_url'];
+/** The spec's query_night returns the requested columns "plus tags and comments". */
+const NIGHT_ALWAYS_COLUMNS = ['tags', 'comments'];
 
 const STAT_VALUES = ['count', 'mean', 'std', 'min', 'p05', 'q1', 'median', 'q3', 'p95', 'max'];
 
@@ -102,7 +104,8 @@ export class QueriesService {
     const telescope = requireText(request.telescope, 'telescope');
     const kind = request.kind ? kindOfProto(request.kind) : undefined;
     if (request.kind && !kind) throw invalidArgument(`kind ${request.kind} is not a visit sequence kind`, 'kind');
-    const requested = request.columns?.length ? request.columns : NIGHT_DEFAULT_COLUMNS;
+    const chosen = request.columns?.length ? request.columns : NIGHT_DEFAULT_COLUMNS;
+    const requested = [...chosen, ...NIGHT_ALWAYS_COLUMNS.filter((name) => !chosen.includes(name))];
     const seen = new Set<string>();
     const select = requested.map((name, index) => {
       const expression = NIGHT_COLUMNS[NIGHT_ALIASES[name] ?? name];

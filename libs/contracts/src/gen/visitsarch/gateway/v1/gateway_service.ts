@@ -918,9 +918,10 @@ export interface QueryNightRequest {
   /** Only sequences having every one of these tags. */
   tags: string[];
   /**
-   * The columns to return, in order; empty means visitseq_uuid,
-   * visitseq_label, kind, telescope, first_day_obs, last_day_obs,
-   * creation_time, visitseq_url and tags.
+   * The columns to return, in order, followed by tags and comments (as the
+   * spec's query_night adds them) unless requested; empty means
+   * visitseq_uuid, visitseq_label, kind, telescope, first_day_obs,
+   * last_day_obs, creation_time and visitseq_url.
    */
   columns: string[];
   /** Only sequences of this kind; UNSPECIFIED means every kind. */
