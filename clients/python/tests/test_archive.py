@@ -172,6 +172,12 @@ def test_module_level_functions_use_the_default_archive(stack, monkeypatch):
     visitsarch.default_archive().close()
 
 
+def test_save_env_without_conda_says_so(archive, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(visitsarch.VisitsarchError, match="conda is not on PATH"):
+        archive.save_env()
+
+
 def test_unreachable_gateway_is_a_connection_error():
     with VisitSequenceArchive("127.0.0.1:1", timeout=2) as nowhere:
         with pytest.raises(ConnectionError):

@@ -340,7 +340,12 @@ class VisitSequenceArchive:
         """Records the current conda environment (``conda list --json``), linked to a
         simulation if ``visitseq_uuid`` is given; returns its SHA-256 (hex)."""
         if conda_list_json is None:
-            conda_list_json = subprocess.run(["conda", "list", "--json"], check=True, capture_output=True, text=True).stdout
+            try:
+                conda_list_json = subprocess.run(["conda", "list", "--json"], check=True, capture_output=True, text=True).stdout
+            except FileNotFoundError:
+                raise VisitsarchError("conda is not on PATH: activate a conda environment, or pass conda_list_json") from None
+            except subprocess.CalledProcessError as error:
+                raise VisitsarchError(f"`conda list --json` failed: {error.stderr.strip()}") from None
         response = self._call("SaveEnv", gw.SaveEnvRequest(conda_env_json=conda_list_json, visitseq_uuid=str(visitseq_uuid) if visitseq_uuid else None))
         return response.conda_env_hash.hex()
 
