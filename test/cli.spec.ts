@@ -112,6 +112,30 @@ describe('the visitsarch CLI against a running archive', () => {
     expect(comments.stdout.trim().split('\n')[1]).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z\tneilsen\tThis is more of a question than a comment\.\.\.$/);
   });
 
+  it('add_completed, add_mixed (both spellings), untag and demo', async () => {
+    const completed = (await visitsarch(['add-completed', SAMPLE_OPSIM_DB, 'completed visits', '--query', 'SELECT 1', '--tag', 'c1,c2'])).stdout.trim();
+    const simulated = (await visitsarch(['add_simulation', SAMPLE_OPSIM_DB, 'simulated'])).stdout.trim();
+    const mixed = await visitsarch(['add_mixed', 'spliced', '--early_parent', completed, '--late_parent', simulated, '--last_early_day_obs', '2025-10-31', '--first_late_day_obs', '20251101']);
+    expect(mixed.stderr).toBe('');
+    expect(mixed.code).toBe(0);
+    const shown = JSON.parse((await visitsarch(['--format', 'json', 'show', mixed.stdout.trim()])).stdout);
+    expect(shown).toMatchObject({ kind: 'mixed', early_parent_uuid: completed, late_parent_uuid: simulated, last_early_day_obs: '2025-10-31', first_late_day_obs: '2025-11-01' });
+    expect(JSON.parse((await visitsarch(['--format', 'json', 'show', completed])).stdout)).toMatchObject({ kind: 'completed', query: 'SELECT 1', tags: ['c1', 'c2'] });
+    expect((await visitsarch(['untag', completed, 'c1'])).code).toBe(0);
+    expect(JSON.parse((await visitsarch(['--format', 'json', 'show', completed])).stdout).tags).toEqual(['c2']);
+
+    const demo = await visitsarch(['demo']);
+    expect(demo.code).toBe(0);
+    const demoRows = demo.stdout.trim().split('\n').slice(1).map((line) => line.split('\t')[0]);
+    expect(demoRows.sort()).toEqual(['completed', 'mixed', 'simulation', 'simulation', 'simulation']);
+    const again = await visitsarch(['demo']);
+    const uuidsOf = (out: string) => out.trim().split('\n').map((line) => line.split('\t')[1]);
+    expect(uuidsOf(again.stdout)).toEqual(uuidsOf(demo.stdout)); // running it twice adds nothing
+    const tonight = new Date(Date.now() - 12 * 3_600_000).toISOString().slice(0, 10);
+    const prenight = await visitsarch(['prenight_sims', tonight]);
+    expect(prenight.stdout.trim().split('\n')).toHaveLength(4);
+  });
+
   describe('errors: one line, the right exit code, never a stack trace', () => {
     const expectOneLine = (result: { stderr: string; stdout: string }, pattern: RegExp) => {
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
