@@ -14,6 +14,7 @@ import { Client } from 'pg';
 import { CONTRACTS, gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
 import { ServiceClient } from '@visitsarch/grpc-client';
 import { computeNightlyStats, NightlyStatRow } from '@visitsarch/nightly-stats';
+import { mismatches, pandasNightlyStats } from '@visitsarch/nightly-stats/testing';
 import { syntheticOpsimTable } from '@visitsarch/visit-tables';
 import { makeHome, startTestStack } from './support/stack-fixture';
 import { cli, REPO_ROOT } from './support/run';
@@ -25,7 +26,6 @@ type Gateway = ServiceClient<gatewayV1.GatewayServiceClient>;
 
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const FIELDS = ['count', 'mean', 'std', 'min', 'p05', 'q1', 'median', 'q3', 'p95', 'max'] as const;
 
 let stack: TestStack;
 let gateway: Gateway;
@@ -461,64 +461,4 @@ function wellFormedXml(text: string): string {
   return result.status === 0 ? result.stdout.trim() : result.stderr;
 }
 
-/**
- * pandas' own answer: per night `groupby('day_obs')[columns].describe(...)`; accumulated the
- * `describe` of every visit with day_obs <= d. day_obs from the MJD as upstream's
- * `compute_nightly_stats` does. Floats printed with repr, so they round-trip exactly.
- */
-function pandasNightlyStats(table: Table, columns: Record<string, string>, accumulated: boolean): NightlyStatRow[] {
-  const script = String.raw`
-import json, sys
-import pandas as pd, pyarrow as pa
-df = pa.ipc.open_file(sys.argv[1]).read_all().to_pandas()
-columns = json.loads(sys.argv[2])
-accumulated = sys.argv[3] == '1'
-visits = pd.DataFrame({name: df[column].astype('float64') for name, column in columns.items()})
-visits['day_obs'] = pd.to_datetime(df['observationStartMJD'] + 2400000, unit='D', origin='julian').dt.date
-names = sorted(columns)
-pct = [0.05, 0.25, 0.5, 0.75, 0.95]
-fields = ['count', 'mean', 'std', 'min', '5%', '25%', '50%', '75%', '95%', 'max']
-rows = []
-described = visits.groupby('day_obs')[names].describe(percentiles=pct)
-for day in described.index:
-    for name in names:
-        rows.append([str(day), name, False] + [repr(float(described.loc[day, (name, f)])) for f in fields])
-    if accumulated:
-        through = visits[visits['day_obs'] <= day][names].describe(percentiles=pct)
-        for name in names:
-            rows.append([str(day), name, True] + [repr(float(through.loc[f, name])) for f in fields])
-print(json.dumps(rows))
-`;
-  const file = path.join(fs.mkdtempSync(path.join(work, 'pandas-')), 'visits.arrow');
-  fs.writeFileSync(file, tableToIPC(table, 'file'));
-  const result = spawnSync(PYTHON, ['-c', script, file, JSON.stringify(columns), accumulated ? '1' : '0'], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 256 << 20 });
-  if (result.status !== 0) throw new Error(`python failed (${result.status}):\n${result.stderr}`);
-  const rows = (JSON.parse(result.stdout) as [string, string, boolean, ...string[]][]).map(([dayObs, valueName, acc, ...values]) => {
-    const row = { dayObs, valueName, accumulated: acc } as NightlyStatRow;
-    FIELDS.forEach((field, i) => (row[field] = Number(values[i])));
-    return row;
-  });
-  expect(rows.length).toBeGreaterThan(0);
-  return rows.sort((a, b) => (a.dayObs !== b.dayObs ? (a.dayObs < b.dayObs ? -1 : 1) : a.valueName !== b.valueName ? (a.valueName < b.valueName ? -1 : 1) : Number(a.accumulated) - Number(b.accumulated)));
-}
 
-/** Same keys in the same order; count, min, max, quantiles bit-identical; mean and std to 1e-12 relative. */
-function mismatches(actual: NightlyStatRow[], expected: NightlyStatRow[]): string[] {
-  const problems: string[] = [];
-  if (actual.length !== expected.length) problems.push(`${actual.length} rows, pandas has ${expected.length}`);
-  for (let i = 0; i < Math.min(actual.length, expected.length); i++) {
-    const a = actual[i];
-    const e = expected[i];
-    const key = `${e.dayObs} ${e.valueName} ${e.accumulated ? 'accumulated' : 'night'}`;
-    if (a.dayObs !== e.dayObs || a.valueName !== e.valueName || a.accumulated !== e.accumulated) {
-      problems.push(`row ${i}: ${a.dayObs} ${a.valueName} ${a.accumulated}, pandas ${key}`);
-      continue;
-    }
-    for (const field of FIELDS) {
-      const exact = field !== 'mean' && field !== 'std';
-      const same = Number.isNaN(e[field]) ? Number.isNaN(a[field]) : exact ? a[field] === e[field] : Math.abs(a[field] - e[field]) <= 1e-12 * Math.max(1, Math.abs(e[field]));
-      if (!same) problems.push(`${key} ${field}: ${a[field]}, pandas ${e[field]}`);
-    }
-  }
-  return problems;
-}
