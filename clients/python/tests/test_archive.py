@@ -182,3 +182,27 @@ def test_unreachable_gateway_is_a_connection_error():
     with VisitSequenceArchive("127.0.0.1:1", timeout=2) as nowhere:
         with pytest.raises(ConnectionError):
             nowhere.tag(str(uuidlib.uuid4()), "x")
+
+
+def test_mixed_sequences_untag_and_statistics(archive):
+    early = archive.add_completed(opsim_frame(start_mjd=60978.97), label="early", telescope="simonyi")
+    late = archive.add_simulation(opsim_frame(), label="late", telescope="simonyi", tags=["a", "b"])
+    assert archive.untag(late, "a") == ["b"]
+    assert not archive.is_tagged(late, "a")
+    mixed = archive.add_mixed("spliced", early, late, last_early_day_obs=20251030, first_late_day_obs=dt.date(2025, 10, 31))
+    spliced = archive.download(mixed, "visits")
+    early_visits = archive.download(early, "visits", last_day_obs="2025-10-30")
+    late_visits = archive.download(late, "visits", first_day_obs="2025-10-31")
+    assert len(spliced) == len(early_visits) + len(late_visits)
+    assert archive.get(mixed)["mixed"]["early_parent_uuid"] == early
+
+    stats = archive.nightly_stats(late, columns=["altitude", "azimuth"])
+    per_night = stats[(stats["value_name"] == "altitude") & (~stats["accumulated"])]
+    frame = opsim_frame()
+    day_obs = pd.to_datetime(np.floor(frame["observationStartMJD"] - 0.5) + 2400000.5, unit="D", origin="julian").dt.strftime("%Y-%m-%d")
+    expected = frame.groupby(day_obs)["altitude"].median()
+    assert dict(zip(per_night["day_obs"].astype(str), per_night["median"])) == pytest.approx(expected.to_dict())
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    figure = archive.plot_nightly([late], "altitude")
+    assert figure.axes and figure.axes[0].get_ylabel()
