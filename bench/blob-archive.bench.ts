@@ -25,6 +25,7 @@ import { Message, RecordBatch, RecordBatchReader, RecordBatchStreamWriter, Table
 import { blobArchiveV1, CONTRACTS, typeV1 } from '@visitsarch/contracts';
 import { ServiceClient, waitForHealthEntry } from '@visitsarch/grpc-client';
 import { syntheticOpsimBatches } from '@visitsarch/visit-tables';
+import { writeSection } from './report';
 
 const REPOSITORY = path.resolve(__dirname, '..', '..');
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_100_000);
@@ -257,7 +258,7 @@ is limited by grpc-js on both ends; pyarrow's Flight client shows what a Python 
 The HDF5 and SQLite conversions are written by \`@visitsarch/visit-tables\` (h5wasm, better-sqlite3)
 to a temporary file before streaming; their memory is that library's.
 `;
-  fs.writeFileSync(path.join(REPOSITORY, 'docs', 'benchmarks.md'), report);
+  writeSection('blob-archive', report.replace(/^# Benchmarks\n/, '## Storing and fetching visit tables\n'));
 }
 
 main().catch((error) => {

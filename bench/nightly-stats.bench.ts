@@ -22,6 +22,7 @@ import * as path from 'node:path';
 import { RecordBatch, Table, tableToIPC } from 'apache-arrow';
 import { computeNightlyStats } from '@visitsarch/nightly-stats';
 import { syntheticOpsimBatches } from '@visitsarch/visit-tables';
+import { machineLine, writeSection } from './report';
 
 const REPOSITORY = path.resolve(__dirname, '..', '..');
 const PYTHON = path.join(REPOSITORY, '.venv', 'bin', 'python');
@@ -76,9 +77,8 @@ async function main(): Promise<void> {
     const pandas = JSON.parse(python.stdout) as { per_night_s: number; nights: number; accumulated_sample_s: number; accumulated_estimate_s: number };
 
     const f = (s: number) => `${s.toFixed(2)} s`;
-    process.stdout.write(
-      [
-        `Nightly statistics: ${ROWS.toLocaleString('en')} visits, ${perNight.nights} nights, ${COLUMNS.length} columns (${COLUMNS.join(', ')})`,
+    const section = [
+        `${ROWS.toLocaleString('en')} visits, ${perNight.nights} nights, ${COLUMNS.length} columns (${COLUMNS.join(', ')})`,
         '',
         '| Statistics | visitsarch (@visitsarch/nightly-stats) | pandas | Ratio (pandas ÷ visitsarch) |',
         '|---|---|---|---|',
@@ -87,10 +87,9 @@ async function main(): Promise<void> {
         `| Accumulated ÷ per night (visitsarch) | ${(both.seconds / perNight.seconds).toFixed(2)}× | | |`,
         `| Peak memory of the benchmark process (maxRSS, includes the table) | ${peakMb.toFixed(0)} MB | | |`,
         '',
-        JSON.stringify({ rows: ROWS, nights: perNight.nights, columns: COLUMNS.length, perNightS: perNight.seconds, withAccumulatedS: both.seconds, pandas, peakMb }),
-        '',
-      ].join('\n'),
-    );
+      ].join('\n');
+    writeSection('nightly-stats', `## Nightly statistics\n\n${machineLine()}.\n\n${section}`);
+    process.stdout.write(`${section}\n${JSON.stringify({ rows: ROWS, nights: perNight.nights, columns: COLUMNS.length, perNightS: perNight.seconds, withAccumulatedS: both.seconds, pandas, peakMb })}\n`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
