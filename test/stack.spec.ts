@@ -153,7 +153,7 @@ describe('configuration errors', () => {
     ['stats', { GRPC_ADDRESS: '127.0.0.1:99999' }, 'GRPC_ADDRESS: expected host:port'],
     ['consdb-ingest', { LOG_LEVEL: 'chatty' }, 'LOG_LEVEL: expected one of'],
   ])('%s stops at start-up with one line naming the variable (%j)', async (name, env, message) => {
-    const result = await run(process.execPath, [service(name)], { env: { ...process.env, DATABASE_URL: 'postgresql://x@127.0.0.1:1/x', VISITSARCH_ARCHIVE_URL: 'file:///tmp/x/', ...env } });
+    const result = await run(process.execPath, [service(name)], { env: { ...process.env, DATABASE_URL: 'postgresql://x@127.0.0.1:1/x', VISITSARCH_ARCHIVE_URL: `file://${os.tmpdir()}/x/`, ...env } });
     expect(result.code).toBe(78);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n');

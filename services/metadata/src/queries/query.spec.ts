@@ -1,3 +1,5 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { Archive, create, simulation, startArchive } from '../testing/archive-fixture';
@@ -81,7 +83,7 @@ describe('Query', () => {
     ['UPDATE behind a comment', `/* harmless */ UPDATE visitseq SET visitseq_label = 'pwned'`],
     ['DELETE in parentheses', `(DELETE FROM tags)`],
     ['DDL', `DROP TABLE tags`],
-    ['COPY TO PROGRAM', `COPY (SELECT 1) TO PROGRAM 'touch /tmp/visitsarch-pwned'`],
+    ['COPY TO PROGRAM', `COPY (SELECT 1) TO PROGRAM 'touch ${path.join(os.tmpdir(), 'visitsarch-pwned')}'`],
     ['SET TRANSACTION READ WRITE', `SET TRANSACTION READ WRITE`],
     ['a data-modifying WITH', `WITH gone AS (DELETE FROM tags RETURNING *) SELECT * FROM gone`],
     ['SELECT … FOR UPDATE', `SELECT * FROM visitseq FOR UPDATE`],
