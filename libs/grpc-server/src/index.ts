@@ -4,3 +4,4 @@ export * from './errors';
 export * from './error-filter';
 export * from './logging-interceptor';
 export * from './run-service';
+export * from './request-ids';

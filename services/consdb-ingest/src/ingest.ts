@@ -12,7 +12,8 @@ import { failedPrecondition, invalidArgument } from '@visitsarch/grpc-server';
 import { arrowChunks } from './arrow-chunks';
 import { ConsdbVisits } from './consdb-visits';
 import { replayIngest } from './replay';
-import { derivedRequestId, sequenceUuidForRequest } from './request-ids';
+import { sequenceUuidForRequest } from '@visitsarch/grpc-server';
+import { derivedRequestId } from './request-ids';
 
 export const GATEWAY_CLIENT = Symbol('GATEWAY_CLIENT');
 export type GatewayClient = ServiceClient<gatewayV1.GatewayServiceClient>;

@@ -12,7 +12,7 @@ import { consdbIngestV1, metadataV1, typeV1 } from '@visitsarch/contracts';
 import { failedPrecondition } from '@visitsarch/grpc-server';
 import { ConsdbVisits } from './consdb-visits';
 import { findBase, firstMessage, GatewayClient, IngestResult, mixedRequestId, Parent, recordMixed } from './ingest';
-import { sequenceUuidForRequest } from './request-ids';
+import { sequenceUuidForRequest } from '@visitsarch/grpc-server';
 
 export async function replayIngest(
   consdb: ConsdbVisits,
