@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import { blobArchiveV1, gatewayV1, metadataV1 } from '@visitsarch/contracts';
-import { dayObsOfInstant } from '@visitsarch/day-obs';
 import { alreadyExists, invalidArgument, notFound } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
+import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
 import { replacementName } from '../support/replacement-name';
 import { deleteQuietly, findSequence } from '../sequences/record-sequence';
@@ -53,10 +53,7 @@ export async function addFile(
   async function* upload(): AsyncGenerator<blobArchiveV1.UploadFileRequest> {
     yield {
       header: {
-        archiveUrl: archive,
-        telescope: sequence!.telescope,
-        creationDayObs: dayObsOfInstant(sequence!.creationTime ?? new Date()),
-        visitseqUuid: uuid,
+        ...archiveDirectory(archive, sequence!),
         fileName: existing?.fileUrl ? replacementName(existing.fileUrl) : fileName,
         overwrite: false,
         expectedFileSha256: header.expectedFileSha256,

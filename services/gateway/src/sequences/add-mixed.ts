@@ -1,8 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import { blobArchiveV1, gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
-import { dayObsOfInstant } from '@visitsarch/day-obs';
 import { failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
+import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
 import { sequenceUuidFor } from '../support/request-id';
 import { mapAsync } from '../support/streams';
@@ -65,7 +65,7 @@ export async function addMixed(
       {
         source,
         columns: [],
-        destination: { archiveUrl: archive, telescope, creationDayObs: dayObsOfInstant(creationTime), visitseqUuid: uuid, fileName: '', overwrite: request.requestId !== '', format: request.format },
+        destination: { ...archiveDirectory(archive, { telescope, creationTime, visitseqUuid: uuid }), fileName: '', overwrite: request.requestId !== '', format: request.format },
       },
       { parent: call },
     );

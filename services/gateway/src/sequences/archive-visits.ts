@@ -1,8 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import { blobArchiveV1, gatewayV1, typeV1 } from '@visitsarch/contracts';
-import { dayObsOfInstant } from '@visitsarch/day-obs';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
+import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
 import { replacementName } from '../support/replacement-name';
 import { FORMAT_EXTENSIONS, visitTableFormatOf } from '@visitsarch/visit-tables';
@@ -34,10 +34,7 @@ export async function archiveVisits(
   async function* upload(): AsyncGenerator<blobArchiveV1.UploadVisitTableRequest> {
     yield {
       header: {
-        archiveUrl: archive,
-        telescope: sequence!.telescope,
-        creationDayObs: dayObsOfInstant(sequence!.creationTime ?? new Date()),
-        visitseqUuid: uuid,
+        ...archiveDirectory(archive, sequence!),
         fileName,
         overwrite: false,
         format: header.format,

@@ -1,10 +1,10 @@
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import { blobArchiveV1, metadataV1, typeV1 } from '@visitsarch/contracts';
-import { dayObsOfInstant } from '@visitsarch/day-obs';
 import type { CallOptions } from '@visitsarch/grpc-client';
 import { invalidArgument } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
+import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
 import { drain } from '../support/client-stream';
 import { mapAsync } from '../support/streams';
@@ -81,10 +81,7 @@ export async function recordSequence(
   const creationTime = request.creationTime ?? new Date();
   const archive = request.archiveUrl ?? defaultArchive;
   const stored = await storeOrHash(downstream, call, chunks, archive, {
-    archiveUrl: archive,
-    telescope: request.telescope,
-    creationDayObs: dayObsOfInstant(creationTime),
-    visitseqUuid: uuid,
+    ...archiveDirectory(archive, { telescope: request.telescope, creationTime, visitseqUuid: uuid }),
     fileName: '',
     // A retry of the same request id may find the object of an attempt that died before
     // recording it; no metadata row exists (checked above), so replacing it is safe.
