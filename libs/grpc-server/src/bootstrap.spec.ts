@@ -7,6 +7,8 @@ import { checkHealth, listHealth } from '@visitsarch/grpc-client';
 import { createLogger } from '@visitsarch/logging';
 import { decodeStatusDetails, notFound } from './errors';
 import { startGrpcService, RunningGrpcService } from './bootstrap';
+import { RECEIVE_WINDOW_BYTES } from './flow-control';
+import * as http2 from 'node:http2';
 
 jest.setTimeout(30_000);
 
@@ -90,6 +92,19 @@ describe('startGrpcService', () => {
     });
     client.close();
     expect(names).toEqual(expect.arrayContaining(['visitsarch.metadata.v1.MetadataService', 'grpc.health.v1.Health']));
+  });
+
+  it('grants each connection and stream a 16 MiB receive window (uploads are not throttled by 64 KiB windows)', async () => {
+    const session = http2.connect(`http://${address}`);
+    try {
+      const settings = await new Promise<http2.Settings>((resolve) => session.once('remoteSettings', resolve));
+      expect(settings.initialWindowSize).toBe(RECEIVE_WINDOW_BYTES);
+      // The connection-level window arrives as a WINDOW_UPDATE right after the SETTINGS.
+      for (let i = 0; i < 50 && (session.state.remoteWindowSize ?? 0) < RECEIVE_WINDOW_BYTES; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(session.state.remoteWindowSize).toBe(RECEIVE_WINDOW_BYTES);
+    } finally {
+      session.destroy();
+    }
   });
 
   it('reports NOT_SERVING once shutting down', async () => {

@@ -11,6 +11,7 @@ import { NestJsonLogger, type Logger } from '@visitsarch/logging';
 import { Dependency, HealthMonitor } from './health';
 import { GrpcErrorFilter } from './error-filter';
 import { RpcLoggingInterceptor } from './logging-interceptor';
+import { widenReceiveWindows } from './flow-control';
 
 /** What NestFactory accepts as the root module (a class or a dynamic module). */
 export type NestModuleRef = Parameters<typeof NestFactory.createMicroservice>[0];
@@ -80,6 +81,7 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
   await app.listen();
   if (!grpcServer) throw new Error('gRPC server did not start');
   const port = boundPort(options.address, grpcServer);
+  if (widenReceiveWindows(grpcServer) === 0) logger.warn('could not widen the HTTP/2 receive windows (grpc-js internals changed): uploads will be slower');
   void health.start();
   logger.info({ address: options.address, port, services: contract.serviceNames }, 'listening');
 

@@ -5,3 +5,4 @@ export * from './error-filter';
 export * from './logging-interceptor';
 export * from './run-service';
 export * from './request-ids';
+export * from './flow-control';
