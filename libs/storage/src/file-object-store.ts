@@ -91,6 +91,10 @@ class FileWrite implements ObjectWrite {
     return this.counter.size;
   }
 
+  get localPath(): string {
+    return this.temporary;
+  }
+
   async write(chunk: Uint8Array): Promise<void> {
     if (this.finished || this.prepared) throw new Error(`write to ${this.url} after it was prepared, committed or aborted`);
     this.counter.update(chunk);

@@ -110,6 +110,23 @@ describe.each([
     expect(await store.stat(url)).toMatchObject({ size: 6 * 1024 * 1024 });
   });
 
+  it('offers the bytes written so far as a local file until commit when the backend is local', async () => {
+    const url = backend.newUrl();
+    const { store } = resolve(url);
+    const write = await store.beginWrite(url, { overwrite: false });
+    const bytes = randomBytes(2 * 1024 * 1024);
+    await write.write(bytes);
+    if (store.kind === 's3') {
+      expect(write.localPath).toBeUndefined();
+    } else {
+      await write.prepare();
+      expect(fs.readFileSync(write.localPath!).equals(bytes)).toBe(true);
+      expect(write.localPath).not.toBe(url);
+    }
+    await write.commit();
+    expect(await readAll(store, url)).toEqual(bytes);
+  });
+
   it('leaves nothing behind when a write is aborted or its source fails', async () => {
     const before = await backend.leftovers();
     const url = backend.newUrl();

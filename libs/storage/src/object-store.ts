@@ -39,6 +39,12 @@ export interface ObjectWrite {
   readonly url: string;
   /** Bytes written so far. */
   readonly size: number;
+  /**
+   * A local file holding the bytes written so far, readable until commit or abort (file
+   * backend: the hidden temporary file), so a writer needing a second pass over what it wrote
+   * need not keep its own copy; undefined when the bytes only go to a remote store (S3).
+   */
+  readonly localPath?: string;
   /** Appends bytes; resolves when they may be reused by the caller and more may be written (backpressure). */
   write(chunk: Uint8Array): Promise<void>;
   /**

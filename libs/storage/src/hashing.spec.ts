@@ -1,0 +1,41 @@
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { sha256OfFile, sha256OfFileInBackground } from './hashing';
+
+describe('sha256OfFileInBackground', () => {
+  let directory: string;
+  beforeAll(() => (directory = fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-hashing-'))));
+  afterAll(() => fs.rmSync(directory, { recursive: true, force: true }));
+
+  it.each([0, 1, 4 * 1024 * 1024, 9 * 1024 * 1024 + 17])('hashes a file of %d bytes as node:crypto does', async (size) => {
+    const file = path.join(directory, `bytes-${size}`);
+    const bytes = randomBytes(size);
+    fs.writeFileSync(file, bytes);
+    const expected = createHash('sha256').update(bytes).digest();
+    expect(await sha256OfFileInBackground(file).digest).toEqual(expected);
+    expect((await sha256OfFile(file)).sha256).toEqual(expected);
+  });
+
+  it('reads through a /proc/self/fd link (what snapshots hand out)', async () => {
+    const file = path.join(directory, 'linked');
+    fs.writeFileSync(file, 'visits');
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.unlinkSync(file); // only the descriptor pins it now
+      expect((await sha256OfFileInBackground(`/proc/self/fd/${fd}`).digest).toString('hex')).toBe(createHash('sha256').update('visits').digest('hex'));
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  it('rejects for a missing file, and when cancelled', async () => {
+    await expect(sha256OfFileInBackground(path.join(directory, 'missing')).digest).rejects.toThrow(/ENOENT/);
+    const file = path.join(directory, 'large');
+    fs.writeFileSync(file, Buffer.alloc(256 * 1024 * 1024));
+    const hashing = sha256OfFileInBackground(file);
+    hashing.cancel();
+    await expect(hashing.digest).rejects.toThrow(/stopped/);
+  });
+});
