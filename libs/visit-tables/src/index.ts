@@ -55,10 +55,12 @@ export {
   canonicalLayout,
   CanonicalHashScan,
   CanonicalHasher,
+  CanonicalRowPacker,
   CanonicalLayout,
   CanonicalField,
   CanonicalHashError,
 } from './hash/canonical-hash';
+export { canonicalSha256OfIpcFile } from './hash/parallel-hash';
 
 // The safe pickle subset (data only) used for pandas' "fixed" HDF5 layout.
 export { safeUnpickle, PickleError, NumpyObjectArray } from './pickle';

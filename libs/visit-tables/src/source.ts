@@ -46,7 +46,11 @@ export function isReReadable(source: VisitTableSource): source is Table | (() =>
 /** Opens one pass over a source. A one-shot stream can be opened only once. */
 export async function openSource(source: VisitTableSource): Promise<VisitBatchStream> {
   if (source instanceof Table) return tableStream(source);
-  if (typeof source === 'function') return await source();
+  if (typeof source === 'function') {
+    // A factory may hand back a Table (untyped callers do): stream it rather than iterate its rows.
+    const opened: VisitBatchStream | Table = await source();
+    return opened instanceof Table ? tableStream(opened) : opened;
+  }
   return source;
 }
 

@@ -1,5 +1,18 @@
 import { Bool, Dictionary, Field, Float64, Int32, Int64, Schema, Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { batchStream, canonicalLayout, canonicalSha256, CanonicalHashError, syntheticOpsimBatches, syntheticOpsimTable } from '../index';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  batchStream,
+  canonicalLayout,
+  canonicalSha256,
+  canonicalSha256OfIpcFile,
+  CanonicalHashError,
+  CanonicalRowPacker,
+  syntheticOpsimBatches,
+  syntheticOpsimTable,
+  writeVisitTable,
+} from '../index';
 import { mixedTable, recodeText } from '../spec-helpers/tables';
 import { pythonStrRepr } from './python-repr';
 
@@ -95,5 +108,46 @@ describe('canonical visit-table hash', () => {
     expect(fromStream.equals(fromTable)).toBe(true);
     const mb = (layout.rowSize * rows) / 1e6;
     console.log(`canonical hash: ${rows} opsim rows, ${layout.rowSize} B/row, ${mb.toFixed(0)} MB in ${seconds.toFixed(2)} s = ${(mb / seconds).toFixed(0)} MB/s (both passes)`);
+  });
+
+  describe('on two threads, over an Arrow IPC stream file', () => {
+    let directory: string;
+    beforeAll(() => (directory = fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-hash-'))));
+    afterAll(() => fs.rmSync(directory, { recursive: true, force: true }));
+
+    it.each([
+      ['a table of every supported type, with nulls and non-ASCII text', () => mixedTable()],
+      ['a synthetic opsim table in batches that straddle the packed buffers', () => syntheticOpsimTable({ rows: 30_000, seed: 3, batchRows: 7_001 })],
+      ['an empty table', () => vectorTable().slice(0, 0)],
+    ])('equals the one-thread hash: %s', async (_name, make) => {
+      const table = make();
+      const file = path.join(directory, `${Math.random().toString(36).slice(2)}.arrows`);
+      await writeVisitTable(file, table);
+      expect((await canonicalSha256OfIpcFile(file, await canonicalLayout(table))).toString('hex')).toBe((await canonicalSha256(table)).toString('hex'));
+    }, 30_000);
+
+    it('fails when the file does not hold the rows the first pass saw', async () => {
+      const file = path.join(directory, 'short.arrows');
+      await writeVisitTable(file, vectorTable().slice(0, 2));
+      await expect(canonicalSha256OfIpcFile(file, await canonicalLayout(vectorTable()))).rejects.toThrow(/changed between the two passes of the hash \(3 then 2 rows\)/);
+      await expect(canonicalSha256OfIpcFile(path.join(directory, 'missing.arrows'), await canonicalLayout(vectorTable()))).rejects.toThrow(CanonicalHashError);
+    });
+  });
+
+  it('packs the same bytes whatever the buffer size', async () => {
+    const table = syntheticOpsimTable({ rows: 1_000, seed: 5 });
+    const layout = await canonicalLayout(table);
+    const packer = new CanonicalRowPacker(layout);
+    const batch = table.batches[0];
+    const whole = new Uint8Array(batch.numRows * packer.rowSize);
+    expect(packer.pack(batch, 0, whole)).toBe(batch.numRows);
+    const small = new Uint8Array(packer.rowSize * 7 + 3);
+    const pieces: Uint8Array[] = [];
+    for (let row = 0; row < batch.numRows; ) {
+      const n = packer.pack(batch, row, small);
+      pieces.push(small.slice(0, n * packer.rowSize));
+      row += n;
+    }
+    expect(Buffer.concat(pieces).equals(Buffer.from(whole))).toBe(true);
   });
 });

@@ -184,71 +184,57 @@ function maxCodePoints(data: Data, atLeast: number): number {
 
 const CHUNK_BYTES = 4 << 20;
 
-/** Pass two: packs rows of the canonical record array and hashes them. */
-export class CanonicalHasher {
-  private readonly hash: Hash;
+/**
+ * Packs rows of batches into the canonical record array's bytes, a run of rows at a time, into
+ * buffers the caller provides: what {@link CanonicalHasher} hashes, and what a worker thread
+ * packs while another thread hashes ({@link canonicalSha256OfIpcFile}).
+ */
+export class CanonicalRowPacker {
   private readonly plans: readonly ColumnPlan[];
-  private readonly rowSize: number;
-  private readonly chunkRows: number;
-  private readonly buffer: Uint8Array;
-  private readonly view: DataView;
-  private readonly hasText: boolean;
-  private rowCount = 0;
+  readonly rowSize: number;
 
   constructor(layout: CanonicalLayout) {
     const internal = layout as InternalLayout;
-    if (!internal.plans) throw new CanonicalHashError('CanonicalHasher needs a layout made by CanonicalHashScan');
+    if (!internal.plans) throw new CanonicalHashError('the canonical hash needs a layout made by CanonicalHashScan');
     this.plans = internal.plans;
     this.rowSize = layout.rowSize;
-    this.hash = createHash('sha256').update(layout.dtypeString, 'utf8');
-    this.chunkRows = Math.max(1, Math.floor(CHUNK_BYTES / Math.max(1, this.rowSize)));
-    this.buffer = new Uint8Array(this.chunkRows * this.rowSize);
-    this.view = new DataView(this.buffer.buffer);
-    this.hasText = this.plans.some((p) => p.encoding.kind === 'text');
   }
 
-  /** The number of rows hashed so far. */
-  get rows(): number {
-    return this.rowCount;
+  /** Rows per buffer of about `bytes` (at least one). */
+  rowsPer(bytes: number): number {
+    return Math.max(1, Math.floor(bytes / Math.max(1, this.rowSize)));
   }
 
-  update(batch: RecordBatch): void {
-    if (this.rowSize === 0) {
-      this.rowCount += batch.numRows;
-      return;
-    }
-    const columns = this.plans.map((p) => batch.getChildAt(p.index)!.data);
-    // Walk the batch's chunks in lock step (a RecordBatch's columns normally have one each).
-    const chunkStarts = columns.map(() => 0);
-    const chunkIndex = columns.map(() => 0);
-    for (let row = 0; row < batch.numRows; ) {
-      const n = Math.min(this.chunkRows, batch.numRows - row);
-      if (this.hasText) this.buffer.fill(0, 0, n * this.rowSize);
-      this.plans.forEach((plan, c) => {
-        // Encode rows [row, row + n) of column c, which may span several Data chunks.
-        let done = 0;
-        while (done < n) {
-          let data = columns[c][chunkIndex[c]];
-          while (row + done >= chunkStarts[c] + data.length) {
-            chunkStarts[c] += data.length;
-            chunkIndex[c]++;
-            data = columns[c][chunkIndex[c]];
-          }
-          const local = row + done - chunkStarts[c];
-          const count = Math.min(n - done, data.length - local);
-          this.encode(plan, data, local, count, done);
+  /**
+   * Packs rows of `batch` from `firstRow` into `buffer`, as many as fit (all that are left if
+   * they do); returns how many. Bytes past those rows are left as they were.
+   */
+  pack(batch: RecordBatch, firstRow: number, buffer: Uint8Array): number {
+    const n = Math.min(Math.floor(buffer.byteLength / Math.max(1, this.rowSize)), batch.numRows - firstRow);
+    if (n <= 0 || this.rowSize === 0) return Math.max(0, batch.numRows - firstRow);
+    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    for (const plan of this.plans) {
+      // Rows [firstRow, firstRow + n) of the column may span several Data chunks (normally one).
+      let start = 0;
+      let done = 0;
+      for (const data of batch.getChildAt(plan.index)!.data) {
+        const end = start + data.length;
+        const from = Math.max(firstRow + done, start);
+        if (from < end && done < n) {
+          const count = Math.min(n - done, end - from);
+          this.encode(plan, data, from - start, count, done, buffer, view);
           done += count;
         }
-      });
-      this.hash.update(this.buffer.subarray(0, n * this.rowSize));
-      row += n;
+        start = end;
+        if (done === n) break;
+      }
     }
-    this.rowCount += batch.numRows;
+    return n;
   }
 
   /** Writes rows [from, from + count) of `data` into buffer rows [at, at + count). */
-  private encode(plan: ColumnPlan, data: Data, from: number, count: number, at: number): void {
-    const { buffer, view, rowSize } = this;
+  private encode(plan: ColumnPlan, data: Data, from: number, count: number, at: number, buffer: Uint8Array, view: DataView): void {
+    const { rowSize } = this;
     let d = at * rowSize + plan.offset;
     const enc = plan.encoding;
     if (plan.asFloat64) {
@@ -271,9 +257,15 @@ export class CanonicalHasher {
         const size = enc.itemsize;
         const values = data.values as Float64Array | Float32Array | Uint16Array;
         const src = new Uint8Array(values.buffer, values.byteOffset + from * size, count * size);
+        const nulls = hasNulls(data);
+        if (size === 8 && LITTLE_ENDIAN && ((src.byteOffset | buffer.byteOffset | d | rowSize) & 3) === 0) {
+          // One pass over 32-bit words that also turns every NaN into np.nan.
+          copyFloat64Words(new Uint32Array(src.buffer, src.byteOffset, count * 2), count, new Uint32Array(buffer.buffer, buffer.byteOffset, buffer.byteLength >> 2), d >> 2, rowSize >> 2);
+          if (nulls) for (let i = from; i < from + count; i++, d += rowSize) if (!isValidAt(data, i)) writeNaN64(view, d);
+          return;
+        }
         copyStrided(src, size, count, buffer, d, rowSize);
         // Then nulls and every NaN become numpy's np.nan bit pattern.
-        const nulls = hasNulls(data);
         for (let i = from; i < from + count; i++, d += rowSize) {
           const nan = size === 2 ? isHalfNaN((values as Uint16Array)[i]) : values[i] !== values[i];
           if (nan || (nulls && !isValidAt(data, i))) writeNaN(view, d, size);
@@ -293,40 +285,51 @@ export class CanonicalHasher {
         return;
       }
       case 'text': {
+        // Every byte of the field is written (the buffer is reused): code points, then zeros.
         const rows = utf8Rows(data);
-        const bytes = rows.bytes;
-        for (let i = from; i < from + count; i++, d += rowSize) {
-          let p = rows.start(i);
-          const end = rows.end(i);
-          let k = d;
-          while (p < end) {
-            const b0 = bytes[p];
-            let cp: number;
-            if (b0 < 0x80) {
-              // ASCII: the common case; the three high bytes stay zero from the fill.
-              buffer[k] = b0;
+        if (LITTLE_ENDIAN && ((buffer.byteOffset | d | rowSize) & 3) === 0) {
+          packTextWords(rows, from, count, new Uint32Array(buffer.buffer, buffer.byteOffset, buffer.byteLength >> 2), d >> 2, rowSize >> 2, plan.itemsize >> 2);
+        } else {
+          for (let i = from; i < from + count; i++, d += rowSize) {
+            let k = d;
+            forEachCodePoint(rows, i, (cp) => {
+              view.setUint32(k, cp, true);
               k += 4;
-              p++;
-              continue;
-            } else if (b0 < 0xe0) {
-              cp = ((b0 & 0x1f) << 6) | (bytes[p + 1] & 0x3f);
-              p += 2;
-            } else if (b0 < 0xf0) {
-              cp = ((b0 & 0x0f) << 12) | ((bytes[p + 1] & 0x3f) << 6) | (bytes[p + 2] & 0x3f);
-              p += 3;
-            } else {
-              cp = ((b0 & 0x07) << 18) | ((bytes[p + 1] & 0x3f) << 12) | ((bytes[p + 2] & 0x3f) << 6) | (bytes[p + 3] & 0x3f);
-              p += 4;
-            }
-            buffer[k] = cp & 0xff;
-            buffer[k + 1] = (cp >> 8) & 0xff;
-            buffer[k + 2] = cp >> 16;
-            k += 4;
+            });
+            buffer.fill(0, k, d + plan.itemsize);
           }
         }
         return;
       }
     }
+  }
+}
+
+/** Pass two: packs rows of the canonical record array and hashes them. */
+export class CanonicalHasher {
+  private readonly hash: Hash;
+  private readonly packer: CanonicalRowPacker;
+  private readonly buffer: Uint8Array;
+  private rowCount = 0;
+
+  constructor(layout: CanonicalLayout) {
+    this.packer = new CanonicalRowPacker(layout);
+    this.hash = createHash('sha256').update(layout.dtypeString, 'utf8');
+    this.buffer = new Uint8Array(this.packer.rowsPer(CHUNK_BYTES) * this.packer.rowSize);
+  }
+
+  /** The number of rows hashed so far. */
+  get rows(): number {
+    return this.rowCount;
+  }
+
+  update(batch: RecordBatch): void {
+    for (let row = 0; row < batch.numRows; ) {
+      const n = this.packer.pack(batch, row, this.buffer);
+      this.hash.update(this.buffer.subarray(0, n * this.packer.rowSize));
+      row += n;
+    }
+    this.rowCount += batch.numRows;
   }
 
   /** The 32-byte digest. */
@@ -355,6 +358,12 @@ function writeNaN(view: DataView, at: number, size: number): void {
 
 /** Copies `count` items of `size` bytes from a dense source into rows `stride` bytes apart. */
 function copyStrided(src: Uint8Array, size: number, count: number, dst: Uint8Array, at: number, stride: number): void {
+  // Whole 32-bit words when everything is 4-aligned (opsim rows are: f8, i8 and <U fields),
+  // a quarter of the byte moves; the bytes are the same.
+  if ((size & 3) === 0 && ((src.byteOffset | dst.byteOffset | at | stride) & 3) === 0) {
+    copyStridedWords(new Uint32Array(src.buffer, src.byteOffset, (count * size) >> 2), size >> 2, count, new Uint32Array(dst.buffer, dst.byteOffset, dst.byteLength >> 2), at >> 2, stride >> 2);
+    return;
+  }
   let s = 0;
   let d = at;
   switch (size) {
@@ -380,6 +389,87 @@ function copyStrided(src: Uint8Array, size: number, count: number, dst: Uint8Arr
       return;
     default:
       for (let i = 0; i < count; i++, s += size, d += stride) for (let k = 0; k < size; k++) dst[d + k] = src[s + k];
+  }
+}
+
+/** Whether typed arrays are little-endian here (the canonical record array is). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Text values as UTF-32 code points in 32-bit words, each field `width` words, zero-padded. */
+function packTextWords(rows: ReturnType<typeof utf8Rows>, from: number, count: number, words: Uint32Array, at: number, stride: number, width: number): void {
+  const bytes = rows.bytes;
+  for (let i = from, w0 = at; i < from + count; i++, w0 += stride) {
+    let p = rows.start(i);
+    const end = rows.end(i);
+    let w = w0;
+    while (p < end) {
+      const b0 = bytes[p];
+      if (b0 < 0x80) {
+        words[w++] = b0;
+        p++;
+      } else if (b0 < 0xe0) {
+        words[w++] = ((b0 & 0x1f) << 6) | (bytes[p + 1] & 0x3f);
+        p += 2;
+      } else if (b0 < 0xf0) {
+        words[w++] = ((b0 & 0x0f) << 12) | ((bytes[p + 1] & 0x3f) << 6) | (bytes[p + 2] & 0x3f);
+        p += 3;
+      } else {
+        words[w++] = ((b0 & 0x07) << 18) | ((bytes[p + 1] & 0x3f) << 12) | ((bytes[p + 2] & 0x3f) << 6) | (bytes[p + 3] & 0x3f);
+        p += 4;
+      }
+    }
+    for (const last = w0 + width; w < last; w++) words[w] = 0;
+  }
+}
+
+/** Calls `emit` with each code point of text value `i` (UTF-8 decoded). */
+function forEachCodePoint(rows: ReturnType<typeof utf8Rows>, i: number, emit: (cp: number) => void): void {
+  const bytes = rows.bytes;
+  for (let p = rows.start(i), end = rows.end(i); p < end; ) {
+    const b0 = bytes[p];
+    if (b0 < 0x80) {
+      emit(b0);
+      p++;
+    } else if (b0 < 0xe0) {
+      emit(((b0 & 0x1f) << 6) | (bytes[p + 1] & 0x3f));
+      p += 2;
+    } else if (b0 < 0xf0) {
+      emit(((b0 & 0x0f) << 12) | ((bytes[p + 1] & 0x3f) << 6) | (bytes[p + 2] & 0x3f));
+      p += 3;
+    } else {
+      emit(((b0 & 0x07) << 18) | ((bytes[p + 1] & 0x3f) << 12) | ((bytes[p + 2] & 0x3f) << 6) | (bytes[p + 3] & 0x3f));
+      p += 4;
+    }
+  }
+}
+
+/** Copies float64s as word pairs into rows `stride` words apart, writing np.nan (0x7ff8000000000000) for every NaN. */
+function copyFloat64Words(src: Uint32Array, count: number, dst: Uint32Array, at: number, stride: number): void {
+  for (let i = 0, s = 0, d = at; i < count; i++, s += 2, d += stride) {
+    const low = src[s];
+    const high = src[s + 1];
+    if ((high & 0x7ff00000) === 0x7ff00000 && ((high & 0xfffff) | low) !== 0) {
+      dst[d] = 0;
+      dst[d + 1] = 0x7ff80000;
+    } else {
+      dst[d] = low;
+      dst[d + 1] = high;
+    }
+  }
+}
+
+function copyStridedWords(src: Uint32Array, words: number, count: number, dst: Uint32Array, at: number, stride: number): void {
+  let s = 0;
+  let d = at;
+  if (words === 2) {
+    for (let i = 0; i < count; i++, s += 2, d += stride) {
+      dst[d] = src[s];
+      dst[d + 1] = src[s + 1];
+    }
+  } else if (words === 1) {
+    for (let i = 0; i < count; i++, s++, d += stride) dst[d] = src[s];
+  } else {
+    for (let i = 0; i < count; i++, s += words, d += stride) for (let k = 0; k < words; k++) dst[d + k] = src[s + k];
   }
 }
 
