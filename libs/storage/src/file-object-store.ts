@@ -4,7 +4,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseObjectUrl } from './archive-url';
 import { InvalidLocationError, ObjectExistsError, ObjectNotFoundError } from './errors';
-import { Sha256Counter, verifySha256 } from './hashing';
+import { sha256OfFile, sha256OfFileInBackground, verifySha256 } from './hashing';
 import type { CommitOptions, LocalSnapshot, ObjectInfo, ObjectStore, ObjectWrite, StoredObject, WriteOptions } from './object-store';
 
 /**
@@ -74,10 +74,23 @@ export class FileObjectStore implements ObjectStore {
   }
 }
 
+/**
+ * Bytes a file write may have in flight: writes are positional (pwrite), so several can run on
+ * libuv's thread pool while the caller goes on receiving; awaiting each one before taking the
+ * next message made uploads wait on the event loop, not the disk.
+ */
+const MAX_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
+
+/** Objects up to this size are hashed on the event loop; larger ones on a worker thread. */
+const HASH_IN_BACKGROUND_BYTES = 8 * 1024 * 1024;
+
 class FileWrite implements ObjectWrite {
-  private readonly counter = new Sha256Counter();
   private finished = false;
-  private prepared?: Promise<void>;
+  private prepared?: Promise<Buffer>;
+  private position = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private bytesInFlight = 0;
+  private failure?: unknown;
 
   constructor(
     readonly url: string,
@@ -88,7 +101,7 @@ class FileWrite implements ObjectWrite {
   ) {}
 
   get size(): number {
-    return this.counter.size;
+    return this.position;
   }
 
   get localPath(): string {
@@ -97,27 +110,53 @@ class FileWrite implements ObjectWrite {
 
   async write(chunk: Uint8Array): Promise<void> {
     if (this.finished || this.prepared) throw new Error(`write to ${this.url} after it was prepared, committed or aborted`);
-    this.counter.update(chunk);
-    let offset = 0;
-    while (offset < chunk.byteLength) {
-      const { bytesWritten } = await this.handle.write(chunk, offset, chunk.byteLength - offset);
-      offset += bytesWritten;
-    }
+    if (this.failure) throw this.failure;
+    const pending = writeFullyAt(this.handle, chunk, this.position).then(
+      () => {
+        this.bytesInFlight -= chunk.byteLength;
+        this.inFlight.delete(pending);
+      },
+      (error: unknown) => {
+        this.failure ??= error;
+        this.bytesInFlight -= chunk.byteLength;
+        this.inFlight.delete(pending);
+      },
+    );
+    this.position += chunk.byteLength;
+    this.bytesInFlight += chunk.byteLength;
+    this.inFlight.add(pending);
+    while (this.bytesInFlight > MAX_BYTES_IN_FLIGHT && !this.failure) await Promise.race(this.inFlight);
+    if (this.failure) throw this.failure;
   }
 
+  /** Waits for the writes in flight; throws the first failure. */
+  private async settle(): Promise<void> {
+    await Promise.all(this.inFlight);
+    if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Makes the bytes durable, then hashes them as they lie in the file (off the event loop for
+   * large objects: the upload's receiving does not pay for it, and the hash is of what was written).
+   */
   prepare(): Promise<void> {
+    return this.durable().then(() => undefined);
+  }
+
+  private durable(): Promise<Buffer> {
     this.prepared ??= (async () => {
+      await this.settle();
       await this.handle.sync();
       await this.handle.close();
+      return this.position > HASH_IN_BACKGROUND_BYTES ? await sha256OfFileInBackground(this.temporary).digest : (await sha256OfFile(this.temporary)).sha256;
     })();
     return this.prepared;
   }
 
   async commit(options: CommitOptions = {}): Promise<StoredObject> {
     if (this.finished) throw new Error(`${this.url} was already committed or aborted`);
-    const sha256 = this.counter.digest();
+    const sha256 = await this.durable();
     verifySha256(this.url, sha256, options.expectedSha256);
-    await this.prepare();
     options.signal?.throwIfAborted();
     if (this.overwrite) {
       await fsp.rename(this.temporary, this.target);
@@ -132,17 +171,26 @@ class FileWrite implements ObjectWrite {
     }
     this.finished = true;
     await syncDirectory(path.dirname(this.target));
-    return { url: this.url, size: this.counter.size, sha256 };
+    return { url: this.url, size: this.position, sha256 };
   }
 
   async abort(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    await this.settle().catch(() => undefined);
     await this.prepared?.catch(() => undefined);
     await this.handle.close().catch(() => undefined);
     await fsp.unlink(this.temporary).catch((error) => {
       if (!isMissing(error)) throw error;
     });
+  }
+}
+
+async function writeFullyAt(handle: fsp.FileHandle, chunk: Uint8Array, position: number): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.byteLength) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset, position + offset);
+    offset += bytesWritten;
   }
 }
 

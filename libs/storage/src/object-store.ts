@@ -45,7 +45,11 @@ export interface ObjectWrite {
    * need not keep its own copy; undefined when the bytes only go to a remote store (S3).
    */
   readonly localPath?: string;
-  /** Appends bytes; resolves when they may be reused by the caller and more may be written (backpressure). */
+  /**
+   * Appends bytes; resolves when more may be written (backpressure). The store may still hold
+   * `chunk` until `prepare`/`commit`/`abort` settles: callers hand over fresh buffers and do
+   * not modify them afterwards.
+   */
   write(chunk: Uint8Array): Promise<void>;
   /**
    * Finishes writing the bytes durably (file: fsync; S3: the last part), without publishing
