@@ -1,3 +1,4 @@
+import * as fsp from 'node:fs/promises';
 import { AsyncByteQueue, Message, MessageHeader, MetadataVersion, RecordBatch, RecordBatchStreamWriter, Schema } from 'apache-arrow';
 
 /** One encapsulated Arrow IPC message, as it lies in a stream. */
@@ -68,6 +69,63 @@ export async function* readIpcMessages(source: AsyncIterable<Uint8Array> | Itera
   } finally {
     await iterator.return?.();
   }
+}
+
+/**
+ * The messages of an Arrow IPC stream file, each read straight into a buffer of its own size
+ * (positional reads: no reassembly, no copy), for forwarding stored tables. A length that points
+ * past the end of the file is an InvalidIpcStreamError, never a huge allocation.
+ */
+export async function* readIpcMessagesFromFile(path: string): AsyncGenerator<IpcMessage> {
+  const handle = await fsp.open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const prefix = Buffer.alloc(8);
+    for (let position = 0; position < size; ) {
+      if (size - position < 4) throw new InvalidIpcStreamError('the Arrow IPC stream ends inside a message prefix');
+      const prefixRead = await readAt(handle, prefix, 0, Math.min(8, size - position), position);
+      let prefixLength = 4;
+      let metadataLength = prefix.readInt32LE(0);
+      if (metadataLength === (CONTINUATION | 0)) {
+        if (prefixRead < 8) throw new InvalidIpcStreamError('the Arrow IPC stream ends inside a message prefix');
+        prefixLength = 8;
+        metadataLength = prefix.readInt32LE(4);
+      }
+      if (metadataLength === 0) return; // end-of-stream marker
+      if (metadataLength < 0 || position + prefixLength + metadataLength > size) throw new InvalidIpcStreamError(`invalid Arrow IPC metadata length ${metadataLength} at byte ${position}`);
+      const metadata = Buffer.allocUnsafe(metadataLength);
+      await readAt(handle, metadata, 0, metadataLength, position + prefixLength);
+      let message: Message;
+      try {
+        message = Message.decode(metadata);
+      } catch (error) {
+        throw new InvalidIpcStreamError(`not an Arrow IPC message at byte ${position}: ${(error as Error).message}`);
+      }
+      const headerLength = prefixLength + metadataLength;
+      const total = headerLength + Number(message.bodyLength);
+      if (position + total > size) throw new InvalidIpcStreamError(`the Arrow IPC message at byte ${position} runs past the end of the file`);
+      const bytes = Buffer.allocUnsafe(total);
+      prefix.copy(bytes, 0, 0, prefixLength);
+      metadata.copy(bytes, prefixLength);
+      await readAt(handle, bytes, headerLength, total - headerLength, position + headerLength);
+      yield { bytes, metadata: bytes.subarray(prefixLength, headerLength), body: bytes.subarray(headerLength), message };
+      position += total;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads exactly `length` bytes at `position` (fewer only at the end of the file); returns how many. */
+async function readAt(handle: fsp.FileHandle, into: Buffer, offset: number, length: number, position: number): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(into, offset + done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  if (done < length) throw new InvalidIpcStreamError(`the Arrow IPC stream ends at byte ${position + done}, inside a message`);
+  return done;
 }
 
 /**

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { blobArchiveV1 } from '@visitsarch/contracts';
 import { invalidArgument } from '@visitsarch/grpc-server';
 import { Message, MessageHeader } from 'apache-arrow';
-import { IpcStreamEncoder, readIpcMessages } from '../arrow/ipc-messages';
+import { IpcStreamEncoder } from '../arrow/ipc-messages';
 import { withGrpcErrors } from '../grpc/errors';
 import { StoredTable } from '../tables/stored-table';
 import { VisitTablesService } from '../tables/visit-tables.service';
@@ -37,11 +37,7 @@ export class FlightService {
   /** DoGet: each IPC message of the selected table as one FlightData (header = metadata, body = body). */
   async *get(ticket: Uint8Array): AsyncGenerator<FlightData> {
     const read = readOfTicket(ticket);
-    async function* bytes(chunks: AsyncIterable<{ ipcBytes: Uint8Array }>): AsyncGenerator<Uint8Array> {
-      for await (const chunk of chunks) yield chunk.ipcBytes;
-    }
-    const chunks = this.tables.readChunks(read.fileUrl, read.expectedFileSha256, read.selection);
-    for await (const { metadata, body } of readIpcMessages(bytes(chunks))) {
+    for await (const { metadata, body } of this.tables.readMessages(read.fileUrl, read.expectedFileSha256, read.selection)) {
       yield { dataHeader: metadata, dataBody: body, appMetadata: new Uint8Array(0) };
     }
   }

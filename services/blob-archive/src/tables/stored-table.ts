@@ -1,12 +1,11 @@
-import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { DataType, RecordBatch, Schema } from 'apache-arrow';
 import { failedPrecondition, GrpcError, invalidArgument } from '@visitsarch/grpc-server';
-import { ArchiveStorage, LocalSnapshot, sha256OfFile, verifySha256 } from '@visitsarch/storage';
+import { ArchiveStorage, LocalSnapshot, sha256OfFile, sha256OfFileInBackground, verifySha256 } from '@visitsarch/storage';
 import { batchStream, formatFromMagic, openVisitTable, VisitBatchStream, VisitTableFormat } from '@visitsarch/visit-tables';
 import { status } from '@grpc/grpc-js';
 import { dayNumberOf, DayNumberRange, DayObsSource, dayObsSourceOf, rowsInRange } from '../arrow/day-obs';
-import { IpcMessage, readIpcMessages } from '../arrow/ipc-messages';
+import { IpcMessage, readIpcMessagesFromFile } from '../arrow/ipc-messages';
 
 /** Which rows and columns of a stored table a request wants. */
 export interface TableSelection {
@@ -17,50 +16,71 @@ export interface TableSelection {
   lastDayObs?: string;
 }
 
+/** Objects up to this size are verified on the event loop; larger ones on a worker thread. */
+const VERIFY_IN_BACKGROUND_BYTES = 8 * 1024 * 1024;
+
 /**
- * A stored visit table, pinned (a local snapshot) and verified against the expected file hash
- * before anything is read from it, so no row of a corrupted object is ever decoded or sent.
+ * A stored visit table, pinned (a local snapshot) and verified against the expected file hash.
+ * Decoded reads (selections, conversions, splices) wait for the verification before decoding
+ * anything. Forwarding the stored messages as they are ({@link rawMessages}) runs alongside it
+ * (a worker thread hashes while the messages go out) and holds back the last message until the
+ * hash matched: a stream that ends normally carried exactly the recorded bytes; a mismatch ends
+ * it with DATA_LOSS instead (docs/decisions/0011-streaming-throughput.md).
  */
 export class StoredTable {
   private constructor(
     readonly url: string,
     readonly format: VisitTableFormat,
     private readonly snapshot: LocalSnapshot,
+    private readonly verification: Verification,
   ) {}
 
-  /** Pins and verifies the object at `url` (NOT_FOUND, DATA_LOSS, UNIMPLEMENTED for unreadable formats). */
+  /** Pins the object at `url` and starts verifying it (NOT_FOUND, DATA_LOSS, UNIMPLEMENTED for unreadable formats). */
   static async open(storage: ArchiveStorage, url: string, expectedSha256: Uint8Array | undefined, field: string): Promise<StoredTable> {
     const resolved = storage.resolve(url, field);
     const snapshot = await resolved.store.snapshot(resolved.url);
+    const verification = verify(resolved.url, snapshot, expectedSha256);
     try {
-      if (expectedSha256) verifySha256(resolved.url, snapshot.sha256 ?? (await sha256OfFile(snapshot.path)).sha256, expectedSha256);
       const format = await detectFormat(snapshot.path);
-      if (!format) throw new GrpcError(status.UNIMPLEMENTED, `${resolved.url} is not a visit table in a format this service reads`, { reason: 'UNKNOWN_TABLE_FORMAT' });
-      return new StoredTable(resolved.url, format, snapshot);
+      if (!format) {
+        await verification.done; // a damaged object is DATA_LOSS, not an unknown format
+        throw new GrpcError(status.UNIMPLEMENTED, `${resolved.url} is not a visit table in a format this service reads`, { reason: 'UNKNOWN_TABLE_FORMAT' });
+      }
+      return new StoredTable(resolved.url, format, snapshot, verification);
     } catch (error) {
+      verification.cancel();
       await snapshot.release();
       throw error;
     }
   }
 
-  /** All rows and columns, as stored. */
-  openBatches(): Promise<VisitBatchStream> {
+  /** All rows and columns, as stored, once verified. */
+  async openBatches(): Promise<VisitBatchStream> {
+    await this.verification.done;
     return openVisitTable(this.snapshot.path, { format: this.format });
   }
 
   /**
-   * The raw IPC messages of a table stored as an Arrow IPC stream without dictionary-encoded
-   * columns (which the contract does not let us send), to forward without decoding; otherwise
-   * undefined.
+   * The stored IPC messages of a table stored as an Arrow IPC stream without dictionary-encoded
+   * columns (which the contract does not let us send), to forward without decoding, the last
+   * one only once the object is verified; otherwise undefined.
    */
   async rawMessages(): Promise<AsyncIterable<IpcMessage> | undefined> {
     if (this.format !== 'arrow-stream') return undefined;
-    const stream = await this.openBatches();
-    const plain = !stream.schema.fields.some((field) => DataType.isDictionary(field.type));
-    await stream[Symbol.asyncIterator]().return?.();
-    if (!plain) return undefined;
-    // Large reads: a message straddling two reads costs a copy.
-    return readIpcMessages(fs.createReadStream(this.snapshot.path, { highWaterMark: 8 * 1024 * 1024 }));
+    const messages = readIpcMessagesFromFile(this.snapshot.path)[Symbol.asyncIterator]();
+    let first: IteratorResult<IpcMessage>;
+    try {
+      first = await messages.next();
+    } catch (error) {
+      await this.verification.done;
+      throw error;
+    }
+    const schema = first.done ? undefined : first.value.message;
+    if (!schema?.isSchema() || schema.header().fields.some((field) => DataType.isDictionary(field.type))) {
+      await messages.return?.(undefined);
+      return undefined;
+    }
+    return verifiedBeforeEnd(first.value, messages, this.verification.done);
   }
 
   /** The selected rows and columns (INVALID_ARGUMENT for unknown columns, FAILED_PRECONDITION for a day_obs filter without nights). */
@@ -70,8 +90,45 @@ export class StoredTable {
   }
 
   release(): Promise<void> {
+    this.verification.cancel();
     return this.snapshot.release();
   }
+}
+
+/** A running check of a snapshot against its recorded SHA-256: `done` rejects with ChecksumMismatchError. */
+interface Verification {
+  readonly done: Promise<void>;
+  cancel(): void;
+}
+
+function verify(url: string, snapshot: LocalSnapshot, expected: Uint8Array | undefined): Verification {
+  let cancel = () => {};
+  let digest: Promise<Uint8Array>;
+  if (!expected || expected.byteLength === 0) digest = Promise.resolve(new Uint8Array(0));
+  else if (snapshot.sha256) digest = Promise.resolve(snapshot.sha256);
+  else if (snapshot.size <= VERIFY_IN_BACKGROUND_BYTES) digest = sha256OfFile(snapshot.path).then((hashed) => hashed.sha256);
+  else ({ digest, cancel } = sha256OfFileInBackground(snapshot.path));
+  const done = digest.then((actual) => verifySha256(url, actual, expected));
+  done.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
+  return { done, cancel };
+}
+
+/** `first`, then the rest of `messages`, the last one held back until `verified` resolves (or its error thrown instead). */
+async function* verifiedBeforeEnd(first: IpcMessage, messages: AsyncIterator<IpcMessage>, verified: Promise<void>): AsyncGenerator<IpcMessage> {
+  let held = first;
+  try {
+    for (let next = await messages.next(); !next.done; next = await messages.next()) {
+      yield held;
+      held = next.value;
+    }
+  } catch (error) {
+    await verified; // a damaged object is DATA_LOSS, whatever broke in its bytes
+    throw error;
+  } finally {
+    await messages.return?.(undefined);
+  }
+  await verified;
+  yield held;
 }
 
 async function detectFormat(path: string): Promise<VisitTableFormat | undefined> {

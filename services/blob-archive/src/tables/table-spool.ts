@@ -3,7 +3,8 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataType, RecordBatchReader, RecordBatch, Schema } from 'apache-arrow';
-import { CanonicalHasher, CanonicalHashScan, CanonicalHashError, VisitBatchStream, batchStream } from '@visitsarch/visit-tables';
+import { CanonicalHashScan, CanonicalHashError, VisitBatchStream, batchStream, canonicalSha256OfIpcFile } from '@visitsarch/visit-tables';
+import type { ObjectWrite } from '@visitsarch/storage';
 import { openArrowUpload } from '../arrow/arrow-upload';
 import { sliceBatch } from '../arrow/chunking';
 import { DayObsRangeTracker, dayObsSourceOf } from '../arrow/day-obs';
@@ -19,6 +20,12 @@ export interface TableFacts {
 }
 
 /**
+ * Where spooled bytes also go: the storage write of a table stored as an Arrow stream. When it
+ * keeps them in a local file (the file backend's temporary file), that file is the spool.
+ */
+export type StorageSink = Pick<ObjectWrite, 'write' | 'localPath'>;
+
+/**
  * An uploaded visit table kept on local disk as a normalised Arrow IPC stream (plain columns,
  * batches of about 1 MiB), so that what needs a second pass (the canonical hash needs the text
  * widths of the whole table before its first row; HDF5 needs them too) reads it again instead
@@ -27,7 +34,8 @@ export interface TableFacts {
 export class TableSpool {
   private constructor(
     readonly path: string,
-    private readonly directory: string,
+    /** The spool's own directory, removed on release; undefined when the spool is the storage write's file. */
+    private readonly directory: string | undefined,
     readonly facts: TableFacts,
     private readonly scan: CanonicalHashScan,
   ) {}
@@ -37,7 +45,7 @@ export class TableSpool {
    * dictionary-encoded columns is kept as it came, message for message (what it would be
    * re-encoded to anyway); otherwise it is re-encoded with plain columns by {@link fromBatches}.
    */
-  static async fromUpload(ipcBytes: AsyncIterable<Uint8Array>, spoolDirectory: string, alsoWrite?: (bytes: Uint8Array) => Promise<void>): Promise<TableSpool> {
+  static async fromUpload(ipcBytes: AsyncIterable<Uint8Array>, spoolDirectory: string, alsoWrite?: StorageSink): Promise<TableSpool> {
     const output = await SpoolFile.create(spoolDirectory, alsoWrite);
     try {
       let passThrough = false;
@@ -63,7 +71,7 @@ export class TableSpool {
    * spool and, message by message, to `alsoWrite` (the storage write of a table stored as an
    * Arrow stream), and learns the table's extent and what the hash needs.
    */
-  static async fromBatches(table: VisitBatchStream, spoolDirectory: string, alsoWrite?: (bytes: Uint8Array) => Promise<void>): Promise<TableSpool> {
+  static async fromBatches(table: VisitBatchStream, spoolDirectory: string, alsoWrite?: StorageSink): Promise<TableSpool> {
     const learning = new TableLearning(table.schema);
     const output = await SpoolFile.create(spoolDirectory, alsoWrite);
     try {
@@ -97,15 +105,13 @@ export class TableSpool {
     return batchStream(this.facts.schema, batches());
   }
 
-  /** Pass two: the canonical visit-table hash (visitseq_sha256). */
-  async canonicalSha256(): Promise<Buffer> {
-    const hasher = new CanonicalHasher(this.scan.layout());
-    for await (const batch of this.open()) hasher.update(batch);
-    return Buffer.from(hasher.digest());
+  /** Pass two: the canonical visit-table hash (visitseq_sha256), packed on a worker thread while this one hashes. */
+  canonicalSha256(): Promise<Buffer> {
+    return canonicalSha256OfIpcFile(this.path, this.scan.layout());
   }
 
-  release(): Promise<void> {
-    return fsp.rm(this.directory, { recursive: true, force: true });
+  async release(): Promise<void> {
+    if (this.directory) await fsp.rm(this.directory, { recursive: true, force: true });
   }
 }
 
@@ -137,33 +143,38 @@ class TableLearning {
   }
 }
 
-/** The spool file of one table, each piece also handed to `alsoWrite`. */
+/**
+ * The spool file of one table: its own temporary file, each piece also handed to the storage
+ * write if there is one; or, when that write keeps its bytes in a local file, just that file.
+ */
 class SpoolFile {
   private constructor(
-    readonly directory: string,
+    readonly directory: string | undefined,
     readonly path: string,
-    private readonly handle: fsp.FileHandle,
-    private readonly alsoWrite?: (bytes: Uint8Array) => Promise<void>,
+    private readonly handle: fsp.FileHandle | undefined,
+    private readonly alsoWrite?: StorageSink,
   ) {}
 
-  static async create(spoolDirectory: string, alsoWrite?: (bytes: Uint8Array) => Promise<void>): Promise<SpoolFile> {
+  static async create(spoolDirectory: string, alsoWrite?: StorageSink): Promise<SpoolFile> {
+    if (alsoWrite?.localPath) return new SpoolFile(undefined, alsoWrite.localPath, undefined, alsoWrite);
     const directory = await fsp.mkdtemp(path.join(spoolDirectory, 'visitsarch-table-'));
     const file = path.join(directory, 'table.arrows');
     return new SpoolFile(directory, file, await fsp.open(file, 'w'), alsoWrite);
   }
 
   async put(bytes: Uint8Array): Promise<void> {
-    await writeFully(this.handle, bytes);
-    if (this.alsoWrite) await this.alsoWrite(bytes);
+    if (this.handle) await writeFully(this.handle, bytes);
+    if (this.alsoWrite) await this.alsoWrite.write(bytes);
   }
 
-  close(): Promise<void> {
-    return this.handle.close();
+  async close(): Promise<void> {
+    await this.handle?.close();
   }
 
+  /** Drops the spool's own file (the storage write's file is its owner's to abort). */
   async discard(): Promise<void> {
-    await this.handle.close().catch(() => undefined);
-    await fsp.rm(this.directory, { recursive: true, force: true });
+    await this.handle?.close().catch(() => undefined);
+    if (this.directory) await fsp.rm(this.directory, { recursive: true, force: true });
   }
 }
 

@@ -6,6 +6,7 @@ import { ArchiveStorage, ObjectWrite, sequenceFileUrl } from '@visitsarch/storag
 import { batchStream, VisitBatchStream } from '@visitsarch/visit-tables';
 import { ArrowChunk, encodeArrowChunks, forwardArrowMessages } from '../arrow/chunking';
 import { dayNumberOf } from '../arrow/day-obs';
+import { IpcMessage, readIpcMessages } from '../arrow/ipc-messages';
 import { optionalSha256, withGrpcErrors } from '../grpc/errors';
 import { BLOB_ARCHIVE_SETTINGS, BlobArchiveSettings } from '../settings';
 import { ARCHIVE_STORAGE } from '../storage.provider';
@@ -13,7 +14,7 @@ import { rechunk, BYTES_PER_MESSAGE } from '../files/object-files.service';
 import { selectsEverything, StoredTable, TableSelection } from './stored-table';
 import { encodeTableFile } from './table-encoding';
 import { defaultTableFileName, exportFormat, storedFormat, STORAGE_FORMAT } from './table-formats';
-import { TableSpool } from './table-spool';
+import { StorageSink, TableSpool } from './table-spool';
 
 /** What storing a visit table produced (UploadVisitTableResponse and MaterializeMixedVisitTableResponse alike). */
 export type StoredTableResult = blobArchiveV1.UploadVisitTableResponse;
@@ -68,21 +69,29 @@ export class VisitTablesService {
     for await (const chunk of this.readChunks(request.fileUrl, request.expectedFileSha256, selectionOf(request))) yield { chunk };
   }
 
-  /** Arrow chunks of a stored table: forwarded as stored when everything is wanted, else decoded, selected and re-encoded. */
-  async *readChunks(fileUrl: string, expectedFileSha256: Uint8Array | undefined, selection: TableSelection): AsyncGenerator<ArrowChunk> {
+  /** The IPC messages of a stored table's selection (Arrow Flight's DoGet): as stored when everything is wanted, else re-encoded. */
+  async *readMessages(fileUrl: string, expectedFileSha256: Uint8Array | undefined, selection: TableSelection): AsyncGenerator<IpcMessage> {
     const expected = optionalSha256(expectedFileSha256, 'expected_file_sha256');
     const table = await StoredTable.open(this.storage, fileUrl, expected, 'file_url');
     try {
       const raw = selectsEverything(selection) ? await table.rawMessages() : undefined;
       if (raw) {
-        yield* forwardArrowMessages(raw);
+        yield* raw;
         return;
       }
       const stream = await table.openSelection(selection);
-      yield* encodeArrowChunks(stream.schema, stream);
+      async function* bytes(): AsyncGenerator<Uint8Array> {
+        for await (const chunk of encodeArrowChunks(stream.schema, stream)) yield chunk.ipcBytes;
+      }
+      yield* readIpcMessages(bytes());
     } finally {
       await table.release();
     }
+  }
+
+  /** Arrow chunks of a stored table (its messages, grouped into chunks of about 1 MiB). */
+  readChunks(fileUrl: string, expectedFileSha256: Uint8Array | undefined, selection: TableSelection): AsyncGenerator<ArrowChunk> {
+    return forwardArrowMessages(this.readMessages(fileUrl, expectedFileSha256, selection));
   }
 
   /** A stored table converted to a file format, as bytes (ExportVisitTable). */
@@ -146,7 +155,7 @@ export class VisitTablesService {
   private async storeTable(
     destination: blobArchiveV1.VisitTableDestination,
     field: string,
-    receive: (alsoWrite?: (bytes: Uint8Array) => Promise<void>) => Promise<TableSpool>,
+    receive: (alsoWrite?: StorageSink) => Promise<TableSpool>,
     cancelled?: AbortSignal,
   ): Promise<StoredTableResult> {
     const format = storedFormat(destination.format, `${field}.format`);
@@ -163,7 +172,7 @@ export class VisitTablesService {
     const write: ObjectWrite = await target.store.beginWrite(target.url, { overwrite: destination.overwrite });
     let spool: TableSpool | undefined;
     try {
-      spool = await receive(format === STORAGE_FORMAT ? (bytes) => write.write(bytes) : undefined);
+      spool = await receive(format === STORAGE_FORMAT ? write : undefined);
       if (format !== STORAGE_FORMAT) {
         const spooled = spool;
         for await (const bytes of encodeTableFile(format, async () => spooled.open(), this.settings.spoolDirectory)) await write.write(bytes);
