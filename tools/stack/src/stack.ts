@@ -6,6 +6,14 @@ import { startEmbeddedPostgres, RunningPostgres } from '@visitsarch/db';
 import { freeAddress, waitForServing } from '@visitsarch/grpc-client';
 import type { Logger } from '@visitsarch/logging';
 
+/**
+ * Node flags every service runs with. V8's parallel garbage collector threads compete with the
+ * service's own threads (gRPC, hashing workers) for the few CPUs a pod has: on 2 CPUs, streaming
+ * a 2-million-visit table took twice as long on every call after the first
+ * (docs/decisions/0011-streaming-throughput.md). The Kubernetes manifests pass the same flags.
+ */
+export const SERVICE_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
+
 /** The five services, in the order they are stopped last-to-first (the gateway goes first). */
 export const SERVICE_NAMES = ['metadata', 'blob-archive', 'consdb-ingest', 'stats', 'gateway'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -113,7 +121,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   for (const name of SERVICE_NAMES) {
-    const child = spawn(process.execPath, [serviceEntryPoint(name)], {
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, serviceEntryPoint(name)], {
       env: { ...baseEnv, ...ownEnv[name], GRPC_ADDRESS: addresses[name] },
       stdio: ['ignore', options.serviceLogs === 'ignore' ? 'ignore' : 'inherit', 'pipe'],
     });
