@@ -90,6 +90,40 @@ def ipc_chunks(table: pa.Table) -> Iterator[arrow_pb2.ArrowIpcChunk]:
 
 
 def read_chunks(chunks: Iterable[bytes]) -> pa.Table:
-    """The table carried by the concatenated ``ipc_bytes`` of a response stream, read incrementally."""
-    reader = pa.ipc.open_stream(pa.py_buffer(b"".join(chunks)))
-    return reader.read_all()
+    """The table carried by the concatenated ``ipc_bytes`` of a response stream, decoded as the
+    chunks arrive (never joined into one copy of the whole stream)."""
+    with pa.ipc.open_stream(pa.PythonFile(_ChunkReader(chunks), mode="r")) as reader:
+        return reader.read_all()
+
+
+class _ChunkReader(io.RawIOBase):
+    """The chunks of a stream as one readable file, read without joining them."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._current = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        """Exactly ``size`` bytes (fewer only at the end): pyarrow takes a short read for a truncated stream."""
+        pieces = []
+        wanted = size if size >= 0 else float("inf")
+        while wanted > 0:
+            if not self._current:
+                try:
+                    self._current = memoryview(next(self._chunks))
+                except StopIteration:
+                    break
+                continue
+            piece = self._current[: int(min(wanted, len(self._current)))]
+            self._current = self._current[len(piece) :]
+            pieces.append(piece)
+            wanted -= len(piece)
+        return pieces[0].tobytes() if len(pieces) == 1 else b"".join(pieces)
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
