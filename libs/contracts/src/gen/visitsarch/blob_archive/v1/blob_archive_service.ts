@@ -2170,10 +2170,12 @@ export interface BlobArchiveServiceClient {
 
   /**
    * Reads a stored visit table, whatever its format (detected from the
-   * content), verifies its file hash before sending any row, and streams the
-   * selected rows and columns as Arrow. Fails with NOT_FOUND if there is no
-   * object at file_url; DATA_LOSS if its SHA-256 differs from
-   * expected_file_sha256; INVALID_ARGUMENT if a requested column does not
+   * content), verifies its file hash, and streams the selected rows and
+   * columns as Arrow. A selection is decoded only after the hash matched; a
+   * whole table is streamed while it is hashed, its last message sent only
+   * after the hash matched. Fails with NOT_FOUND if there is no object at
+   * file_url; DATA_LOSS if its SHA-256 differs from expected_file_sha256
+   * (clients discard what they received); INVALID_ARGUMENT if a requested column does not
    * exist; FAILED_PRECONDITION if a day_obs filter is given for a table
    * without a day_obs range (see the service description); UNIMPLEMENTED if
    * the stored format cannot be read.
@@ -2324,10 +2326,12 @@ export interface BlobArchiveServiceController {
 
   /**
    * Reads a stored visit table, whatever its format (detected from the
-   * content), verifies its file hash before sending any row, and streams the
-   * selected rows and columns as Arrow. Fails with NOT_FOUND if there is no
-   * object at file_url; DATA_LOSS if its SHA-256 differs from
-   * expected_file_sha256; INVALID_ARGUMENT if a requested column does not
+   * content), verifies its file hash, and streams the selected rows and
+   * columns as Arrow. A selection is decoded only after the hash matched; a
+   * whole table is streamed while it is hashed, its last message sent only
+   * after the hash matched. Fails with NOT_FOUND if there is no object at
+   * file_url; DATA_LOSS if its SHA-256 differs from expected_file_sha256
+   * (clients discard what they received); INVALID_ARGUMENT if a requested column does not
    * exist; FAILED_PRECONDITION if a day_obs filter is given for a table
    * without a day_obs range (see the service description); UNIMPLEMENTED if
    * the stored format cannot be read.
