@@ -1,4 +1,4 @@
-import { archiveUrl, ConfigError, grpcAddress, integer, loadConfig, oneOf, postgresUrl } from './index';
+import { archiveUrl, ConfigError, flightLocation, grpcAddress, integer, loadConfig, oneOf, postgresUrl } from './index';
 
 describe('loadConfig', () => {
   const schema = {
@@ -43,5 +43,14 @@ describe('loadConfig', () => {
       VISITSARCH_ARCHIVE_URL: 's3://rubin:rubin-scheduler-prenight/opsim/vseq/',
     });
     expect(config.VISITSARCH_ARCHIVE_URL).toBe('s3://rubin:rubin-scheduler-prenight/opsim/vseq/');
+  });
+
+  it('accepts Arrow Flight locations or none, and names the variable otherwise', () => {
+    for (const location of ['grpc://blob-archive:50052', 'grpc+tcp://127.0.0.1:50052', 'grpc+tls://[::1]:443', 'none']) {
+      expect(flightLocation(location, 'BLOB_ARCHIVE_FLIGHT_LOCATION')).toBe(location);
+    }
+    for (const bad of ['blob-archive:50052', 'http://blob-archive:50052', 'grpc://blob-archive']) {
+      expect(() => flightLocation(bad, 'BLOB_ARCHIVE_FLIGHT_LOCATION')).toThrow(/BLOB_ARCHIVE_FLIGHT_LOCATION/);
+    }
   });
 });

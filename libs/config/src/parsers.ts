@@ -94,3 +94,12 @@ export const boolean: Parser<boolean> = (raw, variable) => {
   if (['0', 'false', 'no', 'off'].includes(value)) return false;
   throw new ConfigError(variable, `expected true or false, got ${JSON.stringify(raw)}`);
 };
+
+/** An Arrow Flight location URI (`grpc://host:port`, `grpc+tcp://…`, `grpc+tls://…`), or `none`. */
+export const flightLocation: Parser<string> = (raw, variable) => {
+  if (raw === 'none') return raw;
+  const match = /^grpc(\+tcp|\+tls)?:\/\/(.*)$/.exec(raw);
+  if (!match) throw new ConfigError(variable, `expected an Arrow Flight location such as grpc://blob-archive:50052, or none; got ${JSON.stringify(raw)}`);
+  grpcAddress(match[2], variable);
+  return raw;
+};
