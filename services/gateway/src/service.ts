@@ -1,4 +1,4 @@
-import { archiveUrl, boolean, DEFAULT_ADDRESSES, grpcAddress } from '@visitsarch/config';
+import { archiveUrl, boolean, DEFAULT_ADDRESSES, flightLocation, grpcAddress } from '@visitsarch/config';
 import { CONTRACTS } from '@visitsarch/contracts';
 import { grpcServiceCheck } from '@visitsarch/grpc-client';
 import { defineService } from '@visitsarch/grpc-server';
@@ -12,6 +12,11 @@ export const gatewayService = defineService({
   schema: {
     METADATA_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.metadata, description: 'the metadata service' },
     BLOB_ARCHIVE_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.blobArchive, description: 'the blob-archive service' },
+    BLOB_ARCHIVE_FLIGHT_LOCATION: {
+      parse: flightLocation,
+      default: '',
+      description: "where clients read visit tables with Arrow Flight (GetVisitsFlightEndpoint): the blob archive's address as clients reach it, e.g. grpc://blob-archive:50052 (default: grpc://BLOB_ARCHIVE_SERVICE_ADDRESS); none to offer no Flight location",
+    },
     CONSDB_INGEST_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.consdbIngest, description: 'the consdb-ingest service' },
     STATS_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.stats, description: 'the stats service' },
     COMPUTE_NIGHTLY_STATS_ON_ADD: { parse: boolean, default: false, description: 'compute and store nightly statistics (per night and accumulated) of every sequence added with stored visits' },

@@ -1,10 +1,11 @@
 import type * as grpc from '@grpc/grpc-js';
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
 import { gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
 import { failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
 import { Downstream } from '../support/downstream';
+import { GATEWAY_CONFIG, GatewayConfig } from '../support/tokens';
 import { streamOf } from '../support/streams';
 import { FORMAT_EXTENSIONS, FORMAT_MEDIA_TYPES, visitTableFormatOf } from '@visitsarch/visit-tables';
 import { storedVisits } from '../support/visits-file';
@@ -16,7 +17,10 @@ type Call = grpc.ServerUnaryCall<unknown, unknown>;
 /** Getting data out: visits as Arrow or as files, and stored files, always verified against their recorded SHA-256. */
 @Controller()
 export class DownloadsController {
-  constructor(private readonly downstream: Downstream) {}
+  constructor(
+    private readonly downstream: Downstream,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
 
   @GrpcMethod('GatewayService', 'DownloadVisits')
   downloadVisits(request: gatewayV1.DownloadVisitsRequest, _m: grpc.Metadata, call: Call): Observable<gatewayV1.DownloadVisitsResponse> {
@@ -30,6 +34,31 @@ export class DownloadsController {
       }
       if (first) yield { visitSequence: sequence };
     }.bind(this));
+  }
+
+  @GrpcMethod('GatewayService', 'GetVisitsFlightEndpoint')
+  async getVisitsFlightEndpoint(request: gatewayV1.GetVisitsFlightEndpointRequest, _m: grpc.Metadata, call: Call): Promise<gatewayV1.GetVisitsFlightEndpointResponse> {
+    const location = this.config.BLOB_ARCHIVE_FLIGHT_LOCATION || `grpc://${this.config.BLOB_ARCHIVE_SERVICE_ADDRESS}`;
+    if (location === 'none') {
+      throw failedPrecondition('this gateway offers no Arrow Flight location (BLOB_ARCHIVE_FLIGHT_LOCATION=none): read the visits with DownloadVisits', 'FLIGHT_NOT_OFFERED');
+    }
+    const sequence = await this.sequence(request.visitseqUuid, call);
+    if (!sequence.visitseqUrl) {
+      throw failedPrecondition(
+        `the visits of ${sequence.visitseqUuid} are not stored as one table${sequence.mixed ? ' (a mixed sequence: DownloadVisits reconstructs them from its parents)' : ''}`,
+        'VISITS_NOT_STORED',
+      );
+    }
+    const file = await storedVisits(this.downstream, sequence.visitseqUuid, call);
+    // The blob archive's documented Flight ticket (docs/storage.md, "Arrow Flight").
+    const ticket = {
+      file_url: file.fileUrl,
+      expected_file_sha256: file.fileSha256?.byteLength ? Buffer.from(file.fileSha256).toString('hex') : undefined,
+      columns: request.columns.length ? request.columns : undefined,
+      first_day_obs: request.dayObsRange?.firstDayObs || undefined,
+      last_day_obs: request.dayObsRange?.lastDayObs || undefined,
+    };
+    return { location, ticket: Buffer.from(JSON.stringify(ticket)), visitSequence: sequence };
   }
 
   @GrpcMethod('GatewayService', 'ExportVisits')

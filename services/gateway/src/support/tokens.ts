@@ -5,6 +5,8 @@ export const GATEWAY_LOGGER = Symbol('GATEWAY_LOGGER');
 export interface GatewayConfig {
   METADATA_SERVICE_ADDRESS: string;
   BLOB_ARCHIVE_SERVICE_ADDRESS: string;
+  /** The Flight location GetVisitsFlightEndpoint hands out; '' derives it from BLOB_ARCHIVE_SERVICE_ADDRESS, 'none' offers none. */
+  BLOB_ARCHIVE_FLIGHT_LOCATION: string;
   CONSDB_INGEST_SERVICE_ADDRESS: string;
   STATS_SERVICE_ADDRESS: string;
   /** Compute and store nightly statistics of every sequence added with stored visits. */

@@ -245,6 +245,26 @@ class DownloadVisitsResponse(_message.Message):
     chunk: _arrow_pb2.ArrowIpcChunk
     def __init__(self, visit_sequence: _Optional[_Union[_visit_sequence_pb2.VisitSequence, _Mapping]] = ..., chunk: _Optional[_Union[_arrow_pb2.ArrowIpcChunk, _Mapping]] = ...) -> None: ...
 
+class GetVisitsFlightEndpointRequest(_message.Message):
+    __slots__ = ("visitseq_uuid", "day_obs_range", "columns")
+    VISITSEQ_UUID_FIELD_NUMBER: _ClassVar[int]
+    DAY_OBS_RANGE_FIELD_NUMBER: _ClassVar[int]
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
+    visitseq_uuid: str
+    day_obs_range: _common_pb2.DayObsRange
+    columns: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, visitseq_uuid: _Optional[str] = ..., day_obs_range: _Optional[_Union[_common_pb2.DayObsRange, _Mapping]] = ..., columns: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetVisitsFlightEndpointResponse(_message.Message):
+    __slots__ = ("location", "ticket", "visit_sequence")
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    TICKET_FIELD_NUMBER: _ClassVar[int]
+    VISIT_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    location: str
+    ticket: bytes
+    visit_sequence: _visit_sequence_pb2.VisitSequence
+    def __init__(self, location: _Optional[str] = ..., ticket: _Optional[bytes] = ..., visit_sequence: _Optional[_Union[_visit_sequence_pb2.VisitSequence, _Mapping]] = ...) -> None: ...
+
 class ExportVisitsRequest(_message.Message):
     __slots__ = ("visitseq_uuid", "format", "day_obs_range", "columns")
     VISITSEQ_UUID_FIELD_NUMBER: _ClassVar[int]

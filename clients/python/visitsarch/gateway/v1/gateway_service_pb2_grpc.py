@@ -88,6 +88,11 @@ class GatewayServiceStub:
                 request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DownloadVisitsRequest.SerializeToString,
                 response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DownloadVisitsResponse.FromString,
                 _registered_method=True)
+        self.GetVisitsFlightEndpoint = channel.unary_unary(
+                '/visitsarch.gateway.v1.GatewayService/GetVisitsFlightEndpoint',
+                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetVisitsFlightEndpointRequest.SerializeToString,
+                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetVisitsFlightEndpointResponse.FromString,
+                _registered_method=True)
         self.ExportVisits = channel.unary_stream(
                 '/visitsarch.gateway.v1.GatewayService/ExportVisits',
                 request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ExportVisitsRequest.SerializeToString,
@@ -350,6 +355,22 @@ class GatewayServiceServicer:
         FAILED_PRECONDITION if its visits are neither stored nor reconstructible
         from stored parents; DATA_LOSS if a stored table's hash differs from its
         file record; INVALID_ARGUMENT if a requested column does not exist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetVisitsFlightEndpoint(self, request, context):
+        """Says where to read a sequence's stored visits with Arrow Flight, without
+        relaying them through the gateway: the blob archive's Flight location and
+        a DoGet ticket for the sequence's visit table, restricted to the requested
+        nights and columns. The blob archive verifies the table while streaming
+        it, like DownloadVisits. Clients that can reach the location read from it
+        (e.g. pyarrow.flight); the others use DownloadVisits. Fails with NOT_FOUND
+        if no sequence has the UUID; FAILED_PRECONDITION if its visits are not
+        stored as one table (a mixed sequence that was not materialized, or one
+        recorded without visits: use DownloadVisits) or if the gateway is
+        configured to offer no Flight location.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -723,6 +744,11 @@ def add_GatewayServiceServicer_to_server(servicer, server):
                     request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DownloadVisitsRequest.FromString,
                     response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DownloadVisitsResponse.SerializeToString,
             ),
+            'GetVisitsFlightEndpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetVisitsFlightEndpoint,
+                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetVisitsFlightEndpointRequest.FromString,
+                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetVisitsFlightEndpointResponse.SerializeToString,
+            ),
             'ExportVisits': grpc.unary_stream_rpc_method_handler(
                     servicer.ExportVisits,
                     request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ExportVisitsRequest.FromString,
@@ -1070,6 +1096,33 @@ class GatewayService:
             '/visitsarch.gateway.v1.GatewayService/DownloadVisits',
             visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DownloadVisitsRequest.SerializeToString,
             visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DownloadVisitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetVisitsFlightEndpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/visitsarch.gateway.v1.GatewayService/GetVisitsFlightEndpoint',
+            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetVisitsFlightEndpointRequest.SerializeToString,
+            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetVisitsFlightEndpointResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -428,6 +428,40 @@ export interface DownloadVisitsResponse {
   chunk?: ArrowIpcChunk | undefined;
 }
 
+/** The request of GatewayService.GetVisitsFlightEndpoint. */
+export interface GetVisitsFlightEndpointRequest {
+  /** The UUID of the sequence whose visits to read. */
+  visitseqUuid: string;
+  /**
+   * Only visits of nights in this range (inclusive); empty bounds do not
+   * restrict.
+   */
+  dayObsRange?:
+    | DayObsRange
+    | undefined;
+  /**
+   * The columns to return, in order; empty means all columns in stored
+   * order.
+   */
+  columns: string[];
+}
+
+/** The response of GatewayService.GetVisitsFlightEndpoint. */
+export interface GetVisitsFlightEndpointResponse {
+  /**
+   * The Arrow Flight location serving the table, e.g.
+   * "grpc://blob-archive:50052" (a Flight Location URI).
+   */
+  location: string;
+  /**
+   * The Flight ticket to pass to DoGet at that location (the JSON read
+   * request documented in docs/storage.md).
+   */
+  ticket: Uint8Array;
+  /** The sequence's record. */
+  visitSequence?: VisitSequence | undefined;
+}
+
 /** The request of GatewayService.ExportVisits. */
 export interface ExportVisitsRequest {
   /** The UUID of the sequence whose visits to export. */
@@ -2834,6 +2868,142 @@ export const DownloadVisitsResponse: MessageFns<DownloadVisitsResponse> = {
             }
 
             message.chunk = ArrowIpcChunk.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetVisitsFlightEndpointRequest(): GetVisitsFlightEndpointRequest {
+  return { visitseqUuid: "", columns: [] };
+}
+
+export const GetVisitsFlightEndpointRequest: MessageFns<GetVisitsFlightEndpointRequest> = {
+  encode(message: GetVisitsFlightEndpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.visitseqUuid !== "") {
+      writer.uint32(10).string(message.visitseqUuid);
+    }
+    if (message.dayObsRange !== undefined) {
+      DayObsRange.encode(message.dayObsRange, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.columns) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetVisitsFlightEndpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetVisitsFlightEndpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.visitseqUuid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dayObsRange = DayObsRange.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.columns.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetVisitsFlightEndpointResponse(): GetVisitsFlightEndpointResponse {
+  return { location: "", ticket: new Uint8Array(0) };
+}
+
+export const GetVisitsFlightEndpointResponse: MessageFns<GetVisitsFlightEndpointResponse> = {
+  encode(message: GetVisitsFlightEndpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.location !== "") {
+      writer.uint32(10).string(message.location);
+    }
+    if (message.ticket.length !== 0) {
+      writer.uint32(18).bytes(message.ticket);
+    }
+    if (message.visitSequence !== undefined) {
+      VisitSequence.encode(message.visitSequence, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetVisitsFlightEndpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetVisitsFlightEndpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.location = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ticket = reader.bytes();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.visitSequence = VisitSequence.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -7216,6 +7386,24 @@ export interface GatewayServiceClient {
   downloadVisits(request: DownloadVisitsRequest, metadata?: Metadata): Observable<DownloadVisitsResponse>;
 
   /**
+   * Says where to read a sequence's stored visits with Arrow Flight, without
+   * relaying them through the gateway: the blob archive's Flight location and
+   * a DoGet ticket for the sequence's visit table, restricted to the requested
+   * nights and columns. The blob archive verifies the table while streaming
+   * it, like DownloadVisits. Clients that can reach the location read from it
+   * (e.g. pyarrow.flight); the others use DownloadVisits. Fails with NOT_FOUND
+   * if no sequence has the UUID; FAILED_PRECONDITION if its visits are not
+   * stored as one table (a mixed sequence that was not materialized, or one
+   * recorded without visits: use DownloadVisits) or if the gateway is
+   * configured to offer no Flight location.
+   */
+
+  getVisitsFlightEndpoint(
+    request: GetVisitsFlightEndpointRequest,
+    metadata?: Metadata,
+  ): Observable<GetVisitsFlightEndpointResponse>;
+
+  /**
    * Streams the visits of a visit sequence converted to a file format, e.g.
    * HDF5 or an opsim SQLite database. Fails with NOT_FOUND,
    * FAILED_PRECONDITION, DATA_LOSS or INVALID_ARGUMENT in the cases
@@ -7659,6 +7847,27 @@ export interface GatewayServiceController {
   downloadVisits(request: DownloadVisitsRequest, metadata?: Metadata): Observable<DownloadVisitsResponse>;
 
   /**
+   * Says where to read a sequence's stored visits with Arrow Flight, without
+   * relaying them through the gateway: the blob archive's Flight location and
+   * a DoGet ticket for the sequence's visit table, restricted to the requested
+   * nights and columns. The blob archive verifies the table while streaming
+   * it, like DownloadVisits. Clients that can reach the location read from it
+   * (e.g. pyarrow.flight); the others use DownloadVisits. Fails with NOT_FOUND
+   * if no sequence has the UUID; FAILED_PRECONDITION if its visits are not
+   * stored as one table (a mixed sequence that was not materialized, or one
+   * recorded without visits: use DownloadVisits) or if the gateway is
+   * configured to offer no Flight location.
+   */
+
+  getVisitsFlightEndpoint(
+    request: GetVisitsFlightEndpointRequest,
+    metadata?: Metadata,
+  ):
+    | Promise<GetVisitsFlightEndpointResponse>
+    | Observable<GetVisitsFlightEndpointResponse>
+    | GetVisitsFlightEndpointResponse;
+
+  /**
    * Streams the visits of a visit sequence converted to a file format, e.g.
    * HDF5 or an opsim SQLite database. Fails with NOT_FOUND,
    * FAILED_PRECONDITION, DATA_LOSS or INVALID_ARGUMENT in the cases
@@ -8042,6 +8251,7 @@ export function GatewayServiceControllerMethods() {
     const grpcMethods: string[] = [
       "addMixed",
       "downloadVisits",
+      "getVisitsFlightEndpoint",
       "exportVisits",
       "downloadFile",
       "getVisitSequence",
