@@ -12,6 +12,7 @@ import pytest
 
 import visitsarch
 from visitsarch import VisitSequenceArchive
+from visitsarch.gateway.v1 import gateway_service_pb2 as gw
 
 CONFIG_URL = "https://raw.githubusercontent.com/lsst-ts/ts_config_ocs/8ed1ab/Scheduler/feature_scheduler/maintel/fbs_config_sv_survey.py"
 CONDA_LIST = json.dumps([{"name": "numpy", "version": "2.1.0", "channel": "conda-forge", "base_url": "https://conda.anaconda.org/conda-forge", "platform": "linux-64", "dist_name": "numpy-2.1.0-py311", "build_number": 0, "build_string": "py311"}])
@@ -121,6 +122,38 @@ def test_dataframe_round_trip_keeps_values_and_dtypes(archive):
     assert 0 < len(some) < len(frame)
 
 
+def test_visits_come_by_arrow_flight_straight_from_the_blob_archive(archive, stack):
+    import pyarrow.flight as flight
+
+    frame = opsim_frame(300)
+    uuid = archive.add_simulation(frame, label="flight", telescope="simonyi")
+    endpoint = archive._call("GetVisitsFlightEndpoint", gw.GetVisitsFlightEndpointRequest(visitseq_uuid=uuid, columns=["band", "observationStartMJD"]))
+    assert endpoint.location == f"grpc://{stack.addresses['BLOB_ARCHIVE_SERVICE_ADDRESS']}"
+    assert endpoint.visit_sequence.visitseq_uuid == uuid
+    # Plain pyarrow, no visitsarch code: the location and ticket are all it needs.
+    with flight.connect(endpoint.location) as client:
+        read = client.do_get(flight.Ticket(endpoint.ticket)).read_pandas()
+    pd.testing.assert_frame_equal(read, frame[["band", "observationStartMJD"]])
+    with VisitSequenceArchive(stack.gateway, flight=False) as relayed:
+        pd.testing.assert_frame_equal(relayed.download(uuid, "visits"), archive.download(uuid, "visits"))
+
+
+def test_an_unreachable_flight_location_falls_back_to_the_gateway(archive, monkeypatch):
+    frame = opsim_frame(50)
+    uuid = archive.add_simulation(frame, label="flight fallback", telescope="simonyi")
+    real_call = archive._call
+
+    def dead_location(method, request, timeout=None):
+        response = real_call(method, request, timeout)
+        if method == "GetVisitsFlightEndpoint":
+            response.location = "grpc://127.0.0.1:1"
+        return response
+
+    monkeypatch.setattr(archive, "_call", dead_location)
+    assert archive._flight_table(gw.GetVisitsFlightEndpointRequest(visitseq_uuid=uuid)) is None
+    pd.testing.assert_frame_equal(archive.download(uuid, "visits"), frame)
+
+
 def test_the_hash_agrees_with_the_services(archive):
     frame = opsim_frame(57)
     uuid = archive.add_simulation(frame, label="hash check", telescope="simonyi", archive="")
@@ -194,6 +227,9 @@ def test_mixed_sequences_untag_and_statistics(archive):
     early_visits = archive.download(early, "visits", last_day_obs="2025-10-30")
     late_visits = archive.download(late, "visits", first_day_obs="2025-10-31")
     assert len(spliced) == len(early_visits) + len(late_visits)
+    # Not stored as one table: no Flight endpoint; download reconstructs it through the gateway.
+    with pytest.raises(visitsarch.FailedPreconditionError, match="mixed sequence"):
+        archive._call("GetVisitsFlightEndpoint", gw.GetVisitsFlightEndpointRequest(visitseq_uuid=mixed))
     assert archive.get(mixed)["mixed"]["early_parent_uuid"] == early
 
     stats = archive.nightly_stats(late, columns=["altitude", "azimuth"])

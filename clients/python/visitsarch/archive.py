@@ -17,10 +17,11 @@ from typing import Any
 import grpc
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from google.protobuf import struct_pb2, timestamp_pb2
 
 from . import _arrow
-from ._errors import InvalidArgumentError, VisitsarchError, from_rpc_error
+from ._errors import FailedPreconditionError, InvalidArgumentError, NotImplementedByServerError, VisitsarchError, from_rpc_error
 from ._hash import visits_sha256
 from .gateway.v1 import gateway_service_pb2 as gw
 from .gateway.v1 import gateway_service_pb2_grpc as gw_grpc
@@ -114,6 +115,10 @@ class VisitSequenceArchive:
         Seconds each call may take (uploads and downloads get ``transfer_timeout``).
     transfer_timeout : float, optional
         Seconds an upload or download may take.
+    flight : bool, optional
+        Read visit tables with Arrow Flight straight from the blob archive when the gateway
+        offers its location and it is reachable (the fast path); otherwise, or with
+        ``flight=False``, they are streamed through the gateway. Both are verified.
 
     Examples
     --------
@@ -122,10 +127,12 @@ class VisitSequenceArchive:
     ...     archive.tag(uuid, ["example", "nominal"])
     """
 
-    def __init__(self, gateway: str | None = None, timeout: float = 60.0, transfer_timeout: float = 3600.0) -> None:
+    def __init__(self, gateway: str | None = None, timeout: float = 60.0, transfer_timeout: float = 3600.0, flight: bool = True) -> None:
         self.gateway = gateway or os.environ.get("VISITSARCH_GATEWAY") or DEFAULT_GATEWAY
         self.timeout = timeout
         self.transfer_timeout = transfer_timeout
+        self.flight = flight
+        self._flight_clients: dict[str, Any] = {}
         self._channel = grpc.insecure_channel(
             self.gateway, options=[("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)]
         )
@@ -139,6 +146,9 @@ class VisitSequenceArchive:
 
     def close(self) -> None:
         """Closes the connection."""
+        for client in self._flight_clients.values():
+            client.close()
+        self._flight_clients.clear()
         self._channel.close()
 
     # -- calls -------------------------------------------------------------------------
@@ -154,6 +164,25 @@ class VisitSequenceArchive:
             yield from getattr(self._stub, method)(request, timeout=timeout or self.transfer_timeout)
         except grpc.RpcError as error:
             raise from_rpc_error(error) from None
+
+    def _flight_table(self, request: Any) -> pa.Table | None:
+        """The visits read with Arrow Flight from the location the gateway names; None when the
+        gateway offers none for them (e.g. an unmaterialized mixed sequence) or the location
+        cannot serve them (unreachable, or any failure: the gateway's stream then reports it)."""
+        try:
+            endpoint = self._call("GetVisitsFlightEndpoint", request)
+        except (FailedPreconditionError, NotImplementedByServerError):
+            return None
+        import pyarrow.flight as flight
+
+        try:
+            client = self._flight_clients.get(endpoint.location)
+            if client is None:
+                client = self._flight_clients[endpoint.location] = flight.connect(endpoint.location)
+            reader = client.do_get(flight.Ticket(endpoint.ticket), options=flight.FlightCallOptions(timeout=self.transfer_timeout))
+            return reader.read_all()
+        except (flight.FlightError, pa.ArrowException, OSError):
+            return None
 
     def _table(self, method: str, request: Any) -> pd.DataFrame:
         table = _arrow.read_chunks(message.chunk.ipc_bytes for message in self._stream(method, request))
@@ -387,12 +416,15 @@ class VisitSequenceArchive:
             unpickled object (only after the hash check passed). Anything else: the bytes.
         """
         if file_type == "visits":
-            request = gw.DownloadVisitsRequest(
+            selection = dict(
                 visitseq_uuid=str(visitseq_uuid),
                 day_obs_range=common_pb2.DayObsRange(first_day_obs=_day_obs(first_day_obs, "first_day_obs") or "", last_day_obs=_day_obs(last_day_obs, "last_day_obs") or ""),
                 columns=list(columns or []),
             )
-            return self._table("DownloadVisits", request)
+            table = self._flight_table(gw.GetVisitsFlightEndpointRequest(**selection)) if self.flight else None
+            if table is not None:
+                return table.to_pandas()
+            return self._table("DownloadVisits", gw.DownloadVisitsRequest(**selection))
         data, record = self._download_bytes(visitseq_uuid, file_type)
         if data[:8] == b"\x89HDF\r\n\x1a\n":
             return _read_hdf5_bytes(data)
