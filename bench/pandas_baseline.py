@@ -8,7 +8,10 @@ layout (as `vseqarchive` archives `visits.h5`) and `read_hdf` of that file, plus
 With the address of a blob-archive server and the URL of the same table stored there, also
 times fetching it with pyarrow through Arrow Flight (what a Python user of the archive does).
 
-Usage: python bench/pandas_baseline.py TABLE.arrows WORKDIR [HOST:PORT FILE_URL]
+Usage: python bench/pandas_baseline.py TABLE.arrows WORKDIR [HOST:PORT FILE_URL [REPEAT]]
+
+The operations the targets compare (Flight fetch, to_hdf, read_hdf) run REPEAT times (default 1);
+the median and the range are reported.
 """
 
 import json
@@ -28,14 +31,26 @@ def timed(action):
     return result, time.perf_counter() - start
 
 
+def repeated(action, times):
+    """The last result, the median time and the (min, max) range of `times` runs."""
+    seconds = []
+    for _ in range(times):
+        result, elapsed = timed(action)
+        seconds.append(elapsed)
+    seconds.sort()
+    return result, seconds[len(seconds) // 2], (seconds[0], seconds[-1])
+
+
 def main() -> None:
     table_path, workdir = sys.argv[1], sys.argv[2]
-    flight_fetch_s = None
+    repeat = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    flight_fetch_s = flight_fetch_range = None
     if len(sys.argv) > 4:
         import pyarrow.flight as flight
 
         client = flight.connect(f"grpc://{sys.argv[3]}")
-        fetched, flight_fetch_s = timed(lambda: client.do_get(flight.Ticket(sys.argv[4].encode())).read_all())
+        fetched, flight_fetch_s, flight_fetch_range = repeated(lambda: client.do_get(flight.Ticket(sys.argv[4].encode())).read_all(), repeat)
+        assert fetched.num_rows == len(pa.ipc.open_stream(table_path).read_all())
         del fetched
         client.close()
     with pa.memory_map(table_path) as source:
@@ -49,11 +64,16 @@ def main() -> None:
         if os.path.exists(path):
             os.remove(path)
 
-    with warnings.catch_warnings():
-        # pandas warns that object columns are pickled in the fixed layout: that is the upstream's format.
-        warnings.simplefilter("ignore")
-        _, to_hdf_s = timed(lambda: frame.to_hdf(h5_path, key="observations"))
-    read_back, read_hdf_s = timed(lambda: pd.read_hdf(h5_path, key="observations"))
+    def to_hdf():
+        if os.path.exists(h5_path):
+            os.remove(h5_path)
+        with warnings.catch_warnings():
+            # pandas warns that object columns are pickled in the fixed layout: that is the upstream's format.
+            warnings.simplefilter("ignore")
+            frame.to_hdf(h5_path, key="observations")
+
+    _, to_hdf_s, to_hdf_range = repeated(to_hdf, repeat)
+    read_back, read_hdf_s, read_hdf_range = repeated(lambda: pd.read_hdf(h5_path, key="observations"), repeat)
     assert len(read_back) == len(frame)
     del read_back
 
@@ -75,13 +95,17 @@ def main() -> None:
             {
                 "rows": len(frame),
                 "columns": len(frame.columns),
+                "repeat": repeat,
                 "to_hdf_s": to_hdf_s,
+                "to_hdf_range": to_hdf_range,
                 "read_hdf_s": read_hdf_s,
+                "read_hdf_range": read_hdf_range,
                 "hdf5_bytes": os.path.getsize(h5_path),
                 "to_sql_s": to_sql_s,
                 "read_sql_s": read_sql_s,
                 "sqlite_bytes": os.path.getsize(db_path),
                 "flight_fetch_s": flight_fetch_s,
+                "flight_fetch_range": flight_fetch_range,
                 "pandas": pd.__version__,
                 "pyarrow": pa.__version__,
             }
