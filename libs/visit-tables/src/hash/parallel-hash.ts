@@ -8,42 +8,83 @@ import type { PackerJob, PackerMessage } from './canonical-hash-worker';
 
 /** The compiled worker (from src/hash under jest, or dist/hash, both resolve to dist). */
 const WORKER_SCRIPT = path.resolve(__dirname, '..', '..', 'dist', 'hash', 'canonical-hash-worker.js');
-/** Packed bytes per message between the threads, and how many such buffers circulate. */
+/** Packed bytes per message between the threads, and how many such buffers circulate per packer. */
 const BUFFER_BYTES = 4 << 20;
 const BUFFERS = 3;
+/**
+ * Packers sharing a file. Packing (with reading and decoding) costs about twice the hashing, so
+ * two packers and this thread's hashing keep two CPUs busy; more would only compete for them.
+ */
+const PACKERS = 2;
 
 /**
- * Pass two of the canonical hash over an Arrow IPC stream file, on two threads: a worker packs
- * the rows (as fast as the hashing, ~2 s for 2 million opsim visits), this thread hashes them.
- * `layout` is pass one's (a CanonicalHashScan over the same file). Without the compiled worker
- * (an unbuilt checkout) it hashes in this thread.
+ * Pass two of the canonical hash over an Arrow IPC stream file, on several threads: worker
+ * threads pack the rows of alternate record batches, this thread hashes the packed bytes in
+ * order. `layout` is pass one's (a CanonicalHashScan over the same file). Without the compiled
+ * worker (an unbuilt checkout), or for a file with dictionary batches, it hashes in this thread.
  */
-export async function canonicalSha256OfIpcFile(file: string, layout: CanonicalLayout): Promise<Buffer> {
+export async function canonicalSha256OfIpcFile(file: string, layout: CanonicalLayout, packers = PACKERS): Promise<Buffer> {
   if (!fs.existsSync(WORKER_SCRIPT)) return canonicalSha256InProcess(file, layout);
   const hash = createHash('sha256').update(layout.dtypeString, 'utf8');
-  const job: PackerJob = { path: file, layout, bufferBytes: BUFFER_BYTES, buffers: BUFFERS };
-  const worker = new Worker(WORKER_SCRIPT, { workerData: job });
+  const workers = Array.from(
+    { length: packers },
+    (_, worker) => new Worker(WORKER_SCRIPT, { workerData: { path: file, layout, bufferBytes: BUFFER_BYTES, buffers: BUFFERS, worker, workers: packers } satisfies PackerJob }),
+  );
   try {
     const rows = await new Promise<number>((resolve, reject) => {
-      worker.on('message', (message: PackerMessage) => {
-        if ('buffer' in message) {
-          hash.update(new Uint8Array(message.buffer, 0, message.bytes));
-          worker.postMessage(message.buffer, [message.buffer]);
-        } else if ('rows' in message) {
-          resolve(message.rows);
-        } else {
-          reject(new CanonicalHashError(`hashing ${file}: ${message.error}`));
+      // Each packer's parts arrive in its order; batch b comes from packer b mod packers.
+      const queues: Extract<PackerMessage, { batch: number }>[][] = workers.map(() => []);
+      let next = 0;
+      let finished = 0;
+      const done = workers.map(() => false);
+      let rows = 0;
+      const drain = () => {
+        for (;;) {
+          const owner = next % packers;
+          const part = queues[owner][0];
+          if (!part || part.batch !== next) break;
+          queues[owner].shift();
+          if (part.buffer) {
+            hash.update(new Uint8Array(part.buffer, 0, part.bytes));
+            workers[owner].postMessage(part.buffer, [part.buffer]);
+          }
+          if (part.last) next++;
         }
+        if (finished === packers) {
+          if (queues.some((queue) => queue.length > 0)) reject(new CanonicalHashError(`hashing ${file}: packed batches out of order`));
+          else resolve(rows);
+        }
+      };
+      workers.forEach((worker) => {
+        worker.on('message', (message: PackerMessage) => {
+          if ('batch' in message) queues[workers.indexOf(worker)].push(message);
+          else if ('rows' in message) {
+            rows += message.rows;
+            done[workers.indexOf(worker)] = true;
+            finished++;
+          } else {
+            reject(message.dictionary ? new DictionaryFileError() : new CanonicalHashError(`hashing ${file}: ${message.error}`));
+            return;
+          }
+          drain();
+        });
+        worker.once('error', reject);
+        worker.once('exit', (code) => {
+          if (!done[workers.indexOf(worker)]) reject(new CanonicalHashError(`hashing ${file}: a worker stopped (exit code ${code})`));
+        });
       });
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new CanonicalHashError(`hashing ${file}: the worker stopped (exit code ${code})`)));
     });
     checkRows(layout, rows);
     return hash.digest();
+  } catch (error) {
+    if (error instanceof DictionaryFileError) return canonicalSha256InProcess(file, layout);
+    throw error;
   } finally {
-    await worker.terminate();
+    await Promise.all(workers.map((worker) => worker.terminate()));
   }
 }
+
+class DictionaryFileError extends Error {}
 
 async function canonicalSha256InProcess(file: string, layout: CanonicalLayout): Promise<Buffer> {
   const hasher = new CanonicalHasher(layout);
