@@ -38,7 +38,7 @@ export class DownloadsController {
 
   @GrpcMethod('GatewayService', 'GetVisitsFlightEndpoint')
   async getVisitsFlightEndpoint(request: gatewayV1.GetVisitsFlightEndpointRequest, _m: grpc.Metadata, call: Call): Promise<gatewayV1.GetVisitsFlightEndpointResponse> {
-    const location = this.config.BLOB_ARCHIVE_FLIGHT_LOCATION || `grpc://${this.config.BLOB_ARCHIVE_SERVICE_ADDRESS}`;
+    const location = this.config.BLOB_ARCHIVE_FLIGHT_LOCATION || `grpc://${this.config.BLOB_ARCHIVE_SERVICE_ADDRESS.replace(/^dns:\/{0,3}/, '')}`;
     if (location === 'none') {
       throw failedPrecondition('this gateway offers no Arrow Flight location (BLOB_ARCHIVE_FLIGHT_LOCATION=none): read the visits with DownloadVisits', 'FLIGHT_NOT_OFFERED');
     }
