@@ -111,4 +111,16 @@ describe('startGrpcService', () => {
     service.health.stop();
     expect(await checkHealth(address)).toBe('NOT_SERVING');
   });
+
+  it('refuses to start with a pre-encoded response method the contract does not have', async () => {
+    await expect(
+      startGrpcService({
+        contract: CONTRACTS.metadata,
+        module: ProbeModule,
+        address: '127.0.0.1:0',
+        logger: createLogger('test', 'silent'),
+        preEncodedResponses: ['visitsarch.metadata.v1.MetadataService.NoSuchMethod'],
+      }),
+    ).rejects.toThrow(/no method visitsarch.metadata.v1.MetadataService.NoSuchMethod/);
+  });
 });

@@ -32,6 +32,13 @@ export interface GrpcServiceOptions {
   graceMs?: number;
   /** Health re-check period. */
   healthIntervalMs?: number;
+  /**
+   * Server-streaming methods (`package.Service.Method`) whose handlers may emit a Buffer holding
+   * the already-encoded response message, sent as it is: what lets a handler lay out a large
+   * message once (e.g. read a file straight into it) instead of having it copied into a new
+   * buffer by the protobuf encoder. Other values are encoded as usual.
+   */
+  preEncodedResponses?: readonly string[];
 }
 
 export interface RunningGrpcService {
@@ -53,6 +60,11 @@ export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
  */
 export async function startGrpcService(options: GrpcServiceOptions): Promise<RunningGrpcService> {
   const { contract, logger } = options;
+  if (options.preEncodedResponses?.length) {
+    // Checked before Nest loads the contract: an error thrown from its loading hook is reworded and leaks the app.
+    const definition = protoLoader.loadSync(contract.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
+    for (const name of options.preEncodedResponses) if (!methodOf(definition, name)) throw new Error(`preEncodedResponses: no method ${name} in the contract`);
+  }
   const health = new HealthMonitor(contract.serviceNames, options.dependencies ?? [], logger, options.healthIntervalMs);
   let grpcServer: grpc.Server | undefined;
 
@@ -70,6 +82,7 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
       gracefulShutdown: true,
       onLoadPackageDefinition: (definition: protoLoader.PackageDefinition, server: grpc.Server) => {
         grpcServer = server;
+        for (const name of options.preEncodedResponses ?? []) passEncodedResponsesThrough(definition, name);
         const healthDefinition = protoLoader.loadSync(healthProtoPath, { keepCase: true, defaults: true });
         new ReflectionService({ ...definition, ...healthDefinition }).addToServer(server);
         health.implementation.addToServer(server);
@@ -105,6 +118,18 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
     return shuttingDown;
   };
   return { app, health, port, shutdown };
+}
+
+/** Makes a method's response serializer send Buffers as they are (already-encoded messages). */
+function passEncodedResponsesThrough(definition: protoLoader.PackageDefinition, name: string): void {
+  const method = methodOf(definition, name)!;
+  const encode = method.responseSerialize;
+  (method as { responseSerialize: (value: unknown) => Buffer }).responseSerialize = (value) => (Buffer.isBuffer(value) ? value : encode(value as object));
+}
+
+function methodOf(definition: protoLoader.PackageDefinition, name: string): protoLoader.MethodDefinition<object, object> | undefined {
+  const dot = name.lastIndexOf('.');
+  return (definition[name.slice(0, dot)] as protoLoader.ServiceDefinition | undefined)?.[name.slice(dot + 1)];
 }
 
 function boundPort(address: string, server: grpc.Server): number {

@@ -26,6 +26,8 @@ export interface ServiceSpec<S extends Schema> {
   /** The service's own settings, on top of the common ones. */
   schema: S;
   defaultAddress: string;
+  /** Server-streaming methods whose handlers may emit already-encoded responses (see GrpcServiceOptions). */
+  preEncodedResponses?: readonly string[];
   /** Builds the Nest module and the dependency checks from the validated configuration. */
   build(config: ConfigOf<S> & CommonServiceConfig, logger: Logger): { module: NestModuleRef; dependencies: Dependency[] };
 }
@@ -47,6 +49,7 @@ export async function startService<S extends Schema>(spec: ServiceSpec<S>, env: 
     drainMs: config.SHUTDOWN_DRAIN_MS,
     graceMs: config.SHUTDOWN_GRACE_MS,
     healthIntervalMs: config.HEALTH_INTERVAL_MS,
+    preEncodedResponses: spec.preEncodedResponses,
   });
 }
 

@@ -36,6 +36,8 @@ export const blobArchiveService = defineService({
   name: 'blob-archive',
   contract: BLOB_ARCHIVE_CONTRACT,
   defaultAddress: DEFAULT_ADDRESSES.blobArchive,
+  // DoGet reads stored messages straight into encoded FlightData (no second copy per message).
+  preEncodedResponses: ['arrow.flight.protocol.FlightService.DoGet'],
   schema: {
     VISITSARCH_ARCHIVE_URL: { parse: archiveUrl, description: 'the default archive: file:///path/ or s3://bucket/prefix/' },
     VISITSARCH_EXTRA_ARCHIVE_URLS: {

@@ -71,12 +71,72 @@ export async function* readIpcMessages(source: AsyncIterable<Uint8Array> | Itera
   }
 }
 
+/** A message read from a file into a buffer laid out by a {@link MessageFrame}. */
+export interface FramedMessage {
+  /** The buffer the message was read into, framed. */
+  framed: Buffer;
+  /** The flatbuffer metadata, with its padding (Arrow Flight's `data_header`). */
+  metadata: Uint8Array;
+  /** The message body (Arrow Flight's `data_body`). */
+  body: Uint8Array;
+  /** The decoded metadata. */
+  message: Message;
+}
+
+/**
+ * How a message is laid out in the one buffer it is read into: `allocate` makes the buffer for
+ * a message with that prefix and those lengths, writes the framing, and says where the metadata
+ * and the body go.
+ */
+type MessageFrame = (prefix: Uint8Array, metadataLength: number, bodyLength: number) => { framed: Buffer; metadataAt: number; bodyAt: number };
+
+/** The encapsulated IPC message as it lies in the stream: prefix, metadata, body. */
+const ipcFrame: MessageFrame = (prefix, metadataLength, bodyLength) => {
+  const framed = Buffer.allocUnsafe(prefix.byteLength + metadataLength + bodyLength);
+  framed.set(prefix, 0);
+  return { framed, metadataAt: prefix.byteLength, bodyAt: prefix.byteLength + metadataLength };
+};
+
+/** An encoded `arrow.flight.protocol.FlightData`: data_header (field 2), then data_body (field 1000). */
+const flightDataFrame: MessageFrame = (_prefix, metadataLength, bodyLength) => {
+  const header = [0x12, ...varint(metadataLength)];
+  const body = bodyLength > 0 ? [0xc2, 0x3e, ...varint(bodyLength)] : [];
+  const framed = Buffer.allocUnsafe(header.length + metadataLength + body.length + bodyLength);
+  framed.set(header, 0);
+  framed.set(body, header.length + metadataLength);
+  return { framed, metadataAt: header.length, bodyAt: header.length + metadataLength + body.length };
+};
+
+/** An encoded FlightData holding one IPC message (metadata and body), for messages not read from a file. */
+export function encodeFlightData(metadata: Uint8Array, body: Uint8Array): Buffer {
+  const { framed, metadataAt, bodyAt } = flightDataFrame(new Uint8Array(0), metadata.byteLength, body.byteLength);
+  framed.set(metadata, metadataAt);
+  framed.set(body, bodyAt);
+  return framed;
+}
+
+function varint(value: number): number[] {
+  const bytes: number[] = [];
+  for (; value >= 0x80; value = Math.floor(value / 0x80)) bytes.push((value % 0x80) | 0x80);
+  bytes.push(value);
+  return bytes;
+}
+
 /**
  * The messages of an Arrow IPC stream file, each read straight into a buffer of its own size
  * (positional reads: no reassembly, no copy), for forwarding stored tables. A length that points
  * past the end of the file is an InvalidIpcStreamError, never a huge allocation.
  */
 export async function* readIpcMessagesFromFile(path: string): AsyncGenerator<IpcMessage> {
+  for await (const { framed, metadata, body, message } of readFramedMessages(path, ipcFrame)) yield { bytes: framed, metadata, body, message };
+}
+
+/** The messages of an Arrow IPC stream file, each read straight into an encoded FlightData (`framed`), for Flight's DoGet. */
+export function readFlightDataFromFile(path: string): AsyncGenerator<FramedMessage> {
+  return readFramedMessages(path, flightDataFrame);
+}
+
+async function* readFramedMessages(path: string, frame: MessageFrame): AsyncGenerator<FramedMessage> {
   const handle = await fsp.open(path, 'r');
   try {
     const { size } = await handle.stat();
@@ -101,14 +161,13 @@ export async function* readIpcMessagesFromFile(path: string): AsyncGenerator<Ipc
       } catch (error) {
         throw new InvalidIpcStreamError(`not an Arrow IPC message at byte ${position}: ${(error as Error).message}`);
       }
-      const headerLength = prefixLength + metadataLength;
-      const total = headerLength + Number(message.bodyLength);
+      const bodyLength = Number(message.bodyLength);
+      const total = prefixLength + metadataLength + bodyLength;
       if (position + total > size) throw new InvalidIpcStreamError(`the Arrow IPC message at byte ${position} runs past the end of the file`);
-      const bytes = Buffer.allocUnsafe(total);
-      prefix.copy(bytes, 0, 0, prefixLength);
-      metadata.copy(bytes, prefixLength);
-      await readAt(handle, bytes, headerLength, total - headerLength, position + headerLength);
-      yield { bytes, metadata: bytes.subarray(prefixLength, headerLength), body: bytes.subarray(headerLength), message };
+      const { framed, metadataAt, bodyAt } = frame(prefix.subarray(0, prefixLength), metadataLength, bodyLength);
+      metadata.copy(framed, metadataAt);
+      await readAt(handle, framed, bodyAt, bodyLength, position + prefixLength + metadataLength);
+      yield { framed, metadata: framed.subarray(metadataAt, metadataAt + metadataLength), body: framed.subarray(bodyAt, bodyAt + bodyLength), message };
       position += total;
     }
   } finally {

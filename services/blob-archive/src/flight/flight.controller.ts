@@ -23,7 +23,7 @@ export class FlightController {
   }
 
   @GrpcMethod('FlightService', 'DoGet')
-  doGet(ticket: Ticket, _metadata?: Metadata, call?: ServerWritableStream<Ticket, FlightData>): Observable<FlightData> {
+  doGet(ticket: Ticket, _metadata?: Metadata, call?: ServerWritableStream<Ticket, FlightData>): Observable<Buffer> {
     return responseStream(call, () => this.flight.get(ticket.ticket));
   }
 

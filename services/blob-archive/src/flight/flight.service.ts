@@ -34,12 +34,13 @@ export class FlightService {
     return { schema: await this.schemaMessage(readOfDescriptor(descriptor)) };
   }
 
-  /** DoGet: each IPC message of the selected table as one FlightData (header = metadata, body = body). */
-  async *get(ticket: Uint8Array): AsyncGenerator<FlightData> {
+  /**
+   * DoGet: each IPC message of the selected table as one FlightData (header = metadata, body =
+   * body), already encoded: the service sends these buffers as they are (preEncodedResponses).
+   */
+  get(ticket: Uint8Array): AsyncGenerator<Buffer> {
     const read = readOfTicket(ticket);
-    for await (const { metadata, body } of this.tables.readMessages(read.fileUrl, read.expectedFileSha256, read.selection)) {
-      yield { dataHeader: metadata, dataBody: body, appMetadata: new Uint8Array(0) };
-    }
+    return this.tables.readFlightData(read.fileUrl, read.expectedFileSha256, read.selection);
   }
 
   /** DoPut: stores the uploaded stream at the descriptor's destination; one PutResult with the outcome as JSON. */

@@ -6,6 +6,7 @@ import { batchStream, formatFromMagic, openVisitTable, VisitBatchStream, VisitTa
 import { status } from '@grpc/grpc-js';
 import { dayNumberOf, DayNumberRange, DayObsSource, dayObsSourceOf, rowsInRange } from '../arrow/day-obs';
 import { IpcMessage, readIpcMessagesFromFile } from '../arrow/ipc-messages';
+import type { Message } from 'apache-arrow';
 
 /** Which rows and columns of a stored table a request wants. */
 export interface TableSelection {
@@ -65,10 +66,13 @@ export class StoredTable {
    * columns (which the contract does not let us send), to forward without decoding, the last
    * one only once the object is verified; otherwise undefined.
    */
-  async rawMessages(): Promise<AsyncIterable<IpcMessage> | undefined> {
+  async rawMessages(): Promise<AsyncIterable<IpcMessage> | undefined>;
+  /** The same, each message read by `read` (e.g. straight into an encoded FlightData). */
+  async rawMessages<M extends { message: Message }>(read: (path: string) => AsyncGenerator<M>): Promise<AsyncIterable<M> | undefined>;
+  async rawMessages(read: (path: string) => AsyncGenerator<{ message: Message }> = readIpcMessagesFromFile): Promise<AsyncIterable<{ message: Message }> | undefined> {
     if (this.format !== 'arrow-stream') return undefined;
-    const messages = readIpcMessagesFromFile(this.snapshot.path)[Symbol.asyncIterator]();
-    let first: IteratorResult<IpcMessage>;
+    const messages = read(this.snapshot.path)[Symbol.asyncIterator]();
+    let first: IteratorResult<{ message: Message }>;
     try {
       first = await messages.next();
     } catch (error) {
@@ -114,7 +118,7 @@ function verify(url: string, snapshot: LocalSnapshot, expected: Uint8Array | und
 }
 
 /** `first`, then the rest of `messages`, the last one held back until `verified` resolves (or its error thrown instead). */
-async function* verifiedBeforeEnd(first: IpcMessage, messages: AsyncIterator<IpcMessage>, verified: Promise<void>): AsyncGenerator<IpcMessage> {
+async function* verifiedBeforeEnd<M>(first: M, messages: AsyncIterator<M>, verified: Promise<void>): AsyncGenerator<M> {
   let held = first;
   try {
     for (let next = await messages.next(); !next.done; next = await messages.next()) {

@@ -6,7 +6,7 @@ import { ArchiveStorage, ObjectWrite, sequenceFileUrl } from '@visitsarch/storag
 import { batchStream, VisitBatchStream } from '@visitsarch/visit-tables';
 import { ArrowChunk, encodeArrowChunks, forwardArrowMessages } from '../arrow/chunking';
 import { dayNumberOf } from '../arrow/day-obs';
-import { IpcMessage, readIpcMessages } from '../arrow/ipc-messages';
+import { encodeFlightData, IpcMessage, readFlightDataFromFile, readIpcMessages } from '../arrow/ipc-messages';
 import { optionalSha256, withGrpcErrors } from '../grpc/errors';
 import { BLOB_ARCHIVE_SETTINGS, BlobArchiveSettings } from '../settings';
 import { ARCHIVE_STORAGE } from '../storage.provider';
@@ -69,21 +69,27 @@ export class VisitTablesService {
     for await (const chunk of this.readChunks(request.fileUrl, request.expectedFileSha256, selectionOf(request))) yield { chunk };
   }
 
-  /** The IPC messages of a stored table's selection (Arrow Flight's DoGet): as stored when everything is wanted, else re-encoded. */
+  /** The IPC messages of a stored table's selection: as stored when everything is wanted, else re-encoded. */
   async *readMessages(fileUrl: string, expectedFileSha256: Uint8Array | undefined, selection: TableSelection): AsyncGenerator<IpcMessage> {
-    const expected = optionalSha256(expectedFileSha256, 'expected_file_sha256');
-    const table = await StoredTable.open(this.storage, fileUrl, expected, 'file_url');
+    const table = await StoredTable.open(this.storage, fileUrl, optionalSha256(expectedFileSha256, 'expected_file_sha256'), 'file_url');
     try {
       const raw = selectsEverything(selection) ? await table.rawMessages() : undefined;
+      yield* raw ?? reencodedMessages(table, selection);
+    } finally {
+      await table.release();
+    }
+  }
+
+  /** The same as encoded Arrow Flight FlightData messages (DoGet): stored messages are read straight into them. */
+  async *readFlightData(fileUrl: string, expectedFileSha256: Uint8Array | undefined, selection: TableSelection): AsyncGenerator<Buffer> {
+    const table = await StoredTable.open(this.storage, fileUrl, optionalSha256(expectedFileSha256, 'expected_file_sha256'), 'file_url');
+    try {
+      const raw = selectsEverything(selection) ? await table.rawMessages(readFlightDataFromFile) : undefined;
       if (raw) {
-        yield* raw;
-        return;
+        for await (const { framed } of raw) yield framed;
+      } else {
+        for await (const { metadata, body } of reencodedMessages(table, selection)) yield encodeFlightData(metadata, body);
       }
-      const stream = await table.openSelection(selection);
-      async function* bytes(): AsyncGenerator<Uint8Array> {
-        for await (const chunk of encodeArrowChunks(stream.schema, stream)) yield chunk.ipcBytes;
-      }
-      yield* readIpcMessages(bytes());
     } finally {
       await table.release();
     }
@@ -189,6 +195,15 @@ export class VisitTablesService {
       await spool?.release();
     }
   }
+}
+
+/** A selection of a table decoded, then encoded again as IPC messages of ~1 MiB batches. */
+async function* reencodedMessages(table: StoredTable, selection: TableSelection): AsyncGenerator<IpcMessage> {
+  const stream = await table.openSelection(selection);
+  async function* bytes(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of encodeArrowChunks(stream.schema, stream)) yield chunk.ipcBytes;
+  }
+  yield* readIpcMessages(bytes());
 }
 
 function selectionOf(request: { columns: string[]; dayObsRange?: typeV1.DayObsRange }): TableSelection {
