@@ -4,7 +4,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseObjectUrl } from './archive-url';
 import { InvalidLocationError, ObjectExistsError, ObjectNotFoundError } from './errors';
-import { sha256OfFile, sha256OfFileInBackground, verifySha256 } from './hashing';
+import { sha256OfLocalFile, verifySha256 } from './hashing';
 import type { CommitOptions, LocalSnapshot, ObjectInfo, ObjectStore, ObjectWrite, StoredObject, WriteOptions } from './object-store';
 
 /**
@@ -81,9 +81,6 @@ export class FileObjectStore implements ObjectStore {
  */
 const MAX_BYTES_IN_FLIGHT = 16 * 1024 * 1024;
 
-/** Objects up to this size are hashed on the event loop; larger ones on a worker thread. */
-const HASH_IN_BACKGROUND_BYTES = 8 * 1024 * 1024;
-
 class FileWrite implements ObjectWrite {
   private finished = false;
   private prepared?: Promise<Buffer>;
@@ -148,7 +145,7 @@ class FileWrite implements ObjectWrite {
       await this.settle();
       await this.handle.sync();
       await this.handle.close();
-      return this.position > HASH_IN_BACKGROUND_BYTES ? await sha256OfFileInBackground(this.temporary).digest : (await sha256OfFile(this.temporary)).sha256;
+      return await sha256OfLocalFile(this.temporary, this.position).digest;
     })();
     return this.prepared;
   }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sha256OfFile, sha256OfFileInBackground } from './hashing';
+import { sha256OfFile, sha256OfFileInBackground, sha256OfLocalFile } from './hashing';
 
 describe('sha256OfFileInBackground', () => {
   let directory: string;
@@ -16,6 +16,7 @@ describe('sha256OfFileInBackground', () => {
     const expected = createHash('sha256').update(bytes).digest();
     expect(await sha256OfFileInBackground(file).digest).toEqual(expected);
     expect((await sha256OfFile(file)).sha256).toEqual(expected);
+    expect(await sha256OfLocalFile(file, size).digest).toEqual(expected);
   });
 
   it('reads through a /proc/self/fd link (what snapshots hand out)', async () => {

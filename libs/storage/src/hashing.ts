@@ -66,6 +66,15 @@ export function sha256OfFileInBackground(path: string): BackgroundSha256 {
   return { digest, cancel: () => void worker.terminate() };
 }
 
+/** Files up to this size are hashed on the event loop: a worker thread costs more to start than that takes. */
+const HASH_IN_BACKGROUND_BYTES = 8 * 1024 * 1024;
+
+/** SHA-256 of a local file of `size` bytes: on the event loop when small, on a worker thread above 8 MiB. */
+export function sha256OfLocalFile(path: string, size: number): BackgroundSha256 {
+  if (size > HASH_IN_BACKGROUND_BYTES) return sha256OfFileInBackground(path);
+  return { digest: sha256OfFile(path).then((hashed) => hashed.sha256), cancel: () => {} };
+}
+
 const SHA256_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');

@@ -1,7 +1,7 @@
 import * as fsp from 'node:fs/promises';
 import { DataType, RecordBatch, Schema } from 'apache-arrow';
 import { failedPrecondition, GrpcError, invalidArgument } from '@visitsarch/grpc-server';
-import { ArchiveStorage, LocalSnapshot, sha256OfFile, sha256OfFileInBackground, verifySha256 } from '@visitsarch/storage';
+import { ArchiveStorage, LocalSnapshot, sha256OfLocalFile, verifySha256 } from '@visitsarch/storage';
 import { batchStream, formatFromMagic, openVisitTable, VisitBatchStream, VisitTableFormat } from '@visitsarch/visit-tables';
 import { status } from '@grpc/grpc-js';
 import { dayNumberOf, DayNumberRange, DayObsSource, dayObsSourceOf, rowsInRange } from '../arrow/day-obs';
@@ -16,9 +16,6 @@ export interface TableSelection {
   firstDayObs?: string;
   lastDayObs?: string;
 }
-
-/** Objects up to this size are verified on the event loop; larger ones on a worker thread. */
-const VERIFY_IN_BACKGROUND_BYTES = 8 * 1024 * 1024;
 
 /**
  * A stored visit table, pinned (a local snapshot) and verified against the expected file hash.
@@ -110,8 +107,7 @@ function verify(url: string, snapshot: LocalSnapshot, expected: Uint8Array | und
   let digest: Promise<Uint8Array>;
   if (!expected || expected.byteLength === 0) digest = Promise.resolve(new Uint8Array(0));
   else if (snapshot.sha256) digest = Promise.resolve(snapshot.sha256);
-  else if (snapshot.size <= VERIFY_IN_BACKGROUND_BYTES) digest = sha256OfFile(snapshot.path).then((hashed) => hashed.sha256);
-  else ({ digest, cancel } = sha256OfFileInBackground(snapshot.path));
+  else ({ digest, cancel } = sha256OfLocalFile(snapshot.path, snapshot.size));
   const done = digest.then((actual) => verifySha256(url, actual, expected));
   done.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
   return { done, cancel };
