@@ -17,10 +17,15 @@ type Call = grpc.ServerUnaryCall<unknown, unknown>;
 /** Getting data out: visits as Arrow or as files, and stored files, always verified against their recorded SHA-256. */
 @Controller()
 export class DownloadsController {
+  /** The Flight location GetVisitsFlightEndpoint hands out ('none': none). */
+  private readonly flightLocation: string;
+
   constructor(
     private readonly downstream: Downstream,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.flightLocation = config.BLOB_ARCHIVE_FLIGHT_LOCATION || `grpc://${config.BLOB_ARCHIVE_SERVICE_ADDRESS.replace(/^dns:\/{0,3}/, '')}`;
+  }
 
   @GrpcMethod('GatewayService', 'DownloadVisits')
   downloadVisits(request: gatewayV1.DownloadVisitsRequest, _m: grpc.Metadata, call: Call): Observable<gatewayV1.DownloadVisitsResponse> {
@@ -38,18 +43,12 @@ export class DownloadsController {
 
   @GrpcMethod('GatewayService', 'GetVisitsFlightEndpoint')
   async getVisitsFlightEndpoint(request: gatewayV1.GetVisitsFlightEndpointRequest, _m: grpc.Metadata, call: Call): Promise<gatewayV1.GetVisitsFlightEndpointResponse> {
-    const location = this.config.BLOB_ARCHIVE_FLIGHT_LOCATION || `grpc://${this.config.BLOB_ARCHIVE_SERVICE_ADDRESS.replace(/^dns:\/{0,3}/, '')}`;
+    const location = this.flightLocation;
     if (location === 'none') {
       throw failedPrecondition('this gateway offers no Arrow Flight location (BLOB_ARCHIVE_FLIGHT_LOCATION=none): read the visits with DownloadVisits', 'FLIGHT_NOT_OFFERED');
     }
     const sequence = await this.sequence(request.visitseqUuid, call);
-    if (!sequence.visitseqUrl) {
-      throw failedPrecondition(
-        `the visits of ${sequence.visitseqUuid} are not stored as one table${sequence.mixed ? ' (a mixed sequence: DownloadVisits reconstructs them from its parents)' : ''}`,
-        'VISITS_NOT_STORED',
-      );
-    }
-    const file = await storedVisits(this.downstream, sequence.visitseqUuid, call);
+    const file = await this.ownVisitsFile(sequence, call, 'as one table', 'DownloadVisits reconstructs them from its parents');
     // The blob archive's documented Flight ticket (docs/storage.md, "Arrow Flight").
     const ticket = {
       file_url: file.fileUrl,
@@ -66,13 +65,7 @@ export class DownloadsController {
     return streamOf(async function* (this: DownloadsController) {
       if (!request.format) throw invalidArgument('format is required', 'format');
       const sequence = await this.sequence(request.visitseqUuid, call);
-      if (!sequence.visitseqUrl) {
-        throw failedPrecondition(
-          `the visits of ${sequence.visitseqUuid} are not stored as a file${sequence.mixed ? ' (a mixed sequence: download them as Arrow with DownloadVisits, or record it with materialize)' : ''}`,
-          'VISITS_NOT_STORED',
-        );
-      }
-      const file = await storedVisits(this.downstream, sequence.visitseqUuid, call);
+      const file = await this.ownVisitsFile(sequence, call, 'as a file', 'download them as Arrow with DownloadVisits, or record it with materialize');
       const exported = this.downstream.blobArchive.serverStream(
         'exportVisitTable',
         { fileUrl: file.fileUrl, expectedFileSha256: file.fileSha256, dayObsRange: request.dayObsRange, columns: request.columns, format: request.format },
@@ -114,6 +107,17 @@ export class DownloadsController {
     const sequence = await findSequence(this.downstream, checked, call);
     if (!sequence) throw notFound('VisitSequence', checked);
     return sequence;
+  }
+
+  /**
+   * The file record of the sequence's own stored visit table; FAILED_PRECONDITION (VISITS_NOT_STORED)
+   * if it has none, saying how it is not stored and, for a mixed sequence, what to do instead.
+   */
+  private async ownVisitsFile(sequence: metadataV1.VisitSequence, call: Call, storedAs: string, mixedAdvice: string): Promise<metadataV1.VisitSequenceFile & { fileUrl: string }> {
+    if (!sequence.visitseqUrl) {
+      throw failedPrecondition(`the visits of ${sequence.visitseqUuid} are not stored ${storedAs}${sequence.mixed ? ` (a mixed sequence: ${mixedAdvice})` : ''}`, 'VISITS_NOT_STORED');
+    }
+    return storedVisits(this.downstream, sequence.visitseqUuid, call);
   }
 
   /** The sequence's own stored table, or the splice of its stored parents for an unmaterialized mixed sequence. */
