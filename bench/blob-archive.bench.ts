@@ -17,13 +17,12 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Message, RecordBatch, RecordBatchReader, RecordBatchStreamWriter, Table } from 'apache-arrow';
 import { blobArchiveV1, CONTRACTS, typeV1 } from '@visitsarch/contracts';
-import { ServiceClient, waitForHealthEntry } from '@visitsarch/grpc-client';
+import { freeAddress, ServiceClient, waitForHealthEntry } from '@visitsarch/grpc-client';
 import { syntheticOpsimBatches } from '@visitsarch/visit-tables';
 import { SERVICE_NODE_FLAGS } from '@visitsarch/stack';
 import { writeSection } from './report';
@@ -174,12 +173,11 @@ async function* ipcBytes(chunks: AsyncIterable<blobArchiveV1.DownloadVisitTableR
 }
 
 async function startService(workdir: string) {
-  const port = await freePort();
+  const address = await freeAddress();
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(REPOSITORY, 'services', 'blob-archive', 'dist', 'main.js')], {
-    env: { ...process.env, VISITSARCH_ARCHIVE_URL: `file://${workdir}/archive/`, VISITSARCH_SPOOL_DIR: workdir, GRPC_ADDRESS: `127.0.0.1:${port}`, LOG_LEVEL: 'warn' },
+    env: { ...process.env, VISITSARCH_ARCHIVE_URL: `file://${workdir}/archive/`, VISITSARCH_SPOOL_DIR: workdir, GRPC_ADDRESS: address, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const address = `127.0.0.1:${port}`;
   await waitForHealthEntry(address, '', 'SERVING', 30_000);
   return {
     address,
@@ -191,17 +189,6 @@ async function startService(workdir: string) {
       await exited;
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs `action` REPEAT times: the median time, the range, and the last result. */
