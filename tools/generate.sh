@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates every stub from proto/: TypeScript (ts-proto via buf) into libs/contracts/src/gen,
-# Python (grpcio-tools, pinned in clients/python/requirements-dev.txt) into clients/python/visitsarch.
-# CI runs it and fails if the committed stubs differ from the result.
+# Python (grpcio-tools, pinned in clients/python/requirements-dev.txt) into clients/python/visitsarch;
+# and assembles the WebAssembly text modules under libs/ (*.wat -> *.wasm.ts, tools/build-wasm.js).
+# CI runs it and fails if the committed results differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,4 +26,5 @@ for dir in $(cd proto && find visitsarch -name '*.proto' -exec dirname {} \; | s
     dir=$(dirname "$dir")
   done
 done
-echo "generated TypeScript (libs/contracts/src/gen) and Python (clients/python/visitsarch) stubs"
+node tools/build-wasm.js
+echo "generated TypeScript (libs/contracts/src/gen) and Python (clients/python/visitsarch) stubs, and the WebAssembly modules"

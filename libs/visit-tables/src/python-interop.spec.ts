@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Table, vectorFromArray, Float64, Utf8 } from 'apache-arrow';
 import { canonicalSha256, hdf5Layout, readVisitTable, syntheticOpsimTable, writeVisitTable } from './index';
 import { referenceHashFunction, runPython, SAMPLE_OPSIM, tempDir } from './spec-helpers/python';
-import { columnValues, mixedTable, recodeText, typeNames } from './spec-helpers/tables';
+import { columnValues, kernelTable, mixedTable, recodeText, typeNames } from './spec-helpers/tables';
 
 jest.setTimeout(120_000);
 
@@ -28,7 +28,7 @@ def read_arrow(path):
 `;
 
 describe('the canonical hash equals numpy’s (docs/visit-tables.md reference function)', () => {
-  it('on tables of every supported type, non-ASCII text, nulls, odd names and no rows', async () => {
+  it('on tables of every supported type, non-ASCII text, NaN payloads, nulls, odd names and no rows', async () => {
     const odd = new Table({
       "it's": vectorFromArray([1.5, 2.5], new Float64()),
       'a\'b"c': vectorFromArray(['x', 'y'], new Utf8()),
@@ -38,6 +38,7 @@ describe('the canonical hash equals numpy’s (docs/visit-tables.md reference fu
       mixed: mixedTable(),
       'mixed-dictionary': recodeText(mixedTable(), 'dictionary'),
       'mixed-empty': mixedTable().slice(0, 0),
+      kernels: kernelTable(),
       'all-null-text': new Table({ s: vectorFromArray([null, null], new Utf8()), x: vectorFromArray([null, 1], new Float64()) }),
       odd,
       opsim: syntheticOpsimTable({ rows: 3000, seed: 9, batchRows: 1000 }),

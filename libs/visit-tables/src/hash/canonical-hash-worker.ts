@@ -1,20 +1,27 @@
 /**
  * Worker thread of {@link canonicalSha256OfIpcFile}: one of `workers` packers. It walks the
- * Arrow IPC stream file message by message, decodes only the record batches whose index is its
- * own (index mod workers), packs their rows into the canonical record array's bytes, and hands
- * each packed buffer to the parent (transferred, not copied), which hashes the buffers of all
- * packers in batch order and hands them back for reuse. A fixed number of buffers circulates per
- * packer, so a slow hasher stops the packers instead of piling up memory.
+ * Arrow IPC stream file message by message, reads only the record batches whose index is its
+ * own (index mod workers) into its WebAssembly memory, packs their rows there with the kernels
+ * into the canonical record array's bytes, and tells the parent where each packed buffer is;
+ * the parent hashes the buffers of all packers in batch order straight from the (shared) memory
+ * and hands them back for reuse. A fixed number of buffers circulates per packer, so a slow
+ * hasher stops the packers instead of piling up memory.
  */
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Message, MessageHeader, RecordBatch, RecordBatchReader } from 'apache-arrow';
 import { CanonicalLayout, CanonicalRowPacker } from './canonical-hash';
+import { KernelMemory, ensureMemory, packKernels } from './pack-kernels';
 
 /** What the parent passes as `workerData`. */
 export interface PackerJob {
   path: string;
   layout: CanonicalLayout;
+  /**
+   * This packer's memory (see kernelMemory): `buffers` packed buffers of `bufferBytes` from
+   * address 0, then the record batch being packed.
+   */
+  memory: KernelMemory;
   bufferBytes: number;
   buffers: number;
   /** This packer's number, from 0, and how many share the file. */
@@ -23,12 +30,13 @@ export interface PackerJob {
 }
 
 /**
- * What a packer posts: a packed part of batch `batch` (`last`: the batch's final part; a batch
- * without rows posts one empty last part), the end (rows packed), or a failure (`dictionary`:
- * the file has dictionary batches, which this path does not handle).
+ * What a packer posts: a packed part of batch `batch` (`bytes` at address `offset` of its
+ * memory; `last`: the batch's final part; a batch without rows posts one empty last part), the
+ * end (rows packed), or a failure (`dictionary`: the file has dictionary batches, which this
+ * path does not handle). The parent answers each part with its `offset`, free again.
  */
 export type PackerMessage =
-  | { batch: number; buffer?: ArrayBuffer; bytes: number; last: boolean }
+  | { batch: number; offset: number; bytes: number; last: boolean }
   | { rows: number }
   | { error: string; dictionary?: boolean };
 
@@ -36,27 +44,29 @@ const CONTINUATION = -1;
 
 async function run(job: PackerJob): Promise<void> {
   const port = parentPort!;
-  const packer = new CanonicalRowPacker(job.layout);
+  const { memory } = job;
+  const packer = new CanonicalRowPacker(job.layout, packKernels(memory));
   const size = Math.max(1, packer.rowsPer(job.bufferBytes) * packer.rowSize);
-  const free: ArrayBuffer[] = Array.from({ length: job.buffers }, () => new ArrayBuffer(size));
+  const free: number[] = Array.from({ length: job.buffers }, (_, i) => i * job.bufferBytes);
   let wake: (() => void) | undefined;
-  port.on('message', (buffer: ArrayBuffer) => {
-    free.push(buffer);
+  port.on('message', (offset: number) => {
+    free.push(offset);
     wake?.();
   });
-  const acquire = async (): Promise<ArrayBuffer> => {
+  const acquire = async (): Promise<number> => {
     while (free.length === 0) await new Promise<void>((resolve) => (wake = resolve));
     wake = undefined;
     return free.pop()!;
   };
   let rows = 0;
-  for (const { index, batch } of ownBatches(job.path, job.worker, job.workers)) {
-    if (batch.numRows === 0) port.postMessage({ batch: index, bytes: 0, last: true } satisfies PackerMessage);
+  for (const { index, batch } of ownBatches(job.path, job.worker, job.workers, memory, job.buffers * job.bufferBytes)) {
+    if (batch.numRows === 0) port.postMessage({ batch: index, offset: 0, bytes: 0, last: true } satisfies PackerMessage);
     for (let row = 0; row < batch.numRows; ) {
-      const buffer = await acquire();
-      const n = packer.pack(batch, row, new Uint8Array(buffer));
+      const offset = await acquire();
+      // A fresh view: reading a batch may have grown the memory (a new buffer object).
+      const n = packer.pack(batch, row, new Uint8Array(memory.buffer, offset, size));
       row += n;
-      port.postMessage({ batch: index, buffer, bytes: n * packer.rowSize, last: row >= batch.numRows } satisfies PackerMessage, [buffer]);
+      port.postMessage({ batch: index, offset, bytes: n * packer.rowSize, last: row >= batch.numRows } satisfies PackerMessage);
     }
     rows += batch.numRows;
   }
@@ -64,8 +74,12 @@ async function run(job: PackerJob): Promise<void> {
   port.close();
 }
 
-/** The record batches of the file whose index is `worker` mod `workers`, read with positional reads. */
-function* ownBatches(path: string, worker: number, workers: number): Generator<{ index: number; batch: RecordBatch }> {
+/**
+ * The record batches of the file whose index is `worker` mod `workers`, read with positional
+ * reads into `memory` from address `at` (the schema message, then the batch's), where the
+ * batch's buffers stay: each batch is done with before the next is read over it.
+ */
+function* ownBatches(path: string, worker: number, workers: number, memory: KernelMemory, at: number): Generator<{ index: number; batch: RecordBatch }> {
   const fd = fs.openSync(path, 'r');
   try {
     const size = fs.fstatSync(fd).size;
@@ -88,9 +102,10 @@ function* ownBatches(path: string, worker: number, workers: number): Generator<{
         throw new DictionaryBatchError();
       } else if (message.headerType === MessageHeader.RecordBatch && schema) {
         if (index % workers === worker) {
-          const bytes = Buffer.allocUnsafe(schema.length + total);
-          schema.copy(bytes, 0);
-          fs.readSync(fd, bytes, schema.length, total, position);
+          ensureMemory(memory, at + schema.length + total);
+          const bytes = new Uint8Array(memory.buffer, at, schema.length + total);
+          bytes.set(schema, 0);
+          readFully(fd, bytes.subarray(schema.length), position);
           const batch = RecordBatchReader.from(bytes).next().value as RecordBatch;
           yield { index, batch };
         }
@@ -100,6 +115,14 @@ function* ownBatches(path: string, worker: number, workers: number): Generator<{
     }
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+function readFully(fd: number, into: Uint8Array, position: number): void {
+  for (let done = 0; done < into.length; ) {
+    const n = fs.readSync(fd, into, done, into.length - done, position + done);
+    if (n === 0) throw new Error(`the file ends inside a record batch (at byte ${position + done})`);
+    done += n;
   }
 }
 

@@ -1,4 +1,4 @@
-import { Bool, Dictionary, Field, Float64, Int32, Int64, Schema, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Bool, Dictionary, Field, Float64, Int32, Int64, RecordBatch, RecordBatchReader, RecordBatchStreamWriter, Schema, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,8 +13,9 @@ import {
   syntheticOpsimTable,
   writeVisitTable,
 } from '../index';
-import { mixedTable, recodeText } from '../spec-helpers/tables';
+import { kernelTable, mixedTable, recodeText } from '../spec-helpers/tables';
 import { pythonStrRepr } from './python-repr';
+import { kernelMemory, packKernels } from './pack-kernels';
 
 const hex = async (t: Table) => (await canonicalSha256(t)).toString('hex');
 
@@ -117,6 +118,7 @@ describe('canonical visit-table hash', () => {
 
     it.each([
       ['a table of every supported type, with nulls and non-ASCII text', () => mixedTable()],
+      ['text, floats and integers for every branch of the WebAssembly kernels', () => kernelTable()],
       ['a synthetic opsim table in batches that straddle the packed buffers', () => syntheticOpsimTable({ rows: 30_000, seed: 3, batchRows: 7_001 })],
       ['an empty table', () => vectorTable().slice(0, 0)],
     ])('equals the one-thread hash: %s', async (_name, make) => {
@@ -132,6 +134,31 @@ describe('canonical visit-table hash', () => {
       await expect(canonicalSha256OfIpcFile(file, await canonicalLayout(vectorTable()))).rejects.toThrow(/changed between the two passes of the hash \(3 then 2 rows\)/);
       await expect(canonicalSha256OfIpcFile(path.join(directory, 'missing.arrows'), await canonicalLayout(vectorTable()))).rejects.toThrow(CanonicalHashError);
     });
+  });
+
+  it('packs with the WebAssembly kernels exactly the bytes JavaScript packs', async () => {
+    const table = kernelTable();
+    const layout = await canonicalLayout(table);
+    const js = new CanonicalRowPacker(layout);
+    const batch = table.batches[0];
+    const expected = new Uint8Array(batch.numRows * js.rowSize);
+    js.pack(batch, 0, expected);
+    // The batch's buffers and the packed rows in the kernels' memory, as the hash workers lay them out.
+    const bytes = await ipcBytes(table);
+    const memory = kernelMemory(expected.length + bytes.length + 64);
+    const stored = new Uint8Array(memory.buffer, expected.length + 8 - (expected.length % 8), bytes.length);
+    stored.set(bytes);
+    const inMemory = RecordBatchReader.from(stored).next().value as RecordBatch;
+    expect(inMemory.getChildAt(0)!.data[0].values.buffer).toBe(memory.buffer);
+    const packed = new Uint8Array(memory.buffer, 0, expected.length);
+    packed.fill(0xa5); // what a reused buffer holds: every byte must be written
+    const kernels = packKernels(memory);
+    const used = jest.spyOn(kernels, 'packText');
+    const withKernels = new CanonicalRowPacker(layout, kernels);
+    // In pieces of 7 rows, so that fields start mid-buffer too.
+    for (let row = 0; row < inMemory.numRows; ) row += withKernels.pack(inMemory, row, packed.subarray(row * js.rowSize, Math.min(packed.length, (row + 7) * js.rowSize)));
+    expect(used).toHaveBeenCalled();
+    expect(Buffer.from(packed).equals(Buffer.from(expected))).toBe(true);
   });
 
   it('packs the same bytes whatever the buffer size', async () => {
@@ -151,3 +178,8 @@ describe('canonical visit-table hash', () => {
     expect(Buffer.concat(pieces).equals(Buffer.from(whole))).toBe(true);
   });
 });
+
+/** A table as one Arrow IPC stream (schema message, then its batches). */
+async function ipcBytes(table: Table): Promise<Uint8Array> {
+  return RecordBatchStreamWriter.writeAll(table).toUint8Array(true);
+}

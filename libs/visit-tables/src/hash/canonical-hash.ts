@@ -16,6 +16,7 @@ import { Data, DataType, RecordBatch, Schema, TimeUnit, Type } from 'apache-arro
 import { VisitTableSource, openSource, reReadable } from '../source';
 import { boolAt, hasNulls, isTextType, isValidAt, utf8Rows } from '../arrow-columns';
 import { pythonStrRepr } from './python-repr';
+import type { PackKernels } from './pack-kernels';
 
 /** Raised for tables the canonical hash does not define (unsupported types, bad column names). */
 export class CanonicalHashError extends Error {
@@ -193,7 +194,14 @@ export class CanonicalRowPacker {
   private readonly plans: readonly ColumnPlan[];
   readonly rowSize: number;
 
-  constructor(layout: CanonicalLayout) {
+  /**
+   * With `kernels`, columns whose Arrow buffers lie in the kernels' memory are packed by them
+   * when the destination buffer does too (what the hash workers arrange); the bytes are the same.
+   */
+  constructor(
+    layout: CanonicalLayout,
+    private readonly kernels?: PackKernels,
+  ) {
     const internal = layout as InternalLayout;
     if (!internal.plans) throw new CanonicalHashError('the canonical hash needs a layout made by CanonicalHashScan');
     this.plans = internal.plans;
@@ -213,6 +221,7 @@ export class CanonicalRowPacker {
     const n = Math.min(Math.floor(buffer.byteLength / Math.max(1, this.rowSize)), batch.numRows - firstRow);
     if (n <= 0 || this.rowSize === 0) return Math.max(0, batch.numRows - firstRow);
     const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    const kernels = this.kernels && buffer.buffer === this.kernels.memory.buffer ? this.kernels : undefined;
     for (const plan of this.plans) {
       // Rows [firstRow, firstRow + n) of the column may span several Data chunks (normally one).
       let start = 0;
@@ -222,7 +231,9 @@ export class CanonicalRowPacker {
         const from = Math.max(firstRow + done, start);
         if (from < end && done < n) {
           const count = Math.min(n - done, end - from);
-          this.encode(plan, data, from - start, count, done, buffer, view);
+          if (!kernels || !this.encodeWithKernels(kernels, plan, data, from - start, count, buffer.byteOffset + done * this.rowSize + plan.offset)) {
+            this.encode(plan, data, from - start, count, done, buffer, view);
+          }
           done += count;
         }
         start = end;
@@ -230,6 +241,46 @@ export class CanonicalRowPacker {
       }
     }
     return n;
+  }
+
+  /**
+   * Writes rows [from, from + count) of `data` to address `dst` (the first row's field) with the
+   * kernels, if they cover the column and its buffers lie in their memory; false otherwise.
+   */
+  private encodeWithKernels(kernels: PackKernels, plan: ColumnPlan, data: Data, from: number, count: number, dst: number): boolean {
+    const memory = kernels.memory.buffer;
+    const values = data.values as ArrayBufferView | undefined;
+    if (plan.asFloat64 || !values || values.buffer !== memory) return false;
+    const enc = plan.encoding;
+    const { rowSize } = this;
+    switch (enc.kind) {
+      case 'int':
+      case 'uint': {
+        const src = values.byteOffset + from * enc.itemsize;
+        const copy = { 8: kernels.copy64, 4: kernels.copy32, 2: kernels.copy16, 1: kernels.copy8 }[enc.itemsize];
+        copy(src, count, dst, rowSize);
+        return true;
+      }
+      case 'float': {
+        const src = values.byteOffset + from * enc.itemsize;
+        const copy = { 8: kernels.copyFloat64, 4: kernels.copyFloat32, 2: kernels.copyFloat16 }[enc.itemsize];
+        copy(src, count, dst, rowSize);
+        if (hasNulls(data)) {
+          const view = new DataView(memory);
+          for (let i = from, d = dst; i < from + count; i++, d += rowSize) if (!isValidAt(data, i)) writeNaN(view, d, enc.itemsize);
+        }
+        return true;
+      }
+      case 'text': {
+        // Plain Utf8 (int32 offsets) without nulls; dictionaries, large offsets and nulls take the JavaScript path.
+        const offsets = data.valueOffsets as ArrayBufferView | undefined;
+        if (!(offsets instanceof Int32Array) || offsets.buffer !== memory || hasNulls(data) || DataType.isDictionary(data.type)) return false;
+        kernels.packText(offsets.byteOffset + from * 4, values.byteOffset, count, dst, rowSize, plan.itemsize);
+        return true;
+      }
+      default:
+        return false;
+    }
   }
 
   /** Writes rows [from, from + count) of `data` into buffer rows [at, at + count). */

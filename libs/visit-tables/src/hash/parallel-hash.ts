@@ -5,30 +5,35 @@ import { Worker } from 'node:worker_threads';
 import { RecordBatch, RecordBatchReader } from 'apache-arrow';
 import { CanonicalHashError, CanonicalHasher, CanonicalLayout } from './canonical-hash';
 import type { PackerJob, PackerMessage } from './canonical-hash-worker';
+import { kernelMemory } from './pack-kernels';
 
 /** The compiled worker (from src/hash under jest, or dist/hash, both resolve to dist). */
 const WORKER_SCRIPT = path.resolve(__dirname, '..', '..', 'dist', 'hash', 'canonical-hash-worker.js');
 /** Packed bytes per message between the threads, and how many such buffers circulate per packer. */
 const BUFFER_BYTES = 4 << 20;
 const BUFFERS = 3;
+/** Room for the record batch a packer reads after its buffers (~1 MiB batches; grown if need be). */
+const BATCH_BYTES = 2 << 20;
 /**
- * Packers sharing a file. Packing (with reading and decoding) costs about twice the hashing, so
- * two packers and this thread's hashing keep two CPUs busy; more would only compete for them.
+ * Packers sharing a file. With the WebAssembly kernels, packing (with reading and decoding)
+ * costs about as much as hashing: one packer and this thread's hashing keep two CPUs busy.
  */
-const PACKERS = 2;
+const PACKERS = 1;
 
 /**
  * Pass two of the canonical hash over an Arrow IPC stream file, on several threads: worker
- * threads pack the rows of alternate record batches, this thread hashes the packed bytes in
- * order. `layout` is pass one's (a CanonicalHashScan over the same file). Without the compiled
- * worker (an unbuilt checkout), or for a file with dictionary batches, it hashes in this thread.
+ * threads pack the rows of alternate record batches (in WebAssembly memory shared with this
+ * thread), this thread hashes the packed bytes in order. `layout` is pass one's (a
+ * CanonicalHashScan over the same file). Without the compiled worker (an unbuilt checkout), or
+ * for a file with dictionary batches, it hashes in this thread.
  */
 export async function canonicalSha256OfIpcFile(file: string, layout: CanonicalLayout, packers = PACKERS): Promise<Buffer> {
   if (!fs.existsSync(WORKER_SCRIPT)) return canonicalSha256InProcess(file, layout);
   const hash = createHash('sha256').update(layout.dtypeString, 'utf8');
-  const workers = Array.from(
-    { length: packers },
-    (_, worker) => new Worker(WORKER_SCRIPT, { workerData: { path: file, layout, bufferBytes: BUFFER_BYTES, buffers: BUFFERS, worker, workers: packers } satisfies PackerJob }),
+  const memories = Array.from({ length: packers }, () => kernelMemory(BUFFERS * BUFFER_BYTES + BATCH_BYTES));
+  const workers = memories.map(
+    (memory, worker) =>
+      new Worker(WORKER_SCRIPT, { workerData: { path: file, layout, memory, bufferBytes: BUFFER_BYTES, buffers: BUFFERS, worker, workers: packers } satisfies PackerJob }),
   );
   try {
     const rows = await new Promise<number>((resolve, reject) => {
@@ -44,9 +49,9 @@ export async function canonicalSha256OfIpcFile(file: string, layout: CanonicalLa
           const part = queues[owner][0];
           if (!part || part.batch !== next) break;
           queues[owner].shift();
-          if (part.buffer) {
-            hash.update(new Uint8Array(part.buffer, 0, part.bytes));
-            workers[owner].postMessage(part.buffer, [part.buffer]);
+          if (part.bytes > 0) {
+            hash.update(new Uint8Array(memories[owner].buffer, part.offset, part.bytes));
+            workers[owner].postMessage(part.offset);
           }
           if (part.last) next++;
         }
