@@ -12,6 +12,7 @@ import { Dependency, HealthMonitor } from './health';
 import { GrpcErrorFilter } from './error-filter';
 import { RpcLoggingInterceptor } from './logging-interceptor';
 import { widenReceiveWindows } from './flow-control';
+import { markSerialized } from './encoded-responses';
 
 /** What NestFactory accepts as the root module (a class or a dynamic module). */
 export type NestModuleRef = Parameters<typeof NestFactory.createMicroservice>[0];
@@ -36,7 +37,8 @@ export interface GrpcServiceOptions {
    * Server-streaming methods (`package.Service.Method`) whose handlers may emit a Buffer holding
    * the already-encoded response message, sent as it is: what lets a handler lay out a large
    * message once (e.g. read a file straight into it) instead of having it copied into a new
-   * buffer by the protobuf encoder. Other values are encoded as usual.
+   * buffer by the protobuf encoder. Other values are encoded as usual. Buffers taken from an
+   * EncodedResponseBuffers pool return to it as soon as grpc-js has copied them.
    */
   preEncodedResponses?: readonly string[];
 }
@@ -124,7 +126,11 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
 function passEncodedResponsesThrough(definition: protoLoader.PackageDefinition, name: string): void {
   const method = methodOf(definition, name)!;
   const encode = method.responseSerialize;
-  (method as { responseSerialize: (value: unknown) => Buffer }).responseSerialize = (value) => (Buffer.isBuffer(value) ? value : encode(value as object));
+  (method as { responseSerialize: (value: unknown) => Buffer }).responseSerialize = (value) => {
+    if (!Buffer.isBuffer(value)) return encode(value as object);
+    markSerialized(value);
+    return value;
+  };
 }
 
 function methodOf(definition: protoLoader.PackageDefinition, name: string): protoLoader.MethodDefinition<object, object> | undefined {

@@ -6,3 +6,4 @@ export * from './logging-interceptor';
 export * from './run-service';
 export * from './request-ids';
 export * from './flow-control';
+export * from './encoded-responses';

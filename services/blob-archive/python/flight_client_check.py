@@ -1,18 +1,20 @@
 """Reads and writes visit tables through the blob-archive service's Arrow Flight endpoint with
 nothing but pyarrow, as a Python user would; run by src/flight/flight.spec.ts.
 
-Usage: python flight_client_check.py HOST:PORT FILE_URL DESTINATION_JSON
-Prints one JSON object with what it saw.
+Usage: python flight_client_check.py HOST:PORT FILE_URL DESTINATION_JSON RECEIVED_PATH
+Prints one JSON object with what it saw, and writes the table DoGet returned to RECEIVED_PATH
+(an Arrow IPC file) for the test to compare value by value.
 """
 
 import json
 import sys
 
+import pyarrow as pa
 import pyarrow.flight as flight
 
 
 def main() -> None:
-    address, file_url, destination = sys.argv[1], sys.argv[2], sys.argv[3]
+    address, file_url, destination, received_path = sys.argv[1:5]
     client = flight.connect(f"grpc://{address}")
 
     # The object URL itself is a ticket.
@@ -21,6 +23,8 @@ def main() -> None:
     # GetFlightInfo hands out the ticket; the schema comes with it.
     info = client.get_flight_info(flight.FlightDescriptor.for_path(file_url))
     table = client.do_get(info.endpoints[0].ticket).read_all()
+    with pa.ipc.new_file(received_path, table.schema) as received:
+        received.write_table(table)
 
     # A JSON ticket selects columns and nights server-side.
     selection = {"file_url": file_url, "columns": ["observationId", "band"], "first_day_obs": "2025-11-02", "last_day_obs": "2025-11-03"}

@@ -1,5 +1,6 @@
 import * as fsp from 'node:fs/promises';
 import { AsyncByteQueue, Message, MessageHeader, MetadataVersion, RecordBatch, RecordBatchStreamWriter, Schema } from 'apache-arrow';
+import { EncodedResponseBuffers } from '@visitsarch/grpc-server';
 
 /** One encapsulated Arrow IPC message, as it lies in a stream. */
 export interface IpcMessage {
@@ -97,19 +98,24 @@ const ipcFrame: MessageFrame = (prefix, metadataLength, bodyLength) => {
   return { framed, metadataAt: prefix.byteLength, bodyAt: prefix.byteLength + metadataLength };
 };
 
-/** An encoded `arrow.flight.protocol.FlightData`: data_header (field 2), then data_body (field 1000). */
-const flightDataFrame: MessageFrame = (_prefix, metadataLength, bodyLength) => {
-  const header = [0x12, ...varint(metadataLength)];
-  const body = bodyLength > 0 ? [0xc2, 0x3e, ...varint(bodyLength)] : [];
-  const framed = Buffer.allocUnsafe(header.length + metadataLength + body.length + bodyLength);
-  framed.set(header, 0);
-  framed.set(body, header.length + metadataLength);
-  return { framed, metadataAt: header.length, bodyAt: header.length + metadataLength + body.length };
-};
+/**
+ * An encoded `arrow.flight.protocol.FlightData`: data_header (field 2), then data_body (field
+ * 1000), in a buffer from `allocate`.
+ */
+function flightDataFrame(allocate: (size: number) => Buffer = Buffer.allocUnsafe): MessageFrame {
+  return (_prefix, metadataLength, bodyLength) => {
+    const header = [0x12, ...varint(metadataLength)];
+    const body = bodyLength > 0 ? [0xc2, 0x3e, ...varint(bodyLength)] : [];
+    const framed = allocate(header.length + metadataLength + body.length + bodyLength);
+    framed.set(header, 0);
+    framed.set(body, header.length + metadataLength);
+    return { framed, metadataAt: header.length, bodyAt: header.length + metadataLength + body.length };
+  };
+}
 
 /** An encoded FlightData holding one IPC message (metadata and body), for messages not read from a file. */
 export function encodeFlightData(metadata: Uint8Array, body: Uint8Array): Buffer {
-  const { framed, metadataAt, bodyAt } = flightDataFrame(new Uint8Array(0), metadata.byteLength, body.byteLength);
+  const { framed, metadataAt, bodyAt } = flightDataFrame()(new Uint8Array(0), metadata.byteLength, body.byteLength);
   framed.set(metadata, metadataAt);
   framed.set(body, bodyAt);
   return framed;
@@ -131,9 +137,14 @@ export async function* readIpcMessagesFromFile(path: string): AsyncGenerator<Ipc
   for await (const { framed, metadata, body, message } of readFramedMessages(path, ipcFrame)) yield { bytes: framed, metadata, body, message };
 }
 
-/** The messages of an Arrow IPC stream file, each read straight into an encoded FlightData (`framed`), for Flight's DoGet. */
+/**
+ * The messages of an Arrow IPC stream file, each read straight into an encoded FlightData
+ * (`framed`), for Flight's DoGet: pre-encoded responses, whose buffers are reused once grpc-js
+ * has copied them (EncodedResponseBuffers), so `framed` is only good until it has been sent.
+ */
 export function readFlightDataFromFile(path: string): AsyncGenerator<FramedMessage> {
-  return readFramedMessages(path, flightDataFrame);
+  const buffers = new EncodedResponseBuffers();
+  return readFramedMessages(path, flightDataFrame((size) => buffers.take(size)));
 }
 
 async function* readFramedMessages(path: string, frame: MessageFrame): AsyncGenerator<FramedMessage> {
