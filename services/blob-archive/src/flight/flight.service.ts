@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { blobArchiveV1 } from '@visitsarch/contracts';
 import { invalidArgument } from '@visitsarch/grpc-server';
 import { Message, MessageHeader } from 'apache-arrow';
-import { IpcStreamEncoder } from '../arrow/ipc-messages';
+import { InvalidIpcStreamError, IpcStreamEncoder } from '../arrow/ipc-messages';
 import { withGrpcErrors } from '../grpc/errors';
 import { StoredTable } from '../tables/stored-table';
 import { VisitTablesService } from '../tables/visit-tables.service';
@@ -73,18 +73,36 @@ export class FlightService {
   }
 }
 
-/** A FlightData as an encapsulated IPC message: continuation marker, length, header, padding, body. */
+/** Bytes a sender may leave out at the end of a FlightData body: the last buffer's padding (Arrow pads buffers to 64 bytes at most). */
+const TRIMMABLE_PADDING = 63;
+
+/**
+ * A FlightData as an encapsulated IPC message: continuation marker, length, header, padding, body.
+ * The body length is the header's: a body shorter than that by more than trailing padding is an
+ * InvalidIpcStreamError (INVALID_ARGUMENT), never filled up.
+ */
 export function encapsulate(data: FlightData): Uint8Array {
   const header = data.dataHeader;
   const padded = (header.byteLength + 7) & ~7;
-  const message = Message.decode(header);
-  // The body length is the header's, whatever the sender put (trailing padding may be trimmed).
-  const bodyLength = message.headerType === MessageHeader.Schema ? 0 : message.bodyLength;
-  const bytes = Buffer.alloc(8 + padded + bodyLength);
+  let message: Message;
+  try {
+    message = Message.decode(header);
+  } catch (error) {
+    throw new InvalidIpcStreamError(`a FlightData data_header is not an Arrow IPC message: ${(error as Error).message}`);
+  }
+  const bodyLength = message.headerType === MessageHeader.Schema ? 0 : Number(message.bodyLength);
+  const body = data.dataBody.subarray(0, bodyLength);
+  if (body.byteLength + TRIMMABLE_PADDING < bodyLength) {
+    throw new InvalidIpcStreamError(`a FlightData data_body holds ${data.dataBody.byteLength} bytes where its data_header declares ${bodyLength}`);
+  }
+  // Every byte is written below (the paddings as zeros), so the buffer need not be zero-filled first.
+  const bytes = Buffer.allocUnsafe(8 + padded + bodyLength);
   bytes.writeUInt32LE(0xffffffff, 0);
   bytes.writeInt32LE(padded, 4);
   bytes.set(header, 8);
-  bytes.set(data.dataBody.subarray(0, bodyLength), 8 + padded);
+  bytes.fill(0, 8 + header.byteLength, 8 + padded);
+  bytes.set(body, 8 + padded);
+  bytes.fill(0, 8 + padded + body.byteLength);
   return bytes;
 }
 
