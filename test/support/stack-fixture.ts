@@ -4,16 +4,14 @@ import * as path from 'node:path';
 import { createLogger } from '@visitsarch/logging';
 import { freeServiceAddresses, Stack, startStack } from '@visitsarch/stack';
 
-/** The real opsim outputs shared with the project (read-only), beside the repository. */
-export const SHARED_DATA = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'schedview');
-export const SAMPLE_OPSIM_DB = path.join(SHARED_DATA, 'sample_opsim.db');
-export const OLD_OPSIM_DB = path.join(SHARED_DATA, 'opsim_prenight_2024-08-13_1.db');
+/** Real opsim outputs kept in the repository as test data (test/data/opsim/README.md says where from). */
+export const OPSIM_TEST_DATA = path.resolve(__dirname, '..', 'data', 'opsim');
+export const SAMPLE_OPSIM_DB = path.join(OPSIM_TEST_DATA, 'sample_opsim.db');
+export const OLD_OPSIM_DB = path.join(OPSIM_TEST_DATA, 'opsim_prenight_2024-08-13_1.db');
 
-/** A temp directory PostgreSQL (running as user postgres under root) can reach. */
+/** A fresh temp directory (mode 0700, as a user's own folders are) for the archive's state. */
 export function makeHome(prefix = 'visitsarch-e2e-'): string {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  fs.chmodSync(home, 0o755);
-  return home;
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 /** Starts the whole archive on free ports in a fresh home; `stop()` also removes the home. */

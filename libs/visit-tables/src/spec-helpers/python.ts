@@ -1,6 +1,6 @@
 /**
  * Test helpers: run the project's Python (.venv) from the repository root, and find the
- * shared data files. Tests that need Python fail with a clear message when the venv is missing.
+ * real opsim files kept in the repository as test data (test/data/opsim, see its README). Tests that need Python fail with a clear message when the venv is missing.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
-export const SHARED_DATA = path.resolve(REPO_ROOT, '..', 'shared', 'data');
-export const SAMPLE_OPSIM = path.join(SHARED_DATA, 'schedview', 'sample_opsim.db');
-export const PRENIGHT_OPSIM = path.join(SHARED_DATA, 'schedview', 'opsim_prenight_2024-08-13_1.db');
+export const OPSIM_TEST_DATA = path.join(REPO_ROOT, 'test', 'data', 'opsim');
+export const SAMPLE_OPSIM = path.join(OPSIM_TEST_DATA, 'sample_opsim.db');
+export const PRENIGHT_OPSIM = path.join(OPSIM_TEST_DATA, 'opsim_prenight_2024-08-13_1.db');
 
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 
