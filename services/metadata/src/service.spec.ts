@@ -11,7 +11,6 @@ jest.setTimeout(120_000);
 
 it('is SERVING only while its PostgreSQL answers', async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-metadata-'));
-  fs.chmodSync(home, 0o755);
   const postgres = await startEmbeddedPostgres({ dataDir: path.join(home, 'pg'), database: 'visitsarch', logger: createLogger('test', 'warn') });
   const running = await startService(metadataService, { DATABASE_URL: postgres.url, GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', HEALTH_INTERVAL_MS: '100' });
   const address = `127.0.0.1:${running.port}`;

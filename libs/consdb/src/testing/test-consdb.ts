@@ -40,7 +40,6 @@ export interface StartTestConsdbOptions {
 export async function startTestConsdb(options: StartTestConsdbOptions = {}): Promise<TestConsdb> {
   // PostgreSQL runs as the postgres user when we are root: its directory must be reachable.
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'test-consdb-'));
-  fs.chmodSync(home, 0o755);
   const postgres = await startEmbeddedPostgres({ dataDir: path.join(home, 'postgres'), database: 'consdb', logger: createLogger('test-consdb', 'silent') });
   try {
     await createConsdbSchemas(postgres.url);

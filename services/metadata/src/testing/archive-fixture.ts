@@ -37,7 +37,6 @@ export interface Archive {
 
 export async function startArchive(env: Record<string, string> = {}): Promise<Archive> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-metadata-'));
-  fs.chmodSync(home, 0o755); // as root, PostgreSQL runs as `postgres` and must reach its data directory
   const postgres = await startEmbeddedPostgres({
     dataDir: path.join(home, 'pg'),
     database: 'visitsarch',
