@@ -1,11 +1,14 @@
 import { Command } from 'commander';
+import type { gatewayV1 } from '@visitsarch/contracts';
 import { CliError } from './cli-error';
-import { describeGrpcError, GatewayClient, gatewayClient } from './gateway';
+import { describeGrpcError, GatewayClient, gatewayClient, SERVER_LIMIT_S, withMargin, withoutTransportDetails } from './gateway';
 import { outputFormat, OutputFormat, renderRows, Row } from './output';
 
 /** What every command needs: the gateway (dialled lazily, so --help never connects) and the output format. */
 export class CliContext {
   private client?: GatewayClient;
+  /** The length of the last deadline handed out, to say how long a timed-out call waited. */
+  private lastDeadlineSeconds?: number;
 
   constructor(private readonly program: Command) {}
 
@@ -16,6 +19,11 @@ export class CliContext {
   get gateway(): GatewayClient {
     this.client ??= gatewayClient(this.address);
     return this.client;
+  }
+
+  /** `--timeout` in seconds, if given (validated by its parser). */
+  get timeoutSeconds(): number | undefined {
+    return this.program.opts().timeout as number | undefined;
   }
 
   format(): OutputFormat {
@@ -31,14 +39,39 @@ export class CliContext {
     try {
       await work();
     } catch (error) {
-      throw describeGrpcError(error, this.address) ?? (error instanceof CliError ? error : new CliError(error instanceof Error ? error.message : String(error)));
+      const described = describeGrpcError(error, this.address, this.lastDeadlineSeconds);
+      if (described) throw described;
+      if (error instanceof CliError) throw new CliError(withoutTransportDetails(error.message), error.exitCode);
+      throw new CliError(withoutTransportDetails(error instanceof Error ? error.message : String(error)));
     } finally {
       this.client?.close();
       this.client = undefined;
     }
   }
 
+  /**
+   * The deadline of a call: `--timeout` if given, else one that outlasts the server's own limit
+   * for such calls (SERVER_LIMIT_S), so that the server's answer, even a timeout, arrives first.
+   */
   deadline(kind: 'short' | 'transfer' = 'short'): { deadline: number } {
-    return { deadline: Date.now() + (kind === 'short' ? 60_000 : 3_600_000) };
+    return this.deadlineIn(this.timeoutSeconds ?? withMargin(SERVER_LIMIT_S[kind]));
+  }
+
+  /**
+   * For Query, which has a timeout of its own: `--timeout` becomes the statement timeout asked
+   * for (unset: the server's default of 60 s), and the call's deadline outlasts it, so a query
+   * that runs too long ends with the server's message rather than gRPC's deadline.
+   */
+  queryTimeout(): { timeout: gatewayV1.QueryRequest['timeout'];  options: { deadline: number } } {
+    const requested = this.timeoutSeconds;
+    return {
+      timeout: requested === undefined ? undefined : { seconds: Math.floor(requested), nanos: Math.round((requested % 1) * 1e9) },
+      options: this.deadlineIn(withMargin(requested ?? SERVER_LIMIT_S.short)),
+    };
+  }
+
+  private deadlineIn(seconds: number): { deadline: number } {
+    this.lastDeadlineSeconds = seconds;
+    return { deadline: Date.now() + seconds * 1000 };
   }
 }

@@ -9,17 +9,53 @@ export function gatewayClient(address: string): GatewayClient {
   return new ServiceClient<gatewayV1.GatewayServiceClient>(CONTRACTS.gateway, address);
 }
 
-/** How long one CLI call may take before it gives up (uploads and downloads get longer). */
-export const DEADLINE_MS = { short: 60_000, transfer: 3_600_000 };
+/**
+ * The longest the archive itself lets a call run before it answers with its own error, in seconds:
+ * the statement timeout of the metadata service's queries (`query` when no --timeout is given,
+ * `query_night`, `prenight_sims`, …; see docs/data-model.md), and the longest of the transfer-like
+ * calls' own limits (ConsDB queries: CONSDB_TIMEOUT_MS, at most one hour; statistics: 600 s).
+ * A client deadline must outlast these, or the user sees gRPC's deadline instead of the server's
+ * message; `withMargin` says by how much.
+ */
+export const SERVER_LIMIT_S = { short: 60, transfer: 3600 };
+
+/** A client deadline that outlasts a server limit of `seconds`: 10 % more, and at least 5 s. */
+export function withMargin(seconds: number): number {
+  return seconds + Math.max(5, seconds / 10);
+}
+
+/** `12 s`, `1.5 s`, `66 s`: how long the CLI waited, for messages. */
+export function formatSeconds(seconds: number): string {
+  return `${Number(seconds.toFixed(seconds < 10 ? 1 : 0))} s`;
+}
+
+/**
+ * grpc-js appends its own diagnostics to some statuses: `Deadline exceeded after 60.003s,name
+ * resolution: 0.009s,metadata filters: 0.000s,LB pick: 0.008s,remote_addr=127.0.0.1:50051`, and
+ * `… Resolution note: ` to failed connections. They mean nothing to a user: drop them, wherever
+ * they occur (a service relays its downstream calls' messages unchanged).
+ */
+export function withoutTransportDetails(message: string): string {
+  return message
+    .replace(/,(?:(?:name resolution|metadata filters|LB pick|time to current attempt start): [\d.]+s|previous attempts: \d+|waiting for (?:name resolution|metadata filters)|Waiting for LB pick|wait_for_ready|remote_addr=[^,\s]*)/g, '')
+    .replace(/\.? Resolution note: *(?=$|\))/g, '')
+    .trim();
+}
+
+/** A DEADLINE_EXCEEDED raised by grpc-js (ours or a service's outgoing call), not by the server's own logic. */
+function isTransportDeadline(details: string): boolean {
+  return details === '' || /^Deadline exceeded(?: after [\d.]+s)?$/.test(details);
+}
 
 /**
  * Turns a gRPC failure into the one line the user sees: the server's own message, prefixed by
  * what kind of failure it is when that helps. Bad input exits 2 (like usage errors), the rest 1.
+ * `waitedSeconds` is the deadline the call had, for a call that gRPC itself cut off.
  */
-export function describeGrpcError(error: unknown, gateway: string): CliError | undefined {
+export function describeGrpcError(error: unknown, gateway: string, waitedSeconds?: number): CliError | undefined {
   const failure = error as Partial<grpc.ServiceError>;
   if (typeof failure.code !== 'number' || !(failure.code in grpc.status)) return undefined;
-  const message = failure.details || failure.message || grpc.status[failure.code];
+  const message = withoutTransportDetails(failure.details || failure.message || grpc.status[failure.code]);
   switch (failure.code) {
     case grpc.status.UNAVAILABLE:
       if (message.startsWith('GatewayService is unavailable')) {
@@ -33,7 +69,11 @@ export function describeGrpcError(error: unknown, gateway: string): CliError | u
     case grpc.status.ALREADY_EXISTS:
       return new CliError(`already exists: ${message}`);
     case grpc.status.DEADLINE_EXCEEDED:
-      return new CliError(`the gateway did not answer in time: ${message}`);
+      if (isTransportDeadline(withoutTransportDetails(failure.details ?? ''))) {
+        const within = waitedSeconds === undefined ? 'in time' : `within ${formatSeconds(waitedSeconds)}`;
+        return new CliError(`the archive did not answer ${within} (use --timeout to wait longer)`);
+      }
+      return new CliError(message); // the server's own verdict, e.g. "the query ran longer than its timeout of 60 s and was cancelled"
     case grpc.status.UNIMPLEMENTED:
       return new CliError(`not available yet on this archive: ${message}`);
     case grpc.status.DATA_LOSS:

@@ -41,3 +41,10 @@ export function instantArgument(value: string, option: string): Date {
   if (Number.isNaN(date.getTime())) throw new CliError(`${option}: not a date and time: ${JSON.stringify(value)} (expected ISO 8601, e.g. 2025-08-14T18:00:00Z)`, 2);
   return date;
 }
+
+/** A positive number of seconds (`--timeout 30`, `--timeout 2.5`). */
+export function positiveSeconds(value: string, option: string): number {
+  const seconds = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new CliError(`${option} must be a positive number of seconds, got ${JSON.stringify(value)}`, 2);
+  return seconds;
+}

@@ -8,6 +8,8 @@ import { registerStatsCommands } from './commands/stats';
 import { statusCommand } from './commands/status';
 import { registerTransferCommands } from './commands/transfers';
 import { CliContext } from './context';
+import { SERVER_LIMIT_S, withMargin } from './gateway';
+import { positiveSeconds } from './options';
 import { OUTPUT_FORMATS } from './output';
 
 /** The `visitsarch` command line: a thin client of the gateway (VISITSARCH_GATEWAY, default 127.0.0.1:50051). */
@@ -17,6 +19,12 @@ export function buildProgram(): Command {
     .version(require('../package.json').version as string)
     .addOption(new Option('--gateway <host:port>', 'address of the visitsarch gateway').env('VISITSARCH_GATEWAY').default(DEFAULT_ADDRESSES.gateway))
     .addOption(new Option('--format <format>', 'how tables are printed (default: table on a terminal, else tsv)').choices(OUTPUT_FORMATS))
+    .addOption(
+      new Option(
+        '--timeout <seconds>',
+        `how long to wait for the archive's answer (default: a little longer than the archive's own limits, ${withMargin(SERVER_LIMIT_S.short)} s for most calls, ${withMargin(SERVER_LIMIT_S.transfer) / 60} min for uploads, downloads and ConsDB); for query, also its statement timeout`,
+      ).argParser((value) => positiveSeconds(value, '--timeout')),
+    )
     .showHelpAfterError('(run `visitsarch --help` for usage)')
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'visitsarch: ')) });

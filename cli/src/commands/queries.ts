@@ -14,12 +14,14 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
     .description('run a read-only SQL query over the archive (tables and views of the specification) and print the result')
     .argument('<sql>', 'e.g. "SELECT * FROM visitsextra WHERE tags ? \'prenight\'"')
     .option('--max_rows <n>', 'stop after this many rows', (value) => positiveInteger(value, '--max_rows'))
+    .addHelpText('after', '\nThe query may run for --timeout seconds (global option; default 60, at most the server\'s QUERY_MAX_TIMEOUT_S, 600 by default).')
     .action((sql: string, options: { max_rows?: number }) =>
       context.run(async () => {
         // The spec's bash example escapes `*` and `?` for the shell inside double quotes, where the backslash stays.
         const cleaned = sql.replace(/\\([*?])/g, '$1');
         let truncated = false;
-        const messages = context.gateway.serverStream('query', { sql: cleaned, maxRows: options.max_rows ?? 0 }, context.deadline());
+        const { timeout, options: call } = context.queryTimeout();
+        const messages = context.gateway.serverStream('query', { sql: cleaned, maxRows: options.max_rows ?? 0, timeout }, call);
         const table = await fromIpcChunks(
           (async function* () {
             for await (const message of messages) {
