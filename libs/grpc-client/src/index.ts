@@ -1,3 +1,4 @@
 export * from './health-client';
 export * from './testing';
 export * from './service-client';
+export * from './stack-process';

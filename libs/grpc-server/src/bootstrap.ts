@@ -33,6 +33,8 @@ export interface GrpcServiceOptions {
   graceMs?: number;
   /** Health re-check period. */
   healthIntervalMs?: number;
+  /** How long after start a dependency that has not answered yet is only logged at info (default 30 s). */
+  healthStartupGraceMs?: number;
   /**
    * Server-streaming methods (`package.Service.Method`) whose handlers may emit a Buffer holding
    * the already-encoded response message, sent as it is: what lets a handler lay out a large
@@ -67,7 +69,7 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
     const definition = protoLoader.loadSync(contract.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
     for (const name of options.preEncodedResponses) if (!methodOf(definition, name)) throw new Error(`preEncodedResponses: no method ${name} in the contract`);
   }
-  const health = new HealthMonitor(contract.serviceNames, options.dependencies ?? [], logger, options.healthIntervalMs);
+  const health = new HealthMonitor(contract.serviceNames, options.dependencies ?? [], logger, options.healthIntervalMs, options.healthStartupGraceMs);
   let grpcServer: grpc.Server | undefined;
 
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(options.module, {

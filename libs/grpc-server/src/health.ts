@@ -13,6 +13,23 @@ export interface Dependency {
 export const LIVENESS = 'liveness';
 
 /**
+ * How long after start-up a dependency that has never answered is only waited for (logged at
+ * info) rather than warned about: the services of an archive start side by side, so in a normal
+ * start each one finds some of the others not up yet.
+ */
+export const DEFAULT_STARTUP_GRACE_MS = 30_000;
+
+interface DependencyState {
+  /** The last check's problem (undefined: reachable); absent before the first check. */
+  problem?: string;
+  checked: boolean;
+  /** Whether the dependency has answered at least once since start-up. */
+  reachedOnce: boolean;
+  /** The problem last logged as a warning, while the outage lasts. */
+  warned?: string;
+}
+
+/**
  * Owns the `grpc.health.v1` status of a server: NOT_SERVING until every dependency answers,
  * SERVING while they do, NOT_SERVING again when one fails or when the server is shutting down.
  * The overall status is under "" (what Kubernetes probes ask); each served service has its own
@@ -24,13 +41,19 @@ export class HealthMonitor {
   readonly implementation = new HealthImplementation({});
   private timer?: NodeJS.Timeout;
   private stopping = false;
-  private lastProblem = new Map<string, string | undefined>();
+  private readonly states = new Map<string, DependencyState>();
+  private readonly startedAt = Date.now();
 
+  /**
+   * @param startupGraceMs how long a dependency that has not answered yet is waited for without a
+   *   warning (see DEFAULT_STARTUP_GRACE_MS); once it has answered, losing it warns at once.
+   */
   constructor(
     private readonly servedServices: string[],
     private readonly dependencies: Dependency[],
     private readonly logger: Logger,
     private readonly intervalMs = 2000,
+    private readonly startupGraceMs = DEFAULT_STARTUP_GRACE_MS,
   ) {
     this.setServing('NOT_SERVING');
     this.implementation.setStatus(LIVENESS, 'SERVING');
@@ -76,14 +99,29 @@ export class HealthMonitor {
     for (const name of this.servedServices) this.implementation.setStatus(name, status);
   }
 
+  /**
+   * Logs changes only. A dependency that has not answered since start-up is expected during the
+   * grace period (info: the archive's services come up in any order); after it, or once the
+   * dependency has answered, a failure is a warning, given once per outage and problem.
+   */
   private record(name: string, problem: string | undefined): void {
     this.implementation.setStatus(`dependency/${name}`, problem === undefined ? 'SERVING' : 'NOT_SERVING');
-    const previous = this.lastProblem.get(name);
-    if (!this.lastProblem.has(name) || previous !== problem) {
-      if (problem === undefined) this.logger.info({ dependency: name }, 'dependency is reachable');
-      else this.logger.warn({ dependency: name, problem }, 'dependency is not reachable');
+    const state = this.states.get(name) ?? { checked: false, reachedOnce: false };
+    const changed = !state.checked || state.problem !== problem;
+    if (problem === undefined) {
+      if (changed) this.logger.info({ dependency: name }, 'dependency is reachable');
+      state.reachedOnce = true;
+      state.warned = undefined;
+    } else if (!state.reachedOnce && Date.now() - this.startedAt < this.startupGraceMs) {
+      if (changed) this.logger.info({ dependency: name, problem }, 'waiting for dependency to start');
+    } else if (state.warned !== problem) {
+      const neverReached = state.reachedOnce ? {} : { waitedMs: Date.now() - this.startedAt };
+      this.logger.warn({ dependency: name, problem, ...neverReached }, 'dependency is not reachable');
+      state.warned = problem;
     }
-    this.lastProblem.set(name, problem);
+    state.problem = problem;
+    state.checked = true;
+    this.states.set(name, state);
   }
 }
 

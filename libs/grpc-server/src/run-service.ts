@@ -2,7 +2,7 @@ import { ConfigError, ConfigOf, grpcAddress, integer, loadConfig, oneOf, Schema 
 import type { ServiceContract } from '@visitsarch/contracts';
 import { createLogger, type Logger } from '@visitsarch/logging';
 import { NestModuleRef, RunningGrpcService, startGrpcService } from './bootstrap';
-import type { Dependency } from './health';
+import { DEFAULT_STARTUP_GRACE_MS, type Dependency } from './health';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
@@ -14,6 +14,11 @@ export function commonServiceSchema(defaultAddress: string) {
     SHUTDOWN_DRAIN_MS: { parse: integer(0, 600_000), default: 0, description: 'time to answer NOT_SERVING before closing (set to the probe period on Kubernetes)' },
     SHUTDOWN_GRACE_MS: { parse: integer(0, 600_000), default: 10_000, description: 'time in-flight calls get to finish on shutdown' },
     HEALTH_INTERVAL_MS: { parse: integer(100, 600_000), default: 2000, description: 'how often dependencies are re-checked' },
+    HEALTH_STARTUP_GRACE_MS: {
+      parse: integer(0, 3_600_000),
+      default: DEFAULT_STARTUP_GRACE_MS,
+      description: 'how long after start a dependency that has not answered yet is logged at info, not warned about',
+    },
   };
 }
 
@@ -49,6 +54,7 @@ export async function startService<S extends Schema>(spec: ServiceSpec<S>, env: 
     drainMs: config.SHUTDOWN_DRAIN_MS,
     graceMs: config.SHUTDOWN_GRACE_MS,
     healthIntervalMs: config.HEALTH_INTERVAL_MS,
+    healthStartupGraceMs: config.HEALTH_STARTUP_GRACE_MS,
     preEncodedResponses: spec.preEncodedResponses,
   });
 }
