@@ -19,7 +19,7 @@ find "$py_out" \( -name '*_pb2.py' -o -name '*_pb2.pyi' -o -name '*_pb2_grpc.py'
 mapfile -t protos < <(cd proto && find visitsarch -name '*.proto' | sort)
 bash tools/python-env.sh
 .venv/bin/python -m grpc_tools.protoc -I proto --python_out=clients/python --pyi_out=clients/python --grpc_python_out=clients/python "${protos[@]}"
-# Every generated directory is a regular package (so setuptools and mypy see it).
+# Every generated directory is a regular package (so the wheel build and mypy see it).
 for dir in $(cd proto && find visitsarch -name '*.proto' -exec dirname {} \; | sort -u); do
   while [ "$dir" != "visitsarch" ] && [ "$dir" != "." ]; do
     [ -f "clients/python/$dir/__init__.py" ] || printf '"""Generated gRPC stubs; do not edit (npm run generate)."""\n' > "clients/python/$dir/__init__.py"

@@ -29,7 +29,6 @@ class Stack:
         if not STACK_MAIN.exists():
             raise RuntimeError(f"{STACK_MAIN} is missing: run `npm run build` first")
         self.home = Path(tempfile.mkdtemp(prefix="visitsarch-py-"))
-        self.home.chmod(0o755)  # as root, PostgreSQL runs as user postgres and must reach it
         self.addresses = {
             "VISITSARCH_GATEWAY": _free_address(),
             "METADATA_SERVICE_ADDRESS": _free_address(),

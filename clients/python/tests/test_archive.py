@@ -242,3 +242,10 @@ def test_mixed_sequences_untag_and_statistics(archive):
     matplotlib.use("Agg")
     figure = archive.plot_nightly([late], "altitude")
     assert figure.axes and figure.axes[0].get_ylabel()
+
+
+def test_parent_last_dayobs_as_the_specification_spells_it(archive):
+    uuid = archive.add_simulation(opsim_frame(10), label="spec keyword", telescope="simonyi", parent_last_dayobs=20251030)
+    assert archive.get(uuid)["simulation"]["parent_last_day_obs"] == "2025-10-30"
+    with pytest.raises(ValueError, match="disagree"):
+        archive.add_simulation(opsim_frame(10), label="both", telescope="simonyi", parent_last_day_obs=20251030, parent_last_dayobs=20251029)

@@ -82,12 +82,17 @@ def plot_nightly(archive: Any, uuids: str | Sequence[str], value: str, accumulat
     Raises
     ------
     ImportError
-        If matplotlib is not installed (the archive's ``PlotNightlyStats`` draws the same
-        plot as SVG or PNG without it).
+        If matplotlib is not installed: ``pip install 'visitsarch[plot]'`` (the archive's
+        ``PlotNightlyStats`` draws the same plot as SVG or PNG without it).
     """
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
+    try:
+        import matplotlib.dates as mdates
+        import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
+    except ImportError as error:
+        raise ImportError(
+            f"plot_nightly needs matplotlib ({error}): pip install 'visitsarch[plot]' (or pip install matplotlib)", name=error.name
+        ) from error
 
     uuids = [uuids] if isinstance(uuids, str) else list(uuids)
     figure, axes = plt.subplots(figsize=(10, 5.6))

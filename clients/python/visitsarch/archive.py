@@ -207,6 +207,7 @@ class VisitSequenceArchive:
         archive: str | None = None,
         tags: Sequence[str] = (),
         request_id: str | None = None,
+        parent_last_dayobs: Any = None,
     ) -> str:
         """Records a simulation in the ``simulations`` table and stores its visits.
 
@@ -227,6 +228,8 @@ class VisitSequenceArchive:
         config_url, sim_runner_args, conda_env_sha256, parent_visitseq_uuid, parent_last_day_obs
             Provenance, as in the specification's ``simulations`` table. Values of
             ``sim_runner_args`` that are not JSON are recorded by their ``repr``.
+        parent_last_dayobs : date, str, int or MJD, optional
+            ``parent_last_day_obs`` as the specification's example spells it (give one of the two).
         archive : str, optional
             Base URL of the archive for the visits; ``""`` records the metadata only.
         tags : sequence of str
@@ -239,6 +242,10 @@ class VisitSequenceArchive:
         str
             The new ``visitseq_uuid``.
         """
+        if parent_last_dayobs is not None:
+            if parent_last_day_obs is not None and _day_obs(parent_last_day_obs, "parent_last_day_obs") != _day_obs(parent_last_dayobs, "parent_last_dayobs"):
+                raise InvalidArgumentError(f"parent_last_day_obs={parent_last_day_obs!r} and parent_last_dayobs={parent_last_dayobs!r} disagree: give one of them")
+            parent_last_day_obs = parent_last_dayobs
         header = gw.AddSimulationHeader(
             label=label,
             telescope=telescope,
@@ -383,14 +390,16 @@ class VisitSequenceArchive:
     def add_file(self, visitseq_uuid: str, file_type: str, obj_or_path: Any, archive: str | None = None, replace: bool = False, file_name: str | None = None) -> str:
         """Stores a file of a sequence and records it; returns its URL.
 
-        ``obj_or_path`` may be a path (the file is uploaded as is), a DataFrame or a list of
-        DataFrames (stored as HDF5, one key per frame), or any other object (pickled).
+        ``obj_or_path`` may be a path (the file is uploaded as is), a DataFrame or Series or a
+        list of them (stored as HDF5, one key per object), or any other object (pickled).
+        ``[rewards, obs_rewards]`` as ``sim_runner`` returns them (a DataFrame and a Series) is
+        stored under the keys ``reward_df`` and ``obs_rewards``, as rubin_sim's ``rewards.h5``.
         """
         if isinstance(obj_or_path, (str, Path)):
             path = Path(obj_or_path)
             data, name = path.read_bytes(), file_name or path.name
-        elif isinstance(obj_or_path, pd.DataFrame) or (isinstance(obj_or_path, (list, tuple)) and obj_or_path and all(isinstance(f, pd.DataFrame) for f in obj_or_path)):
-            data, name = _hdf5_bytes(obj_or_path), file_name or f"{file_type}.h5"
+        elif _is_pandas(obj_or_path) or (isinstance(obj_or_path, (list, tuple)) and obj_or_path and all(_is_pandas(f) for f in obj_or_path)):
+            data, name = _hdf5_bytes(obj_or_path, file_type), file_name or f"{file_type}.h5"
         else:
             data, name = pickle.dumps(obj_or_path, protocol=pickle.HIGHEST_PROTOCOL), file_name or f"{file_type}.pickle"
         header = gw.AddFileHeader(
@@ -412,7 +421,7 @@ class VisitSequenceArchive:
         -------
         pandas.DataFrame, list of DataFrame, object or bytes
             ``visits``: a DataFrame (streamed as Arrow; optionally only some nights or columns).
-            An HDF5 file: a DataFrame, or a list of them if it has several keys. A pickle: the
+            An HDF5 file: a DataFrame (or Series), or a list of them if it has several keys. A pickle: the
             unpickled object (only after the hash check passed). Anything else: the bytes.
         """
         if file_type == "visits":
@@ -526,23 +535,42 @@ def _iso(day_obs: str) -> str:
     return f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}"
 
 
-def _hdf5_bytes(frames: pd.DataFrame | Sequence[pd.DataFrame]) -> bytes:
+#: HDF5 keys of a two-object ``rewards`` file, those rubin_sim's ``rewards.h5`` uses (and schedview reads).
+_REWARDS_KEYS = ("reward_df", "obs_rewards")
+
+
+def _is_pandas(value: Any) -> bool:
+    return isinstance(value, (pd.DataFrame, pd.Series))
+
+
+def _hdf5_keys(count: int, file_type: str) -> list[str]:
+    if file_type == "rewards" and count == len(_REWARDS_KEYS):
+        return list(_REWARDS_KEYS)
+    return ["data"] if count == 1 else [f"frame{index:03d}" for index in range(count)]
+
+
+def _hdf5_bytes(frames: pd.DataFrame | pd.Series | Sequence[pd.DataFrame | pd.Series], file_type: str = "") -> bytes:
     import tempfile
 
-    frames = [frames] if isinstance(frames, pd.DataFrame) else list(frames)
+    frames = [frames] if _is_pandas(frames) else list(frames)
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "file.h5"
-        for index, frame in enumerate(frames):
-            frame.to_hdf(path, key=f"frame{index:03d}" if len(frames) > 1 else "data", mode="a")
+        for key, frame in zip(_hdf5_keys(len(frames), file_type), frames):
+            frame.to_hdf(path, key=key, mode="a")
         return path.read_bytes()
 
 
-def _read_hdf5_bytes(data: bytes) -> pd.DataFrame | list[pd.DataFrame]:
+def _read_hdf5_bytes(data: bytes) -> Any:
+    """The pandas objects of an HDF5 file: one, or a list ordered by key (``frame000``,
+    ``frame001``…), except a rewards file's ``reward_df`` before ``obs_rewards``."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "file.h5"
         path.write_bytes(data)
         with pd.HDFStore(path, mode="r") as store:
-            frames = [store[key] for key in store.keys()]
+            keys = sorted(key.lstrip("/") for key in store.keys())
+            if keys == sorted(_REWARDS_KEYS):
+                keys = list(_REWARDS_KEYS)
+            frames = [store[key] for key in keys]
     return frames[0] if len(frames) == 1 else frames
