@@ -1,6 +1,6 @@
 import { tableFromIPC } from 'apache-arrow';
 import { typeV1 } from '@visitsarch/contracts';
-import { canonicalSha256, formatFromFileName, openVisitTable, tableFormatOf, VISIT_TABLE_FORMATS, VisitBatchStream, VisitTableFormat, writeVisitTable } from '@visitsarch/visit-tables';
+import { canonicalSha256, formatFromFileName, Hdf5Layout, openVisitTable, tableFormatOf, VISIT_TABLE_FORMATS, VisitBatchStream, VisitTableFormat, writeVisitTable } from '@visitsarch/visit-tables';
 import { CliError } from './cli-error';
 
 /** The visit-table format names (for --store_as). */
@@ -34,11 +34,17 @@ export async function canonicalHashOfFile(file: string): Promise<Buffer> {
   return Buffer.from(await canonicalSha256(() => openVisitTable(file)));
 }
 
-/** Writes visits received as Arrow chunks to `partial`, in the format of `dest`'s extension. */
-export async function writeVisitsFile(messages: AsyncIterable<{ chunk?: typeV1.ArrowIpcChunk }>, partial: string, dest: string): Promise<void> {
+/** The pandas HDF5 layouts (for --hdf5-layout). */
+export const HDF5_LAYOUTS: readonly Hdf5Layout[] = ['fixed', 'table'];
+
+/**
+ * Writes visits received as Arrow chunks to `partial`, in the format of `dest`'s extension
+ * (HDF5 in pandas' `hdf5Layout`, default "fixed").
+ */
+export async function writeVisitsFile(messages: AsyncIterable<{ chunk?: typeV1.ArrowIpcChunk }>, partial: string, dest: string, hdf5Layout?: Hdf5Layout): Promise<void> {
   const format = formatFromFileName(dest);
   if (!format) throw new CliError(`cannot tell the format of ${dest} from its extension`, 2);
   const pieces: Uint8Array[] = [];
   for await (const message of messages) if (message.chunk?.ipcBytes.length) pieces.push(message.chunk.ipcBytes);
-  await writeVisitTable(partial, tableFromIPC(Buffer.concat(pieces)), { format });
+  await writeVisitTable(partial, tableFromIPC(Buffer.concat(pieces)), { format, hdf5Layout });
 }

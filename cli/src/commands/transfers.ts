@@ -9,7 +9,8 @@ import { CliContext } from '../context';
 import { collect, instantArgument, jsonObjectArgument, withoutTrailingComma } from '../options';
 import { Progress } from '../progress';
 import { dayObsArgument } from './queries';
-import { canonicalHashOfFile, openVisitsFile, storageFormat, TABLE_FORMAT_NAMES, tableFormatOfFile, writeVisitsFile } from '../visits-file';
+import { canonicalHashOfFile, HDF5_LAYOUTS, openVisitsFile, storageFormat, TABLE_FORMAT_NAMES, tableFormatOfFile, writeVisitsFile } from '../visits-file';
+import { formatFromFileName, Hdf5Layout } from '@visitsarch/visit-tables';
 
 const FILE_CHUNK_BYTES = 1 << 20;
 
@@ -167,8 +168,10 @@ export function registerTransferCommands(program: Command, context: CliContext):
     .option('--last_day_obs <day_obs>', 'visits: only nights through this one')
     .option('--columns <names...>', 'visits: only these columns, in this order')
     .option('--overwrite', 'replace DEST if it exists')
-    .action((uuid: string, fileType: string, dest: string, options: { first_day_obs?: string; last_day_obs?: string; columns?: string[]; overwrite?: boolean }) =>
+    .addOption(new Option('--hdf5-layout <layout>', 'visits to .h5: pandas\' "fixed" layout (the default, as df.to_hdf writes) or "table" (format="table")').choices([...HDF5_LAYOUTS]))
+    .action((uuid: string, fileType: string, dest: string, options: DownloadOptions) =>
       context.run(async () => {
+        if (options.hdf5Layout && (fileType !== 'visits' || formatFromFileName(dest) !== 'hdf5')) throw new CliError('--hdf5-layout applies only to visits downloaded to an .h5 file', 2);
         if (fs.existsSync(dest) && !options.overwrite) throw new CliError(`${dest} exists: choose another name or give --overwrite`, 2);
         const partial = path.join(path.dirname(dest), `.${path.basename(dest)}.partial-${process.pid}`);
         try {
@@ -233,12 +236,30 @@ async function uploadMessages<H>(header: H, file: string): Promise<AsyncGenerato
   })();
 }
 
-async function downloadVisits(context: CliContext, uuid: string, dest: string, partial: string, options: { first_day_obs?: string; last_day_obs?: string; columns?: string[] }) {
+interface DownloadOptions {
+  first_day_obs?: string;
+  last_day_obs?: string;
+  columns?: string[];
+  overwrite?: boolean;
+  hdf5Layout?: Hdf5Layout;
+}
+
+async function downloadVisits(context: CliContext, uuid: string, dest: string, partial: string, options: DownloadOptions) {
   const format = tableFormatOfFile(dest);
   const dayObsRange = {
     firstDayObs: options.first_day_obs ? dayObsArgument(options.first_day_obs, '--first_day_obs') : '',
     lastDayObs: options.last_day_obs ? dayObsArgument(options.last_day_obs, '--last_day_obs') : '',
   };
+  const convertHere = () =>
+    writeVisitsFile(
+      context.gateway.serverStream('downloadVisits', { visitseqUuid: uuid, dayObsRange, columns: options.columns ?? [] }, context.deadline('transfer')),
+      partial,
+      dest,
+      options.hdf5Layout,
+    );
+  // The export contract carries no HDF5 layout (the archive writes the library's default,
+  // "fixed"): when a layout is asked for, fetch Arrow and write the file here in that layout.
+  if (options.hdf5Layout) return convertHere();
   const progress = new Progress(`downloading ${path.basename(dest)}`);
   const out = fs.createWriteStream(partial, { flags: 'wx' });
   try {
@@ -254,8 +275,7 @@ async function downloadVisits(context: CliContext, uuid: string, dest: string, p
     if ((error as { code?: number }).code !== 9 /* FAILED_PRECONDITION */) throw error;
     out.destroy();
     fs.rmSync(partial, { force: true });
-    const messages = context.gateway.serverStream('downloadVisits', { visitseqUuid: uuid, dayObsRange, columns: options.columns ?? [] }, context.deadline('transfer'));
-    await writeVisitsFile(messages, partial, dest);
+    await convertHere();
     return;
   } finally {
     progress.done();

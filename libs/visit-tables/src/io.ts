@@ -6,7 +6,7 @@ import { VisitBatchStream, VisitTableSource, collectTable } from './source';
 import { decodeArrowIpc, encodeArrowIpc, openArrowIpc, writeArrowIpc } from './arrow-ipc';
 import { encodeParquet, openParquet, ParquetWriteOptions, writeParquet } from './parquet';
 import { openOpsimSqlite, writeOpsimSqlite } from './sqlite';
-import { openHdf5, writeHdf5 } from './hdf5';
+import { Hdf5Layout, openHdf5, writeHdf5 } from './hdf5';
 import { encodeCsv, writeCsv } from './csv';
 
 export interface ReadVisitTableOptions {
@@ -23,6 +23,8 @@ export interface WriteVisitTableOptions extends ParquetWriteOptions {
   format?: VisitTableFormat;
   /** HDF5 key or SQLite table; default `observations`. */
   key?: string;
+  /** pandas HDF5 layout: "fixed" (default, as `df.to_hdf` writes) or "table". */
+  hdf5Layout?: Hdf5Layout;
 }
 
 /** Formats that can be produced as a byte stream without a file on disk. */
@@ -78,7 +80,7 @@ export async function writeVisitTable(path: string, source: VisitTableSource, op
     case 'sqlite':
       return writeOpsimSqlite(path, source, { table: options.key });
     case 'hdf5':
-      return writeHdf5(path, source, { key: options.key });
+      return writeHdf5(path, source, { key: options.key, layout: options.hdf5Layout });
     case 'parquet':
       return writeParquet(path, source, options);
     case 'arrow-file':

@@ -462,3 +462,164 @@ function rawUnicodeEscapeAscii(text: string): string {
   }
   return out;
 }
+
+/**
+ * Streams the pickle of a numpy object array of text and None, as PyTables stores an object
+ * block of pandas' "fixed" layout (`pickle.dumps(array, protocol)` of the block's values):
+ * `numpy.core.multiarray._reconstruct(numpy.ndarray, (0,), b'b')`, then BUILD with
+ * `(1, shape, dtype('O8'), False, [values in C order])` — exactly the subset {@link safeUnpickle}
+ * reads. Protocol 4 opcodes without framing (framing is optional for unpicklers).
+ *
+ * `numpy.core.multiarray` rather than numpy 2's `numpy._core.multiarray`: numpy 1 cannot load
+ * the latter, and numpy 2 loads the former silently.
+ *
+ * Repeated text values are written once and then referred to through the pickle memo (as
+ * Python does for repeated objects), which keeps repetitive columns such as `band` small; the
+ * memo keeps at most `memoLimit` distinct values.
+ */
+export class NumpyObjectArrayPickler {
+  private chunks: Buffer[] = [];
+  private buf = Buffer.allocUnsafe(1 << 16);
+  private pos = 0;
+  private total = 0;
+  private memo = new Map<string, number>();
+  private inBatch = 0;
+  private pushed = 0;
+  private readonly expected: number;
+
+  constructor(
+    readonly shape: number[],
+    private readonly memoLimit = 1 << 20,
+  ) {
+    this.expected = shape.reduce((a, b) => a * b, 1);
+    const global = (module: string, name: string) => this.raw(Buffer.from(`c${module}\n${name}\n`, 'latin1'));
+    this.byte(0x80, 4); // PROTO 4
+    global('numpy.core.multiarray', '_reconstruct');
+    global('numpy', 'ndarray');
+    this.byte(0x4b, 0, 0x85); // (0,)
+    this.byte(0x43, 1, 0x62); // b'b'
+    this.byte(0x87, 0x52); // TUPLE3, REDUCE
+    this.byte(0x28); // MARK: the state tuple
+    this.int(1);
+    this.byte(0x28);
+    for (const n of shape) this.int(n);
+    this.byte(0x74); // TUPLE: the shape
+    global('numpy', 'dtype');
+    this.shortText('O8');
+    this.byte(0x89, 0x88, 0x87, 0x52); // (False, True), REDUCE
+    this.byte(0x28); // the dtype's state: (3, '|', None, None, None, -1, -1, 63)
+    this.int(3);
+    this.shortText('|');
+    this.byte(0x4e, 0x4e, 0x4e);
+    this.int(-1);
+    this.int(-1);
+    this.int(63);
+    this.byte(0x74, 0x62); // TUPLE, BUILD
+    this.byte(0x89); // not Fortran order
+    this.byte(0x5d); // EMPTY_LIST, filled by APPENDS batches of 1000 as Python writes them
+  }
+
+  /** Appends a text value given as UTF-8 bytes. */
+  pushUtf8(bytes: Uint8Array, start: number, end: number): void {
+    this.item();
+    const n = end - start;
+    const literal = (n < 256 ? 2 : 5) + n;
+    const key = n > 3 ? Buffer.from(bytes.buffer, bytes.byteOffset + start, n).toString('latin1') : undefined;
+    const known = key === undefined ? undefined : this.memo.get(key);
+    if (known !== undefined && (known < 256 ? 2 : 5) < literal) {
+      if (known < 256) this.byte(0x68, known); // BINGET
+      else this.byte(0x6a, known & 0xff, (known >>> 8) & 0xff, (known >>> 16) & 0xff, known >>> 24); // LONG_BINGET
+      return;
+    }
+    if (n < 256) this.byte(0x8c, n); // SHORT_BINUNICODE
+    else this.byte(0x58, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24); // BINUNICODE
+    this.raw(bytes.subarray(start, end));
+    if (key !== undefined && known === undefined && this.memo.size < this.memoLimit) {
+      this.byte(0x94); // MEMOIZE: the next memo index
+      this.memo.set(key, this.memo.size);
+    }
+  }
+
+  /** Appends None (a null value). */
+  pushNone(): void {
+    this.item();
+    this.byte(0x4e);
+  }
+
+  /** Bytes completed so far (handed out once). */
+  take(): Buffer[] {
+    this.flush();
+    const out = this.chunks;
+    this.chunks = [];
+    return out;
+  }
+
+  /** Closes the pickle; returns the remaining bytes. */
+  finish(): Buffer[] {
+    if (this.pushed !== this.expected) throw new Error(`pickled ${this.pushed} values for an array of ${this.expected}`);
+    if (this.inBatch > 0) this.byte(0x65); // APPENDS
+    this.byte(0x74, 0x62, 0x2e); // TUPLE (the state), BUILD, STOP
+    return this.take();
+  }
+
+  /** Total bytes of the pickle so far. */
+  get length(): number {
+    return this.total;
+  }
+
+  /** Opens the next value: batches of 1000 values between MARK and APPENDS. */
+  private item(): void {
+    if (this.inBatch === 1000) {
+      this.byte(0x65); // APPENDS
+      this.inBatch = 0;
+    }
+    if (this.inBatch++ === 0) this.byte(0x28); // MARK
+    this.pushed++;
+  }
+
+  private int(v: number): void {
+    if (v >= 0 && v < 256) this.byte(0x4b, v); // BININT1
+    else if (v >= -0x80000000 && v <= 0x7fffffff) this.byte(0x4a, v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff); // BININT
+    else {
+      const b = Buffer.alloc(8);
+      b.writeBigInt64LE(BigInt(v));
+      this.byte(0x8a, 8); // LONG1
+      this.raw(b);
+    }
+  }
+
+  private shortText(text: string): void {
+    const bytes = Buffer.from(text, 'utf8');
+    this.byte(0x8c, bytes.length);
+    this.raw(bytes);
+  }
+
+  private byte(...values: number[]): void {
+    this.ensure(values.length);
+    for (const v of values) this.buf[this.pos++] = v;
+    this.total += values.length;
+  }
+
+  private raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    if (bytes.length > this.buf.length) {
+      this.chunks.push(Buffer.from(bytes));
+    } else {
+      this.buf.set(bytes, this.pos);
+      this.pos += bytes.length;
+    }
+    this.total += bytes.length;
+  }
+
+  private flush(): void {
+    if (this.pos === 0) return;
+    this.chunks.push(Buffer.from(this.buf.subarray(0, this.pos)));
+    this.pos = 0;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length && n <= 1 << 20) this.buf = Buffer.allocUnsafe(1 << 20);
+  }
+}

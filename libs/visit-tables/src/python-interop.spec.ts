@@ -57,19 +57,20 @@ describe('the canonical hash equals numpy’s (docs/visit-tables.md reference fu
   });
 });
 
-describe('pandas reads our HDF5', () => {
+describe.each(['fixed', 'table'] as const)('pandas reads our HDF5 (%s layout)', (layout) => {
   it('into a DataFrame equal to the table (pandas’ own types for int/bool columns with nulls)', async () => {
     const table = mixedTable();
-    await writeVisitTable(file('mixed.h5'), table);
+    await writeVisitTable(file(`mixed-${layout}.h5`), table, { hdf5Layout: layout });
     await writeVisitTable(file('mixed-for-h5.arrow'), table);
     const opsim = syntheticOpsimTable({ rows: 5000, seed: 2 });
-    await writeVisitTable(file('opsim.h5'), opsim);
+    await writeVisitTable(file(`opsim-${layout}.h5`), opsim, { hdf5Layout: layout });
     await writeVisitTable(file('opsim-for-h5.arrow'), opsim);
+    expect(await hdf5Layout(file(`opsim-${layout}.h5`))).toBe(layout);
     const output = runPython(
       `
 import sys, pandas as pd, pyarrow as pa, numpy as np
 for name in ["mixed", "opsim"]:
-    actual = pd.read_hdf(f"{sys.argv[1]}/{name}.h5", key="observations")
+    actual = pd.read_hdf(f"{sys.argv[1]}/{name}-{sys.argv[2]}.h5", key="observations")
     expected = pa.ipc.open_file(f"{sys.argv[1]}/{name}-for-h5.arrow").read_all().to_pandas()
     for col in expected.columns:
         if expected[col].dtype == object:  # bools with nulls: pandas holds them as float64 1/0/NaN in HDF5
@@ -79,7 +80,7 @@ for name in ["mixed", "opsim"]:
     pd.testing.assert_frame_equal(actual.reset_index(drop=True), expected, check_exact=True)
     print(name, len(actual), {k: int(v) for k, v in actual.dtypes.astype(str).value_counts().items()})
 `,
-      [tmp.dir],
+      [tmp.dir, layout],
     );
     expect(output).toMatch(/^mixed 6 /m);
     expect(output).toMatch(/^opsim 5000 \{'float64': 37, 'str': 6, 'int64': 4\}/m);

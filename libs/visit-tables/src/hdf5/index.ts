@@ -1,16 +1,25 @@
 /**
- * pandas HDF5 files (PyTables). Writing uses pandas' "table" layout; reading accepts the
- * "table" and the default "fixed" layout (see the two modules for details).
+ * pandas HDF5 files (PyTables). Writing uses pandas' default "fixed" layout unless the
+ * "table" layout is asked for; reading accepts both (see the modules for details).
  */
 import { Table } from 'apache-arrow';
 import { VisitBatchStream, VisitTableSource, collectTable } from '../source';
 import { loadH5wasm } from './h5wasm-loader';
 import { Hdf5Layout, layoutOf, openFixedLayout, openTableLayout } from './pandas-readers';
-import { Hdf5WriteOptions, writePandasTableHdf5 } from './pandas-table-writer';
+import { Hdf5TableWriteOptions, writePandasTableHdf5 } from './pandas-table-writer';
+import { writePandasFixedHdf5 } from './pandas-fixed-writer';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 
-export { Hdf5Layout, Hdf5WriteOptions };
+export { Hdf5Layout };
+
+export interface Hdf5WriteOptions extends Hdf5TableWriteOptions {
+  /**
+   * pandas' layout: "fixed" (default; `df.to_hdf(path, key=key)`, what the upstream archive
+   * writes, smallest) or "table" (`format="table"`).
+   */
+  layout?: Hdf5Layout;
+}
 
 export interface Hdf5ReadOptions {
   /** The HDF5 key (pandas) of the table; default `observations`. */
@@ -56,9 +65,12 @@ export async function readHdf5(path: string, options: Hdf5ReadOptions = {}): Pro
 }
 
 /**
- * Writes a table to an HDF5 file in pandas' "table" layout, readable with
- * `pandas.read_hdf(path, key)`. Two passes over the source (text widths first).
+ * Writes a table to an HDF5 file readable with `pandas.read_hdf(path, key)`, in pandas' "fixed"
+ * layout unless `options.layout` is "table". Two streaming passes over the source.
  */
 export async function writeHdf5(path: string, source: VisitTableSource, options: Hdf5WriteOptions = {}): Promise<void> {
-  await writePandasTableHdf5(path, source, options);
+  const layout = options.layout ?? 'fixed';
+  if (layout === 'table') await writePandasTableHdf5(path, source, options);
+  else if (layout === 'fixed') await writePandasFixedHdf5(path, source, options);
+  else throw new Error(`unknown pandas HDF5 layout ${JSON.stringify(layout)} (use "fixed" or "table")`);
 }

@@ -3,9 +3,10 @@
  * - "table" (`format="table"`, what {@link writePandasTableHdf5} writes): a PyTables Table
  *   whose compound rows hold an index and `values_block_<k>` fields (each an array of the
  *   block's columns). Read in slices of rows straight from disk.
- * - "fixed" (pandas' default, what the upstream archive writes): per dtype block a 2-D array
- *   `block<k>_values` (rows × columns), except text/object blocks, which are PyTables
- *   VLArrays holding a pickled numpy object array, decoded by {@link safeUnpickle} (data only).
+ * - "fixed" (pandas' default, what the upstream archive and {@link writePandasFixedHdf5}
+ *   write): per dtype block a 2-D array `block<k>_values` (rows × columns), except text/object
+ *   blocks, which are PyTables VLArrays holding a pickled numpy object array, decoded by
+ *   {@link safeUnpickle} (data only).
  *   Numeric blocks are read in row slices; object blocks must be decoded whole.
  * The DataFrame index is not a column and is not read.
  */

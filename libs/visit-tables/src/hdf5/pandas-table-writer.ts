@@ -5,23 +5,24 @@
  * `/<key>/table`, a compound dataset with an int64 `index` field and one `values_block_<k>`
  * field per column (one column per block, so each text column gets its own width).
  *
- * Why this layout: it needs no pickled data (the "fixed" layout pickles text columns),
- * streams (the dataset is chunked and extended batch by batch) and PyTables, pandas and h5py
- * all read it. PyTables keeps Python objects in attributes as protocol-0 pickles, written
+ * Written on request (`layout: 'table'`; the default is the smaller "fixed" layout of
+ * pandas-fixed-writer.ts): it needs no pickled data and is appendable, but its chunked rows
+ * with fixed-width text make files several times larger. The dataset is chunked and extended
+ * batch by batch. PyTables keeps Python objects in attributes as protocol-0 pickles, written
  * here by {@link pickleProtocol0}.
  *
- * Type mapping: floats and ints keep their numpy dtype, bools are HDF5 bitfields (PyTables'
- * `b1`), text is fixed-width UTF-8 `S<w>` with w the longest value in bytes and null written
- * as pandas' nan_rep "nan". pandas cannot store nulls in int or bool columns, so an int or
- * bool column with nulls is written as float64 with NaN, exactly as pandas would hold it.
+ * Type mapping (pandas-columns.ts): floats and ints keep their numpy dtype, bools are uint8
+ * with pandas dtype `bool`, text is fixed-width UTF-8 `S<w>` with w the longest value in bytes
+ * and null written as pandas' nan_rep "nan"; int and bool columns with nulls become float64.
  */
-import { Data, DataType, RecordBatch, Schema, Type } from 'apache-arrow';
+import { Data, RecordBatch } from 'apache-arrow';
 import { VisitTableSource, openSource, reReadable } from '../source';
-import { boolAt, hasNulls, isTextType, isValidAt, utf8Rows } from '../arrow-columns';
+import { isValidAt, utf8Rows } from '../arrow-columns';
 import { pickleProtocol0, PicklableValue } from '../pickle';
 import { withHostFile, writeRaw } from './h5wasm-loader';
+import { ColumnPlan, packNumbers, planColumns, scanColumns } from './pandas-columns';
 
-export interface Hdf5WriteOptions {
+export interface Hdf5TableWriteOptions {
   /** The HDF5 key (pandas) of the table; default `observations`. */
   key?: string;
   /** Rows per HDF5 chunk and per write; default 32768. */
@@ -30,95 +31,6 @@ export interface Hdf5WriteOptions {
 
 /** The text pandas writes for a null string (its default nan_rep). */
 export const PANDAS_NAN_REP = 'nan';
-
-type Kind = 'float' | 'int' | 'uint' | 'bool' | 'text' | 'as-f8';
-
-interface ColumnPlan {
-  name: string;
-  index: number;
-  kind: Kind;
-  itemsize: number;
-  /** h5wasm dtype string of the member's base type. */
-  h5dtype: string;
-  /** numpy dtype name pandas records in `values_block_<k>_dtype`. */
-  pandasDtype: string;
-}
-
-function kindOf(field: { name: string; type: DataType }): { kind: Kind; itemsize: number } {
-  const type = field.type;
-  if (isTextType(type)) return { kind: 'text', itemsize: 1 };
-  switch (type.typeId) {
-    case Type.Float: {
-      const precision = (type as any).precision as number;
-      if (precision === 0) throw new Error(`cannot write float16 column ${JSON.stringify(field.name)} to HDF5`);
-      return { kind: 'float', itemsize: precision === 1 ? 4 : 8 };
-    }
-    case Type.Int:
-      return { kind: (type as any).isSigned ? 'int' : 'uint', itemsize: (type as any).bitWidth / 8 };
-    case Type.Bool:
-      return { kind: 'bool', itemsize: 1 };
-    default:
-      throw new Error(`cannot write column ${JSON.stringify(field.name)} of type ${type} to pandas HDF5`);
-  }
-}
-
-function planColumns(schema: Schema, textBytes: number[], nulls: boolean[]): ColumnPlan[] {
-  return schema.fields.map((field, index) => {
-    let { kind, itemsize } = kindOf(field);
-    if ((kind === 'int' || kind === 'uint' || kind === 'bool') && nulls[index]) {
-      kind = 'as-f8';
-      itemsize = 8;
-    }
-    const bits = itemsize * 8;
-    switch (kind) {
-      case 'float':
-      case 'as-f8':
-        return { name: field.name, index, kind, itemsize, h5dtype: `<${itemsize === 4 ? 'f' : 'd'}`, pandasDtype: `float${bits}` };
-      case 'int':
-      case 'uint': {
-        const letter = { 1: 'b', 2: 'h', 4: 'i', 8: 'q' }[itemsize]!;
-        return {
-          name: field.name,
-          index,
-          kind,
-          itemsize,
-          h5dtype: `<${kind === 'int' ? letter : letter.toUpperCase()}`,
-          pandasDtype: `${kind}${bits}`,
-        };
-      }
-      case 'bool':
-        return { name: field.name, index, kind, itemsize: 1, h5dtype: '<B', pandasDtype: 'bool' };
-      case 'text': {
-        const width = Math.max(1, textBytes[index]);
-        return { name: field.name, index, kind, itemsize: width, h5dtype: `S${width}`, pandasDtype: `bytes${8 * width}` };
-      }
-    }
-  });
-}
-
-/** Pass one: text widths in UTF-8 bytes (nan_rep included for nulls) and null presence. */
-async function scan(source: VisitTableSource): Promise<{ schema: Schema; textBytes: number[]; nulls: boolean[] }> {
-  const stream = await openSource(source);
-  const fields = stream.schema.fields;
-  const textBytes = fields.map(() => 0);
-  const nulls = fields.map(() => false);
-  const texts = fields.map((f) => isTextType(f.type));
-  for await (const batch of stream) {
-    for (let c = 0; c < fields.length; c++) {
-      for (const data of batch.getChildAt(c)!.data) {
-        const anyNull = hasNulls(data);
-        if (anyNull) nulls[c] = true;
-        if (!texts[c]) continue;
-        const rows = utf8Rows(data);
-        let max = textBytes[c];
-        for (let i = 0; i < data.length; i++) max = Math.max(max, rows.end(i) - rows.start(i));
-        if (anyNull) max = Math.max(max, PANDAS_NAN_REP.length);
-        textBytes[c] = max;
-      }
-    }
-  }
-  return { schema: stream.schema, textBytes, nulls };
-}
 
 function attr(node: any, name: string, value: string | PicklableValue, pickled = false): void {
   const text = pickled ? pickleProtocol0(value as PicklableValue) : (value as string);
@@ -141,57 +53,24 @@ function fillAttr(node: any, field: number, plan: ColumnPlan): void {
 
 /** Writes one column of a batch slice into packed rows of the compound dataset. */
 function packColumn(plan: ColumnPlan, data: Data, from: number, count: number, out: Uint8Array, view: DataView, rowSize: number, offset: number): void {
-  let d = offset;
+  if (plan.kind !== 'text') return packNumbers(plan, data, from, count, out, view, rowSize, offset);
+  const rows = utf8Rows(data);
   const nan = PANDAS_NAN_REP;
-  switch (plan.kind) {
-    case 'float':
-    case 'int':
-    case 'uint': {
-      const values = data.values as ArrayBufferView;
-      const size = plan.itemsize;
-      const src = new Uint8Array(values.buffer, values.byteOffset + from * size, count * size);
-      for (let i = 0, s = 0; i < count; i++, s += size, d += rowSize) for (let k = 0; k < size; k++) out[d + k] = src[s + k];
-      if (plan.kind === 'float' && hasNulls(data)) {
-        // Nulls become NaN, as pandas holds them.
-        for (let i = 0, e = offset; i < count; i++, e += rowSize) {
-          if (isValidAt(data, from + i)) continue;
-          if (size === 8) view.setFloat64(e, NaN, true);
-          else view.setFloat32(e, NaN, true);
-        }
-      }
-      return;
+  for (let i = from, d = offset; i < from + count; i++, d += rowSize) {
+    if (!isValidAt(data, i)) {
+      for (let k = 0; k < nan.length; k++) out[d + k] = nan.charCodeAt(k);
+      continue;
     }
-    case 'as-f8': {
-      const isBool = data.type.typeId === Type.Bool;
-      for (let i = from; i < from + count; i++, d += rowSize) {
-        const value = !isValidAt(data, i) ? NaN : isBool ? (boolAt(data, i) ? 1 : 0) : Number((data.values as any)[i]);
-        view.setFloat64(d, value, true);
-      }
-      return;
-    }
-    case 'bool':
-      for (let i = from; i < from + count; i++, d += rowSize) out[d] = boolAt(data, i) ? 1 : 0;
-      return;
-    case 'text': {
-      const rows = utf8Rows(data);
-      for (let i = from; i < from + count; i++, d += rowSize) {
-        if (!isValidAt(data, i)) {
-          for (let k = 0; k < nan.length; k++) out[d + k] = nan.charCodeAt(k);
-          continue;
-        }
-        out.set(rows.bytes.subarray(rows.start(i), rows.end(i)), d);
-      }
-      return;
-    }
+    out.set(rows.bytes.subarray(rows.start(i), rows.end(i)), d);
   }
 }
 
 /** Writes a table to an HDF5 file in pandas' "table" layout (see the module comment). */
-export async function writePandasTableHdf5(path: string, source: VisitTableSource, options: Hdf5WriteOptions = {}): Promise<void> {
+export async function writePandasTableHdf5(path: string, source: VisitTableSource, options: Hdf5TableWriteOptions = {}): Promise<void> {
   const key = (options.key ?? 'observations').replace(/^\/+/, '');
   const chunkRows = options.chunkRows ?? 32768;
   const again = await reReadable(source);
-  const { schema, textBytes, nulls } = await scan(again);
+  const { schema, textBytes, nulls } = await scanColumns(again, { textWidths: true, nullText: PANDAS_NAN_REP });
   const plans = planColumns(schema, textBytes, nulls);
   const blocks = plans.map((_, k) => `values_block_${k}`);
 

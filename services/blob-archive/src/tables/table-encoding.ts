@@ -10,7 +10,7 @@ const STREAMED_FORMATS: ReadonlySet<VisitTableFormat> = new Set(['arrow-stream',
 
 /**
  * A table encoded as a file of `format`, as a byte stream. `open` is called once per pass the
- * writer needs (HDF5 learns its string widths first), so memory stays bounded. SQLite and HDF5
+ * writer needs (HDF5 first finds nullable integer and boolean columns), so memory stays bounded. SQLite and HDF5
  * are written to a temporary file (their libraries need one) that is streamed and removed.
  */
 export async function* encodeTableFile(format: VisitTableFormat, open: () => Promise<VisitBatchStream>, spoolDirectory: string): AsyncGenerator<Uint8Array> {
