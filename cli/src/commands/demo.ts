@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { gatewayV1, typeV1 } from '@visitsarch/contracts';
 import { dayObsOfInstant, mjdAtDayObsStart } from '@visitsarch/day-obs';
@@ -6,6 +7,7 @@ import { syntheticOpsimTable } from '@visitsarch/visit-tables';
 import { toIpcChunks } from '../arrow-ipc';
 import { CliContext } from '../context';
 import { renderRows } from '../output';
+import { withDemoRewards } from './demo-rewards';
 
 const CONFIG_URL = 'https://raw.githubusercontent.com/lsst-ts/ts_config_ocs/8ed1ab/Scheduler/feature_scheduler/maintel/fbs_config_sv_survey.py';
 
@@ -80,6 +82,7 @@ export function registerDemoCommand(program: Command, context: CliContext): void
           );
           rows.push({ kind: 'simulation', visitseq_uuid: added.visitseqUuid, label: added.visitSequence?.visitseqLabel, visits: added.rowCount });
           if (variant.name === 'nominal') {
+            await addDemoRewards(context, added.visitseqUuid, visits, demoRequestId('rewards', tonight));
             const comments = await gateway.unary('listComments', { visitseqUuid: added.visitseqUuid, pageSize: 1, pageToken: '' }, context.deadline());
             if (comments.comments.length === 0) {
               await gateway.unary('comment', { visitseqUuid: added.visitseqUuid, comment: 'Nominal conditions; use this one for the briefing.', author: 'demo', requestId: '' }, context.deadline());
@@ -107,6 +110,19 @@ export function registerDemoCommand(program: Command, context: CliContext): void
         process.stderr.write(`Try: visitsarch list; visitsarch prenight_sims ${tonight}; visitsarch query_night ${tonight} simonyi\n`);
       }),
     );
+}
+
+/** The nominal simulation keeps its rewards, as `sim_runner(record_rewards=True)` would have. */
+async function addDemoRewards(context: CliContext, visitseqUuid: string, visits: ReturnType<typeof syntheticOpsimTable>, requestId: string): Promise<void> {
+  const { files } = await context.gateway.unary('listFiles', { visitseqUuid, pageSize: 1000, pageToken: '' }, context.deadline());
+  if (files.some((file) => file.fileType === 'rewards')) return;
+  await withDemoRewards(visits, async (file) => {
+    async function* request(): AsyncGenerator<gatewayV1.AddFileRequest> {
+      yield { header: { visitseqUuid, fileType: 'rewards', replace: false, fileName: 'rewards.h5', requestId } };
+      yield { data: fs.readFileSync(file) };
+    }
+    await context.gateway.clientStream('addFile', request(), context.deadline('transfer'));
+  });
 }
 
 async function* messages<H>(header: H, visits: ReturnType<typeof syntheticOpsimTable>): AsyncGenerator<{ header?: H; chunk?: typeV1.ArrowIpcChunk }> {

@@ -27,6 +27,8 @@ export interface Hdf5TableWriteOptions {
   key?: string;
   /** Rows per HDF5 chunk and per write; default 32768. */
   chunkRows?: number;
+  /** Add `key` to an existing file (as pandas' `mode="a"`, e.g. the two tables of a `rewards.h5`) instead of replacing it. */
+  append?: boolean;
 }
 
 /** The text pandas writes for a null string (its default nan_rep). */
@@ -75,12 +77,14 @@ export async function writePandasTableHdf5(path: string, source: VisitTableSourc
   const blocks = plans.map((_, k) => `values_block_${k}`);
 
   await withHostFile(path, async (wasmPath, { h5, module }) => {
-    const file = new h5.File(wasmPath, 'w');
+    const file = new h5.File(wasmPath, options.append ? 'a' : 'w');
     try {
-      attr(file, 'CLASS', 'GROUP');
-      attr(file, 'PYTABLES_FORMAT_VERSION', '2.1');
-      attr(file, 'TITLE', '');
-      attr(file, 'VERSION', '1.0');
+      if (!('CLASS' in file.attrs)) {
+        attr(file, 'CLASS', 'GROUP');
+        attr(file, 'PYTABLES_FORMAT_VERSION', '2.1');
+        attr(file, 'TITLE', '');
+        attr(file, 'VERSION', '1.0');
+      }
 
       const group = file.create_group(key);
       attr(group, 'CLASS', 'GROUP');
