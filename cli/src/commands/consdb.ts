@@ -21,6 +21,7 @@ interface QueryConsdbOptions {
   base?: string;
   tag?: string[];
   request_id?: string;
+  survey_start_mjd?: string;
 }
 
 /**
@@ -48,7 +49,14 @@ export function registerConsdbCommands(program: Command, context: CliContext): v
     .option('--base <uuid>', 'with --incremental: the sequence to extend (default: the most recent ingest of the same query)')
     .option('--tag <tag>', 'a tag (repeatable, or comma-separated)', collect)
     .option('--request_id <uuid>', 'a UUID making retries of this command safe: a retry returns the first result')
+    .option('--survey_start_mjd <mjd>', "the MJD night 0 of the visits' night column starts at (default: the server's, rubin_scheduler's SURVEY_START_MJD 61220.5)")
     .action((outFile: string, options: QueryConsdbOptions) => context.run(() => queryConsdb(context, withoutTrailingComma(outFile), options)));
+}
+
+/** An MJD such as 61220.5 (the server checks its range). */
+function surveyStartMjdArgument(raw: string): number {
+  if (!/^\d+(\.\d+)?$/.test(raw.trim())) throw new CliError(`--survey_start_mjd must be an MJD such as 61220.5, not ${JSON.stringify(raw)}`, 2);
+  return Number(raw);
 }
 
 async function queryConsdb(context: CliContext, outFile: string, options: QueryConsdbOptions): Promise<void> {
@@ -67,6 +75,7 @@ async function queryConsdb(context: CliContext, outFile: string, options: QueryC
     baseVisitseqUuid: options.base ?? '',
     tags: options.tag ?? [],
     requestId: options.request_id ?? '',
+    surveyStartMjd: options.survey_start_mjd === undefined ? undefined : surveyStartMjdArgument(withoutTrailingComma(options.survey_start_mjd)),
   };
 
   const partial = path.join(path.dirname(outFile), `.${path.basename(outFile)}.partial-${process.pid}`);

@@ -58,6 +58,7 @@ def query_consdb(
     base: str | None = None,
     tags: Sequence[str] = (),
     request_id: str | None = None,
+    survey_start_mjd: float | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """Queries ConsDB for completed visits, records them in the archive and returns ``(visits, uuid)``.
 
@@ -79,6 +80,8 @@ def query_consdb(
         mixed sequence chaining it with the new visits; ``base`` names the sequence to extend.
     tags, request_id : tags of the new sequence(s); a UUID making a retry return the first result
         (a fresh one by default).
+    survey_start_mjd : the MJD at which night 0 of the visits' ``night`` column starts; ``None`` for
+        the server's (rubin_scheduler's ``SURVEY_START_MJD``, 61220.5, unless configured otherwise).
 
     Returns
     -------
@@ -101,6 +104,7 @@ def query_consdb(
         base_visitseq_uuid=base or "",
         tags=list(tags),
         request_id=request_id or str(_uuid.uuid4()),
+        survey_start_mjd=survey_start_mjd,
     )
     first: Any = None
     chunks: list[bytes] = []

@@ -186,16 +186,19 @@ export interface SunMoon {
   moonDec: number;
   moonAlt: number;
   moonAz: number;
-  /** rubin_scheduler's `moonPhase`: the geocentric Sun–Moon elongation as a percentage of 180°. */
+  /** rubin_scheduler's `moonPhase`: the Sun–Moon separation of the RA/Dec above, as a percentage of 180°. */
   moonPhase: number;
   /** The illuminated fraction of the Moon's disc, 0–1 (kept as a non-opsim column). */
   moonIllumination: number;
 }
 
 /**
- * Sun and Moon at a UTC MJD as rubin_scheduler's almanac (astropy `get_sun`, `get_body`) has them:
- * RA/Dec geocentric apparent in ICRS axes (light time and aberration applied), alt/az topocentric
- * (the Moon's parallax, up to 1°, included), moonPhase from the geocentric elongation.
+ * Sun and Moon at a UTC MJD as rubin_scheduler's almanac has them (its generator,
+ * site_models/generate_sun_moon_pos.py: astropy `get_sun(t)`, `get_body("moon", t)` with `t`
+ * carrying the site's location): RA/Dec apparent in ICRS axes (light time and aberration
+ * applied), the Sun's geocentric, the Moon's **topocentric** (astropy's get_body takes the
+ * observer from the time: the Moon's parallax, up to 1°, included); alt/az topocentric;
+ * moonPhase the separation of those two RA/Dec.
  */
 export function sunMoonPositions(utcMjd: number, site: Site = RUBIN_SITE): SunMoon {
   const time = astroTime(utcMjd);
@@ -206,7 +209,9 @@ export function sunMoonPositions(utcMjd: number, site: Site = RUBIN_SITE): SunMo
     const { altitude, azimuth } = Astronomy.Horizon(time, observer, ofDate.ra, ofDate.dec);
     return { alt: altitude, az: wrap360(azimuth) };
   };
-  const [sun, moon] = [geocentric(Astronomy.Body.Sun), geocentric(Astronomy.Body.Moon)];
+  const sun = geocentric(Astronomy.Body.Sun);
+  const moonTopocentric = Astronomy.Equator(Astronomy.Body.Moon, time, observer, false, true);
+  const moon = { ra: wrap360(moonTopocentric.ra * 15), dec: moonTopocentric.dec };
   const [sunHorizontal, moonHorizontal] = [horizontal(Astronomy.Body.Sun), horizontal(Astronomy.Body.Moon)];
   return {
     sunRA: sun.ra,

@@ -26,8 +26,10 @@ import {
   LATISS_EXTINCTION,
   wrap180,
   Band,
+  SURVEY_START_MJD,
 } from './index';
 import { startTestConsdb, TestConsdb } from './testing';
+import { approxAltAz2Pa } from './testing/rubin-scheduler-formulas';
 
 jest.setTimeout(180_000);
 
@@ -57,9 +59,9 @@ afterAll(async () => {
 type Row = Record<string, unknown>;
 const rowsOf = (table: Table): Row[] => table.toArray().map((row) => row.toJSON() as Row);
 const n = (value: unknown) => (typeof value === 'bigint' ? Number(value) : (value as number));
-/** The day_obs a visit belongs to, as days since night 0 (day_obs 2025-11-01). */
-const nightOfDayObs = (dayObs: number) =>
-  (Date.UTC(Math.floor(dayObs / 10_000), (Math.floor(dayObs / 100) % 100) - 1, dayObs % 100) - Date.UTC(2025, 10, 1)) / 86_400_000;
+/** The day_obs a visit belongs to, as days since night 0 (by default day_obs 2026-06-29, rubin_scheduler 4.6's SURVEY_START_MJD 61220.5). */
+const nightOfDayObs = (dayObs: number, nightZero = Date.UTC(2026, 5, 29)) =>
+  (Date.UTC(Math.floor(dayObs / 10_000), (Math.floor(dayObs / 100) % 100) - 1, dayObs % 100) - nightZero) / 86_400_000;
 const closeTo = (actual: unknown, expected: number, digits = 9) => expect(n(actual)).toBeCloseTo(expected, digits);
 
 function typeKind(type: DataType): 'int' | 'float' | 'text' | string {
@@ -250,17 +252,26 @@ it('drops rows that cannot be placed (no pointing or no start time), as a user q
   expect(rowsOf(consdbToOpsim({ columns, rows }, 'simonyi')).map((r) => n(r.observationId))).toEqual([1]);
 });
 
+it('numbers nights from the survey start given per call (night 0 = the day_obs starting at it), else from SURVEY_START_MJD', () => {
+  const columns = ['visit_id', 'day_obs', 's_ra', 's_dec', 'sky_rotation', 'obs_start_mjd', 'obs_end_mjd', 'band'];
+  // 2025-12-03T03:00 TAI, day_obs 20251202; 2026-07-01T02:00 TAI, day_obs 20260630.
+  const rows = [
+    [1, 20251202, 10, -20, 30, 61012.125, 61012.125 + 30 / 86_400, 'r'],
+    [2, 20260630, 10, -20, 30, 61222.0833, 61222.0833 + 30 / 86_400, 'r'],
+  ];
+  const nights = (options?: { surveyStartMjd?: number }) => rowsOf(consdbToOpsim({ columns, rows }, 'simonyi', options)).map((r) => n(r.night));
+  expect(SURVEY_START_MJD).toBe(61220.5);
+  expect(nights()).toEqual([nightOfDayObs(20251202), nightOfDayObs(20260630)]);
+  expect(nights()).toEqual([-209, 1]);
+  expect(nights({ surveyStartMjd: 60980.5 })).toEqual([31, 241]);
+  expect(nights({ surveyStartMjd: 61011.5 })).toEqual([0, 210]);
+  expect(() => nights({ surveyStartMjd: Number.NaN })).toThrow(ConsdbConversionError);
+  expect(() => nights({ surveyStartMjd: 2_460_980.5 })).toThrow(/survey start MJD/); // a JD, not an MJD
+});
+
 it('converts an empty answer to an empty table with the full opsim schema', () => {
   const columns = ['visit_id', 'day_obs', 's_ra', 's_dec', 'sky_rotation', 'obs_start_mjd', 'obs_end_mjd', 'band'];
   const empty = consdbToOpsim({ columns, rows: [] }, 'simonyi');
   expect(empty.numRows).toBe(0);
   expect(empty.schema.fields.slice(0, 47).map((f) => f.name)).toEqual(OPSIM_COLUMN_TYPES.map(([name]) => name));
 });
-
-/** rubin_scheduler's `_approx_altaz2pa`, in degrees. */
-function approxAltAz2Pa(alt: number, az: number, latitude = -30.244628): number {
-  const [a, A, phi] = [(alt * Math.PI) / 180, (az * Math.PI) / 180, (latitude * Math.PI) / 180];
-  const y = Math.sin(-A) * Math.cos(phi);
-  const x = Math.cos(a) * Math.sin(phi) - Math.sin(a) * Math.cos(phi) * Math.cos(-A);
-  return ((((Math.atan2(y, x) * 180) / Math.PI) % 360) + 360) % 360;
-}

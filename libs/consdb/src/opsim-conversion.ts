@@ -22,7 +22,7 @@ import {
 import { ConsdbResult } from './access/consdb-connection';
 import { Telescope } from './default-queries';
 import { OPSIM_COLUMN_TYPES, OpsimType } from './opsim-columns';
-import { FWHM_PER_SIGMA, isBand, LATISS_EXTINCTION, LSSTCAM_M5_REFERENCE, LSSTCAM_ZERO_POINT_1S, SURVEY_START_MJD } from './photometry';
+import { FWHM_PER_SIGMA, isBand, isValidSurveyStartMjd, LATISS_EXTINCTION, LSSTCAM_M5_REFERENCE, LSSTCAM_ZERO_POINT_1S, SURVEY_START_MJD } from './photometry';
 import { taiToUtcMjd } from './time-scales';
 
 /** A query result that cannot become opsim visits (a required column is missing). */
@@ -45,8 +45,16 @@ type Value = number | string | boolean | null;
 const SECONDS_PER_DAY = 86_400;
 const { log10, sqrt, floor } = Math;
 
+export interface ConversionOptions {
+  /** The night origin: `night` = floor(mjd − 0.5) − floor(surveyStartMjd − 0.5). Default SURVEY_START_MJD. */
+  surveyStartMjd?: number;
+  site?: Site;
+}
+
 /** Converts ConsDB rows to an Arrow table: 47 opsim columns, then the kept ConsDB columns. Rows are sorted by start time. */
-export function consdbToOpsim(result: ConsdbResult, telescope: Telescope, site: Site = RUBIN_SITE): Table {
+export function consdbToOpsim(result: ConsdbResult, telescope: Telescope, options: ConversionOptions = {}): Table {
+  const { surveyStartMjd = SURVEY_START_MJD, site = RUBIN_SITE } = options;
+  if (!isValidSurveyStartMjd(surveyStartMjd)) throw new ConsdbConversionError(`the survey start MJD must be an MJD from 49718 to 88069, not ${surveyStartMjd}`);
   const firstIndex = new Map<string, number>();
   result.columns.forEach((name, index) => firstIndex.has(name) || firstIndex.set(name, index));
   const missing = REQUIRED_CONSDB_COLUMNS.filter((name) => !firstIndex.has(name));
@@ -63,7 +71,7 @@ export function consdbToOpsim(result: ConsdbResult, telescope: Telescope, site: 
     .filter((row) => Number.isFinite(num(row.s_ra)) && Number.isFinite(num(row.s_dec)) && Number.isFinite(num(row.obs_start_mjd)));
   rows.sort((a, b) => num(a.obs_start_mjd) - num(b.obs_start_mjd) || num(a.visit_id) - num(b.visit_id));
 
-  const opsimRows = rows.map((row, index) => opsimRow(row, index > 0 ? rows[index - 1] : undefined, telescope, site));
+  const opsimRows = rows.map((row, index) => opsimRow(row, index > 0 ? rows[index - 1] : undefined, telescope, site, surveyStartMjd));
   const fields: Field[] = [];
   const vectors: Vector[] = [];
   for (const [name, type] of OPSIM_COLUMN_TYPES) {
@@ -91,7 +99,7 @@ export function consdbToOpsim(result: ConsdbResult, telescope: Telescope, site: 
   return new Table(Object.fromEntries(fields.map((field, i) => [field.name, vectors[i]])));
 }
 
-function opsimRow(row: Row, previous: Row | undefined, telescope: Telescope, site: Site): Record<string, Value> {
+function opsimRow(row: Row, previous: Row | undefined, telescope: Telescope, site: Site, surveyStartMjd: number): Record<string, Value> {
   const ra = num(row.s_ra);
   const dec = num(row.s_dec);
   const field: Equatorial = { ra, dec };
@@ -137,7 +145,7 @@ function opsimRow(row: Row, previous: Row | undefined, telescope: Telescope, sit
     seeingFwhmEff: finite(0.663 * pixelScale * sqrt(psfArea)),
     seeingFwhmGeom: finite(psfSigma * FWHM_PER_SIGMA * pixelScale),
     skyBrightness: finite(skyBrightness(row, telescope, band, shutTime, pixelScale)),
-    night: floor(start - 0.5) - floor(SURVEY_START_MJD - 0.5),
+    night: floor(start - 0.5) - floor(surveyStartMjd - 0.5),
     slewTime: sameNight ? finite((startTai - num(previous.obs_end_mjd)) * SECONDS_PER_DAY) : null,
     visitTime: finite((endTai - startTai) * SECONDS_PER_DAY),
     slewDistance: sameNight ? finite(separation({ ra: num(previous.s_ra), dec: num(previous.s_dec) }, field)) : null,

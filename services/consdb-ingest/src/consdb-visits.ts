@@ -11,6 +11,7 @@ import {
   consdbToOpsim,
   defaultConsdbQuery,
   isTelescope,
+  isValidSurveyStartMjd,
   openConsdb,
   queryByDayObsPages,
   Telescope,
@@ -26,6 +27,8 @@ export interface ConsdbVisitsRequest {
   firstDayObs: string;
   lastDayObs: string;
   endpoint: string;
+  /** The night origin (MJD); unset for the configured CONSDB_SURVEY_START_MJD. */
+  surveyStartMjd?: number;
 }
 
 export interface QueriedVisits {
@@ -50,8 +53,16 @@ export class ConsdbVisits {
     return defaultConsdbQuery(this.requireTelescope(telescope));
   }
 
+  /** The night origin of a request: its survey_start_mjd, validated, else the configured one. */
+  surveyStartMjd(requested: number | undefined): number {
+    if (requested === undefined) return this.config.CONSDB_SURVEY_START_MJD;
+    if (!isValidSurveyStartMjd(requested)) throw invalidArgument(`survey_start_mjd must be an MJD from 49718 to 88069, not ${requested}`, 'survey_start_mjd');
+    return requested;
+  }
+
   async query(request: ConsdbVisitsRequest, signal?: AbortSignal): Promise<QueriedVisits> {
     const telescope = this.requireTelescope(request.telescope);
+    const surveyStartMjd = this.surveyStartMjd(request.surveyStartMjd);
     const firstDayObs = request.firstDayObs ? dayObsField(request.firstDayObs, 'first_dayobs') : undefined;
     // The night before the current day_obs: the most recent completed night.
     const lastDayObs = request.lastDayObs ? dayObsField(request.lastDayObs, 'last_dayobs') : dayObsOfInstant(new Date(Date.now() - 86_400_000));
@@ -70,7 +81,7 @@ export class ConsdbVisits {
     const connection = openConsdb(endpoint, { token, timeoutMs: this.config.CONSDB_TIMEOUT_MS, rowLimit: this.config.CONSDB_ROW_LIMIT });
     try {
       const result = await queryByDayObsPages(connection, query, { first: firstDayObs ? dayObsToInt(firstDayObs) : undefined, last: dayObsToInt(lastDayObs) }, signal);
-      return { telescope, query, firstDayObs, lastDayObs, table: consdbToOpsim(result, telescope) };
+      return { telescope, query, firstDayObs, lastDayObs, table: consdbToOpsim(result, telescope, { surveyStartMjd }) };
     } catch (error) {
       throw grpcErrorOf(error);
     } finally {

@@ -34,6 +34,7 @@ export async function ingestConsdbVisits(
 ): Promise<IngestResult> {
   if (!request.label.trim()) throw invalidArgument('label is required', 'label');
   const telescope = consdb.requireTelescope(request.telescope);
+  consdb.surveyStartMjd(request.surveyStartMjd); // refused before anything is asked or recorded
   if (request.requestId) {
     const replayed = await replayIngest(consdb, gateway, request, parent);
     if (replayed) return replayed;
@@ -46,7 +47,7 @@ export async function ingestConsdbVisits(
     const last = request.lastDayobs ? parseDayObs(request.lastDayobs) : undefined;
     if (last && firstDayObs > last) throw failedPrecondition(`the base sequence ${base.visitseqUuid} already covers the nights through ${base.lastDayObs}`, 'CONSDB_BASE_COVERS_RANGE');
   }
-  const visits = await consdb.query({ query: request.query, telescope, firstDayObs, lastDayObs: request.lastDayobs, endpoint: request.endpoint }, signal);
+  const visits = await consdb.query({ query: request.query, telescope, firstDayObs, lastDayObs: request.lastDayobs, endpoint: request.endpoint, surveyStartMjd: request.surveyStartMjd }, signal);
 
   const header: gatewayV1.AddCompletedHeader = {
     label: request.label,

@@ -2,9 +2,9 @@ import { DEFAULT_ADDRESSES, grpcAddress, integer, text } from '@visitsarch/confi
 import { CONTRACTS } from '@visitsarch/contracts';
 import { grpcServiceCheck } from '@visitsarch/grpc-client';
 import { defineService } from '@visitsarch/grpc-server';
-import { CONSDB_API_ROW_LIMIT } from '@visitsarch/consdb';
+import { CONSDB_API_ROW_LIMIT, SURVEY_START_MJD } from '@visitsarch/consdb';
 import { ConsdbIngestModule } from './consdb-ingest.module';
-import { consdbEndpoint, consdbEndpointList } from './settings';
+import { consdbEndpoint, consdbEndpointList, surveyStartMjd } from './settings';
 
 /** The consdb-ingest service: its settings, its module and what it depends on. */
 export const consdbIngestService = defineService({
@@ -29,6 +29,11 @@ export const consdbIngestService = defineService({
     ACCESS_TOKEN: { parse: text, default: '', description: 'the RSP token, when ACCESS_TOKEN_FILE is not set' },
     CONSDB_ROW_LIMIT: { parse: integer(1, 100_000_000), default: CONSDB_API_ROW_LIMIT, description: "the ConsDB HTTP API's row cap (pqserver's max_rows), past which results are paged" },
     CONSDB_TIMEOUT_MS: { parse: integer(1000, 3_600_000), default: 600_000, description: 'how long one ConsDB query may take' },
+    CONSDB_SURVEY_START_MJD: {
+      parse: surveyStartMjd,
+      default: SURVEY_START_MJD,
+      description: "the origin of the converted visits' night column (an MJD; night 0 is the day_obs starting at it), unless a request gives survey_start_mjd",
+    },
   },
   build: (config) => ({
     module: ConsdbIngestModule.forRoot(config),

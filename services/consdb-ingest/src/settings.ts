@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { ConfigError } from '@visitsarch/config';
+import { isValidSurveyStartMjd } from '@visitsarch/consdb';
 
 /** The consdb-ingest service's settings (see service.ts for their descriptions). */
 export interface ConsdbIngestConfig {
@@ -12,6 +13,7 @@ export interface ConsdbIngestConfig {
   ACCESS_TOKEN: string;
   CONSDB_ROW_LIMIT: number;
   CONSDB_TIMEOUT_MS: number;
+  CONSDB_SURVEY_START_MJD: number;
 }
 
 /** Rubin's ConsDB deployments: the endpoints the service may send its token to unless configured otherwise. */
@@ -52,4 +54,13 @@ export function consdbEndpointList(raw: string, variable: string): string[] {
 export function readAccessToken(config: Pick<ConsdbIngestConfig, 'ACCESS_TOKEN_FILE' | 'ACCESS_TOKEN'>): string {
   if (config.ACCESS_TOKEN_FILE) return fs.readFileSync(config.ACCESS_TOKEN_FILE, 'utf8').trim();
   return config.ACCESS_TOKEN.trim();
+}
+
+/** The night origin: an MJD (e.g. 61220.5), from 49718 to 88069 (1995–2100, so a JD or a typo is refused). */
+export function surveyStartMjd(raw: string, variable: string): number {
+  const value = Number(raw.trim());
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(raw) || !isValidSurveyStartMjd(value)) {
+    throw new ConfigError(variable, `expected an MJD from 49718 to 88069 such as 61220.5, got ${JSON.stringify(raw)}`);
+  }
+  return value;
 }

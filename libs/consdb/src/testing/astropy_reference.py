@@ -5,8 +5,8 @@ stdin: JSON list of {"ra", "dec" (ICRS deg), "start_tai", "middle_tai" (TAI MJDs
 stdout: JSON object of column name -> list of floats, in the same order.
 
 Everything follows rubin_scheduler: the Sun and Moon as its almanac generator
-(site_models/generate_sun_moon_pos.py: astropy get_sun / get_body, geocentric RA/Dec, AltAz
-without refraction, moon_phase = Sun-Moon separation / pi * 100), the pseudo parallactic
+(site_models/generate_sun_moon_pos.py: astropy get_sun / get_body with the site, so the Sun's
+RA/Dec geocentric and the Moon's topocentric, AltAz without refraction, moon_phase = Sun-Moon separation / pi * 100), the pseudo parallactic
 angle by `pseudo_parallactic_angle`, the parallactic angle by `_approx_altaz2pa` of astropy's
 alt/az, LST as astropy's apparent sidereal time. Astropy uses the real UT1 (IERS data bundled
 in astropy-iers-data, no download), the converter UT1 = UTC: that is part of what is measured.
@@ -27,7 +27,7 @@ iers.conf.auto_download = False
 iers.conf.auto_max_age = None
 warnings.simplefilter("ignore")
 
-from rubin_scheduler.utils import _approx_altaz2pa, pseudo_parallactic_angle  # noqa: E402
+from rubin_scheduler.utils import _angular_separation, _approx_altaz2pa, pseudo_parallactic_angle  # noqa: E402
 
 # Rubin's site as rubin_scheduler's Site("LSST") and the converter have it.
 LAT, LON, HEIGHT = -30.244628, -70.74941, 2650.0
@@ -49,12 +49,16 @@ def main() -> None:
 
     frame = AltAz(obstime=middle, location=location)
     sun = get_sun(middle)
-    moon = get_body("moon", middle)
+    # As the almanac generator: its times carry the site, so get_body gives the topocentric Moon.
+    moon = get_body("moon", middle, location=location)
+    moon_geocentric = get_body("moon", middle)
     sun_altaz = sun.transform_to(frame)
     moon_altaz = moon.transform_to(frame)
-    elongation = sun.separation(moon)
+    elongation = sun.separation(moon_geocentric)
     # Illuminated fraction from the phase angle i (astroplan's moon_illumination formula).
-    phase_angle = np.arctan2(sun.distance * np.sin(elongation), moon.distance - sun.distance * np.cos(elongation))
+    phase_angle = np.arctan2(sun.distance * np.sin(elongation), moon_geocentric.distance - sun.distance * np.cos(elongation))
+    # moon_phase as the generator computes it: the separation of the two RA/Dec.
+    moon_phase = np.degrees(_angular_separation(sun.ra.rad, sun.dec.rad, moon.ra.rad, moon.dec.rad)) / 180.0 * 100.0
 
     result = {
         "observationStartLST": Time(start.utc, location=location).sidereal_time("apparent").deg,
@@ -70,7 +74,7 @@ def main() -> None:
         "moonDec": moon.dec.deg,
         "moonAlt": moon_altaz.alt.deg,
         "moonAz": moon_altaz.az.deg,
-        "moonPhase": elongation.rad / np.pi * 100.0,
+        "moonPhase": moon_phase,
         "moon_illumination": ((1 + np.cos(phase_angle)) / 2).value,
         # Separations of the RA/Dec values, as rubin_scheduler takes them (astropy's
         # SkyCoord.separation would first move the Moon to the barycentre).

@@ -54,7 +54,7 @@ export interface SyntheticOpsimOptions {
   seed?: number;
   /** Rows per record batch; default 65536. */
   batchRows?: number;
-  /** MJD of the start of night 0; default 60980.5 (rubin_scheduler's SURVEY_START_MJD). */
+  /** MJD of the start of night 0; default 60980.5 (2025-11-01, an arbitrary fixed night: tests compare against it). */
   startMjd?: number;
   /**
    * Also emit the `extinction_limit` REAL column that rubin_scheduler ≥ 4.6 writes after

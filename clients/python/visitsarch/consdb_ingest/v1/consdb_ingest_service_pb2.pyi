@@ -20,18 +20,20 @@ class GetDefaultConsdbQueryResponse(_message.Message):
     def __init__(self, query: _Optional[str] = ...) -> None: ...
 
 class QueryConsdbRequest(_message.Message):
-    __slots__ = ("query", "telescope", "first_dayobs", "last_dayobs", "endpoint")
+    __slots__ = ("query", "telescope", "first_dayobs", "last_dayobs", "endpoint", "survey_start_mjd")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     TELESCOPE_FIELD_NUMBER: _ClassVar[int]
     FIRST_DAYOBS_FIELD_NUMBER: _ClassVar[int]
     LAST_DAYOBS_FIELD_NUMBER: _ClassVar[int]
     ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    SURVEY_START_MJD_FIELD_NUMBER: _ClassVar[int]
     query: str
     telescope: str
     first_dayobs: str
     last_dayobs: str
     endpoint: str
-    def __init__(self, query: _Optional[str] = ..., telescope: _Optional[str] = ..., first_dayobs: _Optional[str] = ..., last_dayobs: _Optional[str] = ..., endpoint: _Optional[str] = ...) -> None: ...
+    survey_start_mjd: float
+    def __init__(self, query: _Optional[str] = ..., telescope: _Optional[str] = ..., first_dayobs: _Optional[str] = ..., last_dayobs: _Optional[str] = ..., endpoint: _Optional[str] = ..., survey_start_mjd: _Optional[float] = ...) -> None: ...
 
 class QueryConsdbResponse(_message.Message):
     __slots__ = ("chunk",)
@@ -40,7 +42,7 @@ class QueryConsdbResponse(_message.Message):
     def __init__(self, chunk: _Optional[_Union[_arrow_pb2.ArrowIpcChunk, _Mapping]] = ...) -> None: ...
 
 class IngestConsdbVisitsRequest(_message.Message):
-    __slots__ = ("query", "label", "telescope", "first_dayobs", "last_dayobs", "endpoint", "archive_url", "incremental", "base_visitseq_uuid", "tags", "request_id", "return_visits")
+    __slots__ = ("query", "label", "telescope", "first_dayobs", "last_dayobs", "endpoint", "archive_url", "incremental", "base_visitseq_uuid", "tags", "request_id", "return_visits", "survey_start_mjd")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     TELESCOPE_FIELD_NUMBER: _ClassVar[int]
@@ -53,6 +55,7 @@ class IngestConsdbVisitsRequest(_message.Message):
     TAGS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     RETURN_VISITS_FIELD_NUMBER: _ClassVar[int]
+    SURVEY_START_MJD_FIELD_NUMBER: _ClassVar[int]
     query: str
     label: str
     telescope: str
@@ -65,7 +68,8 @@ class IngestConsdbVisitsRequest(_message.Message):
     tags: _containers.RepeatedScalarFieldContainer[str]
     request_id: str
     return_visits: bool
-    def __init__(self, query: _Optional[str] = ..., label: _Optional[str] = ..., telescope: _Optional[str] = ..., first_dayobs: _Optional[str] = ..., last_dayobs: _Optional[str] = ..., endpoint: _Optional[str] = ..., archive_url: _Optional[str] = ..., incremental: _Optional[bool] = ..., base_visitseq_uuid: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ..., return_visits: _Optional[bool] = ...) -> None: ...
+    survey_start_mjd: float
+    def __init__(self, query: _Optional[str] = ..., label: _Optional[str] = ..., telescope: _Optional[str] = ..., first_dayobs: _Optional[str] = ..., last_dayobs: _Optional[str] = ..., endpoint: _Optional[str] = ..., archive_url: _Optional[str] = ..., incremental: _Optional[bool] = ..., base_visitseq_uuid: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ..., return_visits: _Optional[bool] = ..., survey_start_mjd: _Optional[float] = ...) -> None: ...
 
 class IngestConsdbVisitsResponse(_message.Message):
     __slots__ = ("visitseq_uuid", "visitseq_url", "visitseq_sha256", "row_count", "first_day_obs", "last_day_obs", "mixed_visitseq_uuid", "chunk")

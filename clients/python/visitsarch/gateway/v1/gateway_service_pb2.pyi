@@ -638,7 +638,7 @@ class GetDefaultConsdbQueryResponse(_message.Message):
     def __init__(self, query: _Optional[str] = ...) -> None: ...
 
 class QueryConsdbRequest(_message.Message):
-    __slots__ = ("query", "label", "telescope", "first_dayobs", "last_dayobs", "endpoint", "archive_url", "incremental", "base_visitseq_uuid", "tags", "request_id")
+    __slots__ = ("query", "label", "telescope", "first_dayobs", "last_dayobs", "endpoint", "archive_url", "incremental", "base_visitseq_uuid", "tags", "request_id", "survey_start_mjd")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     TELESCOPE_FIELD_NUMBER: _ClassVar[int]
@@ -650,6 +650,7 @@ class QueryConsdbRequest(_message.Message):
     BASE_VISITSEQ_UUID_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SURVEY_START_MJD_FIELD_NUMBER: _ClassVar[int]
     query: str
     label: str
     telescope: str
@@ -661,7 +662,8 @@ class QueryConsdbRequest(_message.Message):
     base_visitseq_uuid: str
     tags: _containers.RepeatedScalarFieldContainer[str]
     request_id: str
-    def __init__(self, query: _Optional[str] = ..., label: _Optional[str] = ..., telescope: _Optional[str] = ..., first_dayobs: _Optional[str] = ..., last_dayobs: _Optional[str] = ..., endpoint: _Optional[str] = ..., archive_url: _Optional[str] = ..., incremental: _Optional[bool] = ..., base_visitseq_uuid: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    survey_start_mjd: float
+    def __init__(self, query: _Optional[str] = ..., label: _Optional[str] = ..., telescope: _Optional[str] = ..., first_dayobs: _Optional[str] = ..., last_dayobs: _Optional[str] = ..., endpoint: _Optional[str] = ..., archive_url: _Optional[str] = ..., incremental: _Optional[bool] = ..., base_visitseq_uuid: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ..., survey_start_mjd: _Optional[float] = ...) -> None: ...
 
 class QueryConsdbResponse(_message.Message):
     __slots__ = ("visitseq_uuid", "visitseq_url", "mixed_visitseq_uuid", "row_count", "chunk")

@@ -49,6 +49,15 @@ export interface QueryConsdbRequest {
    * configured default (the USDF ConsDB).
    */
   endpoint: string;
+  /**
+   * The origin of the opsim `night` column, as an MJD (UTC): a visit's night
+   * is floor(mjd - 0.5) - floor(survey_start_mjd - 0.5), so night 0 is the
+   * day_obs starting at it. Unset means the server's configured default
+   * (CONSDB_SURVEY_START_MJD, by default rubin_scheduler's SURVEY_START_MJD,
+   * 61220.5 = 2026-06-29T12:00 UTC). INVALID_ARGUMENT unless from 49718 to
+   * 88069.
+   */
+  surveyStartMjd?: number | undefined;
 }
 
 /** One message of the ConsdbIngestService.QueryConsdb response stream. */
@@ -124,6 +133,15 @@ export interface IngestConsdbVisitsRequest {
    * in QueryConsdb; otherwise it has exactly one message.
    */
   returnVisits: boolean;
+  /**
+   * The origin of the opsim `night` column, as an MJD (UTC): a visit's night
+   * is floor(mjd - 0.5) - floor(survey_start_mjd - 0.5), so night 0 is the
+   * day_obs starting at it. Unset means the server's configured default
+   * (CONSDB_SURVEY_START_MJD, by default rubin_scheduler's SURVEY_START_MJD,
+   * 61220.5 = 2026-06-29T12:00 UTC). INVALID_ARGUMENT unless from 49718 to
+   * 88069.
+   */
+  surveyStartMjd?: number | undefined;
 }
 
 /**
@@ -274,6 +292,9 @@ export const QueryConsdbRequest: MessageFns<QueryConsdbRequest> = {
     if (message.endpoint !== "") {
       writer.uint32(42).string(message.endpoint);
     }
+    if (message.surveyStartMjd !== undefined) {
+      writer.uint32(49).double(message.surveyStartMjd);
+    }
     return writer;
   },
 
@@ -328,6 +349,14 @@ export const QueryConsdbRequest: MessageFns<QueryConsdbRequest> = {
             }
 
             message.endpoint = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.surveyStartMjd = reader.double();
             continue;
           }
         }
@@ -444,6 +473,9 @@ export const IngestConsdbVisitsRequest: MessageFns<IngestConsdbVisitsRequest> = 
     if (message.returnVisits !== false) {
       writer.uint32(96).bool(message.returnVisits);
     }
+    if (message.surveyStartMjd !== undefined) {
+      writer.uint32(105).double(message.surveyStartMjd);
+    }
     return writer;
   },
 
@@ -554,6 +586,14 @@ export const IngestConsdbVisitsRequest: MessageFns<IngestConsdbVisitsRequest> = 
             }
 
             message.returnVisits = reader.bool();
+            continue;
+          }
+          case 13: {
+            if (tag !== 105) {
+              break;
+            }
+
+            message.surveyStartMjd = reader.double();
             continue;
           }
         }

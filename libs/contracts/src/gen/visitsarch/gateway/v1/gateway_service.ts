@@ -1079,6 +1079,12 @@ export interface QueryConsdbRequest {
    * ingesting again. Empty disables this protection.
    */
   requestId: string;
+  /**
+   * The origin of the opsim `night` column, as an MJD (night 0 is the day_obs
+   * starting at it); unset means the server's default (rubin_scheduler's
+   * SURVEY_START_MJD unless configured otherwise).
+   */
+  surveyStartMjd?: number | undefined;
 }
 
 /**
@@ -5644,6 +5650,9 @@ export const QueryConsdbRequest: MessageFns<QueryConsdbRequest> = {
     if (message.requestId !== "") {
       writer.uint32(90).string(message.requestId);
     }
+    if (message.surveyStartMjd !== undefined) {
+      writer.uint32(97).double(message.surveyStartMjd);
+    }
     return writer;
   },
 
@@ -5746,6 +5755,14 @@ export const QueryConsdbRequest: MessageFns<QueryConsdbRequest> = {
             }
 
             message.requestId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 97) {
+              break;
+            }
+
+            message.surveyStartMjd = reader.double();
             continue;
           }
         }
