@@ -34,7 +34,17 @@ export function sectionCommands(markdownFile: string, heading: string): string[]
   return commands;
 }
 
-/** The command without its trailing `# comment` (for matching; the shell runs it whole). */
+/** The command without its trailing `# comment` (for matching; the shell runs it whole), as the shell reads it: a `#` outside quotes after white space. */
 export function withoutComment(command: string): string {
-  return command.replace(/\s+#[^'"]*$/, '').trim();
+  let quote: string | undefined;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i];
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"') i++;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '\\') i++;
+    else if (c === '#' && i > 0 && /\s/.test(command[i - 1])) return command.slice(0, i).trim();
+  }
+  return command.trim();
 }
