@@ -175,6 +175,16 @@ def test_queries_return_dataframes(archive):
     assert prenight["visitseq_uuid"].iloc[0] == uuid  # newest first
 
 
+def test_a_query_timeout_is_the_archives_own_error_not_a_deadline(archive):
+    # The call waits a little longer than the statement may run, so the archive's message arrives.
+    with pytest.raises(visitsarch.VisitsarchError, match="timeout of 1 s") as raised:
+        archive.query("SELECT pg_sleep(30)", timeout=1)
+    assert "Deadline Exceeded" not in str(raised.value)
+    assert list(archive.query("SELECT 1 AS one", timeout=5)["one"]) == [1]
+    with pytest.raises(ValueError, match="positive"):
+        archive.query("SELECT 1", timeout=0)
+
+
 def test_comments(archive):
     uuid = archive.add_simulation(opsim_frame(20), label="commented", telescope="simonyi")
     archive.comment(uuid, "This is more of a question than a comment...", author="neilsen")

@@ -112,7 +112,8 @@ class VisitSequenceArchive:
     gateway : str, optional
         ``host:port`` of the gateway; default ``$VISITSARCH_GATEWAY`` or ``127.0.0.1:50051``.
     timeout : float, optional
-        Seconds each call may take (uploads and downloads get ``transfer_timeout``).
+        Seconds each call may take (uploads and downloads get ``transfer_timeout``). The
+        default, 66 s, outlasts the archive's own 60 s limit, so its clearer error arrives first.
     transfer_timeout : float, optional
         Seconds an upload or download may take.
     flight : bool, optional
@@ -127,7 +128,7 @@ class VisitSequenceArchive:
     ...     archive.tag(uuid, ["example", "nominal"])
     """
 
-    def __init__(self, gateway: str | None = None, timeout: float = 60.0, transfer_timeout: float = 3600.0, flight: bool = True) -> None:
+    def __init__(self, gateway: str | None = None, timeout: float = 66.0, transfer_timeout: float = 3960.0, flight: bool = True) -> None:
         self.gateway = gateway or os.environ.get("VISITSARCH_GATEWAY") or DEFAULT_GATEWAY
         self.timeout = timeout
         self.transfer_timeout = transfer_timeout
@@ -184,8 +185,8 @@ class VisitSequenceArchive:
         except (flight.FlightError, pa.ArrowException, OSError):
             return None
 
-    def _table(self, method: str, request: Any) -> pd.DataFrame:
-        table = _arrow.read_chunks(message.chunk.ipc_bytes for message in self._stream(method, request))
+    def _table(self, method: str, request: Any, timeout: float | None = None) -> pd.DataFrame:
+        table = _arrow.read_chunks(message.chunk.ipc_bytes for message in self._stream(method, request, timeout))
         return table.to_pandas()
 
     # -- adding ------------------------------------------------------------------------
@@ -461,9 +462,19 @@ class VisitSequenceArchive:
         sequence = self._call("GetVisitSequence", gw.GetVisitSequenceRequest(visitseq_uuid=str(visitseq_uuid))).visit_sequence
         return MessageToDict(sequence, preserving_proto_field_name=True)
 
-    def query(self, sql: str, max_rows: int = 0) -> pd.DataFrame:
-        """Runs read-only SQL over the archive's tables and views; returns a DataFrame."""
-        return self._table("Query", gw.QueryRequest(sql=sql, max_rows=max_rows))
+    def query(self, sql: str, max_rows: int = 0, timeout: float | None = None) -> pd.DataFrame:
+        """Runs read-only SQL over the archive's tables and views; returns a DataFrame.
+
+        ``timeout`` (seconds) is the statement's own limit (the archive's default is 60 s, at most
+        its ``QUERY_MAX_TIMEOUT_S``); the call waits a little longer, so that the archive's own
+        "query timed out" error is what arrives.
+        """
+        request = gw.QueryRequest(sql=sql, max_rows=max_rows)
+        if timeout is not None:
+            if not timeout > 0:
+                raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+            request.timeout.FromNanoseconds(round(timeout * 1e9))
+        return self._table("Query", request, timeout=(timeout if timeout is not None else 60.0) * 1.1 + 5)
 
     def query_night(self, day_obs: Any, telescope: str = "simonyi", earliest_sim: Any = None, columns: Sequence[str] | None = None, tags: Sequence[str] | None = None, last_day_obs: Any = None) -> pd.DataFrame:
         """Simulations, completed and mixed sequences of a telescope covering a night (or the
