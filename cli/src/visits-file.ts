@@ -1,4 +1,4 @@
-import { tableFromIPC } from 'apache-arrow';
+import { readArrowChunks } from '@visitsarch/arrow-ipc';
 import { typeV1 } from '@visitsarch/contracts';
 import { canonicalSha256, formatFromFileName, Hdf5Layout, openVisitTable, tableFormatOf, VISIT_TABLE_FORMATS, VisitBatchStream, VisitTableFormat, writeVisitTable } from '@visitsarch/visit-tables';
 import { CliError } from './cli-error';
@@ -44,7 +44,5 @@ export const HDF5_LAYOUTS: readonly Hdf5Layout[] = ['fixed', 'table'];
 export async function writeVisitsFile(messages: AsyncIterable<{ chunk?: typeV1.ArrowIpcChunk }>, partial: string, dest: string, hdf5Layout?: Hdf5Layout): Promise<void> {
   const format = formatFromFileName(dest);
   if (!format) throw new CliError(`cannot tell the format of ${dest} from its extension`, 2);
-  const pieces: Uint8Array[] = [];
-  for await (const message of messages) if (message.chunk?.ipcBytes.length) pieces.push(message.chunk.ipcBytes);
-  await writeVisitTable(partial, tableFromIPC(Buffer.concat(pieces)), { format, hdf5Layout });
+  await writeVisitTable(partial, await readArrowChunks(messages), { format, hdf5Layout });
 }

@@ -1,4 +1,4 @@
-import { DayObsError, dayObsOfInstant, dayObsOfMjd, dayObsToInt, mjdAtDayObsStart, parseDayObs } from './day-obs';
+import { DayObsError, dayObsOfInstant, dayObsOfMjd, dayObsOfNight, dayObsToInt, mjdAtDayObsStart, MJD_OF_UNIX_EPOCH, nightOfDate, nightOfDayObs, nightOfMjd, nightOfUnixDay, parseDayObs } from './day-obs';
 
 describe('day_obs', () => {
   it.each([
@@ -26,5 +26,19 @@ describe('day_obs', () => {
     expect(dayObsOfMjd(60902.4999)).toBe('2025-08-14');
     expect(dayObsOfMjd(60902.0)).toBe('2025-08-14'); // midnight UTC, still the night of the 14th
     expect(mjdAtDayObsStart('2025-08-15')).toBe(60902.5);
+  });
+
+  it('numbers nights by the MJD of 00:00 UTC of their day_obs, one key for every place', () => {
+    expect(nightOfDayObs('2025-08-15')).toBe(60902);
+    expect(nightOfDayObs(20250815)).toBe(60902);
+    expect(nightOfDate(2025, 8, 15)).toBe(60902);
+    expect(nightOfMjd(60902.5)).toBe(60902);
+    expect(nightOfMjd(60903.4999)).toBe(60902);
+    expect(nightOfMjd(Number.NaN)).toBeNaN();
+    expect(dayObsOfNight(60902)).toBe('2025-08-15');
+    // Arrow date32 counts days from 1970-01-01.
+    expect(nightOfUnixDay(Date.UTC(2025, 7, 15) / 86_400_000)).toBe(60902);
+    expect(nightOfUnixDay(0)).toBe(MJD_OF_UNIX_EPOCH);
+    expect(() => nightOfDayObs('2025-02-30')).toThrow(DayObsError);
   });
 });

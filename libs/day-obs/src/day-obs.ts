@@ -40,13 +40,53 @@ export function dayObsOfInstant(instant: Date): string {
 /** The day_obs of a Modified Julian Date (UTC): the date of MJD day floor(mjd − 0.5). */
 export function dayObsOfMjd(mjd: number): string {
   if (!Number.isFinite(mjd)) throw new DayObsError(mjd);
-  return isoDate(MJD_EPOCH_MS + Math.floor(mjd - 0.5) * MS_PER_DAY);
+  return dayObsOfNight(nightOfMjd(mjd));
 }
 
 /** The MJD at which night `dayObs` begins in the day_obs sense (12:00 UTC of that date). */
 export function mjdAtDayObsStart(dayObs: string): number {
+  return nightOfDayObs(dayObs) + 0.5;
+}
+
+/*
+ * Night numbers: the one integer key of a night. A night is numbered by the MJD of 00:00 UTC of
+ * its day_obs date, so the night of an instant of MJD `mjd` is floor(mjd − 0.5) (rubin_sim's and
+ * upstream `compute_nightly_stats`' rule) and day_obs 2025-08-15 is night 60902. Arrow date32
+ * values (and JavaScript's Date) count days from the Unix epoch instead: add MJD_OF_UNIX_EPOCH.
+ * Every place that compares or buckets nights (blob-archive's day_obs filters and ranges,
+ * nightly-stats' nights, the stats plots) uses these functions, never its own epoch.
+ */
+
+/** The MJD of the Unix epoch (1970-01-01): a Unix day number plus this is a night number. */
+export const MJD_OF_UNIX_EPOCH = 40_587;
+
+/** The night number of a day_obs (`YYYY-MM-DD`, `YYYYMMDD` or the integer), calendar checked. */
+export function nightOfDayObs(dayObs: string | number): number {
   const [year, month, day] = parseDayObs(dayObs).split('-').map(Number);
-  return (Date.UTC(year, month - 1, day) - MJD_EPOCH_MS) / MS_PER_DAY + 0.5;
+  return nightOfDate(year, month, day);
+}
+
+/**
+ * The night number of a calendar date given as numbers (month 1–12), not checked: out-of-range
+ * parts roll over as in Date.UTC. For per-row reads of columns already known to hold dates.
+ */
+export function nightOfDate(year: number, month: number, day: number): number {
+  return (Date.UTC(year, month - 1, day) - MJD_EPOCH_MS) / MS_PER_DAY;
+}
+
+/** The night number of an instant given as an MJD (UTC): floor(mjd − 0.5); NaN stays NaN. */
+export function nightOfMjd(mjd: number): number {
+  return Math.floor(mjd - 0.5);
+}
+
+/** The night number of a Unix day number (an Arrow date32 value). */
+export function nightOfUnixDay(unixDay: number): number {
+  return unixDay + MJD_OF_UNIX_EPOCH;
+}
+
+/** The ISO day_obs of a night number. */
+export function dayObsOfNight(night: number): string {
+  return isoDate(MJD_EPOCH_MS + night * MS_PER_DAY);
 }
 
 function isoDate(ms: number): string {

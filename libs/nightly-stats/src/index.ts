@@ -7,5 +7,5 @@
 export { NightlyStatRow, NightlyStatsOptions, NightlyStatsResult, NightlyStatsComputation, computeNightlyStats } from './nightly-stats';
 export { Description, QUANTILES, linearQuantile, describeSorted } from './describe';
 export { SPEC_COLUMNS, DEFAULT_COLUMNS, CONSDB_TO_OPSIM, ResolvedColumn, NonNumericColumnError, resolveColumns, isNumericType } from './columns';
-export { NIGHT_COLUMNS, NoNightColumnError, dayNumberOfDayObs, dayObsOfDayNumber } from './nights';
+export { NIGHT_COLUMNS, NoNightColumnError } from './nights';
 export { OrderStatistics, rankDistinct } from './order-statistics';

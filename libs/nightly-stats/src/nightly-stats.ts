@@ -9,10 +9,10 @@
  * answer can hold; see docs/stats.md for how accumulated quantiles avoid quadratic work.
  */
 import { Data, makeVector, RecordBatch, Schema, Type } from 'apache-arrow';
-import { parseDayObs } from '@visitsarch/day-obs';
+import { dayObsOfNight, nightOfDayObs } from '@visitsarch/day-obs';
 import { resolveColumns, ResolvedColumn } from './columns';
 import { combineMoments, Description, describeSorted, emptyDescription, fillQuantiles, Moments } from './describe';
-import { dayNumberOfDayObs, dayObsOfDayNumber, nightReader, NightReader } from './nights';
+import { nightReader, NightReader } from './nights';
 import { OrderStatistics, rankDistinct } from './order-statistics';
 
 /** One row of the spec's `nightly_stats` table, without the sequence's UUID. */
@@ -83,8 +83,8 @@ export class NightlyStatsComputation {
     const reader = nightReader(schema);
     this.readNights = reader.read;
     this.nightColumn = reader.column;
-    this.firstDay = options.firstDayObs ? dayNumberOfDayObs(parseDayObs(options.firstDayObs)) : -Infinity;
-    this.lastDay = options.lastDayObs ? dayNumberOfDayObs(parseDayObs(options.lastDayObs)) : Infinity;
+    this.firstDay = options.firstDayObs ? nightOfDayObs(options.firstDayObs) : -Infinity;
+    this.lastDay = options.lastDayObs ? nightOfDayObs(options.lastDayObs) : Infinity;
     this.values = columns.map(() => new GrowableFloat64());
   }
 
@@ -145,11 +145,11 @@ export class NightlyStatsComputation {
       for (let k = 0; k < days.length; k++) {
         const { description, moments } = describeSorted(grouped.subarray(groupStarts[k], groupStarts[k + 1]));
         nightMoments.push(moments);
-        if (emitted[k]) rowsByNight[k].push({ dayObs: dayObsOfDayNumber(days[k]), valueName: column.valueName, accumulated: false, ...description });
+        if (emitted[k]) rowsByNight[k].push({ dayObs: dayObsOfNight(days[k]), valueName: column.valueName, accumulated: false, ...description });
       }
       if (this.options.accumulated) {
         accumulate(grouped.subarray(0, filled), groupStarts, nightMoments, (k, description) => {
-          if (emitted[k]) rowsByNight[k].push({ dayObs: dayObsOfDayNumber(days[k]), valueName: column.valueName, accumulated: true, ...description });
+          if (emitted[k]) rowsByNight[k].push({ dayObs: dayObsOfNight(days[k]), valueName: column.valueName, accumulated: true, ...description });
         });
       }
     }

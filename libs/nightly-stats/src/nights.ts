@@ -1,13 +1,11 @@
 /**
- * The night of each visit, as an integer day number (the MJD of 00:00 UTC of the day_obs
- * date), from a `day_obs` column (ConsDB's integer YYYYMMDD, ISO text or an Arrow date) or
- * else from the start MJD as floor(MJD − 0.5), as upstream's `compute_nightly_stats` does.
+ * The night of each visit, as a night number of @visitsarch/day-obs (the MJD of 00:00 UTC of
+ * the day_obs date), from a `day_obs` column (ConsDB's integer YYYYMMDD, ISO text or an Arrow
+ * date) or else from the start MJD as floor(MJD − 0.5), as upstream's `compute_nightly_stats`
+ * does. The numbering itself lives in @visitsarch/day-obs (`nightOfDayObs`, `nightOfMjd`).
  */
 import { Data, makeVector, RecordBatch, Schema, Type } from 'apache-arrow';
-import { parseDayObs } from '@visitsarch/day-obs';
-
-const MS_PER_DAY = 86_400_000;
-const MJD_EPOCH_MS = Date.UTC(1858, 10, 17);
+import { nightOfDayObs, nightOfMjd, parseDayObs } from '@visitsarch/day-obs';
 
 /** The columns a night can be taken from, in order of preference. */
 export const NIGHT_COLUMNS = ['day_obs', 'observationStartMJD', 'obs_start_mjd'] as const;
@@ -18,17 +16,6 @@ export class NoNightColumnError extends Error {
     super(message);
     this.name = 'NoNightColumnError';
   }
-}
-
-/** The day number of an ISO `YYYY-MM-DD` day_obs. */
-export function dayNumberOfDayObs(dayObs: string): number {
-  const [year, month, day] = parseDayObs(dayObs).split('-').map(Number);
-  return (Date.UTC(year, month - 1, day) - MJD_EPOCH_MS) / MS_PER_DAY;
-}
-
-/** The ISO day_obs of a day number. */
-export function dayObsOfDayNumber(dayNumber: number): string {
-  return new Date(MJD_EPOCH_MS + dayNumber * MS_PER_DAY).toISOString().slice(0, 10);
 }
 
 /** Writes the day number of each row of a batch into `out` (NaN where the night is unknown, e.g. a null MJD). */
@@ -60,7 +47,7 @@ function readMjd(data: Data, out: Float64Array): void {
       out[i] = NaN;
       continue;
     }
-    out[i] = Math.floor(Number(values[i]) - 0.5); // NaN stays NaN: such a visit has no night
+    out[i] = nightOfMjd(Number(values[i])); // NaN stays NaN: such a visit has no night
   }
 }
 
@@ -77,7 +64,7 @@ function readDayObs(data: Data, out: Float64Array, toIso: (value: unknown) => st
     }
     if (value !== previous) {
       previous = value;
-      previousDay = dayNumberOfDayObs(toIso(value));
+      previousDay = nightOfDayObs(toIso(value));
     }
     out[i] = previousDay;
   }

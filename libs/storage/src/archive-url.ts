@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DayObsError, parseDayObs } from '@visitsarch/day-obs';
+import { isUuid } from '@visitsarch/validation';
 import { InvalidLocationError } from './errors';
 
 /** A parsed archive base URL: a local directory or an S3 bucket and key prefix. */
@@ -65,7 +66,6 @@ export interface SequenceFileAddress {
 }
 
 const TELESCOPE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The object URL of a sequence's file, in the upstream layout, after checking every component.
@@ -88,7 +88,7 @@ export function sequenceFileUrl(address: SequenceFileAddress): string {
     if (error instanceof DayObsError) throw new InvalidLocationError(`creation_day_obs: ${error.message}`, 'creation_day_obs');
     throw error;
   }
-  if (!UUID.test(address.visitseqUuid)) {
+  if (!isUuid(address.visitseqUuid)) {
     throw new InvalidLocationError(`visitseq_uuid: ${JSON.stringify(address.visitseqUuid)} is not an RFC 4122 UUID`, 'visitseq_uuid');
   }
   checkFileName(address.fileName);

@@ -10,13 +10,13 @@ import {
   ConsdbError,
   consdbToOpsim,
   defaultConsdbQuery,
-  isTelescope,
   isValidSurveyStartMjd,
   openConsdb,
   queryByDayObsPages,
   Telescope,
 } from '@visitsarch/consdb';
-import { DayObsError, dayObsOfInstant, dayObsToInt, parseDayObs } from '@visitsarch/day-obs';
+import { dayObsOfInstant, dayObsToInt } from '@visitsarch/day-obs';
+import { optionalDayObs, requireTelescope } from '@visitsarch/validation';
 import { failedPrecondition, GrpcError, invalidArgument, unavailable } from '@visitsarch/grpc-server';
 import { ConsdbIngestConfig, readAccessToken, RUBIN_CONSDB_ENDPOINTS } from './settings';
 
@@ -45,8 +45,7 @@ export class ConsdbVisits {
   constructor(private readonly config: ConsdbIngestConfig) {}
 
   requireTelescope(telescope: string): Telescope {
-    if (!isTelescope(telescope)) throw invalidArgument(`telescope must be "simonyi" or "auxtel", not ${JSON.stringify(telescope)}`, 'telescope');
-    return telescope;
+    return requireTelescope(telescope, 'telescope');
   }
 
   defaultQuery(telescope: string): string {
@@ -63,9 +62,9 @@ export class ConsdbVisits {
   async query(request: ConsdbVisitsRequest, signal?: AbortSignal): Promise<QueriedVisits> {
     const telescope = this.requireTelescope(request.telescope);
     const surveyStartMjd = this.surveyStartMjd(request.surveyStartMjd);
-    const firstDayObs = request.firstDayObs ? dayObsField(request.firstDayObs, 'first_dayobs') : undefined;
+    const firstDayObs = optionalDayObs(request.firstDayObs, 'first_dayobs');
     // The night before the current day_obs: the most recent completed night.
-    const lastDayObs = request.lastDayObs ? dayObsField(request.lastDayObs, 'last_dayobs') : dayObsOfInstant(new Date(Date.now() - 86_400_000));
+    const lastDayObs = optionalDayObs(request.lastDayObs, 'last_dayobs') ?? dayObsOfInstant(new Date(Date.now() - 86_400_000));
     if (firstDayObs && firstDayObs > lastDayObs) throw invalidArgument(`first_dayobs ${firstDayObs} is after last_dayobs ${lastDayObs}`, 'first_dayobs');
     const endpoint = this.allowedEndpoint(request.endpoint);
     const query = request.query.trim() || defaultConsdbQuery(telescope);
@@ -99,15 +98,6 @@ export class ConsdbVisits {
       });
     }
     return endpoint;
-  }
-}
-
-function dayObsField(value: string, field: string): string {
-  try {
-    return parseDayObs(value);
-  } catch (error) {
-    if (error instanceof DayObsError) throw invalidArgument(`${field}: ${error.message}`, field);
-    throw error;
   }
 }
 

@@ -8,7 +8,8 @@
 import type { CallOptions, ServiceClient } from '@visitsarch/grpc-client';
 import { consdbIngestV1, gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
 import { parseDayObs, dayObsOfMjd, mjdAtDayObsStart } from '@visitsarch/day-obs';
-import { failedPrecondition, invalidArgument } from '@visitsarch/grpc-server';
+import { failedPrecondition } from '@visitsarch/grpc-server';
+import { requireText } from '@visitsarch/validation';
 import { arrowChunks } from './arrow-chunks';
 import { ConsdbVisits } from './consdb-visits';
 import { replayIngest } from './replay';
@@ -32,7 +33,7 @@ export async function ingestConsdbVisits(
   parent: Parent,
   signal: AbortSignal,
 ): Promise<IngestResult> {
-  if (!request.label.trim()) throw invalidArgument('label is required', 'label');
+  requireText(request.label, 'label');
   const telescope = consdb.requireTelescope(request.telescope);
   consdb.surveyStartMjd(request.surveyStartMjd); // refused before anything is asked or recorded
   if (request.requestId) {

@@ -1,55 +1,11 @@
-import { Data, MessageHeader, RecordBatch, RecordBatchReader, Schema } from 'apache-arrow';
-import { IpcMessage, IpcStreamEncoder } from './ipc-messages';
+import { MessageHeader, RecordBatch, RecordBatchReader } from 'apache-arrow';
+import { ArrowChunk, IpcStreamEncoder, MAX_CHUNK_BYTES, sliceBatch, TARGET_CHUNK_BYTES } from '@visitsarch/arrow-ipc';
+import { IpcMessage } from './ipc-messages';
 
-/** One message of the Arrow chunk framing (`visitsarch.type.v1.ArrowIpcChunk`). */
-export interface ArrowChunk {
-  ipcBytes: Uint8Array;
-  rowCount: number;
-}
-
-/** What senders aim for per chunk (the contract: about 1 MiB). */
-export const TARGET_CHUNK_BYTES = 1024 * 1024;
-/** What no chunk may exceed (the default gRPC message limit). */
-export const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
-
-/** The bytes the buffers of a batch occupy: a close estimate of its encoded body size. */
-export function batchBytes(batch: RecordBatch): number {
-  let total = 0;
-  const visit = (data: Data) => {
-    total += data.values?.byteLength ?? 0;
-    total += data.valueOffsets?.byteLength ?? 0;
-    total += data.nullBitmap?.byteLength ?? 0;
-    total += (data as { typeIds?: Uint8Array }).typeIds?.byteLength ?? 0;
-    for (const child of data.children) visit(child);
-  };
-  visit(batch.data);
-  return total;
-}
-
-/** Splits a batch, preserving row order, into slices of about `targetBytes` each. */
-export function* sliceBatch(batch: RecordBatch, targetBytes = TARGET_CHUNK_BYTES): Generator<RecordBatch> {
-  const bytes = batchBytes(batch);
-  if (bytes <= targetBytes || batch.numRows <= 1) {
-    yield batch;
-    return;
-  }
-  const rowsPerSlice = Math.max(1, Math.floor((batch.numRows * targetBytes) / bytes));
-  for (let start = 0; start < batch.numRows; start += rowsPerSlice) yield batch.slice(start, Math.min(batch.numRows, start + rowsPerSlice));
-}
-
-/**
- * Encodes a table, given as batches, into chunks of the contract's framing: the Schema alone
- * first, then one chunk per slice of about 1 MiB. Batches must have the given schema (same
- * fields); dictionary columns are sent as they are (callers hydrate them first).
+/*
+ * The framing itself (chunk size, slicing, encoding) is @visitsarch/arrow-ipc's. What stays here
+ * is the blob archive's own fast path: stored messages forwarded without decoding (decision 0011).
  */
-export async function* encodeArrowChunks(schema: Schema, batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, targetBytes = TARGET_CHUNK_BYTES): AsyncGenerator<ArrowChunk> {
-  const encoder = new IpcStreamEncoder(schema);
-  yield { ipcBytes: encoder.schemaMessage(), rowCount: 0 };
-  for await (const batch of batches) {
-    if (batch.numRows === 0) continue;
-    for (const slice of sliceBatch(batch, targetBytes)) yield { ipcBytes: encoder.encode(slice), rowCount: slice.numRows };
-  }
-}
 
 /**
  * Forwards the messages of an Arrow IPC stream as chunks without decoding them, grouping small

@@ -1,10 +1,12 @@
 import { Data, DataType, DateUnit, RecordBatch, Schema, Type } from 'apache-arrow';
-import { parseDayObs } from '@visitsarch/day-obs';
+import { dayObsOfNight, nightOfDate, nightOfDayObs, nightOfMjd, nightOfUnixDay } from '@visitsarch/day-obs';
 
 /**
  * Where a visit table's nights come from (the contract's "visit-table day_obs range"): its
  * `day_obs` column (date32/date64, an integer such as 20250814, or `YYYY-MM-DD`/`YYYYMMDD` text),
  * otherwise floor(MJD − 0.5) of `observationStartMJD` (opsim) or `obs_start_mjd` (ConsDB).
+ * Nights are compared as the night numbers of @visitsarch/day-obs (MJD day numbers); this file
+ * only reads them from Arrow columns, row by row.
  */
 export interface DayObsSource {
   column: string;
@@ -12,8 +14,6 @@ export interface DayObsSource {
   kind: 'day_obs' | 'mjd';
 }
 
-/** Unix-epoch day numbers of nights: what filters compare (MJD 40587 is 1970-01-01). */
-const MJD_OF_UNIX_EPOCH = 40587;
 const MS_PER_DAY = 86_400_000;
 
 export function dayObsSourceOf(schema: Schema): DayObsSource | undefined {
@@ -26,18 +26,7 @@ export function dayObsSourceOf(schema: Schema): DayObsSource | undefined {
   return undefined;
 }
 
-/** `YYYY-MM-DD` (or `YYYYMMDD`) → day number. */
-export function dayNumberOf(dayObs: string): number {
-  const [year, month, day] = parseDayObs(dayObs).split('-').map(Number);
-  return Date.UTC(year, month - 1, day) / MS_PER_DAY;
-}
-
-/** Day number → `YYYY-MM-DD`. */
-export function dayObsOfDayNumber(dayNumber: number): string {
-  return new Date(dayNumber * MS_PER_DAY).toISOString().slice(0, 10);
-}
-
-/** The night of every row of a batch as a day number; NaN where unknown (null or unparsable). */
+/** The night of every row of a batch as a night number; NaN where unknown (null or unparsable). */
 export function dayNumbers(batch: RecordBatch, source: DayObsSource): Float64Array {
   const data = batch.getChildAt(source.index)!.data[0];
   const result = new Float64Array(batch.numRows);
@@ -51,14 +40,14 @@ function rowReader(data: Data, source: DayObsSource): (row: number) => number {
   if (source.kind === 'mjd') {
     if (type.typeId !== Type.Float && type.typeId !== Type.Int) throw new TypeError(`${source.column} must be numeric, not ${type}`);
     const values = data.values as ArrayLike<number | bigint>;
-    return (row) => Math.floor(Number(values[row]) - 0.5) - MJD_OF_UNIX_EPOCH;
+    return (row) => nightOfMjd(Number(values[row]));
   }
   switch (type.typeId) {
     case Type.Date: {
       const values = data.values as Int32Array;
-      if ((type as unknown as { unit: DateUnit }).unit === DateUnit.DAY) return (row) => values[row];
+      if ((type as unknown as { unit: DateUnit }).unit === DateUnit.DAY) return (row) => nightOfUnixDay(values[row]);
       // date64: milliseconds as two int32 halves per value.
-      return (row) => Math.floor((values[2 * row] + values[2 * row + 1] * 2 ** 32) / MS_PER_DAY);
+      return (row) => nightOfUnixDay(Math.floor((values[2 * row] + values[2 * row + 1] * 2 ** 32) / MS_PER_DAY));
     }
     case Type.Int:
     case Type.Float: {
@@ -69,7 +58,7 @@ function rowReader(data: Data, source: DayObsSource): (row: number) => number {
         const year = Math.floor(value / 10000);
         const month = Math.floor(value / 100) % 100;
         const day = value % 100;
-        return Date.UTC(year, month - 1, day) / MS_PER_DAY;
+        return nightOfDate(year, month, day);
       };
     }
     case Type.Utf8:
@@ -80,7 +69,7 @@ function rowReader(data: Data, source: DayObsSource): (row: number) => number {
       return (row) => {
         const text = decoder.decode(bytes.subarray(Number(offsets[row]), Number(offsets[row + 1])));
         try {
-          return dayNumberOf(text);
+          return nightOfDayObs(text);
         } catch {
           return NaN;
         }
@@ -116,11 +105,11 @@ export class DayObsRangeTracker {
   /** `YYYY-MM-DD` bounds; empty strings when unknown (no rows, no source column). */
   range(): { firstDayObs: string; lastDayObs: string } {
     if (this.min === Infinity) return { firstDayObs: '', lastDayObs: '' };
-    return { firstDayObs: dayObsOfDayNumber(this.min), lastDayObs: dayObsOfDayNumber(this.max) };
+    return { firstDayObs: dayObsOfNight(this.min), lastDayObs: dayObsOfNight(this.max) };
   }
 }
 
-/** Inclusive day-number bounds; undefined sides do not restrict. */
+/** Inclusive night-number bounds; undefined sides do not restrict. */
 export interface DayNumberRange {
   first?: number;
   last?: number;

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { invalidArgument } from '@visitsarch/grpc-server';
 import type { blobArchiveV1 } from '@visitsarch/contracts';
 import { ArchiveStorage, ChecksumMismatchError, hex, ObjectNotFoundError, Sha256Counter, sequenceFileUrl } from '@visitsarch/storage';
-import { optionalSha256, withGrpcErrors } from '../grpc/errors';
+import { optionalSha256 } from '@visitsarch/validation';
+import { withGrpcErrors } from '../grpc/errors';
 import { ARCHIVE_STORAGE } from '../storage.provider';
 
 /** Raw bytes per response message: the contract's limit for byte streams. */

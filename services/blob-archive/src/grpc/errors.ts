@@ -37,10 +37,3 @@ export function toGrpcError(error: unknown): unknown {
   if (error instanceof UnsupportedTableError) return invalidArgument(error.message, 'chunk', 'UNSUPPORTED_COLUMN_TYPE');
   return error;
 }
-
-/** A raw 32-byte SHA-256 from a request field: empty means "not given"; any other length is INVALID_ARGUMENT. */
-export function optionalSha256(value: Uint8Array | undefined, field: string): Uint8Array | undefined {
-  if (!value || value.byteLength === 0) return undefined;
-  if (value.byteLength !== 32) throw invalidArgument(`${field}: a SHA-256 has 32 bytes, got ${value.byteLength}`, field);
-  return value;
-}

@@ -4,7 +4,9 @@ import { failedPrecondition, GrpcError, invalidArgument } from '@visitsarch/grpc
 import { ArchiveStorage, LocalSnapshot, sha256OfLocalFile, verifySha256 } from '@visitsarch/storage';
 import { batchStream, formatFromMagic, openVisitTable, VisitBatchStream, VisitTableFormat } from '@visitsarch/visit-tables';
 import { status } from '@grpc/grpc-js';
-import { dayNumberOf, DayNumberRange, DayObsSource, dayObsSourceOf, rowsInRange } from '../arrow/day-obs';
+import { nightOfDayObs } from '@visitsarch/day-obs';
+import { dayObsRange } from '@visitsarch/validation';
+import { DayNumberRange, DayObsSource, dayObsSourceOf, rowsInRange } from '../arrow/day-obs';
 import { IpcMessage, readIpcMessagesFromFile } from '../arrow/ipc-messages';
 import type { Message } from 'apache-arrow';
 
@@ -182,17 +184,6 @@ function columnIndices(schema: Schema, columns: readonly string[], field: string
 
 function dayRange(selection: TableSelection): DayNumberRange | undefined {
   if (!selection.firstDayObs && !selection.lastDayObs) return undefined;
-  const parse = (text: string | undefined, field: string) => {
-    if (!text) return undefined;
-    try {
-      return dayNumberOf(text);
-    } catch (error) {
-      throw invalidArgument(`${field}: ${(error as Error).message}`, field);
-    }
-  };
-  const range = { first: parse(selection.firstDayObs, 'day_obs_range.first_day_obs'), last: parse(selection.lastDayObs, 'day_obs_range.last_day_obs') };
-  if (range.first !== undefined && range.last !== undefined && range.last < range.first) {
-    throw invalidArgument('day_obs_range: last_day_obs is earlier than first_day_obs', 'day_obs_range');
-  }
-  return range;
+  const { first, last } = dayObsRange(selection, 'day_obs_range');
+  return { first: first === undefined ? undefined : nightOfDayObs(first), last: last === undefined ? undefined : nightOfDayObs(last) };
 }

@@ -6,9 +6,8 @@ import { DataType, RecordBatchReader, RecordBatch, Schema } from 'apache-arrow';
 import { CanonicalHashScan, CanonicalHashError, VisitBatchStream, batchStream, canonicalSha256OfIpcFile } from '@visitsarch/visit-tables';
 import type { ObjectWrite } from '@visitsarch/storage';
 import { openArrowUpload } from '../arrow/arrow-upload';
-import { sliceBatch } from '../arrow/chunking';
+import { IpcStreamEncoder, sliceBatch } from '@visitsarch/arrow-ipc';
 import { DayObsRangeTracker, dayObsSourceOf } from '../arrow/day-obs';
-import { IpcStreamEncoder } from '../arrow/ipc-messages';
 
 /** What pass one learned about an uploaded table. */
 export interface TableFacts {

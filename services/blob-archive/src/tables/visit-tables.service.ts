@@ -4,10 +4,12 @@ import type { blobArchiveV1, typeV1 } from '@visitsarch/contracts';
 import { failedPrecondition, invalidArgument } from '@visitsarch/grpc-server';
 import { ArchiveStorage, ObjectWrite, sequenceFileUrl } from '@visitsarch/storage';
 import { batchStream, VisitBatchStream } from '@visitsarch/visit-tables';
-import { ArrowChunk, encodeArrowChunks, forwardArrowMessages } from '../arrow/chunking';
-import { dayNumberOf } from '../arrow/day-obs';
+import { ArrowChunk, encodeArrowChunks } from '@visitsarch/arrow-ipc';
+import { forwardArrowMessages } from '../arrow/chunking';
+import { nightOfDayObs } from '@visitsarch/day-obs';
 import { encodeFlightData, IpcMessage, readFlightDataFromFile, readIpcMessages } from '../arrow/ipc-messages';
-import { optionalSha256, withGrpcErrors } from '../grpc/errors';
+import { optionalSha256, requireDayObs } from '@visitsarch/validation';
+import { withGrpcErrors } from '../grpc/errors';
 import { BLOB_ARCHIVE_SETTINGS, BlobArchiveSettings } from '../settings';
 import { ARCHIVE_STORAGE } from '../storage.provider';
 import { rechunk, BYTES_PER_MESSAGE } from '../files/object-files.service';
@@ -226,9 +228,9 @@ class MixedTable {
 
   static async open(storage: ArchiveStorage, source: blobArchiveV1.MixedVisitTableSource | undefined, requestedColumns: string[]): Promise<MixedTable> {
     if (!source) throw invalidArgument('source is required', 'source');
-    const lastEarly = requiredDayObs(source.lastEarlyDayObs, 'source.last_early_day_obs');
-    const firstLate = requiredDayObs(source.firstLateDayObs, 'source.first_late_day_obs');
-    if (dayNumberOf(lastEarly) >= dayNumberOf(firstLate)) {
+    const lastEarly = requireDayObs(source.lastEarlyDayObs, 'source.last_early_day_obs');
+    const firstLate = requireDayObs(source.firstLateDayObs, 'source.first_late_day_obs');
+    if (nightOfDayObs(lastEarly) >= nightOfDayObs(firstLate)) {
       throw invalidArgument('source.last_early_day_obs must be earlier than source.first_late_day_obs', 'source.last_early_day_obs');
     }
     const earlySha = optionalSha256(source.earlyParentFileSha256, 'source.early_parent_file_sha256');
@@ -285,15 +287,5 @@ async function schemaOf(table: StoredTable): Promise<Schema> {
   const schema = stream.schema;
   await stream[Symbol.asyncIterator]().return?.();
   return schema;
-}
-
-function requiredDayObs(text: string, field: string): string {
-  if (!text) throw invalidArgument(`${field} is required`, field);
-  try {
-    dayNumberOf(text);
-  } catch (error) {
-    throw invalidArgument(`${field}: ${(error as Error).message}`, field);
-  }
-  return text;
 }
 

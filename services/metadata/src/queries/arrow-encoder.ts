@@ -1,5 +1,4 @@
 import {
-  AsyncByteQueue,
   Binary,
   Bool,
   Data,
@@ -10,12 +9,12 @@ import {
   Int64,
   makeData,
   RecordBatch,
-  RecordBatchStreamWriter,
   Schema,
   Struct,
   TimestampMicrosecond,
   Utf8,
 } from 'apache-arrow';
+import { ArrowChunk, ArrowChunkEncoder, TARGET_CHUNK_BYTES } from '@visitsarch/arrow-ipc';
 
 /** A result column as PostgreSQL describes it. */
 export interface ResultColumn {
@@ -24,16 +23,10 @@ export interface ResultColumn {
 }
 
 /** One message's worth of the Arrow IPC stream: whole encapsulated messages and the rows they hold. */
-export interface IpcChunk {
-  ipcBytes: Uint8Array;
-  rowCount: number;
-}
+export type IpcChunk = ArrowChunk;
 
 /** A row of PostgreSQL text values (null for SQL NULL). */
 export type TextRow = (string | null)[];
-
-/** Messages target about 1 MiB (proto/README.md, "Arrow chunk framing"). */
-export const TARGET_CHUNK_BYTES = 1024 * 1024;
 
 const OID = {
   bool: 16,
@@ -101,75 +94,51 @@ function arrowType(kind: Kind): DataType {
   }
 }
 
-/** Collects the writer's output instead of queueing it, so each chunk is exactly the messages written since the last. */
-class CollectingSink extends AsyncByteQueue {
-  private pieces: Uint8Array[] = [];
-
-  override write(value: Uint8Array | ArrayBufferView | ArrayBuffer | string): void {
-    if (typeof value === 'string') throw new Error('unexpected text written to an Arrow IPC sink');
-    const bytes = value instanceof Uint8Array ? value : new Uint8Array(ArrayBuffer.isView(value) ? value.buffer : value, ArrayBuffer.isView(value) ? value.byteOffset : 0, ArrayBuffer.isView(value) ? value.byteLength : undefined);
-    if (bytes.byteLength > 0) this.pieces.push(bytes);
-  }
-
-  take(): Uint8Array {
-    const joined = Buffer.concat(this.pieces);
-    this.pieces = [];
-    return joined;
-  }
-}
-
 /**
- * Turns rows of PostgreSQL text values into one Arrow IPC stream, cut into chunks of whole messages of
- * about 1 MiB. The schema comes with the first chunk (also when there are no rows); `finish` adds the
- * end-of-stream marker. Values are parsed from text because the Query role's connections return text,
- * with the session at UTC and DateStyle ISO, so the formats below are the only ones that occur.
+ * Turns rows of PostgreSQL text values into one Arrow IPC stream, framed by @visitsarch/arrow-ipc
+ * (schema first, chunks of about 1 MiB, end-of-stream marker last; also for an empty result).
+ * Rows are gathered until their text is about TARGET_CHUNK_BYTES, then made into one record
+ * batch, which the framing slices if its buffers are larger. Values are parsed from text because
+ * the Query role's connections return text, with the session at UTC and DateStyle ISO, so the
+ * formats below are the only ones that occur.
  */
 export class ArrowStreamEncoder {
   private readonly kinds: Kind[];
   private readonly schema: Schema;
-  private readonly sink = new CollectingSink();
-  private readonly writer = new RecordBatchStreamWriter();
+  private readonly chunks: ArrowChunkEncoder;
   private pending: TextRow[] = [];
   private pendingBytes = 0;
-  private schemaSent = false;
 
   constructor(columns: ResultColumn[]) {
     this.kinds = columns.map((column) => kindOf(column.dataTypeID));
     this.schema = new Schema(columns.map((column, index) => new Field(column.name, arrowType(this.kinds[index]), true)));
-    this.writer.reset(this.sink, this.schema); // writes the Schema message into the sink
+    this.chunks = new ArrowChunkEncoder(this.schema);
   }
 
-  /** Adds rows; returns the chunks that reached the target size. */
+  /** Adds rows; returns the chunks that are ready. */
   add(rows: TextRow[]): IpcChunk[] {
     const chunks: IpcChunk[] = [];
     for (const row of rows) {
       this.pending.push(row);
       this.pendingBytes += row.reduce((sum, value) => sum + 8 + (value === null ? 0 : value.length), 0);
-      if (this.pendingBytes >= TARGET_CHUNK_BYTES) chunks.push(this.flush());
+      if (this.pendingBytes >= TARGET_CHUNK_BYTES) chunks.push(...this.flush());
     }
     return chunks;
   }
 
-  /** The remaining rows (or the bare schema for an empty result) and the end-of-stream marker. */
+  /** The remaining rows (or the bare schema for an empty result), ended by the end-of-stream marker. */
   finish(): IpcChunk[] {
-    const chunks: IpcChunk[] = [];
-    if (this.pending.length > 0 || !this.schemaSent) chunks.push(this.flush());
-    this.writer.finish(); // the end-of-stream marker
-    chunks.push({ ipcBytes: this.sink.take(), rowCount: 0 });
-    return chunks;
+    return [...this.flush(), this.chunks.finish()];
   }
 
-  private flush(): IpcChunk {
+  private flush(): IpcChunk[] {
     const rows = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    if (rows.length > 0) {
-      const children = this.kinds.map((kind, index) => columnData(kind, rows, index));
-      const data = makeData({ type: new Struct(this.schema.fields), length: rows.length, nullCount: 0, children });
-      this.writer.write(new RecordBatch(this.schema, data));
-    }
-    this.schemaSent = true;
-    return { ipcBytes: this.sink.take(), rowCount: rows.length };
+    if (rows.length === 0) return [];
+    const children = this.kinds.map((kind, index) => columnData(kind, rows, index));
+    const data = makeData({ type: new Struct(this.schema.fields), length: rows.length, nullCount: 0, children });
+    return this.chunks.add(new RecordBatch(this.schema, data));
   }
 }
 

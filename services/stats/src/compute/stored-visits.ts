@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
-import { RecordBatch, RecordBatchReader, Schema } from 'apache-arrow';
+import { RecordBatch, Schema } from 'apache-arrow';
+import { openArrowChunks } from '@visitsarch/arrow-ipc';
 import { metadataV1, typeV1 } from '@visitsarch/contracts';
 import type { CallOptions } from '@visitsarch/grpc-client';
 import { failedPrecondition } from '@visitsarch/grpc-server';
@@ -66,11 +67,7 @@ async function visitsFile(backends: Backends, uuid: string, parent: Parent): Pro
 
 /** Decodes the Arrow IPC stream carried by ArrowIpcChunk messages, batch by batch (never the whole table). */
 async function openIpc(messages: AsyncIterable<{ chunk?: typeV1.ArrowIpcChunk }>): Promise<VisitBatches> {
-  async function* bytes() {
-    for await (const message of messages) if (message.chunk?.ipcBytes.length) yield message.chunk.ipcBytes;
-  }
-  const reader = await RecordBatchReader.from(bytes());
-  await reader.open();
+  const reader = await openArrowChunks(messages);
   if (!reader.schema) throw failedPrecondition('the stored visit table is empty (no Arrow schema)', 'EMPTY_VISIT_TABLE');
   return { schema: reader.schema, [Symbol.asyncIterator]: () => reader[Symbol.asyncIterator]() };
 }

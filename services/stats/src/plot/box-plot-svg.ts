@@ -4,7 +4,7 @@
  * first to the third quartile, the median as a bar across it. Sequences share each night's
  * slot side by side, in the order given, each with its colour and a legend entry.
  */
-import { dayNumberOfDayObs, dayObsOfDayNumber } from '@visitsarch/nightly-stats';
+import { dayObsOfNight, nightOfDayObs } from '@visitsarch/day-obs';
 
 /** The statistics one box needs. */
 export interface BoxStats {
@@ -56,7 +56,7 @@ export function boxPlotSvg(series: BoxSeries[], options: BoxPlotOptions): string
   const plotHeight = height - margin.top - margin.bottom;
 
   const drawn = series.map((s) => ({ ...s, boxes: s.boxes.filter((b) => [b.p05, b.q1, b.median, b.q3, b.p95].every(Number.isFinite)) }));
-  const days = drawn.flatMap((s) => s.boxes.map((b) => dayNumberOfDayObs(b.dayObs)));
+  const days = drawn.flatMap((s) => s.boxes.map((b) => nightOfDayObs(b.dayObs)));
   const firstDay = Math.min(...days);
   const lastDay = Math.max(...days);
   const values = drawn.flatMap((s) => s.boxes.flatMap((b) => [b.p05, b.p95]));
@@ -93,7 +93,7 @@ export function boxPlotSvg(series: BoxSeries[], options: BoxPlotOptions): string
     const tx = fixed(x(day));
     const ty = margin.top + plotHeight;
     out.push(`<line x1="${tx}" y1="${ty}" x2="${tx}" y2="${ty + 5}" stroke="#333333"/>`);
-    out.push(`<text transform="translate(${tx} ${ty + 10}) rotate(-35)" text-anchor="end" dominant-baseline="hanging" font-size="12">${dayObsOfDayNumber(day)}</text>`);
+    out.push(`<text transform="translate(${tx} ${ty + 10}) rotate(-35)" text-anchor="end" dominant-baseline="hanging" font-size="12">${dayObsOfNight(day)}</text>`);
   }
   out.push(`<text x="${margin.left + plotWidth / 2}" y="${height - 10}" text-anchor="middle" font-size="14">day_obs (night, UTC−12h)</text>`);
   out.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#333333"/>`);
@@ -103,7 +103,7 @@ export function boxPlotSvg(series: BoxSeries[], options: BoxPlotOptions): string
     const colour = COLOURS[index % COLOURS.length];
     out.push(`<g stroke="${colour}" fill="${colour}" fill-opacity="0.35" stroke-width="${boxWidth < 3 ? 0.6 : 1.2}">`);
     for (const box of s.boxes) {
-      const centre = x(dayNumberOfDayObs(box.dayObs)) + (index - (drawn.length - 1) / 2) * boxWidth;
+      const centre = x(nightOfDayObs(box.dayObs)) + (index - (drawn.length - 1) / 2) * boxWidth;
       const half = boxWidth * 0.45;
       const [left, right, cx] = [fixed(centre - half), fixed(centre + half), fixed(centre)];
       const [capLeft, capRight] = [fixed(centre - half * 0.6), fixed(centre + half * 0.6)];

@@ -1,0 +1,86 @@
+import { Dictionary, Int32, RecordBatchReader, Table, tableFromArrays, tableFromIPC, Utf8, vectorFromArray } from 'apache-arrow';
+import { ArrowChunk, ArrowChunkEncoder, encodeArrowChunks, MAX_CHUNK_BYTES, openArrowChunks, readArrowChunks, sliceBatch, tableToArrowChunks, TARGET_CHUNK_BYTES } from './index';
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+async function* messagesOf(chunks: ArrowChunk[]) {
+  for (const chunk of chunks) yield { chunk };
+}
+
+const concat = (chunks: ArrowChunk[]) => Buffer.concat(chunks.map((chunk) => chunk.ipcBytes));
+const END = [255, 255, 255, 255, 0, 0, 0, 0];
+
+describe('encoding', () => {
+  it('cuts a large table into chunks of about 1 MiB of whole messages, schema first, end marker last', async () => {
+    const n = 300_000;
+    const table = tableFromArrays({ mjd: Float64Array.from({ length: n }, (_, i) => 60000 + i / 1000), night: Int32Array.from({ length: n }, (_, i) => i % 365) });
+    const chunks = await collect(tableToArrowChunks(table));
+    expect(chunks.length).toBe(4); // 3.6 MB of buffers
+    for (const chunk of chunks) expect(chunk.ipcBytes.byteLength).toBeLessThan(TARGET_CHUNK_BYTES * 1.1);
+    expect(chunks.reduce((sum, chunk) => sum + chunk.rowCount, 0)).toBe(n);
+    // Every prefix decodes on its own: no message is split.
+    let rows = 0;
+    for (let i = 0; i < chunks.length; i++) {
+      rows += chunks[i].rowCount;
+      expect([...RecordBatchReader.from(concat(chunks.slice(0, i + 1)))].reduce((sum, batch) => sum + batch.numRows, 0)).toBe(rows);
+    }
+    expect([...chunks[chunks.length - 1].ipcBytes.slice(-8)]).toEqual(END);
+    expect(tableFromIPC(concat(chunks)).getChild('mjd')?.get(12345)).toBe(60000 + 12345 / 1000);
+  });
+
+  it('caps rows per chunk when asked', async () => {
+    const table = tableFromArrays({ id: Int32Array.from({ length: 7001 }, (_, i) => i) });
+    expect((await collect(tableToArrowChunks(table, { maxRows: 3000 }))).map((chunk) => chunk.rowCount)).toEqual([3000, 3000, 1001]);
+  });
+
+  it('sends a table without rows as its schema (and the end marker), in one chunk', async () => {
+    const table = tableFromArrays({ band: ['g'], x: Float64Array.from([1]) }).slice(0, 0);
+    const chunks = await collect(tableToArrowChunks(table));
+    expect(chunks).toHaveLength(1);
+    const back = tableFromIPC(chunks[0].ipcBytes);
+    expect([back.numRows, back.schema.fields.map((field) => field.name)]).toEqual([0, ['band', 'x']]);
+  });
+
+  it('carries dictionaries with their batches, and hands chunks out as batches come', async () => {
+    const band = vectorFromArray(['u', 'g', 'g', 'r'], new Dictionary(new Utf8(), new Int32()));
+    const table = new Table({ band });
+    const encoder = new ArrowChunkEncoder(table.schema);
+    expect(encoder.add(table.batches[0])).toEqual([]); // held back for the end marker
+    const chunks = encoder.add(table.batches[0]);
+    expect(chunks.map((chunk) => chunk.rowCount)).toEqual([4]);
+    chunks.push(encoder.finish());
+    expect(chunks[1].rowCount).toBe(4);
+    const back = tableFromIPC(concat(chunks));
+    expect(back.getChild('band')?.toArray()).toEqual(['u', 'g', 'g', 'r', 'u', 'g', 'g', 'r']);
+  });
+
+  it('keeps every chunk under the gRPC limit even for one huge batch', async () => {
+    const n = 1_500_000;
+    const table = tableFromArrays({ x: Float64Array.from({ length: n }, (_, i) => i) });
+    expect(table.batches).toHaveLength(1);
+    expect([...sliceBatch(table.batches[0])].length).toBe(12);
+    for (const chunk of await collect(encodeArrowChunks(table.schema, table.batches))) expect(chunk.ipcBytes.byteLength).toBeLessThan(MAX_CHUNK_BYTES);
+  });
+});
+
+describe('decoding', () => {
+  it('reads the whole table, or batch by batch, with or without the end marker', async () => {
+    const table = tableFromArrays({ id: Int32Array.from({ length: 5000 }, (_, i) => i) });
+    const chunks = await collect(tableToArrowChunks(table, { maxRows: 1000 }));
+    expect((await readArrowChunks(messagesOf(chunks))).numRows).toBe(5000);
+    const withoutEnd = chunks.map((chunk, i) => (i === chunks.length - 1 ? { ...chunk, ipcBytes: chunk.ipcBytes.subarray(0, chunk.ipcBytes.byteLength - 8) } : chunk));
+    const reader = await openArrowChunks(messagesOf(withoutEnd));
+    expect(reader.schema.fields.map((field) => field.name)).toEqual(['id']);
+    let rows = 0;
+    for await (const batch of reader) rows += batch.numRows;
+    expect(rows).toBe(5000);
+  });
+
+  it('gives an empty table for a stream without bytes', async () => {
+    expect((await readArrowChunks(messagesOf([]))).numRows).toBe(0);
+  });
+});
