@@ -3,10 +3,12 @@ import { DEFAULT_ADDRESSES } from '@visitsarch/config';
 import { registerAnnotationCommands } from './commands/annotations';
 import { registerConsdbCommands } from './commands/consdb';
 import { registerDemoCommand } from './commands/demo';
+import { registerPrenightIndexCommand } from './commands/prenight-index';
 import { registerQueryCommands } from './commands/queries';
 import { registerStatsCommands } from './commands/stats';
 import { statusCommand } from './commands/status';
 import { registerTransferCommands } from './commands/transfers';
+import { registerUpstreamCompatCommands } from './commands/upstream-compat';
 import { CliContext } from './context';
 import { SERVER_LIMIT_S, withMargin } from './gateway';
 import { positiveSeconds } from './options';
@@ -36,6 +38,8 @@ export function buildProgram(): Command {
   registerConsdbCommands(program, context);
   registerStatsCommands(program, context);
   registerDemoCommand(program, context);
+  registerPrenightIndexCommand(program, context);
+  registerUpstreamCompatCommands(program, context);
   program
     .command('status')
     .description('report the health of the gateway and of each service behind it; exits 1 unless all are SERVING')
