@@ -28,6 +28,12 @@ const EXPECTED_OUTPUT: Record<string, (stdout: string, work: string, command: st
   prenight_sims: (stdout) => expectTable(stdout, 'visitseq_uuid', 3),
   query_night: (stdout) => expectTable(stdout, 'id', 1),
   query: (stdout) => expectTable(stdout, 'visitseq_label', 1),
+  make_prenight_index: (stdout) => {
+    const written = stdout.match(/^file:\/\/(\S+\.json)\n$/)?.[1];
+    expect(written).toBeDefined();
+    const index = JSON.parse(fs.readFileSync(written!, 'utf8'));
+    expect(Object.keys(index).length).toBeGreaterThanOrEqual(3); // the demo's three pre-night simulations
+  },
   download: (_stdout, work, command) => {
     const destination = path.join(work, withoutComment(command).split(/\s+/).pop()!);
     expect(fs.readFileSync(destination).subarray(0, 8)).toEqual(HDF5_MAGIC);
