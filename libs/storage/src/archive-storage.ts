@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import * as path from 'node:path';
 import { ArchiveLocation, parseArchiveUrl, parseObjectUrl } from './archive-url';
 import { InvalidLocationError, OutsideArchiveError } from './errors';
-import { FileObjectStore } from './file-object-store';
+import { FileObjectStore, sweepIncomingFiles, SweepResult } from './file-object-store';
 import type { ObjectStore } from './object-store';
 import { createS3Client, probeArchive, S3Settings } from './probe';
 import { S3ObjectStore, S3ObjectStoreOptions } from './s3-object-store';
@@ -69,6 +69,22 @@ export class ArchiveStorage {
     );
     if (!inside) throw new OutsideArchiveError(location.url);
     return location;
+  }
+
+  /**
+   * Removes the temporary files of writes that crashed, older than `graceMs`, from every file
+   * archive (see sweepIncomingFiles). S3 writes have no temporary objects: an interrupted
+   * multipart upload is invisible, and the bucket's lifecycle rule reclaims it.
+   */
+  async sweepIncoming(graceMs: number): Promise<SweepResult> {
+    const total: SweepResult = { files: 0, bytes: 0 };
+    for (const root of this.roots) {
+      if (root.kind !== 'file') continue;
+      const swept = await sweepIncomingFiles(root.directory, graceMs);
+      total.files += swept.files;
+      total.bytes += swept.bytes;
+    }
+    return total;
   }
 
   /** Resolves when the first (default) archive is usable: what the service's health follows. */

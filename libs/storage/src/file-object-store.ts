@@ -22,7 +22,7 @@ export class FileObjectStore implements ObjectStore {
     const target = filePath(url);
     if (!options.overwrite && (await exists(target))) throw new ObjectExistsError(url);
     await fsp.mkdir(path.dirname(target), { recursive: true });
-    const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.incoming`);
+    const temporary = path.join(path.dirname(target), incomingName(path.basename(target)));
     const handle = await fsp.open(temporary, 'wx', 0o644);
     return new FileWrite(url, target, temporary, handle, options.overwrite);
   }
@@ -181,6 +181,57 @@ class FileWrite implements ObjectWrite {
       if (!isMissing(error)) throw error;
     });
   }
+}
+
+/** The hidden temporary name of a write to `name`: `.<name>.<uuid>.incoming`. */
+function incomingName(name: string): string {
+  return `.${name}.${randomUUID()}.incoming`;
+}
+
+const INCOMING = /^\..+\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.incoming$/;
+
+/** What a sweep removed. */
+export interface SweepResult {
+  files: number;
+  bytes: number;
+}
+
+/**
+ * Removes, anywhere under `directory`, the temporary files of writes (`.<name>.<uuid>.incoming`)
+ * last modified more than `graceMs` ago: what a process killed mid-upload leaves behind (a write
+ * that fails or is cancelled removes its own). A younger one may be an upload in flight in
+ * another process sharing the directory, and is kept. Symbolic links are not followed; a missing
+ * directory is an empty one.
+ */
+export async function sweepIncomingFiles(directory: string, graceMs: number, now = Date.now()): Promise<SweepResult> {
+  const result: SweepResult = { files: 0, bytes: 0 };
+  const pending = [directory];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = await fsp.readdir(current, { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) continue;
+      throw error;
+    }
+    for (const entry of entries) {
+      const entryPath = path.join(current, entry.name);
+      if (entry.isDirectory()) pending.push(entryPath);
+      else if (entry.isFile() && INCOMING.test(entry.name)) {
+        try {
+          const stats = await fsp.lstat(entryPath);
+          if (now - stats.mtimeMs <= graceMs) continue;
+          await fsp.unlink(entryPath);
+          result.files += 1;
+          result.bytes += stats.size;
+        } catch (error) {
+          if (!isMissing(error)) throw error; // committed or aborted meanwhile
+        }
+      }
+    }
+  }
+  return result;
 }
 
 async function writeFullyAt(handle: fsp.FileHandle, chunk: Uint8Array, position: number): Promise<void> {

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { archiveUrl, ConfigError, DEFAULT_ADDRESSES, httpUrl } from '@visitsarch/config';
+import { archiveUrl, ConfigError, DEFAULT_ADDRESSES, httpUrl, integer } from '@visitsarch/config';
+import type { Logger } from '@visitsarch/logging';
 import { CONTRACTS, PROTO_ROOT, ServiceContract } from '@visitsarch/contracts';
 import { defineService } from '@visitsarch/grpc-server';
 import { ArchiveStorage } from '@visitsarch/storage';
@@ -51,16 +52,34 @@ export const blobArchiveService = defineService({
       default: os.tmpdir(),
       description: 'local directory (on disk, not tmpfs) for uploads being hashed and S3 objects being read',
     },
+    INCOMING_GRACE_S: {
+      parse: integer(60, 30 * 86_400),
+      default: 3600,
+      description: 'at start, temporary files of uploads (.…incoming) older than this many seconds are removed: what a crash mid-upload leaves; younger ones may be uploads in flight in another replica',
+    },
   },
-  build: (config) => {
+  build: (config, logger) => {
     const storage = new ArchiveStorage({
       archiveUrls: [config.VISITSARCH_ARCHIVE_URL, ...config.VISITSARCH_EXTRA_ARCHIVE_URLS],
       s3: { endpoint: config.S3_ENDPOINT_URL || undefined },
       s3Store: { spoolDirectory: config.VISITSARCH_SPOOL_DIR },
     });
+    void sweepCrashLeftovers(storage, config.INCOMING_GRACE_S, logger);
     return {
       module: BlobArchiveModule.forRoot(storage, { spoolDirectory: config.VISITSARCH_SPOOL_DIR }),
       dependencies: [{ name: 'archive', check: () => storage.probe() }],
     };
   },
 });
+
+/**
+ * The start-up sweep: removes what uploads interrupted by a crash left in the file archives
+ * (docs/storage.md). It runs beside the start, not before it: a large archive takes a while to
+ * walk, and nothing waits on it. Returns the sweep's promise (it never rejects).
+ */
+export function sweepCrashLeftovers(storage: ArchiveStorage, graceS: number, logger: Logger): Promise<void> {
+  return storage.sweepIncoming(graceS * 1000).then(
+    ({ files, bytes }) => logger.info({ files, bytes, graceS }, `removed ${files} temporary upload files (${bytes} bytes) left by interrupted uploads`),
+    (error: Error) => logger.warn({ err: error }, `could not sweep the temporary files of interrupted uploads: ${error.message}`),
+  );
+}

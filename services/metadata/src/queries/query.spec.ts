@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
+import { SERVICE_ROLE } from '@visitsarch/db';
 import { Archive, create, simulation, startArchive } from '../testing/archive-fixture';
 import { leadingKeyword } from './queries.service';
 
@@ -87,7 +88,7 @@ describe('Query', () => {
     ['SET TRANSACTION READ WRITE', `SET TRANSACTION READ WRITE`],
     ['a data-modifying WITH', `WITH gone AS (DELETE FROM tags RETURNING *) SELECT * FROM gone`],
     ['SELECT … FOR UPDATE', `SELECT * FROM visitseq FOR UPDATE`],
-    ['set_config of the role', `SELECT set_config('role', 'visitsarch', false)`],
+    ['set_config of the role', `SELECT set_config('role', '${SERVICE_ROLE}', false)`], // the service's own role
     ['reading server files', `SELECT pg_read_file('/etc/hostname')`],
     ['large-object import', `SELECT lo_import('/etc/hostname')`],
     ['internal tables', `SELECT * FROM idempotent_requests`],
