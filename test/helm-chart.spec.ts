@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { loadConfig, type Schema } from '@visitsarch/config';
 import { commonServiceSchema } from '@visitsarch/grpc-server';
 import { REPO_ROOT, run } from './support/run';
+import { serviceSpec, SERVICES, type ServiceDir } from './support/service-specs';
 
 // The Helm chart (deploy/helm/visitsarch) against the services' own configuration: rendered with
 // .tools/bin/helm, read back through the strict validator (.tools/bin/k8s-validate -json), and
@@ -13,29 +14,6 @@ const HELM = path.join(REPO_ROOT, '.tools', 'bin', 'helm');
 const VALIDATE = path.join(REPO_ROOT, '.tools', 'bin', 'k8s-validate');
 const CHART = path.join(REPO_ROOT, 'deploy', 'helm', 'visitsarch');
 const NAMESPACE = 'archive-ns';
-
-/** Each service's folder under services/ and the name its service.ts exports its spec under. */
-const SERVICES = {
-  gateway: 'gatewayService',
-  metadata: 'metadataService',
-  'blob-archive': 'blobArchiveService',
-  'consdb-ingest': 'consdbIngestService',
-  stats: 'statsService',
-} as const;
-type ServiceDir = keyof typeof SERVICES;
-
-interface ServiceSpec {
-  schema: Schema;
-  defaultAddress: string;
-}
-
-/**
- * The service's spec from its sources. Services are not libraries the cross-service tests may
- * import (module boundaries), so it is required by path, as `node services/<dir>/dist/main.js` loads it.
- */
-function serviceSpec(dir: ServiceDir): ServiceSpec {
-  return require(path.join(REPO_ROOT, 'services', dir, 'src', 'service.ts'))[SERVICES[dir]];
-}
 
 /** Every variable a service reads through loadConfig: the common settings and its own. */
 function declaredSchema(dir: ServiceDir): Schema {
@@ -54,6 +32,9 @@ const DEFAULTS_RIGHT_IN_A_CLUSTER: Partial<Record<ServiceDir, Record<string, str
     QUERY_MAX_ROWS: 'row cap of free SQL (docs/data-model.md), not a matter of where the service runs',
     QUERY_MAX_TIMEOUT_S: 'longest statement timeout of free SQL',
     QUERY_MAX_CONCURRENT: 'concurrent free SQL queries per pod',
+  },
+  'blob-archive': {
+    INCOMING_GRACE_S: 'age after which the start-up sweep removes temporary upload files of file archives (an hour outlasts any upload)',
   },
   'consdb-ingest': {
     ACCESS_TOKEN_FILE: 'empty: the RSP token comes from ACCESS_TOKEN (secretEnv, e.g. a GafaelfawrServiceToken Secret)',
@@ -283,8 +264,9 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
         const allowed = components.filter((dir) => from?.some((peer) => peer.podSelector && selects(peer.podSelector.matchLabels, labelsOf(dir))));
         expect({ target, allowed: allowed.sort() }).toEqual({ target, allowed: [...callers].sort() });
       }
-      // The call-back cycle: consdb-ingest records what it ingested through the gateway.
-      expect(processEnvironment(containerOf(deploymentOf(objects, 'consdb-ingest')).env).GATEWAY_ADDRESS).toMatch(/^visitsarch-gateway\./);
+      // No call-back: no service dials the gateway (docs/architecture.md, "Call graph").
+      const env = processEnvironment(containerOf(deploymentOf(objects, 'consdb-ingest')).env);
+      expect(Object.keys(ADDRESS_VARIABLES).filter((variable) => variable in env)).toEqual([]);
     });
   });
 

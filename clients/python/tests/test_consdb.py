@@ -13,7 +13,6 @@ from unittest import mock
 
 import numpy as np
 import pytest
-import conftest
 from conftest import REPO_ROOT, Stack
 
 import visitsarch
@@ -59,16 +58,9 @@ def consdb():
 def consdb_stack(consdb, tmp_path_factory):
     token_file = tmp_path_factory.mktemp("consdb-token") / "token"
     token_file.write_text(consdb["token"] + "\n")
-    # consdb-ingest records through the gateway (GATEWAY_ADDRESS). tools/stack sets it from its
-    # source on; a stack built before that does not, so the gateway's address is chosen here
-    # (Stack takes the first free address for the gateway) and given to every service.
-    gateway = conftest._free_address()
-    addresses = iter([gateway])
-    free_address = conftest._free_address
-    settings = {"CONSDB_URL": consdb["api_url"], "CONSDB_ALLOWED_ENDPOINTS": consdb["database_url"], "ACCESS_TOKEN_FILE": str(token_file), "GATEWAY_ADDRESS": gateway}
-    with mock.patch.dict(os.environ, settings), mock.patch.object(conftest, "_free_address", lambda: next(addresses, None) or free_address()):
+    settings = {"CONSDB_URL": consdb["api_url"], "CONSDB_ALLOWED_ENDPOINTS": consdb["database_url"], "ACCESS_TOKEN_FILE": str(token_file)}
+    with mock.patch.dict(os.environ, settings):
         running = Stack()
-    assert running.gateway == gateway
     yield running
     running.stop()
 

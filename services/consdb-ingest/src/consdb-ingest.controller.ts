@@ -1,49 +1,48 @@
 import type * as grpc from '@grpc/grpc-js';
-import { Controller, Inject } from '@nestjs/common';
+import { status } from '@grpc/grpc-js';
+import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { from, Observable } from 'rxjs';
 import { consdbIngestV1 } from '@visitsarch/contracts';
 import { defaultConsdbQuery } from '@visitsarch/consdb';
+import { GrpcError } from '@visitsarch/grpc-server';
 import { arrowChunks } from './arrow-chunks';
 import { ConsdbVisits } from './consdb-visits';
-import { GATEWAY_CLIENT, GatewayClient, ingestConsdbVisits } from './ingest';
 
 type StreamCall = grpc.ServerWritableStream<unknown, unknown>;
 
-/** The ConsdbIngestService RPCs. */
+/** The ConsdbIngestService RPCs: ConsDB's visits, converted. Recording them is the gateway's (its QueryConsdb). */
 @Controller()
 export class ConsdbIngestController {
-  constructor(
-    private readonly consdb: ConsdbVisits,
-    @Inject(GATEWAY_CLIENT) private readonly gateway: GatewayClient,
-  ) {}
+  constructor(private readonly consdb: ConsdbVisits) {}
 
   @GrpcMethod('ConsdbIngestService', 'GetDefaultConsdbQuery')
   getDefaultConsdbQuery(request: consdbIngestV1.GetDefaultConsdbQueryRequest): consdbIngestV1.GetDefaultConsdbQueryResponse {
     return { query: defaultConsdbQuery(this.consdb.requireTelescope(request.telescope)) };
   }
 
+  /** The converted visits; the first message also says what was asked (query, day_obs range) and how many visits follow. */
   @GrpcMethod('ConsdbIngestService', 'QueryConsdb')
   queryConsdb(request: consdbIngestV1.QueryConsdbRequest, _metadata: grpc.Metadata, call: StreamCall): Observable<consdbIngestV1.QueryConsdbResponse> {
     const consdb = this.consdb;
     return from(
-      (async function* () {
+      (async function* (): AsyncGenerator<consdbIngestV1.QueryConsdbResponse> {
         const visits = await consdb.query({ ...request, firstDayObs: request.firstDayobs, lastDayObs: request.lastDayobs }, cancellationOf(call));
-        for await (const chunk of arrowChunks(visits.table)) yield { chunk };
+        let first = true;
+        for await (const chunk of arrowChunks(visits.table)) {
+          yield first
+            ? { chunk, query: visits.query, firstDayObs: visits.firstDayObs ?? '', lastDayObs: visits.lastDayObs, rowCount: visits.table.numRows }
+            : { chunk, query: '', firstDayObs: '', lastDayObs: '', rowCount: 0 };
+          first = false;
+        }
       })(),
     );
   }
 
+  /** Deprecated (see the contract): the gateway's QueryConsdb ingests, so this service never calls back into the archive. */
   @GrpcMethod('ConsdbIngestService', 'IngestConsdbVisits')
-  ingestConsdbVisits(request: consdbIngestV1.IngestConsdbVisitsRequest, _metadata: grpc.Metadata, call: StreamCall): Observable<consdbIngestV1.IngestConsdbVisitsResponse> {
-    const { consdb, gateway } = this;
-    return from(
-      (async function* () {
-        const { first, chunks } = await ingestConsdbVisits(consdb, gateway, request, call, cancellationOf(call));
-        yield first;
-        if (request.returnVisits) for await (const chunk of chunks) yield { visitseqUuid: '', visitseqSha256: new Uint8Array(), rowCount: 0, firstDayObs: '', lastDayObs: '', chunk };
-      })(),
-    );
+  ingestConsdbVisits(): never {
+    throw new GrpcError(status.UNIMPLEMENTED, "IngestConsdbVisits is deprecated: ingest with the gateway's QueryConsdb", { reason: 'USE_GATEWAY_QUERY_CONSDB' });
   }
 }
 

@@ -1,20 +1,16 @@
-import { DEFAULT_ADDRESSES, grpcAddress, integer, text } from '@visitsarch/config';
+import { DEFAULT_ADDRESSES, integer, text } from '@visitsarch/config';
 import { CONTRACTS } from '@visitsarch/contracts';
-import { grpcServiceCheck } from '@visitsarch/grpc-client';
 import { defineService } from '@visitsarch/grpc-server';
 import { CONSDB_API_ROW_LIMIT, SURVEY_START_MJD } from '@visitsarch/consdb';
 import { ConsdbIngestModule } from './consdb-ingest.module';
 import { consdbEndpoint, consdbEndpointList, surveyStartMjd } from './settings';
 
-/** The consdb-ingest service: its settings, its module and what it depends on. */
+/** The consdb-ingest service: its settings, its module and what it depends on (nothing of the archive). */
 export const consdbIngestService = defineService({
   name: 'consdb-ingest',
   contract: CONTRACTS.consdbIngest,
   defaultAddress: DEFAULT_ADDRESSES.consdbIngest,
   schema: {
-    METADATA_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.metadata, description: 'the metadata service' },
-    BLOB_ARCHIVE_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.blobArchive, description: 'the blob-archive service' },
-    GATEWAY_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.gateway, description: 'the gateway, through which ingested visits are recorded (all or nothing)' },
     CONSDB_URL: {
       parse: consdbEndpoint,
       default: 'https://usdf-rsp.slac.stanford.edu/consdb',
@@ -37,11 +33,8 @@ export const consdbIngestService = defineService({
   },
   build: (config) => ({
     module: ConsdbIngestModule.forRoot(config),
-    // The gateway is not a health dependency: it depends on this service, and a cycle would
-    // keep both NOT_SERVING.
-    dependencies: [
-      { name: 'metadata', check: grpcServiceCheck(config.METADATA_SERVICE_ADDRESS) },
-      { name: 'blob-archive', check: grpcServiceCheck(config.BLOB_ARCHIVE_SERVICE_ADDRESS) },
-    ],
+    // It calls no other service (the gateway records what it converts), so its health follows
+    // nothing: ConsDB is outside the archive, and each request may name its own endpoint.
+    dependencies: [],
   }),
 });

@@ -4,9 +4,6 @@ import { isValidSurveyStartMjd } from '@visitsarch/consdb';
 
 /** The consdb-ingest service's settings (see service.ts for their descriptions). */
 export interface ConsdbIngestConfig {
-  METADATA_SERVICE_ADDRESS: string;
-  BLOB_ARCHIVE_SERVICE_ADDRESS: string;
-  GATEWAY_ADDRESS: string;
   CONSDB_URL: string;
   CONSDB_ALLOWED_ENDPOINTS: string[];
   ACCESS_TOKEN_FILE: string;

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from '@visitsarch/logging';
 import { DownloadsController } from './downloads/downloads.controller';
 import { FilesController } from './files/files.controller';
-import { ConsdbController } from './passthrough/consdb.controller';
+import { ConsdbController } from './consdb/consdb.controller';
 import { StatsController } from './passthrough/stats.controller';
 import { MetadataPassthroughController } from './passthrough/metadata.controller';
 import { SequencesController } from './sequences/sequences.controller';

@@ -19,7 +19,7 @@ export const SERVICE_NAMES = ['metadata', 'blob-archive', 'consdb-ingest', 'stat
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface StackOptions {
-  /** State directory: embedded PostgreSQL under `postgres/`, the local archive under `archive/`. */
+  /** State directory: embedded PostgreSQL under `postgres/` (its passwords in `postgres-credentials.json`, 0600), the local archive under `archive/`. */
   home: string;
   /** Where each service listens; unset ones take the defaults (gateway 127.0.0.1:50051, …). */
   addresses?: Partial<Record<ServiceName, string>>;
@@ -100,7 +100,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const ownEnv: Record<ServiceName, NodeJS.ProcessEnv> = {
     metadata: { DATABASE_URL: databaseUrl },
     'blob-archive': { VISITSARCH_ARCHIVE_URL: archiveUrl },
-    'consdb-ingest': { GATEWAY_ADDRESS: addresses.gateway },
+    'consdb-ingest': {},
     stats: {},
     gateway: { VISITSARCH_ARCHIVE_URL: archiveUrl },
   };

@@ -20,13 +20,13 @@
 {{/*
 The five services: the values key of each, its folder under services/ (the process is
 `node services/<dir>/dist/main.js`) and the services that call it (from the *_ADDRESS variables
-each service reads: the gateway calls the four others; consdb-ingest and stats call metadata and
-blob-archive; consdb-ingest also calls the gateway back to record what it ingested).
+each service reads: the gateway calls the four others; stats calls metadata and blob-archive;
+consdb-ingest calls none (docs/architecture.md, "Call graph")).
 */}}
 {{- define "visitsarch.services" -}}
-gateway: { dir: gateway, callers: [consdbIngest] }
-metadata: { dir: metadata, callers: [gateway, consdbIngest, stats] }
-blobArchive: { dir: blob-archive, callers: [gateway, consdbIngest, stats] }
+gateway: { dir: gateway, callers: [] }
+metadata: { dir: metadata, callers: [gateway, stats] }
+blobArchive: { dir: blob-archive, callers: [gateway, stats] }
 consdbIngest: { dir: consdb-ingest, callers: [gateway] }
 stats: { dir: stats, callers: [gateway] }
 {{- end }}
@@ -135,10 +135,7 @@ services/<dir>/src/service.ts and libs/grpc-server's commonServiceSchema) is her
 {{- end }}
 {{- $_ := set $env "VISITSARCH_SPOOL_DIR" "/var/spool/visitsarch" }}
 {{- else if eq $key "consdbIngest" }}
-{{- $_ := set $env "METADATA_SERVICE_ADDRESS" $metadata }}
-{{- $_ := set $env "BLOB_ARCHIVE_SERVICE_ADDRESS" $blobArchive }}
-{{- /* The call-back: consdb-ingest records ingested visits through the gateway (not a health dependency). */}}
-{{- $_ := set $env "GATEWAY_ADDRESS" (include "visitsarch.address" (list $root "gateway")) }}
+{{- /* It calls no other service: the gateway records what it converts. */}}
 {{- $_ := set $env "CONSDB_URL" $values.consdbUrl }}
 {{- $_ := set $env "CONSDB_ALLOWED_ENDPOINTS" (join "," $values.allowedEndpoints) }}
 {{- else if eq $key "stats" }}

@@ -2,13 +2,14 @@ import type * as grpc from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
-import { gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
+import { gatewayV1, metadataV1 } from '@visitsarch/contracts';
 import { failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
 import { Downstream } from '../support/downstream';
 import { GATEWAY_CONFIG, GatewayConfig } from '../support/tokens';
 import { streamOf } from '../support/streams';
 import { FORMAT_EXTENSIONS, FORMAT_MEDIA_TYPES, visitTableFormatOf } from '@visitsarch/visit-tables';
 import { storedVisits } from '../support/visits-file';
+import { visitChunks } from './visit-chunks';
 import { findSequence } from '../sequences/record-sequence';
 import { requireText, requireUuid } from '../sequences/validation';
 
@@ -31,7 +32,7 @@ export class DownloadsController {
   downloadVisits(request: gatewayV1.DownloadVisitsRequest, _m: grpc.Metadata, call: Call): Observable<gatewayV1.DownloadVisitsResponse> {
     return streamOf(async function* (this: DownloadsController) {
       const sequence = await this.sequence(request.visitseqUuid, call);
-      const chunks = await this.visitChunks(sequence, request, call);
+      const chunks = await visitChunks(this.downstream, sequence, request, call);
       let first = true;
       for await (const message of chunks) {
         yield first ? { visitSequence: sequence, chunk: message.chunk } : { chunk: message.chunk };
@@ -118,39 +119,5 @@ export class DownloadsController {
       throw failedPrecondition(`the visits of ${sequence.visitseqUuid} are not stored ${storedAs}${sequence.mixed ? ` (a mixed sequence: ${mixedAdvice})` : ''}`, 'VISITS_NOT_STORED');
     }
     return storedVisits(this.downstream, sequence.visitseqUuid, call);
-  }
-
-  /** The sequence's own stored table, or the splice of its stored parents for an unmaterialized mixed sequence. */
-  private async visitChunks(sequence: metadataV1.VisitSequence, request: gatewayV1.DownloadVisitsRequest, call: Call): Promise<AsyncIterable<{ chunk?: typeV1.ArrowIpcChunk }>> {
-    if (sequence.visitseqUrl) {
-      const file = await storedVisits(this.downstream, sequence.visitseqUuid, call);
-      return this.downstream.blobArchive.serverStream(
-        'downloadVisitTable',
-        { fileUrl: file.fileUrl, expectedFileSha256: file.fileSha256, dayObsRange: request.dayObsRange, columns: request.columns },
-        { parent: call },
-      );
-    }
-    const mixed = sequence.mixed;
-    if (!mixed?.earlyParentUuid || !mixed.lateParentUuid) {
-      throw failedPrecondition(`the visits of ${sequence.visitseqUuid} are not stored in the archive (recorded with metadata only)`, 'VISITS_NOT_STORED');
-    }
-    const early = await storedVisits(this.downstream, mixed.earlyParentUuid, call, 'early parent');
-    const late = await storedVisits(this.downstream, mixed.lateParentUuid, call, 'late parent');
-    return this.downstream.blobArchive.serverStream(
-      'readMixedVisitTable',
-      {
-        source: {
-          earlyParentUrl: early.fileUrl,
-          earlyParentFileSha256: early.fileSha256,
-          lateParentUrl: late.fileUrl,
-          lateParentFileSha256: late.fileSha256,
-          lastEarlyDayObs: mixed.lastEarlyDayObs ?? '',
-          firstLateDayObs: mixed.firstLateDayObs ?? '',
-          dayObsRange: request.dayObsRange,
-        },
-        columns: request.columns,
-      },
-      { parent: call },
-    );
   }
 }

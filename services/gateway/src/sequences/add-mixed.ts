@@ -1,5 +1,5 @@
-import type * as grpc from '@grpc/grpc-js';
 import { blobArchiveV1, gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
+import type { CallOptions } from '@visitsarch/grpc-client';
 import { failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
 import { archiveDirectory } from '../support/archive-directory';
@@ -20,7 +20,7 @@ export async function addMixed(
   defaultArchive: string,
   logger: Logger,
   request: gatewayV1.AddMixedRequest,
-  call: grpc.ServerUnaryCall<unknown, unknown>,
+  call: CallOptions['parent'],
 ): Promise<gatewayV1.AddMixedResponse> {
   requireText(request.label, 'label');
   const earlyUuid = requireUuid(request.earlyParentUuid, 'early_parent_uuid');

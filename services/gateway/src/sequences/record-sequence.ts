@@ -58,7 +58,7 @@ export async function recordSequence(
   logger: Logger,
   request: NewSequence,
   chunks: AsyncIterable<typeV1.ArrowIpcChunk>,
-  call: grpc.ServerReadableStream<unknown, unknown>,
+  call: ParentCall,
 ): Promise<RecordedSequence> {
   requireText(request.label, 'label');
   requireTelescope(request.telescope);
@@ -124,7 +124,7 @@ export async function recordSequence(
 
 async function storeOrHash(
   downstream: Downstream,
-  call: grpc.ServerReadableStream<unknown, unknown>,
+  call: ParentCall,
   chunks: AsyncIterable<typeV1.ArrowIpcChunk>,
   archive: string,
   destination: blobArchiveV1.VisitTableDestination,

@@ -25,25 +25,27 @@ _sym_db = _symbol_database.Default()
 from visitsarch.type.v1 import arrow_pb2 as visitsarch_dot_type_dot_v1_dot_arrow__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n7visitsarch/consdb_ingest/v1/consdb_ingest_service.proto\x12\x1bvisitsarch.consdb_ingest.v1\x1a\x1evisitsarch/type/v1/arrow.proto\"1\n\x1cGetDefaultConsdbQueryRequest\x12\x11\n\ttelescope\x18\x01 \x01(\t\".\n\x1dGetDefaultConsdbQueryResponse\x12\r\n\x05query\x18\x01 \x01(\t\"\xa7\x01\n\x12QueryConsdbRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x11\n\ttelescope\x18\x02 \x01(\t\x12\x14\n\x0c\x66irst_dayobs\x18\x03 \x01(\t\x12\x13\n\x0blast_dayobs\x18\x04 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x05 \x01(\t\x12\x1d\n\x10survey_start_mjd\x18\x06 \x01(\x01H\x00\x88\x01\x01\x42\x13\n\x11_survey_start_mjd\"G\n\x13QueryConsdbResponse\x12\x30\n\x05\x63hunk\x18\x01 \x01(\x0b\x32!.visitsarch.type.v1.ArrowIpcChunk\"\xbc\x02\n\x19IngestConsdbVisitsRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x11\n\ttelescope\x18\x03 \x01(\t\x12\x14\n\x0c\x66irst_dayobs\x18\x04 \x01(\t\x12\x13\n\x0blast_dayobs\x18\x05 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x06 \x01(\t\x12\x13\n\x0b\x61rchive_url\x18\x07 \x01(\t\x12\x13\n\x0bincremental\x18\x08 \x01(\x08\x12\x1a\n\x12\x62\x61se_visitseq_uuid\x18\t \x01(\t\x12\x0c\n\x04tags\x18\n \x03(\t\x12\x12\n\nrequest_id\x18\x0b \x01(\t\x12\x15\n\rreturn_visits\x18\x0c \x01(\x08\x12\x1d\n\x10survey_start_mjd\x18\r \x01(\x01H\x00\x88\x01\x01\x42\x13\n\x11_survey_start_mjd\"\xa4\x02\n\x1aIngestConsdbVisitsResponse\x12\x15\n\rvisitseq_uuid\x18\x01 \x01(\t\x12\x19\n\x0cvisitseq_url\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x17\n\x0fvisitseq_sha256\x18\x03 \x01(\x0c\x12\x11\n\trow_count\x18\x04 \x01(\x03\x12\x15\n\rfirst_day_obs\x18\x05 \x01(\t\x12\x14\n\x0clast_day_obs\x18\x06 \x01(\t\x12 \n\x13mixed_visitseq_uuid\x18\x07 \x01(\tH\x01\x88\x01\x01\x12\x30\n\x05\x63hunk\x18\x08 \x01(\x0b\x32!.visitsarch.type.v1.ArrowIpcChunkB\x0f\n\r_visitseq_urlB\x16\n\x14_mixed_visitseq_uuid2\xa4\x03\n\x13\x43onsdbIngestService\x12\x8e\x01\n\x15GetDefaultConsdbQuery\x12\x39.visitsarch.consdb_ingest.v1.GetDefaultConsdbQueryRequest\x1a:.visitsarch.consdb_ingest.v1.GetDefaultConsdbQueryResponse\x12r\n\x0bQueryConsdb\x12/.visitsarch.consdb_ingest.v1.QueryConsdbRequest\x1a\x30.visitsarch.consdb_ingest.v1.QueryConsdbResponse0\x01\x12\x87\x01\n\x12IngestConsdbVisits\x12\x36.visitsarch.consdb_ingest.v1.IngestConsdbVisitsRequest\x1a\x37.visitsarch.consdb_ingest.v1.IngestConsdbVisitsResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n7visitsarch/consdb_ingest/v1/consdb_ingest_service.proto\x12\x1bvisitsarch.consdb_ingest.v1\x1a\x1evisitsarch/type/v1/arrow.proto\"1\n\x1cGetDefaultConsdbQueryRequest\x12\x11\n\ttelescope\x18\x01 \x01(\t\".\n\x1dGetDefaultConsdbQueryResponse\x12\r\n\x05query\x18\x01 \x01(\t\"\xa7\x01\n\x12QueryConsdbRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x11\n\ttelescope\x18\x02 \x01(\t\x12\x14\n\x0c\x66irst_dayobs\x18\x03 \x01(\t\x12\x13\n\x0blast_dayobs\x18\x04 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x05 \x01(\t\x12\x1d\n\x10survey_start_mjd\x18\x06 \x01(\x01H\x00\x88\x01\x01\x42\x13\n\x11_survey_start_mjd\"\x96\x01\n\x13QueryConsdbResponse\x12\x30\n\x05\x63hunk\x18\x01 \x01(\x0b\x32!.visitsarch.type.v1.ArrowIpcChunk\x12\r\n\x05query\x18\x02 \x01(\t\x12\x15\n\rfirst_day_obs\x18\x03 \x01(\t\x12\x14\n\x0clast_day_obs\x18\x04 \x01(\t\x12\x11\n\trow_count\x18\x05 \x01(\x03\"\xbc\x02\n\x19IngestConsdbVisitsRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x11\n\ttelescope\x18\x03 \x01(\t\x12\x14\n\x0c\x66irst_dayobs\x18\x04 \x01(\t\x12\x13\n\x0blast_dayobs\x18\x05 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x06 \x01(\t\x12\x13\n\x0b\x61rchive_url\x18\x07 \x01(\t\x12\x13\n\x0bincremental\x18\x08 \x01(\x08\x12\x1a\n\x12\x62\x61se_visitseq_uuid\x18\t \x01(\t\x12\x0c\n\x04tags\x18\n \x03(\t\x12\x12\n\nrequest_id\x18\x0b \x01(\t\x12\x15\n\rreturn_visits\x18\x0c \x01(\x08\x12\x1d\n\x10survey_start_mjd\x18\r \x01(\x01H\x00\x88\x01\x01\x42\x13\n\x11_survey_start_mjd\"\xa4\x02\n\x1aIngestConsdbVisitsResponse\x12\x15\n\rvisitseq_uuid\x18\x01 \x01(\t\x12\x19\n\x0cvisitseq_url\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x17\n\x0fvisitseq_sha256\x18\x03 \x01(\x0c\x12\x11\n\trow_count\x18\x04 \x01(\x03\x12\x15\n\rfirst_day_obs\x18\x05 \x01(\t\x12\x14\n\x0clast_day_obs\x18\x06 \x01(\t\x12 \n\x13mixed_visitseq_uuid\x18\x07 \x01(\tH\x01\x88\x01\x01\x12\x30\n\x05\x63hunk\x18\x08 \x01(\x0b\x32!.visitsarch.type.v1.ArrowIpcChunkB\x0f\n\r_visitseq_urlB\x16\n\x14_mixed_visitseq_uuid2\xa9\x03\n\x13\x43onsdbIngestService\x12\x8e\x01\n\x15GetDefaultConsdbQuery\x12\x39.visitsarch.consdb_ingest.v1.GetDefaultConsdbQueryRequest\x1a:.visitsarch.consdb_ingest.v1.GetDefaultConsdbQueryResponse\x12r\n\x0bQueryConsdb\x12/.visitsarch.consdb_ingest.v1.QueryConsdbRequest\x1a\x30.visitsarch.consdb_ingest.v1.QueryConsdbResponse0\x01\x12\x8c\x01\n\x12IngestConsdbVisits\x12\x36.visitsarch.consdb_ingest.v1.IngestConsdbVisitsRequest\x1a\x37.visitsarch.consdb_ingest.v1.IngestConsdbVisitsResponse\"\x03\x88\x02\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visitsarch.consdb_ingest.v1.consdb_ingest_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_CONSDBINGESTSERVICE'].methods_by_name['IngestConsdbVisits']._loaded_options = None
+  _globals['_CONSDBINGESTSERVICE'].methods_by_name['IngestConsdbVisits']._serialized_options = b'\210\002\001'
   _globals['_GETDEFAULTCONSDBQUERYREQUEST']._serialized_start=120
   _globals['_GETDEFAULTCONSDBQUERYREQUEST']._serialized_end=169
   _globals['_GETDEFAULTCONSDBQUERYRESPONSE']._serialized_start=171
   _globals['_GETDEFAULTCONSDBQUERYRESPONSE']._serialized_end=217
   _globals['_QUERYCONSDBREQUEST']._serialized_start=220
   _globals['_QUERYCONSDBREQUEST']._serialized_end=387
-  _globals['_QUERYCONSDBRESPONSE']._serialized_start=389
-  _globals['_QUERYCONSDBRESPONSE']._serialized_end=460
-  _globals['_INGESTCONSDBVISITSREQUEST']._serialized_start=463
-  _globals['_INGESTCONSDBVISITSREQUEST']._serialized_end=779
-  _globals['_INGESTCONSDBVISITSRESPONSE']._serialized_start=782
-  _globals['_INGESTCONSDBVISITSRESPONSE']._serialized_end=1074
-  _globals['_CONSDBINGESTSERVICE']._serialized_start=1077
-  _globals['_CONSDBINGESTSERVICE']._serialized_end=1497
+  _globals['_QUERYCONSDBRESPONSE']._serialized_start=390
+  _globals['_QUERYCONSDBRESPONSE']._serialized_end=540
+  _globals['_INGESTCONSDBVISITSREQUEST']._serialized_start=543
+  _globals['_INGESTCONSDBVISITSREQUEST']._serialized_end=859
+  _globals['_INGESTCONSDBVISITSRESPONSE']._serialized_start=862
+  _globals['_INGESTCONSDBVISITSRESPONSE']._serialized_end=1154
+  _globals['_CONSDBINGESTSERVICE']._serialized_start=1157
+  _globals['_CONSDBINGESTSERVICE']._serialized_end=1582
 # @@protoc_insertion_point(module_scope)

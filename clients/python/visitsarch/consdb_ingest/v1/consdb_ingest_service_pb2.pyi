@@ -36,10 +36,18 @@ class QueryConsdbRequest(_message.Message):
     def __init__(self, query: _Optional[str] = ..., telescope: _Optional[str] = ..., first_dayobs: _Optional[str] = ..., last_dayobs: _Optional[str] = ..., endpoint: _Optional[str] = ..., survey_start_mjd: _Optional[float] = ...) -> None: ...
 
 class QueryConsdbResponse(_message.Message):
-    __slots__ = ("chunk",)
+    __slots__ = ("chunk", "query", "first_day_obs", "last_day_obs", "row_count")
     CHUNK_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    FIRST_DAY_OBS_FIELD_NUMBER: _ClassVar[int]
+    LAST_DAY_OBS_FIELD_NUMBER: _ClassVar[int]
+    ROW_COUNT_FIELD_NUMBER: _ClassVar[int]
     chunk: _arrow_pb2.ArrowIpcChunk
-    def __init__(self, chunk: _Optional[_Union[_arrow_pb2.ArrowIpcChunk, _Mapping]] = ...) -> None: ...
+    query: str
+    first_day_obs: str
+    last_day_obs: str
+    row_count: int
+    def __init__(self, chunk: _Optional[_Union[_arrow_pb2.ArrowIpcChunk, _Mapping]] = ..., query: _Optional[str] = ..., first_day_obs: _Optional[str] = ..., last_day_obs: _Optional[str] = ..., row_count: _Optional[int] = ...) -> None: ...
 
 class IngestConsdbVisitsRequest(_message.Message):
     __slots__ = ("query", "label", "telescope", "first_dayobs", "last_dayobs", "endpoint", "archive_url", "incremental", "base_visitseq_uuid", "tags", "request_id", "return_visits", "survey_start_mjd")

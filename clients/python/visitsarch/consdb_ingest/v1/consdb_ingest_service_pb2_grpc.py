@@ -27,10 +27,11 @@ if _version_not_supported:
 
 class ConsdbIngestServiceStub:
     """The ConsDB ingest service queries the Rubin Consolidated Database (ConsDB)
-    for completed visits, converts them into the opsim visit schema, and
-    records them in the archive as completed visit sequences (the spec's
-    `visitsarch query_consdb`). It authenticates to ConsDB with its own
-    configured token.
+    for completed visits and converts them into the opsim visit schema. It
+    records nothing and calls no other service of the archive: the gateway's
+    QueryConsdb (the spec's `visitsarch query_consdb`) asks it for the
+    converted visits and records them itself. It authenticates to ConsDB with
+    its own configured token.
 
     Day-obs restriction: the query's result is restricted to
     first_dayobs <= day_obs <= last_dayobs by wrapping it as
@@ -39,9 +40,9 @@ class ConsdbIngestServiceStub:
     return exactly one column named `day_obs`.
 
     Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
-    when ConsDB, the metadata service or the blob archive cannot be reached
-    (safe to retry), DEADLINE_EXCEEDED, INTERNAL for server defects, and
-    UNAUTHENTICATED or PERMISSION_DENIED when authentication is enabled.
+    when ConsDB cannot be reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL
+    for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
+    authentication is enabled.
     """
 
     def __init__(self, channel):
@@ -69,10 +70,11 @@ class ConsdbIngestServiceStub:
 
 class ConsdbIngestServiceServicer:
     """The ConsDB ingest service queries the Rubin Consolidated Database (ConsDB)
-    for completed visits, converts them into the opsim visit schema, and
-    records them in the archive as completed visit sequences (the spec's
-    `visitsarch query_consdb`). It authenticates to ConsDB with its own
-    configured token.
+    for completed visits and converts them into the opsim visit schema. It
+    records nothing and calls no other service of the archive: the gateway's
+    QueryConsdb (the spec's `visitsarch query_consdb`) asks it for the
+    converted visits and records them itself. It authenticates to ConsDB with
+    its own configured token.
 
     Day-obs restriction: the query's result is restricted to
     first_dayobs <= day_obs <= last_dayobs by wrapping it as
@@ -81,9 +83,9 @@ class ConsdbIngestServiceServicer:
     return exactly one column named `day_obs`.
 
     Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
-    when ConsDB, the metadata service or the blob archive cannot be reached
-    (safe to retry), DEADLINE_EXCEEDED, INTERNAL for server defects, and
-    UNAUTHENTICATED or PERMISSION_DENIED when authentication is enabled.
+    when ConsDB cannot be reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL
+    for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
+    authentication is enabled.
     """
 
     def GetDefaultConsdbQuery(self, request, context):
@@ -110,21 +112,12 @@ class ConsdbIngestServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def IngestConsdbVisits(self, request, context):
-        """Queries ConsDB, stores the converted visits in the archive (unless
-        archive_url is empty) and records them as a completed visit sequence;
-        incrementally, only the nights after a previous ingest are queried and a
-        mixed sequence joins them to it. The first response message carries the
-        result; if return_visits is set, the following ones carry the newly
-        queried visits as Arrow (so they are available even when only metadata
-        is recorded). Fails with INVALID_ARGUMENT if label or telescope is
-        empty, or a day_obs bound is invalid or the range reversed;
-        PERMISSION_DENIED if endpoint is not allowed or ConsDB refuses the
-        server's token; FAILED_PRECONDITION if ConsDB rejects the query or
-        returns its row limit (as for QueryConsdb), or the incremental base
-        already covers last_dayobs or has no readable visits (they are needed to
-        hash the mixed sequence); NOT_FOUND if base_visitseq_uuid names no
-        sequence; ALREADY_EXISTS if a visit table object already exists at the
-        destination.
+        """Deprecated: always fails with UNIMPLEMENTED. Ingesting (querying ConsDB,
+        storing and recording the visits, incrementally with a mixed sequence)
+        is the gateway's QueryConsdb, which asks this service only for the
+        converted visits (QueryConsdb) and records them itself, so this service
+        never calls back into the archive. The request and response messages
+        stay for compatibility.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -158,10 +151,11 @@ def add_ConsdbIngestServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class ConsdbIngestService:
     """The ConsDB ingest service queries the Rubin Consolidated Database (ConsDB)
-    for completed visits, converts them into the opsim visit schema, and
-    records them in the archive as completed visit sequences (the spec's
-    `visitsarch query_consdb`). It authenticates to ConsDB with its own
-    configured token.
+    for completed visits and converts them into the opsim visit schema. It
+    records nothing and calls no other service of the archive: the gateway's
+    QueryConsdb (the spec's `visitsarch query_consdb`) asks it for the
+    converted visits and records them itself. It authenticates to ConsDB with
+    its own configured token.
 
     Day-obs restriction: the query's result is restricted to
     first_dayobs <= day_obs <= last_dayobs by wrapping it as
@@ -170,9 +164,9 @@ class ConsdbIngestService:
     return exactly one column named `day_obs`.
 
     Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
-    when ConsDB, the metadata service or the blob archive cannot be reached
-    (safe to retry), DEADLINE_EXCEEDED, INTERNAL for server defects, and
-    UNAUTHENTICATED or PERMISSION_DENIED when authentication is enabled.
+    when ConsDB cannot be reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL
+    for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
+    authentication is enabled.
     """
 
     @staticmethod

@@ -60,10 +60,38 @@ export interface QueryConsdbRequest {
   surveyStartMjd?: number | undefined;
 }
 
-/** One message of the ConsdbIngestService.QueryConsdb response stream. */
+/**
+ * One message of the ConsdbIngestService.QueryConsdb response stream. Every
+ * message carries a chunk; the first one also carries query, first_day_obs,
+ * last_day_obs and row_count, which describe the whole result.
+ */
 export interface QueryConsdbResponse {
   /** The next piece of the Arrow IPC stream of the converted visits. */
-  chunk?: ArrowIpcChunk | undefined;
+  chunk?:
+    | ArrowIpcChunk
+    | undefined;
+  /**
+   * The query sent to ConsDB inside the day_obs restriction: the request's
+   * (trimmed), or the telescope's default one if the request gave none. Set
+   * in the first message only.
+   */
+  query: string;
+  /**
+   * The first night of the restriction, as `YYYY-MM-DD`; empty when the
+   * request gave no first_dayobs. Set in the first message only.
+   */
+  firstDayObs: string;
+  /**
+   * The last night of the restriction, as `YYYY-MM-DD`: the request's
+   * last_dayobs, or the night before the current day_obs when it gave none.
+   * Set in the first message only.
+   */
+  lastDayObs: string;
+  /**
+   * The number of converted visits the stream carries. Set in the first
+   * message only.
+   */
+  rowCount: number;
 }
 
 /** The request of ConsdbIngestService.IngestConsdbVisits. */
@@ -373,13 +401,25 @@ export const QueryConsdbRequest: MessageFns<QueryConsdbRequest> = {
 };
 
 function createBaseQueryConsdbResponse(): QueryConsdbResponse {
-  return {};
+  return { query: "", firstDayObs: "", lastDayObs: "", rowCount: 0 };
 }
 
 export const QueryConsdbResponse: MessageFns<QueryConsdbResponse> = {
   encode(message: QueryConsdbResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.chunk !== undefined) {
       ArrowIpcChunk.encode(message.chunk, writer.uint32(10).fork()).join();
+    }
+    if (message.query !== "") {
+      writer.uint32(18).string(message.query);
+    }
+    if (message.firstDayObs !== "") {
+      writer.uint32(26).string(message.firstDayObs);
+    }
+    if (message.lastDayObs !== "") {
+      writer.uint32(34).string(message.lastDayObs);
+    }
+    if (message.rowCount !== 0) {
+      writer.uint32(40).int64(message.rowCount);
     }
     return writer;
   },
@@ -403,6 +443,38 @@ export const QueryConsdbResponse: MessageFns<QueryConsdbResponse> = {
             }
 
             message.chunk = ArrowIpcChunk.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.query = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.firstDayObs = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastDayObs = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.rowCount = longToNumber(reader.int64());
             continue;
           }
         }
@@ -734,10 +806,11 @@ export const IngestConsdbVisitsResponse: MessageFns<IngestConsdbVisitsResponse> 
 
 /**
  * The ConsDB ingest service queries the Rubin Consolidated Database (ConsDB)
- * for completed visits, converts them into the opsim visit schema, and
- * records them in the archive as completed visit sequences (the spec's
- * `visitsarch query_consdb`). It authenticates to ConsDB with its own
- * configured token.
+ * for completed visits and converts them into the opsim visit schema. It
+ * records nothing and calls no other service of the archive: the gateway's
+ * QueryConsdb (the spec's `visitsarch query_consdb`) asks it for the
+ * converted visits and records them itself. It authenticates to ConsDB with
+ * its own configured token.
  *
  * Day-obs restriction: the query's result is restricted to
  * first_dayobs <= day_obs <= last_dayobs by wrapping it as
@@ -746,9 +819,9 @@ export const IngestConsdbVisitsResponse: MessageFns<IngestConsdbVisitsResponse> 
  * return exactly one column named `day_obs`.
  *
  * Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
- * when ConsDB, the metadata service or the blob archive cannot be reached
- * (safe to retry), DEADLINE_EXCEEDED, INTERNAL for server defects, and
- * UNAUTHENTICATED or PERMISSION_DENIED when authentication is enabled.
+ * when ConsDB cannot be reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL
+ * for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
+ * authentication is enabled.
  */
 
 export interface ConsdbIngestServiceClient {
@@ -777,21 +850,14 @@ export interface ConsdbIngestServiceClient {
   queryConsdb(request: QueryConsdbRequest, metadata?: Metadata): Observable<QueryConsdbResponse>;
 
   /**
-   * Queries ConsDB, stores the converted visits in the archive (unless
-   * archive_url is empty) and records them as a completed visit sequence;
-   * incrementally, only the nights after a previous ingest are queried and a
-   * mixed sequence joins them to it. The first response message carries the
-   * result; if return_visits is set, the following ones carry the newly
-   * queried visits as Arrow (so they are available even when only metadata
-   * is recorded). Fails with INVALID_ARGUMENT if label or telescope is
-   * empty, or a day_obs bound is invalid or the range reversed;
-   * PERMISSION_DENIED if endpoint is not allowed or ConsDB refuses the
-   * server's token; FAILED_PRECONDITION if ConsDB rejects the query or
-   * returns its row limit (as for QueryConsdb), or the incremental base
-   * already covers last_dayobs or has no readable visits (they are needed to
-   * hash the mixed sequence); NOT_FOUND if base_visitseq_uuid names no
-   * sequence; ALREADY_EXISTS if a visit table object already exists at the
-   * destination.
+   * Deprecated: always fails with UNIMPLEMENTED. Ingesting (querying ConsDB,
+   * storing and recording the visits, incrementally with a mixed sequence)
+   * is the gateway's QueryConsdb, which asks this service only for the
+   * converted visits (QueryConsdb) and records them itself, so this service
+   * never calls back into the archive. The request and response messages
+   * stay for compatibility.
+   *
+   * @deprecated
    */
 
   ingestConsdbVisits(request: IngestConsdbVisitsRequest, metadata?: Metadata): Observable<IngestConsdbVisitsResponse>;
@@ -799,10 +865,11 @@ export interface ConsdbIngestServiceClient {
 
 /**
  * The ConsDB ingest service queries the Rubin Consolidated Database (ConsDB)
- * for completed visits, converts them into the opsim visit schema, and
- * records them in the archive as completed visit sequences (the spec's
- * `visitsarch query_consdb`). It authenticates to ConsDB with its own
- * configured token.
+ * for completed visits and converts them into the opsim visit schema. It
+ * records nothing and calls no other service of the archive: the gateway's
+ * QueryConsdb (the spec's `visitsarch query_consdb`) asks it for the
+ * converted visits and records them itself. It authenticates to ConsDB with
+ * its own configured token.
  *
  * Day-obs restriction: the query's result is restricted to
  * first_dayobs <= day_obs <= last_dayobs by wrapping it as
@@ -811,9 +878,9 @@ export interface ConsdbIngestServiceClient {
  * return exactly one column named `day_obs`.
  *
  * Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
- * when ConsDB, the metadata service or the blob archive cannot be reached
- * (safe to retry), DEADLINE_EXCEEDED, INTERNAL for server defects, and
- * UNAUTHENTICATED or PERMISSION_DENIED when authentication is enabled.
+ * when ConsDB cannot be reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL
+ * for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
+ * authentication is enabled.
  */
 
 export interface ConsdbIngestServiceController {
@@ -842,21 +909,12 @@ export interface ConsdbIngestServiceController {
   queryConsdb(request: QueryConsdbRequest, metadata?: Metadata): Observable<QueryConsdbResponse>;
 
   /**
-   * Queries ConsDB, stores the converted visits in the archive (unless
-   * archive_url is empty) and records them as a completed visit sequence;
-   * incrementally, only the nights after a previous ingest are queried and a
-   * mixed sequence joins them to it. The first response message carries the
-   * result; if return_visits is set, the following ones carry the newly
-   * queried visits as Arrow (so they are available even when only metadata
-   * is recorded). Fails with INVALID_ARGUMENT if label or telescope is
-   * empty, or a day_obs bound is invalid or the range reversed;
-   * PERMISSION_DENIED if endpoint is not allowed or ConsDB refuses the
-   * server's token; FAILED_PRECONDITION if ConsDB rejects the query or
-   * returns its row limit (as for QueryConsdb), or the incremental base
-   * already covers last_dayobs or has no readable visits (they are needed to
-   * hash the mixed sequence); NOT_FOUND if base_visitseq_uuid names no
-   * sequence; ALREADY_EXISTS if a visit table object already exists at the
-   * destination.
+   * Deprecated: always fails with UNIMPLEMENTED. Ingesting (querying ConsDB,
+   * storing and recording the visits, incrementally with a mixed sequence)
+   * is the gateway's QueryConsdb, which asks this service only for the
+   * converted visits (QueryConsdb) and records them itself, so this service
+   * never calls back into the archive. The request and response messages
+   * stay for compatibility.
    */
 
   ingestConsdbVisits(request: IngestConsdbVisitsRequest, metadata?: Metadata): Observable<IngestConsdbVisitsResponse>;

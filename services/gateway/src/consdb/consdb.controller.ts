@@ -3,18 +3,24 @@ import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
 import { gatewayV1 } from '@visitsarch/contracts';
+import type { Logger } from '@visitsarch/logging';
 import { Downstream } from '../support/downstream';
-import { mapAsync, streamOf } from '../support/streams';
-import { GATEWAY_CONFIG, GatewayConfig } from '../support/tokens';
+import { streamOf } from '../support/streams';
+import { GATEWAY_CONFIG, GATEWAY_LOGGER, GatewayConfig } from '../support/tokens';
+import { ingestConsdbVisits } from './ingest';
 
 type Call = grpc.ServerUnaryCall<unknown, unknown>;
 
-/** ConsDB operations belong to the consdb-ingest service; the gateway forwards them (errors, UNIMPLEMENTED included, unchanged). */
+/**
+ * ConsDB: consdb-ingest queries ConsDB and converts the visits (errors, UNIMPLEMENTED included,
+ * forwarded unchanged); the gateway records them (ingest.ts).
+ */
 @Controller()
 export class ConsdbController {
   constructor(
     private readonly downstream: Downstream,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
   ) {}
 
   @GrpcMethod('GatewayService', 'GetDefaultConsdbQuery')
@@ -25,15 +31,7 @@ export class ConsdbController {
   @GrpcMethod('GatewayService', 'QueryConsdb')
   queryConsdb(request: gatewayV1.QueryConsdbRequest, _m: grpc.Metadata, call: Call): Observable<gatewayV1.QueryConsdbResponse> {
     const archiveUrl = request.archiveUrl ?? this.config.VISITSARCH_ARCHIVE_URL;
-    const ingested = this.downstream.consdbIngest.serverStream('ingestConsdbVisits', { ...request, archiveUrl, returnVisits: true }, { parent: call });
-    return streamOf(() =>
-      mapAsync(ingested, (message) => ({
-        visitseqUuid: message.visitseqUuid,
-        visitseqUrl: message.visitseqUrl,
-        mixedVisitseqUuid: message.mixedVisitseqUuid,
-        rowCount: message.rowCount,
-        chunk: message.chunk,
-      })),
-    );
+    const context = { downstream: this.downstream, config: this.config, logger: this.logger };
+    return streamOf(() => ingestConsdbVisits(context, { ...request, archiveUrl }, call));
   }
 }
