@@ -31,6 +31,7 @@ from ._hash import visits_sha256
 from ._consdb import AUXTEL_SCIENCE_CONSDB_QUERY, SIMONYI_SCIENCE_CONSDB_QUERY
 from .archive import DEFAULT_GATEWAY, USDF_CONSDB, USDF_OPSIM_ARCHIVE, VisitSequenceArchive
 from .prenight_index import make_prenight_index
+from .visits_reader import get_visits
 
 __version__ = "0.1.0"
 
@@ -79,6 +80,6 @@ __all__ = [
     "AlreadyExistsError", "AUXTEL_SCIENCE_CONSDB_QUERY", "SIMONYI_SCIENCE_CONSDB_QUERY", "query_consdb", "ArchiveUnavailableError", "DataLossError", "DEFAULT_GATEWAY", "FailedPreconditionError",
     "InvalidArgumentError", "make_prenight_index", "NotFoundError", "NotImplementedByServerError", "USDF_CONSDB", "USDF_OPSIM_ARCHIVE",
     "VisitSequenceArchive", "VisitsSequenceArchive", "VisitsarchError", "add_completed", "add_file", "add_mixed",
-    "add_simulation", "comment", "comments", "default_archive", "download", "is_tagged", "nightly_stats", "plot_nightly", "prenight_sims", "query",
+    "add_simulation", "comment", "comments", "default_archive", "download", "get_visits", "is_tagged", "nightly_stats", "plot_nightly", "prenight_sims", "query",
     "query_night", "save_env", "tag", "untag", "visits_sha256",
 ]
