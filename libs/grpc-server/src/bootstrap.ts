@@ -9,7 +9,8 @@ import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { PROTO_LOADER_OPTIONS, PROTO_ROOT, ServiceContract } from '@visitsarch/contracts';
 import { NestJsonLogger, type Logger } from '@visitsarch/logging';
 import { Dependency, HealthMonitor } from './health';
-import { GrpcErrorFilter } from './error-filter';
+import { ErrorMapper, GrpcErrorFilter } from './error-filter';
+import { RequestCheck, RequestCheckInterceptor } from './request-check';
 import { RpcLoggingInterceptor } from './logging-interceptor';
 import { widenReceiveWindows } from './flow-control';
 import { markSerialized } from './encoded-responses';
@@ -43,6 +44,10 @@ export interface GrpcServiceOptions {
    * EncodedResponseBuffers pool return to it as soon as grpc-js has copied them.
    */
   preEncodedResponses?: readonly string[];
+  /** Checks every unary and server-streaming request before its handler (e.g. libs/validation's `checkRequestLimits`). */
+  checkRequest?: RequestCheck;
+  /** The service's own translation of its backends' errors, before the generic mapping (see toGrpcStatus). */
+  mapError?: ErrorMapper;
 }
 
 export interface RunningGrpcService {
@@ -93,8 +98,8 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
       },
     },
   });
-  app.useGlobalFilters(new GrpcErrorFilter(logger));
-  app.useGlobalInterceptors(new RpcLoggingInterceptor(logger));
+  app.useGlobalFilters(new GrpcErrorFilter(logger, options.mapError));
+  app.useGlobalInterceptors(new RpcLoggingInterceptor(logger), ...(options.checkRequest ? [new RequestCheckInterceptor(options.checkRequest)] : []));
   await app.listen();
   if (!grpcServer) throw new Error('gRPC server did not start');
   const port = boundPort(options.address, grpcServer);

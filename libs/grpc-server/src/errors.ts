@@ -2,6 +2,19 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { RpcException } from '@nestjs/microservices';
 import { googleRpc } from '@visitsarch/contracts';
 
+/**
+ * The longest error message (and field-violation description, resource name, ErrorInfo value) a
+ * service sends. Messages quote at most a short prefix of what was sent (libs/validation's
+ * `quote`); this is the backstop: the message travels twice in the trailers (grpc-message and the
+ * details), which must stay far below the peers' header-size limits, or the reply is lost.
+ */
+export const MAX_ERROR_MESSAGE_CHARS = 1024;
+
+/** `text` cut to MAX_ERROR_MESSAGE_CHARS (or `max`), saying how long it was. */
+export function boundMessage(text: string, max = MAX_ERROR_MESSAGE_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
 /** The `domain` of every ErrorInfo we send. */
 export const ERROR_DOMAIN = 'visitsarch.lsst.org';
 
@@ -26,6 +39,7 @@ export class GrpcError extends RpcException {
     message: string,
     readonly details: ErrorDetails = {},
   ) {
+    message = boundMessage(message);
     super({ code, message, details: message, metadata: statusMetadata(code, message, details) });
   }
 }
@@ -54,6 +68,8 @@ function upperSnake(text: string): string {
 }
 
 export function statusMetadata(code: status, message: string, details: ErrorDetails): Metadata {
+  message = boundMessage(message);
+  details = boundDetails(details);
   const anys: googleRpc.Any[] = [
     pack('google.rpc.ErrorInfo', googleRpc.ErrorInfo.encode({ reason: details.reason ?? status[code], domain: ERROR_DOMAIN, metadata: details.metadata ?? {} }).finish()),
   ];
@@ -71,6 +87,16 @@ export function statusMetadata(code: status, message: string, details: ErrorDeta
   const metadata = new Metadata();
   metadata.set('grpc-status-details-bin', Buffer.from(googleRpc.Status.encode({ code, message, details: anys }).finish()));
   return metadata;
+}
+
+function boundDetails(details: ErrorDetails): ErrorDetails {
+  const bound = (text: string) => boundMessage(text, 256);
+  return {
+    reason: details.reason === undefined ? undefined : bound(details.reason),
+    metadata: details.metadata && Object.fromEntries(Object.entries(details.metadata).slice(0, 20).map(([key, value]) => [bound(key), bound(value)])),
+    fieldViolations: details.fieldViolations?.slice(0, 20).map((violation) => ({ field: bound(violation.field), description: boundMessage(violation.description) })),
+    resource: details.resource && { type: bound(details.resource.type), name: bound(details.resource.name) },
+  };
 }
 
 function pack(typeName: string, value: Uint8Array): googleRpc.Any {

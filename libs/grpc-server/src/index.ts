@@ -7,3 +7,4 @@ export * from './run-service';
 export * from './request-ids';
 export * from './flow-control';
 export * from './encoded-responses';
+export * from './request-check';

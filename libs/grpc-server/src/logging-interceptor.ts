@@ -1,8 +1,8 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable, tap } from 'rxjs';
-import type { Logger } from '@visitsarch/logging';
+import { boundText, type Logger } from '@visitsarch/logging';
 
-/** One structured log line per RPC: method, outcome and duration. */
+/** One structured log line per RPC: method, outcome and duration (an error's message cut to MAX_LOGGED_STRING_CHARS). */
 @Injectable()
 export class RpcLoggingInterceptor implements NestInterceptor {
   constructor(private readonly logger: Logger) {}
@@ -15,7 +15,7 @@ export class RpcLoggingInterceptor implements NestInterceptor {
       tap({
         complete: () => this.logger.info({ rpc, code: 'OK', ms: elapsedMs() }, 'rpc'),
         error: (error: { code?: number; details?: string; message?: string }) =>
-          this.logger.info({ rpc, code: error?.code, ms: elapsedMs(), error: error?.details ?? error?.message }, 'rpc failed'),
+          this.logger.info({ rpc, code: error?.code, ms: elapsedMs(), error: boundText(String(error?.details ?? error?.message)) }, 'rpc failed'),
       }),
     );
   }

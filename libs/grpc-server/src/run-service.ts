@@ -3,6 +3,8 @@ import type { ServiceContract } from '@visitsarch/contracts';
 import { createLogger, type Logger } from '@visitsarch/logging';
 import { NestModuleRef, RunningGrpcService, startGrpcService } from './bootstrap';
 import { DEFAULT_STARTUP_GRACE_MS, type Dependency } from './health';
+import type { ErrorMapper } from './error-filter';
+import type { RequestCheck } from './request-check';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
@@ -33,6 +35,10 @@ export interface ServiceSpec<S extends Schema> {
   defaultAddress: string;
   /** Server-streaming methods whose handlers may emit already-encoded responses (see GrpcServiceOptions). */
   preEncodedResponses?: readonly string[];
+  /** Checks every unary and server-streaming request before its handler (see GrpcServiceOptions). */
+  checkRequest?: RequestCheck;
+  /** The service's own translation of its backends' errors (see GrpcServiceOptions). */
+  mapError?: ErrorMapper;
   /** Builds the Nest module and the dependency checks from the validated configuration. */
   build(config: ConfigOf<S> & CommonServiceConfig, logger: Logger): { module: NestModuleRef; dependencies: Dependency[] };
 }
@@ -56,6 +62,8 @@ export async function startService<S extends Schema>(spec: ServiceSpec<S>, env: 
     healthIntervalMs: config.HEALTH_INTERVAL_MS,
     healthStartupGraceMs: config.HEALTH_STARTUP_GRACE_MS,
     preEncodedResponses: spec.preEncodedResponses,
+    checkRequest: spec.checkRequest,
+    mapError: spec.mapError,
   });
 }
 

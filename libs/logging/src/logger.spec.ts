@@ -1,12 +1,8 @@
-import { PassThrough } from 'node:stream';
-import { createLogger } from './logger';
+import { captureLogs } from './logger';
 
 describe('createLogger', () => {
   it('writes one JSON object per line with ISO time, level name, service and message, secrets redacted', async () => {
-    const sink = new PassThrough();
-    const lines: string[] = [];
-    sink.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n')));
-    const logger = createLogger('metadata', 'info', sink);
+    const { logger, lines } = captureLogs('metadata');
     logger.info({ rpc: 'GetVisitSequence', config: { DATABASE_URL: 'postgresql://u:secret@db/x' } }, 'handled');
     logger.debug('not written at info level');
     await new Promise((resolve) => setImmediate(resolve));
@@ -15,5 +11,26 @@ describe('createLogger', () => {
     expect(record).toMatchObject({ level: 'info', service: 'metadata', msg: 'handled', rpc: 'GetVisitSequence' });
     expect(new Date(record.time).toISOString()).toBe(record.time);
     expect(record.config.DATABASE_URL).toBe('[redacted]');
+  });
+});
+
+describe('bounded log lines', () => {
+  it('cuts long strings, long lists, deep objects and errors carrying their parameters, saying how much there was', async () => {
+    const { logger, lines } = captureLogs('metadata');
+    const label = 'x'.repeat(1_000_000);
+    const failure = Object.assign(new Error(`insert failed: ${label}`), { parameters: [label, ...Array.from({ length: 10_000 }, (_, i) => `tag${i}`)] });
+    logger.info({ request: { label, tags: Array.from({ length: 10_000 }, () => 'tag') }, err: failure }, `refused ${label}`);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toHaveLength(1);
+    expect(lines[0].length).toBeLessThan(20_000);
+    const record = JSON.parse(lines[0]);
+    expect(record.msg).toMatch(/^refused x+… \(1000008 characters\)$/);
+    expect(record.request.label).toMatch(/… \(1000000 characters\)$/);
+    expect(record.request.tags).toHaveLength(21);
+    expect(record.request.tags[20]).toBe('… (10000 items)');
+    expect(record.err).toMatchObject({ type: 'Error' });
+    expect(record.err.message).toMatch(/^insert failed: x+… \(1000015 characters\)$/);
+    expect(record.err.stack).toContain('logger.spec');
+    expect(record.err.parameters).toHaveLength(21);
   });
 });

@@ -1,11 +1,14 @@
 import type { LoggerService } from '@nestjs/common';
+import { PassThrough } from 'node:stream';
 import pino from 'pino';
+import { boundForLog, boundText } from './bounds';
 
 export type Logger = pino.Logger;
 
 /**
  * One JSON object per line on stdout: `time` (ISO), `level` (name), `service`, `msg`, and any fields.
- * Secrets that might ride along in a config object are redacted.
+ * Secrets that might ride along in a config object are redacted. Lines are bounded (./bounds): long
+ * strings, lists and deep objects (a request's fields, an error's parameters) are cut.
  */
 export function createLogger(
   service: string,
@@ -18,11 +21,26 @@ export function createLogger(
       base: { service },
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), log: (record) => boundForLog(record) as Record<string, unknown> },
+      // Errors are already written out by boundForLog (formatters.log runs before serializers).
+      serializers: { err: (value: unknown) => value },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((arg) => (typeof arg === 'string' ? boundText(arg) : arg)) as Parameters<typeof method>);
+        },
+      },
       redact: { paths: ['password', '*.password', 'DATABASE_URL', '*.DATABASE_URL', '*.AWS_SECRET_ACCESS_KEY', '*.ACCESS_TOKEN'], censor: '[redacted]' },
     },
     destination,
   );
+}
+
+/** A logger whose lines (as written: one JSON text each) collect in `lines`, for tests; they arrive asynchronously (await a setImmediate). */
+export function captureLogs(service = 'test', level = 'info'): { logger: Logger; lines: string[] } {
+  const sink = new PassThrough();
+  const lines: string[] = [];
+  sink.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n')));
+  return { logger: createLogger(service, level, sink), lines };
 }
 
 /** Lets NestJS write its own messages through the same JSON logger. */

@@ -8,6 +8,7 @@
  */
 import type * as GrpcServer from '@visitsarch/grpc-server';
 import { DayObsError, parseDayObs } from '@visitsarch/day-obs';
+import { quote, QUOTE_PREFIX_CHARS } from './limits';
 import { isBlank, isTelescope, isUuid, MAX_BATCH_ROWS, SHA256_BYTES, Telescope, TELESCOPES } from './rules';
 
 /** INVALID_ARGUMENT naming `field`. */
@@ -25,7 +26,7 @@ export function requireText(value: string | undefined, field: string): string {
 /** A required UUID field (see UUID_PATTERN), returned in canonical lower case. */
 export function requireUuid(value: string | undefined, field: string): string {
   requireText(value, field);
-  if (!isUuid(value as string)) throw invalidField(`${field} must be a UUID, got ${JSON.stringify(value)}`, field);
+  if (!isUuid(value as string)) throw invalidField(`${field} must be a UUID, got ${quote(value)}`, field);
   return (value as string).toLowerCase();
 }
 
@@ -37,7 +38,7 @@ export function optionalUuid(value: string | undefined, field: string): string |
 /** A required telescope field: one of TELESCOPES. */
 export function requireTelescope(value: string | undefined, field = 'telescope'): Telescope {
   requireText(value, field);
-  if (!isTelescope(value as string)) throw invalidField(`${field} must be one of ${TELESCOPES.join(', ')}, got ${JSON.stringify(value)}`, field);
+  if (!isTelescope(value as string)) throw invalidField(`${field} must be one of ${TELESCOPES.join(', ')}, got ${quote(value)}`, field);
   return value as Telescope;
 }
 
@@ -56,7 +57,11 @@ function dayObs(value: string, field: string): string {
   try {
     return parseDayObs(value);
   } catch (error) {
-    if (error instanceof DayObsError) throw invalidField(`${field}: ${error.message}`, field);
+    if (error instanceof DayObsError) {
+      // DayObsError quotes the whole input; a long one is quoted by its prefix only.
+      const message = value.length > QUOTE_PREFIX_CHARS ? `not a day_obs: ${quote(value)}` : error.message;
+      throw invalidField(`${field}: ${message}`, field);
+    }
     throw error;
   }
 }

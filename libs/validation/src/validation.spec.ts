@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { sequenceUuidForRequest } from '@visitsarch/grpc-server';
+import { checkRequestLimits, MAX_LABEL_CHARS, MAX_TAGS_PER_CALL, quote } from './index';
 import { dayObsRange, isBlank, isTelescope, isUuid, optionalDayObs, optionalSha256, optionalUuid, pageSize, requireBatch, requireDayObs, requireSha256, requireTelescope, requireText, requireUuid } from './index';
 
 const outcome = (work: () => unknown) => {
@@ -69,5 +70,49 @@ describe('sizes', () => {
     expect(outcome(() => requireBatch([1, 2, 3], 'rows', 2))).toBe('INVALID_ARGUMENT: rows has 3 rows; at most 2 are accepted per call');
     expect([pageSize(0, 'p', 100, 1000), pageSize(5000, 'p', 100, 1000), pageSize(7, 'p', 100, 1000)]).toEqual([100, 1000, 7]);
     expect(outcome(() => pageSize(-1, 'p', 100, 1000))).toBe('INVALID_ARGUMENT: p must not be negative');
+  });
+});
+
+describe('request limits', () => {
+  const uuid = '0a6e4a3c-9c1b-4c1d-8e2f-0123456789ab';
+
+  it('quotes at most a short prefix of a value', () => {
+    expect(quote('abc')).toBe('"abc"');
+    expect(quote('y'.repeat(100_000))).toBe(`"${'y'.repeat(64)}"… (100000 characters)`);
+    expect(outcome(() => requireUuid('z'.repeat(100_000), 'f'))).toBe(`INVALID_ARGUMENT: f must be a UUID, got "${'z'.repeat(64)}"… (100000 characters)`);
+    expect(String(outcome(() => requireDayObs('9'.repeat(5000), 'd'))).length).toBeLessThan(200);
+  });
+
+  it('accepts requests as clients send them', () => {
+    const request = {
+      visitseqUuid: uuid,
+      visitSequence: { visitseqLabel: 'l'.repeat(MAX_LABEL_CHARS), simRunnerArgs: { fields: { nights: { numberValue: 3 }, note: { stringValue: 'x' } } }, surveyStartMjd: 60796 },
+      tags: Array.from({ length: MAX_TAGS_PER_CALL }, (_, i) => `tag${i}`),
+      visitseqUuids: [uuid, uuid],
+      comment: 'c'.repeat(10_000),
+      fileName: 'rewards.h5',
+      timeout: { seconds: 30, nanos: 0 },
+      stats: [{ mean: Number.NaN, max: Number.POSITIVE_INFINITY }],
+      data: new Uint8Array(10_000_000),
+    };
+    expect(() => checkRequestLimits(request)).not.toThrow();
+  });
+
+  it.each([
+    [{ visitseqUuid: 'u'.repeat(100_000) }, 'visitseq_uuid is 100000 characters long; at most 36 are accepted'],
+    [{ visitSequence: { visitseqLabel: 'l'.repeat(1_000_001) } }, 'visit_sequence.visitseq_label is 1000001 characters long; at most 1000 are accepted'],
+    [{ tags: Array.from({ length: 10_000 }, () => 't') }, 'tags has 10000 items; at most 100 are accepted per call'],
+    [{ tags: ['ok', 't'.repeat(1_000_000)] }, 'tags[1] is 1000000 characters long; at most 100 are accepted'],
+    [{ label: 'a\u0000b' }, 'label contains a NUL byte (at character 1); text may not contain NUL'],
+    [{ sql: 'SELECT 1\u0000' }, 'sql contains a NUL byte (at character 8); text may not contain NUL'],
+    [{ fileName: 'f'.repeat(300) }, 'file_name is 300 characters long; at most 255 are accepted'],
+    [{ fileName: '../etc' }, 'file_name must be a file name without "/", got "../etc"'],
+    [{ surveyStartMjd: 1e300 }, 'survey_start_mjd must be a finite number from 0 to 100000, got "1e+300"'],
+    [{ surveyStartMjd: Number.NaN }, 'survey_start_mjd must be a finite number from 0 to 100000, got "NaN"'],
+    [{ timeout: { seconds: -1, nanos: 0 } }, 'timeout must be a duration that is not negative'],
+    [{ pageToken: 'p'.repeat(8193) }, 'page_token is 8193 characters long; at most 8192 are accepted'],
+    [{ simRunnerArgs: { fields: { note: { stringValue: 'x\u0000' } } } }, 'sim_runner_args.fields.note.string_value contains a NUL byte (at character 1); text may not contain NUL'],
+  ])('refuses %#: INVALID_ARGUMENT naming the field, without echoing the value', (request, message) => {
+    expect(outcome(() => checkRequestLimits(request))).toBe(`INVALID_ARGUMENT: ${message}`);
   });
 });

@@ -2,6 +2,7 @@ import { archiveUrl, boolean, DEFAULT_ADDRESSES, flightLocation, grpcAddress } f
 import { CONTRACTS } from '@visitsarch/contracts';
 import { grpcServiceCheck } from '@visitsarch/grpc-client';
 import { defineService } from '@visitsarch/grpc-server';
+import { checkRequestLimits } from '@visitsarch/validation';
 import { GatewayModule } from './gateway.module';
 
 /** The gateway service: its settings, its module and what it depends on. */
@@ -9,6 +10,8 @@ export const gatewayService = defineService({
   name: 'gateway',
   contract: CONTRACTS.gateway,
   defaultAddress: DEFAULT_ADDRESSES.gateway,
+  // The public edge: every field of every request within @visitsarch/validation's limits (client-streamed headers: splitHeader).
+  checkRequest: checkRequestLimits,
   schema: {
     METADATA_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.metadata, description: 'the metadata service' },
     BLOB_ARCHIVE_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.blobArchive, description: 'the blob-archive service' },

@@ -2,6 +2,8 @@ import { DEFAULT_ADDRESSES, integer, postgresUrl } from '@visitsarch/config';
 import { CONTRACTS } from '@visitsarch/contracts';
 import { postgresCheck } from '@visitsarch/db';
 import { defineService } from '@visitsarch/grpc-server';
+import { checkRequestLimits } from '@visitsarch/validation';
+import { translateDatabaseError } from './common/database-errors';
 import { MetadataModule } from './metadata.module';
 
 const optionalPostgresUrl = (raw: string, variable: string) => (raw ? postgresUrl(raw, variable) : '');
@@ -11,6 +13,9 @@ export const metadataService = defineService({
   name: 'metadata',
   contract: CONTRACTS.metadata,
   defaultAddress: DEFAULT_ADDRESSES.metadata,
+  // The gateway's limits again (defence in depth, the same function), and PostgreSQL's failures as the contract's codes.
+  checkRequest: checkRequestLimits,
+  mapError: translateDatabaseError,
   schema: {
     DATABASE_URL: { parse: postgresUrl, description: 'the PostgreSQL database of the archive (postgresql://user:password@host:port/database)' },
     QUERY_DATABASE_URL: {

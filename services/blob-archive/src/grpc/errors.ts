@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { alreadyExists, dataLoss, GrpcError, invalidArgument, notFound, unavailable } from '@visitsarch/grpc-server';
+import { alreadyExists, dataLoss, GrpcError, invalidArgument, notFound, unavailable, unreachableCause } from '@visitsarch/grpc-server';
 import {
   ChecksumMismatchError,
   InvalidLocationError,
@@ -35,5 +35,7 @@ export function toGrpcError(error: unknown): unknown {
   if (error instanceof StorageUnavailableError) return unavailable(error.message, 'STORAGE_UNAVAILABLE');
   if (error instanceof InvalidIpcStreamError) return invalidArgument(error.message, 'chunk', 'INVALID_ARROW_STREAM');
   if (error instanceof UnsupportedTableError) return invalidArgument(error.message, 'chunk', 'UNSUPPORTED_COLUMN_TYPE');
+  const unreachable = unreachableCause(error);
+  if (unreachable) return unavailable(`the archive storage cannot be reached (${unreachable}); retry later`, 'STORAGE_UNAVAILABLE');
   return error;
 }

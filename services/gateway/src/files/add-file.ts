@@ -8,7 +8,7 @@ import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
 import { replacementName } from '../support/replacement-name';
 import { deleteQuietly, findSequence } from '../sequences/record-sequence';
-import { requireText, requireUuid } from '../sequences/validation';
+import { checkFileName, requireText, requireUuid } from '../sequences/validation';
 
 /**
  * Stores a file of a sequence and records it, all or nothing. A duplicate is refused before
@@ -28,7 +28,7 @@ export async function addFile(
   const fileType = requireText(header.fileType, 'file_type');
   if (fileType === 'visits') throw invalidArgument('file_type "visits" is reserved for the visit table: use ArchiveVisits (`visitsarch add_simulation` and friends)', 'file_type');
   const fileName = header.fileName || fileType;
-  if (fileName.includes('/')) throw invalidArgument(`file_name may not contain "/", got ${JSON.stringify(fileName)}`, 'file_name');
+  checkFileName(fileName, 'file_name'); // also when it defaults to the file type
   const archive = header.archiveUrl ?? defaultArchive;
   if (archive === '') throw invalidArgument('archive_url may not be empty: files are stored in an archive', 'archive_url');
   const sequence = await findSequence(downstream, uuid, call);

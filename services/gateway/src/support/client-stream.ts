@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { invalidArgument } from '@visitsarch/grpc-server';
+import { checkRequestLimits } from '@visitsarch/validation';
 
 /** A client-streaming request message: a header first, data after (the proto's `oneof payload`). */
 export interface HeaderOrData<H, D> {
@@ -10,7 +11,8 @@ export interface HeaderOrData<H, D> {
 
 /**
  * Splits an incoming "header first, then data" stream: resolves the header (INVALID_ARGUMENT
- * if the first message is not one) and gives the rest as an async iterable of payloads, which
+ * if the first message is not one, or if one of its fields is over the request limits of
+ * @visitsarch/validation's checkRequestLimits) and gives the rest as an async iterable of payloads, which
  * fails with INVALID_ARGUMENT on a second header. Reading is pulled, so flow control reaches
  * the client: the gateway never buffers a whole upload.
  */
@@ -18,6 +20,7 @@ export async function splitHeader<H, D>(call: grpc.ServerReadableStream<HeaderOr
   const iterator = call[Symbol.asyncIterator]() as AsyncIterator<HeaderOrData<H, D>>;
   const first = await iterator.next();
   if (first.done || !first.value.header) throw invalidArgument('the first message of the stream must carry the header', 'header');
+  checkRequestLimits(first.value.header);
   const rest: AsyncIterable<D> = {
     async *[Symbol.asyncIterator]() {
       for (;;) {

@@ -1,4 +1,4 @@
-import { invalidArgument } from '@visitsarch/grpc-server';
+import { boundMessage, GrpcError, invalidArgument, unavailable, unreachableCause } from '@visitsarch/grpc-server';
 
 /** The fields of a node-postgres error we look at. */
 export interface PgError {
@@ -49,4 +49,24 @@ export async function retryOnConflict<T>(work: () => Promise<T>, attempts = 8): 
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }
+}
+
+/** SQLSTATEs of text PostgreSQL cannot hold (a NUL byte, an invalid or untranslatable character). */
+const BAD_TEXT = new Set(['22021', '22P05']);
+/** SQLSTATE of a number out of its column's range. */
+const NUMERIC_VALUE_OUT_OF_RANGE = '22003';
+
+/**
+ * The service's translation of database failures (GrpcErrorFilter's `mapError`): PostgreSQL that
+ * cannot be reached (refused or lost connections, a server shutting down, a full pool) is
+ * UNAVAILABLE, the code clients retry; text or numbers PostgreSQL refuses are INVALID_ARGUMENT
+ * (the request checks refuse them first; this is their backstop). Anything else is unchanged.
+ */
+export function translateDatabaseError(error: unknown): unknown {
+  if (error instanceof GrpcError) return error;
+  const unreachable = unreachableCause(error);
+  if (unreachable) return unavailable(`the archive database (PostgreSQL) cannot be reached (${unreachable}); retry later`, 'DATABASE_UNAVAILABLE');
+  if (isPgError(error) && BAD_TEXT.has(error.code!)) return invalidArgument(`a text field holds characters PostgreSQL cannot store: ${boundMessage(error.message, 200)}`, undefined, 'INVALID_TEXT');
+  if (isPgError(error, NUMERIC_VALUE_OUT_OF_RANGE)) return invalidArgument(`a number is out of range: ${boundMessage(error.message, 200)}`, undefined, 'NUMBER_OUT_OF_RANGE');
+  return error;
 }
