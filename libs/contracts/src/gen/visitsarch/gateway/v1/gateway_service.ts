@@ -7325,8 +7325,12 @@ wrappers[".google.protobuf.Struct"] = { fromObject: Struct.wrap, toObject: Struc
  * DEADLINE_EXCEEDED, INTERNAL for server defects, PERMISSION_DENIED if an
  * archive URL lies outside the configured archive roots, and UNAUTHENTICATED
  * or PERMISSION_DENIED when authentication is enabled. Every malformed UUID,
- * day_obs, hash (not 32 bytes) or page_token yields INVALID_ARGUMENT. Errors
- * of the backend services are passed through unchanged.
+ * day_obs, hash (not 32 bytes) or page_token yields INVALID_ARGUMENT, and so
+ * does any string or list over its limit, a NUL byte in any text, or a
+ * non-finite or out-of-range number (limits in docs/security.md); error
+ * messages quote at most a short prefix of the input. Errors of the backend
+ * services are passed through with their code and message, cut to 1024
+ * characters (their details are dropped when cut).
  */
 
 export interface GatewayServiceClient {
@@ -7771,8 +7775,12 @@ export interface GatewayServiceClient {
  * DEADLINE_EXCEEDED, INTERNAL for server defects, PERMISSION_DENIED if an
  * archive URL lies outside the configured archive roots, and UNAUTHENTICATED
  * or PERMISSION_DENIED when authentication is enabled. Every malformed UUID,
- * day_obs, hash (not 32 bytes) or page_token yields INVALID_ARGUMENT. Errors
- * of the backend services are passed through unchanged.
+ * day_obs, hash (not 32 bytes) or page_token yields INVALID_ARGUMENT, and so
+ * does any string or list over its limit, a NUL byte in any text, or a
+ * non-finite or out-of-range number (limits in docs/security.md); error
+ * messages quote at most a short prefix of the input. Errors of the backend
+ * services are passed through with their code and message, cut to 1024
+ * characters (their details are dropped when cut).
  */
 
 export interface GatewayServiceController {
