@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Table } from 'apache-arrow';
 import { VisitBatchStream, VisitTableSource, collectTable, openSource } from './source';
+import { underSchema } from './opsim-info';
 
 /** `file`: the IPC file format (footer, random access); `stream`: the IPC streaming format. */
 export type ArrowIpcKind = 'file' | 'stream';
@@ -67,7 +68,8 @@ export async function* encodeArrowIpc(source: VisitTableSource, kind: ArrowIpcKi
     try {
       let wrote = false;
       for await (const batch of stream) {
-        writer.write(batch);
+        // Under the stream's schema: it may carry metadata (the opsim info) its batches lack.
+        writer.write(underSchema(batch, stream.schema));
         wrote = true;
       }
       // Writing an empty Table makes the writer emit the schema.

@@ -49,6 +49,9 @@ export { openOpsimSqlite, readOpsimSqlite, writeOpsimSqlite, sqliteDeclaredType,
 export { openHdf5, readHdf5, writeHdf5, hdf5Layout, Hdf5Layout, Hdf5ReadOptions, Hdf5WriteOptions } from './hdf5';
 export { writeCsv, encodeCsv } from './csv';
 
+// The opsim `info` table (run provenance), carried as schema metadata.
+export { OPSIM_INFO_METADATA_KEY, OpsimInfoRow, opsimInfoOf, withOpsimInfo } from './opsim-info';
+
 // The canonical visit-table hash (visitseq_sha256).
 export {
   canonicalSha256,

@@ -10,6 +10,7 @@ import { RecordBatch, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arr
 import { isTextType } from './arrow-columns';
 import type * as wasm from 'parquet-wasm';
 import { VisitBatchStream, VisitTableSource, collectTable, openSource } from './source';
+import { underSchema } from './opsim-info';
 
 export interface ParquetWriteOptions {
   /** Column compression; default `zstd` (compact and fast to decode). */
@@ -76,7 +77,8 @@ export async function* encodeParquet(source: VisitTableSource, options: ParquetW
     yield pq.writeParquet(pq.Table.fromIPCStream(tableToIPC(new Table(stream.schema), 'stream')), writerProperties(stream.schema, options));
     return;
   }
-  const toWasm = (batch: RecordBatch) => pq.Table.fromIPCStream(tableToIPC(new Table([batch]), 'stream')).recordBatch(0)!;
+  // Under the stream's schema, whose metadata (the opsim info) the Parquet file keeps.
+  const toWasm = (batch: RecordBatch) => pq.Table.fromIPCStream(tableToIPC(new Table([underSchema(batch, stream.schema)]), 'stream')).recordBatch(0)!;
   let pending: RecordBatch | undefined = first.value;
   const batches = new ReadableStream({
     async pull(controller) {

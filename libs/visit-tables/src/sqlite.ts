@@ -16,6 +16,7 @@ import { Bool, DataType, Field, Float64, Int64, RecordBatch, Schema, Table, Type
 import { VisitBatchStream, VisitTableSource, collectTable, openSource } from './source';
 import { columnBuilder, recordBatchOf } from './arrow-build';
 import { boolAt, isTextType, isValidAt, textAt, utf8Rows } from './arrow-columns';
+import { OPSIM_INFO_NAME, OpsimInfoRow, opsimInfoOf, withOpsimInfo } from './opsim-info';
 
 export interface SqliteReadOptions {
   /** The table to read; default `observations`. */
@@ -86,6 +87,7 @@ export async function openOpsimSqlite(path: string, options: SqliteReadOptions =
   let schema: Schema;
   try {
     schema = inferSchema(db, table, columnsOf(db, table));
+    if (table !== OPSIM_INFO_NAME) schema = withOpsimInfo(schema, readInfoTable(db));
   } catch (error) {
     db.close();
     throw error;
@@ -121,6 +123,44 @@ export async function openOpsimSqlite(path: string, options: SqliteReadOptions =
   };
 }
 
+/**
+ * The rows of the opsim `info` table (its Parameter and Value columns, in rowid order), or
+ * undefined if the file has no such table or it lacks either column.
+ */
+function readInfoTable(db: Database.Database): OpsimInfoRow[] | undefined {
+  const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(OPSIM_INFO_NAME) !== undefined;
+  if (!exists) return undefined;
+  const names = columnsOf(db, OPSIM_INFO_NAME).map((c) => c.name);
+  if (!names.includes('Parameter') || !names.includes('Value')) return undefined;
+  const rows = db.prepare(`SELECT "Parameter", "Value" FROM ${quote(OPSIM_INFO_NAME)} ORDER BY rowid`).raw(true).all() as unknown[][];
+  const text = (v: unknown) => (v === null ? null : v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : String(v));
+  return rows.map((r) => [text(r[0]), text(r[1])]);
+}
+
+/**
+ * Writes the opsim `info` rows as rubin_scheduler does (`pd.DataFrame(info).to_sql("info", con)`):
+ * the same `CREATE TABLE` and `CREATE INDEX` text, an `index` column 0…n−1, Parameter, Value.
+ * An existing `info` table is handled by `ifExists` like the visits' table (appended rows
+ * continue its index).
+ */
+function writeInfoTable(db: Database.Database, rows: OpsimInfoRow[], ifExists: 'fail' | 'replace' | 'append', path: string): void {
+  const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(OPSIM_INFO_NAME) !== undefined;
+  if (exists && ifExists === 'fail') throw new Error(`table ${JSON.stringify(OPSIM_INFO_NAME)} already exists in ${path}`);
+  if (exists && ifExists === 'replace') db.exec(`DROP TABLE ${quote(OPSIM_INFO_NAME)}`);
+  let first = 0;
+  if (!exists || ifExists === 'replace') {
+    db.exec(`CREATE TABLE "info" (\n"index" INTEGER,\n  "Parameter" TEXT,\n  "Value" TEXT\n)`);
+    db.exec(`CREATE INDEX "ix_info_index"ON "info" ("index")`);
+  } else {
+    const names = columnsOf(db, OPSIM_INFO_NAME).map((c) => c.name);
+    if (!names.includes('Parameter') || !names.includes('Value')) throw new Error(`the ${OPSIM_INFO_NAME} table in ${path} has no Parameter and Value columns`);
+    if (names.includes('index')) first = Number((db.prepare(`SELECT coalesce(max("index") + 1, 0) FROM "info"`).raw(true).get() as unknown[])[0]);
+  }
+  const hasIndex = columnsOf(db, OPSIM_INFO_NAME).some((c) => c.name === 'index');
+  const insert = db.prepare(hasIndex ? `INSERT INTO "info" ("index", "Parameter", "Value") VALUES (?, ?, ?)` : `INSERT INTO "info" ("Parameter", "Value") VALUES (?, ?)`);
+  db.transaction(() => rows.forEach(([parameter, value], i) => insert.run(...(hasIndex ? [first + i, parameter, value] : [parameter, value]))))();
+}
+
 /** Reads a whole opsim SQLite table into memory. */
 export async function readOpsimSqlite(path: string, options: SqliteReadOptions = {}): Promise<Table> {
   return collectTable(await openOpsimSqlite(path, options));
@@ -154,6 +194,7 @@ export async function writeOpsimSqlite(path: string, source: VisitTableSource, o
   const table = options.table ?? 'observations';
   const stream = await openSource(source);
   const types = stream.schema.fields.map(sqliteDeclaredType);
+  const info = opsimInfoOf(stream.schema);
   const created = !existsSync(path);
   const db = new Database(path);
   try {
@@ -176,6 +217,7 @@ export async function writeOpsimSqlite(path: string, source: VisitTableSource, o
       }
     });
     for await (const batch of stream) insertBatch(batch);
+    if (info && table !== OPSIM_INFO_NAME) writeInfoTable(db, info, options.ifExists ?? 'fail', path);
   } catch (error) {
     db.close();
     // Leave nothing half-written behind, but never delete a file that was there before.

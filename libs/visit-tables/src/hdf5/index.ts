@@ -2,14 +2,15 @@
  * pandas HDF5 files (PyTables). Writing uses pandas' default "fixed" layout unless the
  * "table" layout is asked for; reading accepts both (see the modules for details).
  */
-import { Table } from 'apache-arrow';
-import { VisitBatchStream, VisitTableSource, collectTable } from '../source';
+import { Schema, Table } from 'apache-arrow';
+import { VisitBatchStream, VisitTableSource, collectTable, reReadable } from '../source';
 import { loadH5wasm } from './h5wasm-loader';
 import { Hdf5Layout, layoutOf, openFixedLayout, openTableLayout } from './pandas-readers';
 import { Hdf5TableWriteOptions, writePandasTableHdf5 } from './pandas-table-writer';
 import { writePandasFixedHdf5 } from './pandas-fixed-writer';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+import { OPSIM_INFO_NAME, OpsimInfoRow, opsimInfoOf, opsimInfoRowsOf, opsimInfoTable, streamUnderSchema, withOpsimInfo } from '../opsim-info';
 
 export { Hdf5Layout };
 
@@ -45,14 +46,43 @@ export async function hdf5Layout(path: string, key = 'observations'): Promise<Hd
   }
 }
 
-/** Opens a pandas HDF5 table (either layout) for streaming reads. */
+/**
+ * The opsim `info` rows under the key `info` (a DataFrame with Parameter and Value columns, as
+ * the upstream archive's `opsimdb_to_hdf5` writes), or undefined if there is no such key or
+ * it is not such a frame.
+ */
+async function readInfoKey(path: string): Promise<OpsimInfoRow[] | undefined> {
+  const opened = await openFile(path);
+  let stream: VisitBatchStream;
+  try {
+    const group = (opened.file.keys() as string[]).includes(OPSIM_INFO_NAME) ? opened.file.get(OPSIM_INFO_NAME) : undefined;
+    const pandasType = group?.attrs?.pandas_type?.value;
+    if (pandasType !== 'frame' && pandasType !== 'frame_table') {
+      opened.file.close();
+      return undefined;
+    }
+    const at = { ...opened, key: OPSIM_INFO_NAME };
+    stream = layoutOf(opened.file, OPSIM_INFO_NAME) === 'table' ? openTableLayout(at, 65536) : openFixedLayout(at, 65536);
+  } catch (error) {
+    opened.file.close();
+    throw error;
+  }
+  return opsimInfoRowsOf(await collectTable(stream)); // reading to the end closes the file
+}
+
+/**
+ * Opens a pandas HDF5 table (either layout) for streaming reads. The opsim `info` key, if the
+ * file has one, becomes the schema's opsim info metadata (opsim-info.ts).
+ */
 export async function openHdf5(path: string, options: Hdf5ReadOptions = {}): Promise<VisitBatchStream> {
   const key = (options.key ?? 'observations').replace(/^\/+/, '');
+  const info = key === OPSIM_INFO_NAME ? undefined : await readInfoKey(path);
   const opened = await openFile(path);
   try {
     const layout = layoutOf(opened.file, key);
     const batchRows = options.batchRows ?? 65536;
-    return layout === 'table' ? openTableLayout({ ...opened, key }, batchRows) : openFixedLayout({ ...opened, key }, batchRows);
+    const stream = layout === 'table' ? openTableLayout({ ...opened, key }, batchRows) : openFixedLayout({ ...opened, key }, batchRows);
+    return streamUnderSchema(stream, withOpsimInfo(stream.schema, info));
   } catch (error) {
     opened.file.close();
     throw error;
@@ -70,7 +100,25 @@ export async function readHdf5(path: string, options: Hdf5ReadOptions = {}): Pro
  */
 export async function writeHdf5(path: string, source: VisitTableSource, options: Hdf5WriteOptions = {}): Promise<void> {
   const layout = options.layout ?? 'fixed';
-  if (layout === 'table') await writePandasTableHdf5(path, source, options);
-  else if (layout === 'fixed') await writePandasFixedHdf5(path, source, options);
-  else throw new Error(`unknown pandas HDF5 layout ${JSON.stringify(layout)} (use "fixed" or "table")`);
+  if (layout !== 'table' && layout !== 'fixed') throw new Error(`unknown pandas HDF5 layout ${JSON.stringify(layout)} (use "fixed" or "table")`);
+  const again = await reReadable(source);
+  // The schema (and its opsim info) as the writer's first pass opens the source.
+  const key = (options.key ?? 'observations').replace(/^\/+/, '');
+  let info: OpsimInfoRow[] | undefined;
+  const learn = (schema: Schema) => (info = key === OPSIM_INFO_NAME ? undefined : opsimInfoOf(schema)); // throws before writing if malformed
+  if (again instanceof Table) learn(again.schema);
+  let opened = again instanceof Table;
+  const passes: VisitTableSource =
+    again instanceof Table
+      ? again
+      : async () => {
+          const stream = await again();
+          if (!opened) learn(stream.schema);
+          opened = true;
+          return stream;
+        };
+  if (layout === 'table') await writePandasTableHdf5(path, passes, options);
+  else await writePandasFixedHdf5(path, passes, options);
+  // The opsim info as the DataFrame `opsimdb_to_hdf5` stores under `info` (index, Parameter, Value).
+  if (info) await writePandasTableHdf5(path, opsimInfoTable(info), { key: OPSIM_INFO_NAME, append: true });
 }
