@@ -202,8 +202,8 @@ describe('make_prenight_index writes the index the upstream writes, where schedv
     const badTelescope = await visitsarch(['make_prenight_index', '2025-11-01', 'lsst']);
     expect(badTelescope.code).toBe(2);
     expect(badTelescope.stderr).toContain("Allowed choices are simonyi, auxtel");
-    const badDestination = await visitsarch(['make_prenight_index', '2025-11-01', 'simonyi', '--destination', '/tmp/x']);
-    expect([badDestination.code, badDestination.stderr]).toEqual([2, 'visitsarch: --destination must be a file:/// or s3:// URL, got "/tmp/x"\n']);
+    const badDestination = await visitsarch(['make_prenight_index', '2025-11-01', 'simonyi', '--destination', 'prenight_index/']);
+    expect([badDestination.code, badDestination.stderr]).toEqual([2, 'visitsarch: --destination must be a file:/// or s3:// URL, got "prenight_index/"\n']);
     const down = await cli(['make_prenight_index', '2025-11-01', 'simonyi', '--destination', `file://${work}/x/`], '127.0.0.1:1');
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^visitsarch: cannot reach the gateway at 127\.0\.0\.1:1/);

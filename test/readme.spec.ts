@@ -129,10 +129,10 @@ describe('the README, run as a new user runs it', () => {
     // Only the state folder and the ports differ from a new user's shell, so that this test
     // neither touches nor collides with an archive the developer may be running.
     // (Nor does it inherit what `npm test` adds: npm's variables and this repository's node_modules/.bin on PATH.)
-    const path_ = (process.env.PATH ?? '').split(':').filter((entry) => !entry.includes(`node_modules${path.sep}.bin`) && !entry.includes('node-gyp-bin'));
+    const userPath = (process.env.PATH ?? '').split(':').filter((entry) => !entry.includes(`node_modules${path.sep}.bin`) && !entry.includes('node-gyp-bin'));
     env = {
       ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(DATABASE_URL|VISITSARCH_|npm_|NX_|JEST_|INIT_CWD)/.test(name))),
-      PATH: path_.join(':'),
+      PATH: userPath.join(':'),
       VISITSARCH_HOME: path.join(root, 'home'),
       VISITSARCH_GATEWAY: addresses.gateway,
       METADATA_SERVICE_ADDRESS: addresses.metadata,

@@ -177,7 +177,7 @@ def test_unreadable_urls_fail_clearly(tmp_path):
     with pytest.raises(ValueError, match="not https://"):
         visitsarch.get_visits("https://example.org/visits.h5")
     with pytest.raises(ValueError, match="no host"):
-        visitsarch.get_visits("file://elsewhere/tmp/visits.h5")
+        visitsarch.get_visits("file://elsewhere/data/visits.h5")
 
 
 # -- s3:// against a real S3 server ------------------------------------------------------------
