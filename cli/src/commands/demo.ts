@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { gatewayV1, typeV1 } from '@visitsarch/contracts';
 import { dayObsOfInstant, mjdAtDayObsStart } from '@visitsarch/day-obs';
@@ -8,6 +7,7 @@ import { toIpcChunks } from '../arrow-ipc';
 import { CliContext } from '../context';
 import { renderRows } from '../output';
 import { withDemoRewards } from './demo-rewards';
+import { addFileMessages } from './transfers';
 
 const CONFIG_URL = 'https://raw.githubusercontent.com/lsst-ts/ts_config_ocs/8ed1ab/Scheduler/feature_scheduler/maintel/fbs_config_sv_survey.py';
 
@@ -117,11 +117,8 @@ async function addDemoRewards(context: CliContext, visitseqUuid: string, visits:
   const { files } = await context.gateway.unary('listFiles', { visitseqUuid, pageSize: 1000, pageToken: '' }, context.deadline());
   if (files.some((file) => file.fileType === 'rewards')) return;
   await withDemoRewards(visits, async (file) => {
-    async function* request(): AsyncGenerator<gatewayV1.AddFileRequest> {
-      yield { header: { visitseqUuid, fileType: 'rewards', replace: false, fileName: 'rewards.h5', requestId } };
-      yield { data: fs.readFileSync(file) };
-    }
-    await context.gateway.clientStream('addFile', request(), context.deadline('transfer'));
+    const header = { visitseqUuid, fileType: 'rewards', replace: false, fileName: 'rewards.h5', requestId };
+    await context.gateway.clientStream('addFile', addFileMessages(header, file), context.deadline('transfer'));
   });
 }
 

@@ -26,6 +26,17 @@ interface AddOptions {
   store_as?: string;
 }
 
+/** The AddFile stream of a file: its header, then the file's bytes in pieces of FILE_CHUNK_BYTES. */
+export async function* addFileMessages(header: gatewayV1.AddFileHeader, file: string, onSent?: (bytes: number) => void): AsyncGenerator<gatewayV1.AddFileRequest> {
+  yield { header };
+  let sent = 0;
+  for await (const piece of fs.createReadStream(file, { highWaterMark: FILE_CHUNK_BYTES })) {
+    sent += (piece as Buffer).length;
+    onSent?.(sent);
+    yield { data: piece as Buffer };
+  }
+}
+
 /** add_simulation, add_completed, add_mixed, add_file, download, hash. */
 export function registerTransferCommands(program: Command, context: CliContext): void {
   const addCommand = (name: string, description: string) =>
@@ -132,26 +143,16 @@ export function registerTransferCommands(program: Command, context: CliContext):
         const size = fileSize(file);
         const sha256 = await fileSha256(file);
         const progress = new Progress(`uploading ${path.basename(file)}`);
-        async function* messages(): AsyncGenerator<gatewayV1.AddFileRequest> {
-          yield {
-            header: {
-              visitseqUuid: uuid,
-              fileType,
-              archiveUrl: archive,
-              replace: options.replace ?? false,
-              fileName: path.basename(file),
-              expectedFileSha256: sha256,
-              requestId: options.request_id ?? '',
-            },
-          };
-          let sent = 0;
-          for await (const piece of fs.createReadStream(file, { highWaterMark: FILE_CHUNK_BYTES })) {
-            sent += (piece as Buffer).length;
-            progress.update(sent);
-            yield { data: piece as Buffer };
-          }
-        }
-        const response = await context.gateway.clientStream('addFile', messages(), context.deadline('transfer'));
+        const header: gatewayV1.AddFileHeader = {
+          visitseqUuid: uuid,
+          fileType,
+          archiveUrl: archive,
+          replace: options.replace ?? false,
+          fileName: path.basename(file),
+          expectedFileSha256: sha256,
+          requestId: options.request_id ?? '',
+        };
+        const response = await context.gateway.clientStream('addFile', addFileMessages(header, file, (sent) => progress.update(sent)), context.deadline('transfer'));
         progress.done();
         if (response.fileSize !== size) throw new CliError(`the archive stored ${response.fileSize} bytes of ${size}`);
         process.stdout.write(`${response.fileUrl}\n`);
