@@ -2,10 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { metadataV1 } from '@visitsarch/contracts';
 import { invalidArgument, notFound } from '@visitsarch/grpc-server';
 import { ArchiveDatabase, Tx } from '../database/archive-database';
-import { idempotent } from '../common/idempotency';
-import { decodePageToken, encodePageToken } from '../common/page-token';
+import { decodePageToken, keysetPage } from '../common/page-token';
+import { idempotentOnSequence, onSequence } from '../common/sequence-hold';
 import { pageSize, requireText, requireUuid } from '../common/validation';
-import { lockSequence, requireSequence } from '../files/files.service';
 
 interface CommentRow {
   comment_id: number;
@@ -38,8 +37,7 @@ export class AnnotationsService {
   async addTags(request: metadataV1.AddTagsRequest): Promise<metadataV1.AddTagsResponse> {
     const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
     const tags = requireTags(request.tags);
-    return this.database.transaction(async (tx) => {
-      await requireSequence(tx, uuid);
+    return onSequence(this.database, uuid, 'read', async (tx) => {
       // The primary key (visitseq_uuid, tag) makes concurrent taggers converge on one row per tag.
       await tx.rows('INSERT INTO tags (visitseq_uuid, tag) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [uuid, tags]);
       return { tags: await this.tagsOf(tx, uuid) };
@@ -49,8 +47,7 @@ export class AnnotationsService {
   async removeTags(request: metadataV1.RemoveTagsRequest): Promise<metadataV1.RemoveTagsResponse> {
     const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
     const tags = requireTags(request.tags);
-    return this.database.transaction(async (tx) => {
-      await lockSequence(tx, uuid);
+    return onSequence(this.database, uuid, 'write', async (tx) => {
       const removed = await tx.rows<{ tag: string }>('DELETE FROM tags WHERE visitseq_uuid = $1 AND tag = ANY($2::text[]) RETURNING tag', [uuid, tags]);
       const missing = tags.filter((tag) => !removed.some((row) => row.tag === tag));
       if (missing.length > 0 && !request.allowMissing) {
@@ -64,21 +61,19 @@ export class AnnotationsService {
   async checkTag(request: metadataV1.CheckTagRequest): Promise<metadataV1.CheckTagResponse> {
     const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
     const tag = requireText(request.tag, 'tag');
-    return this.database.transaction(async (tx) => {
-      await requireSequence(tx, uuid);
-      return { tagged: (await tx.one('SELECT 1 FROM tags WHERE visitseq_uuid = $1 AND tag = $2', [uuid, tag])) !== undefined };
-    });
+    return onSequence(this.database, uuid, 'read', async (tx) => ({ tagged: (await tx.one('SELECT 1 FROM tags WHERE visitseq_uuid = $1 AND tag = $2', [uuid, tag])) !== undefined }));
   }
 
   async addComment(request: metadataV1.AddCommentRequest): Promise<metadataV1.AddCommentResponse> {
     const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
     const text = requireText(request.comment, 'comment');
-    return idempotent(
+    return idempotentOnSequence(
       this.database,
       request.requestId,
       'AddComment',
+      uuid,
+      'read',
       async (tx) => {
-        await requireSequence(tx, uuid);
         // comment_time is the server's clock (clock_timestamp(), a timestamptz): never the client's, never local time.
         const row = await tx.one<CommentRow>(`INSERT INTO comments (visitseq_uuid, author, comment) VALUES ($1, $2, $3) RETURNING ${COMMENT_COLUMNS}`, [
           uuid,
@@ -102,17 +97,15 @@ export class AnnotationsService {
     if (after && (after.length !== 2 || typeof after[0] !== 'string' || typeof after[1] !== 'number')) {
       throw invalidArgument('page_token is not a token this service issued', 'page_token');
     }
-    return this.database.transaction(async (tx) => {
-      await requireSequence(tx, uuid);
+    return onSequence(this.database, uuid, 'read', async (tx) => {
       const rows = await tx.rows<CommentRow>(
         `SELECT ${COMMENT_COLUMNS} FROM comments WHERE visitseq_uuid = $1
            AND ($2::timestamptz IS NULL OR (comment_time, comment_id) > ($2::timestamptz, $3::bigint))
          ORDER BY comment_time, comment_id LIMIT ${size + 1}`,
         [uuid, after?.[0] ?? null, after?.[1] ?? null],
       );
-      const page = rows.slice(0, size);
-      const last = page[page.length - 1];
-      return { comments: page.map(toComment), nextPageToken: rows.length > size ? encodePageToken(request, [last.comment_time_key, last.comment_id]) : '' };
+      const { page, nextPageToken } = keysetPage(rows, size, request, (last) => [last.comment_time_key, last.comment_id]);
+      return { comments: page.map(toComment), nextPageToken };
     });
   }
 

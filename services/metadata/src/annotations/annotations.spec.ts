@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { Archive, create, startArchive } from '../testing/archive-fixture';
+import { create } from '../testing/archive-fixture';
+import { specArchive } from '../testing/spec-archive';
 
 jest.setTimeout(120_000);
 
-let archive: Archive;
-beforeAll(async () => {
-  archive = await startArchive();
-});
-afterAll(() => archive?.stop());
+const archive = specArchive();
 
 describe('tags', () => {
   it('adds idempotently, checks, and removes all or nothing', async () => {

@@ -10,8 +10,11 @@ export function encodePageToken(request: object, after: unknown[]): string {
   return Buffer.from(JSON.stringify({ f: filterDigest(request), a: after })).toString('base64url');
 }
 
-/** The key after which the page starts, or undefined for the first page. */
-export function decodePageToken(token: string | undefined, request: object): unknown[] | undefined {
+/**
+ * The key after which the page starts, or undefined for the first page; with `keyLength`, a
+ * token whose key has another number of columns is refused.
+ */
+export function decodePageToken(token: string | undefined, request: object, keyLength?: number): unknown[] | undefined {
   if (!token) return undefined;
   let parsed: { f?: unknown; a?: unknown };
   try {
@@ -25,7 +28,17 @@ export function decodePageToken(token: string | undefined, request: object): unk
   if (parsed.f !== filterDigest(request)) {
     throw invalidArgument('page_token belongs to a request with other filters; the fields other than page_size must not change between pages', 'page_token');
   }
+  if (keyLength !== undefined && parsed.a.length !== keyLength) throw invalidArgument('page_token is not a token this service issued', 'page_token');
   return parsed.a;
+}
+
+/**
+ * A page of a keyset-paged read that asked for `size + 1` rows: the first `size` rows, and the
+ * token of the next page (the sort key of the last row sent), empty when none is left.
+ */
+export function keysetPage<Row>(rows: Row[], size: number, request: object, keyOf: (last: Row) => unknown[]): { page: Row[]; nextPageToken: string } {
+  const page = rows.slice(0, size);
+  return { page, nextPageToken: rows.length > size ? encodePageToken(request, keyOf(page[page.length - 1])) : '' };
 }
 
 function filterDigest(request: object): string {

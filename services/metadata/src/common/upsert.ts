@@ -1,5 +1,36 @@
-import { notFound } from '@visitsarch/grpc-server';
-import { Tx } from '../database/archive-database';
+import { invalidArgument, notFound } from '@visitsarch/grpc-server';
+import { ArchiveDatabase, Tx } from '../database/archive-database';
+
+/** A table written in batches: its columns with their PostgreSQL types, and the key a row is replaced on. */
+export interface UpsertTable {
+  name: string;
+  columns: Record<string, string>;
+  key: string[];
+}
+
+/**
+ * Writes a validated batch in one transaction, all or nothing: INVALID_ARGUMENT naming the row
+ * (`field[index]`) if it repeats the key of an earlier one; then `references`, the checks of what
+ * the rows refer to (failing with nothing written); then one upsert. Returns the contract's counts.
+ */
+export async function upsertBatch(
+  database: ArchiveDatabase,
+  table: UpsertTable,
+  rows: Record<string, unknown>[],
+  field: string,
+  references?: (tx: Tx) => Promise<void>,
+): Promise<{ insertedCount: number; updatedCount: number }> {
+  const seen = new Set<string>();
+  rows.forEach((row, index) => {
+    const key = JSON.stringify(table.key.map((name) => row[name]));
+    if (seen.has(key)) throw invalidArgument(`${field}[${index}] repeats the key (${table.key.join(', ')}) of an earlier row`, `${field}[${index}]`);
+    seen.add(key);
+  });
+  return database.transaction(async (tx) => {
+    await references?.(tx);
+    return upsertJsonRows(tx, table.name, rows, table.columns, table.key);
+  });
+}
 
 /**
  * Inserts or replaces a batch of rows in one statement: the rows travel as one JSON parameter and

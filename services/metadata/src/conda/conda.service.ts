@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { metadataV1 } from '@visitsarch/contracts';
 import { failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
 import { ArchiveDatabase, Tx } from '../database/archive-database';
-import { decodePageToken, encodePageToken } from '../common/page-token';
+import { decodePageToken, keysetPage } from '../common/page-token';
 import { optionalUuid, pageSize, requireSha256, requireText, requireUuid } from '../common/validation';
 
 interface PackageRow {
@@ -87,13 +87,8 @@ export class CondaService {
          ORDER BY package_name, coalesce(channel, '') LIMIT ${size + 1}`,
         [hash, names, after ? String(after[0]) : null, after ? String(after[1]) : null],
       );
-      const page = rows.slice(0, size);
-      const last = page[page.length - 1];
-      return {
-        condaEnvHash: hash,
-        packages: page.map(toPackage),
-        nextPageToken: rows.length > size ? encodePageToken(request, [last.package_name, last.channel ?? '']) : '',
-      };
+      const { page, nextPageToken } = keysetPage(rows, size, request, (last) => [last.package_name, last.channel ?? '']);
+      return { condaEnvHash: hash, packages: page.map(toPackage), nextPageToken };
     });
   }
 }

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { metadataV1 } from '@visitsarch/contracts';
 import { alreadyExists, invalidArgument, notFound } from '@visitsarch/grpc-server';
 import { ArchiveDatabase, Tx } from '../database/archive-database';
-import { idempotent } from '../common/idempotency';
-import { decodePageToken, encodePageToken } from '../common/page-token';
+import { decodePageToken, keysetPage } from '../common/page-token';
+import { idempotentOnSequence, onSequence, SequenceHold } from '../common/sequence-hold';
 import { pageSize, requireSha256, requireText, requireUuid } from '../common/validation';
 
 /** The file type reserved for a sequence's own visit table; its URL is always the sequence's visitseq_url. */
@@ -19,6 +19,11 @@ interface FileRow {
 }
 
 const FILE_COLUMNS = 'visitseq_uuid, file_type, file_sha256, file_size, file_url, create_time';
+
+/** The record of a sequence's file of a type, if it has one. */
+async function fileRow(tx: Tx, uuid: string, fileType: string): Promise<FileRow | undefined> {
+  return tx.one<FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE visitseq_uuid = $1 AND file_type = $2`, [uuid, fileType]);
+}
 
 function toFile(row: FileRow): metadataV1.VisitSequenceFile {
   return {
@@ -93,13 +98,14 @@ export class FilesService {
     if (!request.file) throw invalidArgument('file is required', 'file');
     const uuid = requireUuid(request.file.visitseqUuid, 'file.visitseq_uuid');
     const file = this.validate(request.file, 'file', uuid);
-    return idempotent(
+    return idempotentOnSequence(
       this.database,
       request.requestId,
       'RegisterFile',
+      uuid,
+      'write',
       async (tx) => {
-        await lockSequence(tx, uuid);
-        const existing = await tx.one<FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE visitseq_uuid = $1 AND file_type = $2`, [uuid, file.fileType]);
+        const existing = await fileRow(tx, uuid, file.fileType);
         const resource = { visitseqUuid: uuid, fileType: file.fileType };
         if (!existing) return { resource, result: { file: await this.insert(tx, file) } };
         const same = existing.file_sha256.equals(file.fileSha256) && (existing.file_size ?? 0) === file.fileSize && existing.file_url === (file.fileUrl ?? null);
@@ -124,28 +130,20 @@ export class FilesService {
   }
 
   async get(request: metadataV1.GetFileRequest): Promise<metadataV1.GetFileResponse> {
-    const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
-    const fileType = requireText(request.fileType, 'file_type');
-    return this.database.transaction(async (tx) => {
-      await requireSequence(tx, uuid);
-      const row = await tx.one<FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE visitseq_uuid = $1 AND file_type = $2`, [uuid, fileType]);
-      if (!row) throw notFound('VisitSequenceFile', `${uuid}/${fileType}`, `visit sequence ${uuid} has no ${fileType} file`);
-      return { file: toFile(row) };
-    });
+    return this.onFile(request, 'read', async (_tx, row) => ({ file: toFile(row) }));
   }
 
   async list(request: metadataV1.ListFilesRequest): Promise<metadataV1.ListFilesResponse> {
     const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
     const size = pageSize(request.pageSize, 'page_size', 100, 1000);
     const after = decodePageToken(request.pageToken, request);
-    return this.database.transaction(async (tx) => {
-      await requireSequence(tx, uuid);
+    return onSequence(this.database, uuid, 'read', async (tx) => {
       const rows = await tx.rows<FileRow>(
         `SELECT ${FILE_COLUMNS} FROM files WHERE visitseq_uuid = $1 AND ($2::text IS NULL OR file_type > $2) ORDER BY file_type LIMIT ${size + 1}`,
         [uuid, after ? String(after[0]) : null],
       );
-      const page = rows.slice(0, size);
-      return { files: page.map(toFile), nextPageToken: rows.length > size ? encodePageToken(request, [page[page.length - 1].file_type]) : '' };
+      const { page, nextPageToken } = keysetPage(rows, size, request, (last) => [last.file_type]);
+      return { files: page.map(toFile), nextPageToken };
     });
   }
 
@@ -155,12 +153,8 @@ export class FilesService {
   }
 
   async delete(request: metadataV1.DeleteFileRequest): Promise<metadataV1.DeleteFileResponse> {
-    const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
-    const fileType = requireText(request.fileType, 'file_type');
-    return this.database.transaction(async (tx) => {
-      await lockSequence(tx, uuid);
-      const row = await tx.one<FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE visitseq_uuid = $1 AND file_type = $2`, [uuid, fileType]);
-      if (!row) throw notFound('VisitSequenceFile', `${uuid}/${fileType}`, `visit sequence ${uuid} has no ${fileType} file`);
+    return this.onFile(request, 'write', async (tx, row) => {
+      const { visitseq_uuid: uuid, file_type: fileType } = row;
       if (request.keepRecord) await tx.rows('UPDATE files SET file_url = NULL WHERE visitseq_uuid = $1 AND file_type = $2', [uuid, fileType]);
       else await tx.rows('DELETE FROM files WHERE visitseq_uuid = $1 AND file_type = $2', [uuid, fileType]);
       if (fileType === VISITS_FILE_TYPE) await this.setVisitseqUrl(tx, uuid, null);
@@ -168,19 +162,21 @@ export class FilesService {
     });
   }
 
+  /**
+   * Runs `work` on the file record a request names (visitseq_uuid and file_type), in a transaction
+   * holding its sequence: NOT_FOUND if the sequence does not exist or has no file of the type.
+   */
+  private onFile<T>(request: { visitseqUuid: string; fileType: string }, hold: SequenceHold, work: (tx: Tx, row: FileRow) => Promise<T>): Promise<T> {
+    const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
+    const fileType = requireText(request.fileType, 'file_type');
+    return onSequence(this.database, uuid, hold, async (tx) => {
+      const row = await fileRow(tx, uuid, fileType);
+      if (!row) throw notFound('VisitSequenceFile', `${uuid}/${fileType}`, `visit sequence ${uuid} has no ${fileType} file`);
+      return work(tx, row);
+    });
+  }
+
   private async setVisitseqUrl(tx: Tx, uuid: string, url: string | null): Promise<void> {
     await tx.rows('UPDATE visitseq SET visitseq_url = $2 WHERE visitseq_uuid = $1', [uuid, url]);
   }
-}
-
-/** NOT_FOUND unless the sequence exists; keeps it from being deleted until the transaction ends. */
-export async function requireSequence(tx: Tx, uuid: string): Promise<void> {
-  const row = await tx.one('SELECT 1 FROM visitseq_registry WHERE visitseq_uuid = $1 FOR KEY SHARE', [uuid]);
-  if (!row) throw notFound('VisitSequence', uuid, `visit sequence ${uuid} not found`);
-}
-
-/** Like requireSequence, but also serialises writers of the same sequence (two registrations of one file type, say). */
-export async function lockSequence(tx: Tx, uuid: string): Promise<void> {
-  const row = await tx.one('SELECT 1 FROM visitseq_registry WHERE visitseq_uuid = $1 FOR NO KEY UPDATE', [uuid]);
-  if (!row) throw notFound('VisitSequence', uuid, `visit sequence ${uuid} not found`);
 }

@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { Archive, create, sha256, startArchive } from '../testing/archive-fixture';
+import { create, sha256 } from '../testing/archive-fixture';
+import { specArchive } from '../testing/spec-archive';
 
 jest.setTimeout(120_000);
 
-let archive: Archive;
-beforeAll(async () => {
-  archive = await startArchive();
-});
-afterAll(() => archive?.stop());
+const archive = specArchive();
 
 describe('file records', () => {
   it('registers, gets and lists files; registering the same file again changes nothing', async () => {

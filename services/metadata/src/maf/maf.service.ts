@@ -2,18 +2,47 @@ import { Injectable } from '@nestjs/common';
 import { metadataV1 } from '@visitsarch/contracts';
 import { failedPrecondition, invalidArgument } from '@visitsarch/grpc-server';
 import { ArchiveDatabase, Tx } from '../database/archive-database';
-import { decodePageToken, encodePageToken } from '../common/page-token';
-import { requireSequences, upsertJsonRows } from '../common/upsert';
+import { decodePageToken, keysetPage } from '../common/page-token';
+import { requireSequences, upsertBatch, UpsertTable } from '../common/upsert';
 import { nullToNaN, numberOrNull, pageSize, requireBatch, requireDayObs, requireText, requireUuid } from '../common/validation';
-import { STAT_COLUMNS } from '../statistics/nightly-stats.service';
+import { STAT_COLUMN_TYPES, statValues } from '../statistics/stat-columns';
 
-function uniqueKeys<T>(rows: T[], field: string, key: (row: T) => string, keyName: string): void {
-  const seen = new Set<string>();
-  rows.forEach((row, index) => {
-    const value = key(row);
-    if (seen.has(value)) throw invalidArgument(`${field}[${index}] repeats the key (${keyName}) of an earlier row`, `${field}[${index}]`);
-    seen.add(value);
-  });
+const MAF_METRICS: UpsertTable = {
+  name: 'maf_metrics',
+  columns: { maf_metric_name: 'text', rubin_sim_version: 'text', constraint: 'text', metric_class_name: 'text', metric_args: 'jsonb', slicer_class_name: 'text', slicer_args: 'jsonb' },
+  key: ['maf_metric_name'],
+};
+
+const MAF_METRIC_SETS: UpsertTable = {
+  name: 'maf_metric_sets',
+  columns: { metric_set: 'text', maf_metric_name: 'text', short_name: 'text', style: 'text', invert: 'boolean', mag: 'boolean' },
+  key: ['metric_set', 'maf_metric_name'],
+};
+
+/** The key of a MAF result of a sequence: which metric, for which night (or through it, accumulated). */
+const RESULT_KEY_COLUMNS = { visitseq_uuid: 'uuid', maf_metric_name: 'text', day_obs: 'date', accumulated: 'boolean' };
+const RESULT_KEY = Object.keys(RESULT_KEY_COLUMNS);
+
+const MAF_SUMMARY_METRICS: UpsertTable = {
+  name: 'maf_summary_metrics',
+  columns: { ...RESULT_KEY_COLUMNS, summary_value: 'double precision' },
+  key: RESULT_KEY,
+};
+
+const MAF_HEALPIX_STATS: UpsertTable = {
+  name: 'maf_healpix_stats',
+  columns: { ...RESULT_KEY_COLUMNS, nside: 'integer', ...STAT_COLUMN_TYPES, url: 'text' },
+  key: [...RESULT_KEY, 'nside'],
+};
+
+/** The key columns of a MAF result message (the `field` of a request's list), validated. */
+function resultKey(result: { visitseqUuid: string; mafMetricName: string; dayObs: string; accumulated: boolean }, field: string) {
+  return {
+    visitseq_uuid: requireUuid(result.visitseqUuid, `${field}.visitseq_uuid`),
+    maf_metric_name: requireText(result.mafMetricName, `${field}.maf_metric_name`),
+    day_obs: requireDayObs(result.dayObs, `${field}.day_obs`),
+    accumulated: result.accumulated === true,
+  };
 }
 
 /** FAILED_PRECONDITION (nothing written) unless every name is a recorded MafMetric. */
@@ -22,6 +51,14 @@ async function requireMetrics(tx: Tx, names: string[], field: string): Promise<v
   const found = await tx.rows<{ maf_metric_name: string }>('SELECT maf_metric_name FROM maf_metrics WHERE maf_metric_name = ANY($1::text[]) FOR KEY SHARE', [unique]);
   const missing = unique.filter((name) => !found.some((row) => row.maf_metric_name === name));
   if (missing.length > 0) throw failedPrecondition(`${field}: no MAF metric is named ${missing.map((name) => JSON.stringify(name)).join(', ')}; record it with UpsertMafMetrics first. Nothing was written`, 'MAF_METRIC_NOT_FOUND');
+}
+
+/** What MAF results refer to: their sequences (NOT_FOUND) and their metrics (FAILED_PRECONDITION). */
+function resultReferences(rows: { visitseq_uuid: string; maf_metric_name: string }[], field: string): (tx: Tx) => Promise<void> {
+  return async (tx) => {
+    await requireSequences(tx, rows.map((row) => row.visitseq_uuid), field);
+    await requireMetrics(tx, rows.map((row) => row.maf_metric_name), field);
+  };
 }
 
 /** MAF metric definitions, metric sets, summary values and healpix statistics. */
@@ -39,18 +76,7 @@ export class MafService {
       slicer_class_name: metric.slicerClassName ?? null,
       slicer_args: metric.slicerArgs ?? null,
     }));
-    uniqueKeys(rows, 'metrics', (row) => row.maf_metric_name, 'maf_metric_name');
-    return this.database.transaction((tx) =>
-      upsertJsonRows(tx, 'maf_metrics', rows, {
-        maf_metric_name: 'text',
-        rubin_sim_version: 'text',
-        constraint: 'text',
-        metric_class_name: 'text',
-        metric_args: 'jsonb',
-        slicer_class_name: 'text',
-        slicer_args: 'jsonb',
-      }, ['maf_metric_name']),
-    );
+    return upsertBatch(this.database, MAF_METRICS, rows, 'metrics');
   }
 
   async upsertMetricSets(request: metadataV1.UpsertMafMetricSetsRequest): Promise<metadataV1.UpsertMafMetricSetsResponse> {
@@ -62,40 +88,15 @@ export class MafService {
       invert: member.invert === true,
       mag: member.mag === true,
     }));
-    uniqueKeys(rows, 'members', (row) => JSON.stringify([row.metric_set, row.maf_metric_name]), 'metric_set, maf_metric_name');
-    return this.database.transaction(async (tx) => {
-      await requireMetrics(tx, rows.map((row) => row.maf_metric_name), 'members');
-      return upsertJsonRows(tx, 'maf_metric_sets', rows, {
-        metric_set: 'text',
-        maf_metric_name: 'text',
-        short_name: 'text',
-        style: 'text',
-        invert: 'boolean',
-        mag: 'boolean',
-      }, ['metric_set', 'maf_metric_name']);
-    });
+    return upsertBatch(this.database, MAF_METRIC_SETS, rows, 'members', (tx) => requireMetrics(tx, rows.map((row) => row.maf_metric_name), 'members'));
   }
 
   async upsertSummaryMetrics(request: metadataV1.UpsertMafSummaryMetricsRequest): Promise<metadataV1.UpsertMafSummaryMetricsResponse> {
     const rows = requireBatch(request.metrics, 'metrics').map((metric, index) => ({
-      visitseq_uuid: requireUuid(metric.visitseqUuid, `metrics[${index}].visitseq_uuid`),
-      maf_metric_name: requireText(metric.mafMetricName, `metrics[${index}].maf_metric_name`),
-      day_obs: requireDayObs(metric.dayObs, `metrics[${index}].day_obs`),
-      accumulated: metric.accumulated === true,
+      ...resultKey(metric, `metrics[${index}]`),
       summary_value: numberOrNull(metric.summaryValue),
     }));
-    uniqueKeys(rows, 'metrics', (row) => JSON.stringify([row.visitseq_uuid, row.maf_metric_name, row.day_obs, row.accumulated]), 'visitseq_uuid, maf_metric_name, day_obs, accumulated');
-    return this.database.transaction(async (tx) => {
-      await requireSequences(tx, rows.map((row) => row.visitseq_uuid), 'metrics');
-      await requireMetrics(tx, rows.map((row) => row.maf_metric_name), 'metrics');
-      return upsertJsonRows(tx, 'maf_summary_metrics', rows, {
-        visitseq_uuid: 'uuid',
-        maf_metric_name: 'text',
-        day_obs: 'date',
-        accumulated: 'boolean',
-        summary_value: 'double precision',
-      }, ['visitseq_uuid', 'maf_metric_name', 'day_obs', 'accumulated']);
-    });
+    return upsertBatch(this.database, MAF_SUMMARY_METRICS, rows, 'metrics', resultReferences(rows, 'metrics'));
   }
 
   async upsertHealpixStats(request: metadataV1.UpsertMafHealpixStatsRequest): Promise<metadataV1.UpsertMafHealpixStatsResponse> {
@@ -103,47 +104,22 @@ export class MafService {
       const field = `stats[${index}]`;
       const nside = stat.nside ?? 0;
       if (!(nside > 0 && (nside & (nside - 1)) === 0)) throw invalidArgument(`${field}.nside must be a positive power of two, got ${nside}`, `${field}.nside`);
-      return {
-        visitseq_uuid: requireUuid(stat.visitseqUuid, `${field}.visitseq_uuid`),
-        maf_metric_name: requireText(stat.mafMetricName, `${field}.maf_metric_name`),
-        day_obs: requireDayObs(stat.dayObs, `${field}.day_obs`),
-        accumulated: stat.accumulated === true,
-        nside,
-        count: stat.count ?? null,
-        ...Object.fromEntries(STAT_COLUMNS.filter((name) => name !== 'count').map((name) => [name, numberOrNull(stat[name])])),
-        url: stat.url ?? null,
-      };
+      return { ...resultKey(stat, field), nside, ...statValues(stat), url: stat.url ?? null };
     });
-    uniqueKeys(rows, 'stats', (row) => JSON.stringify([row.visitseq_uuid, row.maf_metric_name, row.day_obs, row.accumulated, row.nside]), 'visitseq_uuid, maf_metric_name, day_obs, accumulated, nside');
-    return this.database.transaction(async (tx) => {
-      await requireSequences(tx, rows.map((row) => row.visitseq_uuid), 'stats');
-      await requireMetrics(tx, rows.map((row) => row.maf_metric_name), 'stats');
-      return upsertJsonRows(tx, 'maf_healpix_stats', rows, {
-        visitseq_uuid: 'uuid',
-        maf_metric_name: 'text',
-        day_obs: 'date',
-        accumulated: 'boolean',
-        nside: 'integer',
-        count: 'integer',
-        ...Object.fromEntries(STAT_COLUMNS.filter((name) => name !== 'count').map((name) => [name, 'double precision'])),
-        url: 'text',
-      }, ['visitseq_uuid', 'maf_metric_name', 'day_obs', 'accumulated', 'nside']);
-    });
+    return upsertBatch(this.database, MAF_HEALPIX_STATS, rows, 'stats', resultReferences(rows, 'stats'));
   }
 
   async listSummary(request: metadataV1.ListMafSummaryRequest): Promise<metadataV1.ListMafSummaryResponse> {
     const metricSet = requireText(request.metricSet, 'metric_set');
     const size = pageSize(request.pageSize, 'page_size', 1000, 10_000);
-    const after = decodePageToken(request.pageToken, request);
-    if (after && after.length !== 5) throw invalidArgument('page_token is not a token this service issued', 'page_token');
+    const after = decodePageToken(request.pageToken, request, 5);
     const rows = await this.database.rows<Record<string, any>>(
       `SELECT * FROM maf_summary WHERE metric_set = $1 AND ($2::text = '' OR tag = $2::text)
          AND ($3::text IS NULL OR (maf_metric_name, visitseq_uuid, day_obs, accumulated, tag) > ($3::text, $4::uuid, $5::date, $6::boolean, $7::text))
        ORDER BY maf_metric_name, visitseq_uuid, day_obs, accumulated, tag LIMIT ${size + 1}`,
       [metricSet, request.tag ?? '', ...(after ?? [null, null, null, null, null])],
     );
-    const page = rows.slice(0, size);
-    const last = page[page.length - 1];
+    const { page, nextPageToken } = keysetPage(rows, size, request, (last) => [last.maf_metric_name, last.visitseq_uuid, last.day_obs, last.accumulated, last.tag]);
     return {
       entries: page.map((row) => ({
         metricSet: row.metric_set,
@@ -159,7 +135,7 @@ export class MafService {
         mag: row.mag,
         tag: row.tag,
       })),
-      nextPageToken: rows.length > size ? encodePageToken(request, [last.maf_metric_name, last.visitseq_uuid, last.day_obs, last.accumulated, last.tag]) : '',
+      nextPageToken,
     };
   }
 }

@@ -73,26 +73,17 @@ function kindOf(oid: number): Kind {
   }
 }
 
-function arrowType(kind: Kind): DataType {
-  switch (kind) {
-    case 'binary':
-      return new Binary();
-    case 'int64':
-      return new Int64();
-    case 'float64':
-      return new Float64();
-    case 'bool':
-      return new Bool();
-    case 'date':
-      return new DateDay();
-    case 'timestamp':
-      return new TimestampMicrosecond();
-    case 'timestamptz':
-      return new TimestampMicrosecond('UTC');
-    default:
-      return new Utf8();
-  }
-}
+/** The Arrow type of each kind: the schema's, which the column data is made with. */
+const ARROW_TYPES: Record<Kind, () => DataType> = {
+  utf8: () => new Utf8(),
+  binary: () => new Binary(),
+  int64: () => new Int64(),
+  float64: () => new Float64(),
+  bool: () => new Bool(),
+  date: () => new DateDay(),
+  timestamp: () => new TimestampMicrosecond(),
+  timestamptz: () => new TimestampMicrosecond('UTC'),
+};
 
 /**
  * Turns rows of PostgreSQL text values into one Arrow IPC stream, framed by @visitsarch/arrow-ipc
@@ -111,7 +102,7 @@ export class ArrowStreamEncoder {
 
   constructor(columns: ResultColumn[]) {
     this.kinds = columns.map((column) => kindOf(column.dataTypeID));
-    this.schema = new Schema(columns.map((column, index) => new Field(column.name, arrowType(this.kinds[index]), true)));
+    this.schema = new Schema(columns.map((column, index) => new Field(column.name, ARROW_TYPES[this.kinds[index]](), true)));
     this.chunks = new ArrowChunkEncoder(this.schema);
   }
 
@@ -136,7 +127,7 @@ export class ArrowStreamEncoder {
     this.pending = [];
     this.pendingBytes = 0;
     if (rows.length === 0) return [];
-    const children = this.kinds.map((kind, index) => columnData(kind, rows, index));
+    const children = this.kinds.map((kind, index) => columnData(kind, this.schema.fields[index].type, rows, index));
     const data = makeData({ type: new Struct(this.schema.fields), length: rows.length, nullCount: 0, children });
     return this.chunks.add(new RecordBatch(this.schema, data));
   }
@@ -152,7 +143,8 @@ function validity(rows: TextRow[], index: number): { nullBitmap: Uint8Array; nul
   return { nullBitmap, nullCount };
 }
 
-function columnData(kind: Kind, rows: TextRow[], index: number): Data {
+/** The values of column `index` as Arrow data of `type` (the schema's type of the column's kind). */
+function columnData(kind: Kind, type: DataType, rows: TextRow[], index: number): Data {
   const length = rows.length;
   const values = rows.map((row) => row[index]);
   switch (kind) {
@@ -162,32 +154,30 @@ function columnData(kind: Kind, rows: TextRow[], index: number): Data {
       const valueOffsets = new Int32Array(length + 1);
       parts.forEach((part, i) => (valueOffsets[i + 1] = valueOffsets[i] + part.length));
       const data = new Uint8Array(Buffer.concat(parts));
-      const type = kind === 'utf8' ? new Utf8() : new Binary();
       return makeData({ type, length, ...validity(rows, index), valueOffsets, data } as any);
     }
     case 'int64':
-      return makeData({ type: new Int64(), length, ...validity(rows, index), data: BigInt64Array.from(values, (value) => (value === null ? 0n : BigInt(value))) });
+      return makeData({ type: type as Int64, length, ...validity(rows, index), data: BigInt64Array.from(values, (value) => (value === null ? 0n : BigInt(value))) });
     case 'float64':
-      return makeData({ type: new Float64(), length, ...validity(rows, index), data: Float64Array.from(values, (value) => (value === null ? 0 : Number(value))) });
+      return makeData({ type: type as Float64, length, ...validity(rows, index), data: Float64Array.from(values, (value) => (value === null ? 0 : Number(value))) });
     case 'bool': {
       const data = new Uint8Array(Math.ceil(length / 8));
       values.forEach((value, i) => {
         if (value === 't') data[i >> 3] |= 1 << (i & 7);
       });
-      return makeData({ type: new Bool(), length, ...validity(rows, index), data });
+      return makeData({ type: type as Bool, length, ...validity(rows, index), data });
     }
     case 'date': {
       // 'infinity' and BC dates have no Arrow date32 value: they become null.
       const days = values.map((value) => (value === null ? null : daysFromDateText(value)));
       const nulls = rowsWithNulls(days);
-      return makeData({ type: new DateDay(), length, ...validity(nulls, 0), data: Int32Array.from(days, (day) => day ?? 0) });
+      return makeData({ type: type as DateDay, length, ...validity(nulls, 0), data: Int32Array.from(days, (day) => day ?? 0) });
     }
     case 'timestamp':
     case 'timestamptz': {
       const micros = values.map((value) => (value === null ? null : microsFromTimestampText(value)));
       const nulls = rowsWithNulls(micros);
-      const type = kind === 'timestamptz' ? new TimestampMicrosecond('UTC') : new TimestampMicrosecond();
-      return makeData({ type, length, ...validity(nulls, 0), data: BigInt64Array.from(micros, (micro) => micro ?? 0n) });
+      return makeData({ type: type as TimestampMicrosecond, length, ...validity(nulls, 0), data: BigInt64Array.from(micros, (micro) => micro ?? 0n) });
     }
   }
 }

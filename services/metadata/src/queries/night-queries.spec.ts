@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { typeV1 } from '@visitsarch/contracts';
-import { Archive, completed, create, sha256, simulation, startArchive } from '../testing/archive-fixture';
+import { completed, create, sha256, simulation } from '../testing/archive-fixture';
+import { specArchive } from '../testing/spec-archive';
 
 jest.setTimeout(120_000);
 
-let archive: Archive;
-beforeAll(async () => {
-  archive = await startArchive();
-});
-afterAll(() => archive?.stop());
+const archive = specArchive();
 
 const rows = async (method: 'queryNight' | 'prenightSims', request: Record<string, unknown>) => (await archive.table(method, request)).table.toArray().map((row) => row.toJSON());
 const uuids = async (request: Record<string, unknown>) => (await rows('queryNight', request)).map((row) => row.visitseq_uuid);

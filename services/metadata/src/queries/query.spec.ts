@@ -3,16 +3,13 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { SERVICE_ROLE } from '@visitsarch/db';
-import { Archive, create, simulation, startArchive } from '../testing/archive-fixture';
+import { create, simulation } from '../testing/archive-fixture';
+import { specArchive } from '../testing/spec-archive';
 import { leadingKeyword } from './queries.service';
 
 jest.setTimeout(120_000);
 
-let archive: Archive;
-beforeAll(async () => {
-  archive = await startArchive({ QUERY_MAX_CONCURRENT: '4' });
-});
-afterAll(() => archive?.stop());
+const archive = specArchive({ QUERY_MAX_CONCURRENT: '4' });
 
 const failure = async (request: Record<string, unknown>) => {
   try {

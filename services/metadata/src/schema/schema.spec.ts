@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { startService } from '@visitsarch/grpc-server';
 import { metadataService } from '../service';
-import { Archive, create, SERVER_TIME_ZONE, sha256, simulation, startArchive } from '../testing/archive-fixture';
+import { create, SERVER_TIME_ZONE, sha256, simulation } from '../testing/archive-fixture';
+import { specArchive } from '../testing/spec-archive';
 
 jest.setTimeout(120_000);
 
-let archive: Archive;
-beforeAll(async () => {
-  archive = await startArchive();
-});
-afterAll(() => archive?.stop());
+const archive = specArchive();
 
 const insertSequence = (table: string, uuid: string) =>
   archive.sql.query(

@@ -1,14 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { Archive, completed, create, startArchive } from '../testing/archive-fixture';
+import { completed, create } from '../testing/archive-fixture';
+import { specArchive } from '../testing/spec-archive';
 
 jest.setTimeout(120_000);
 
-let archive: Archive;
-beforeAll(async () => {
-  archive = await startArchive();
-});
-afterAll(() => archive?.stop());
+const archive = specArchive();
 
 const CONDA_LIST = JSON.stringify([
   { base_url: 'https://conda.anaconda.org/conda-forge', build_number: 0, build_string: 'py312h_0', channel: 'conda-forge', dist_name: 'numpy-2.3.1-py312h_0', name: 'numpy', platform: 'linux-64', version: '2.3.1' },

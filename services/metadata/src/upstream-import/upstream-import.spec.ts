@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { Archive, sha256, startArchive } from '../testing/archive-fixture';
+import { sha256 } from '../testing/archive-fixture';
+import { specArchive } from '../testing/spec-archive';
 
 jest.setTimeout(120_000);
 
-let archive: Archive;
-beforeAll(async () => {
-  archive = await startArchive();
-  await archive.sql.query(UPSTREAM_DDL);
-});
-afterAll(() => archive?.stop());
+const archive = specArchive({}, (started) => started.sql.query(UPSTREAM_DDL));
 
 /** The upstream's sql/make_vseqmeta.sql (reference section 5.1), tables only, in schema vsmd. */
 const UPSTREAM_DDL = `

@@ -4,7 +4,7 @@ import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '@v
 import { ArchiveDatabase, Tx } from '../database/archive-database';
 import { isPgError, rethrowConstraint, UNIQUE_VIOLATION } from '../common/database-errors';
 import { idempotent } from '../common/idempotency';
-import { decodePageToken, encodePageToken } from '../common/page-token';
+import { decodePageToken, keysetPage } from '../common/page-token';
 import {
   isoInstant,
   optionalDayObs,
@@ -199,12 +199,8 @@ export class VisitSequencesService {
        LIMIT ${size + 1}`,
       params,
     );
-    const page = rows.slice(0, size);
-    const lastRow = page[page.length - 1];
-    return {
-      visitSequences: page.map(toVisitSequence),
-      nextPageToken: rows.length > size ? encodePageToken(request, order.map((_, index) => lastRow[`key_${index}`])) : '',
-    };
+    const { page, nextPageToken } = keysetPage(rows, size, request, (last) => order.map((_, index) => last[`key_${index}`]));
+    return { visitSequences: page.map(toVisitSequence), nextPageToken };
   }
 
   async update(request: metadataV1.UpdateVisitSequenceRequest): Promise<metadataV1.UpdateVisitSequenceResponse> {

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { typeV1 } from '@visitsarch/contracts';
-import { Archive, completed, create, sha256, simulation, startArchive } from '../testing/archive-fixture';
+import { completed, create, sha256, simulation } from '../testing/archive-fixture';
+import { specArchive } from '../testing/spec-archive';
 
 jest.setTimeout(120_000);
 
-let archive: Archive;
-beforeAll(async () => {
-  archive = await startArchive();
-});
-afterAll(() => archive?.stop());
+const archive = specArchive();
 
 const Kind = typeV1.VisitSequenceKind;
 

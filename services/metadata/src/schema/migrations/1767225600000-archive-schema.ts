@@ -24,6 +24,21 @@ export class ArchiveSchema1767225600000 implements MigrationInterface {
   }
 }
 
+/**
+ * The columns of a pandas `describe()` of a value (nightly_stats and maf_healpix_stats both hold one
+ * per row), as this migration creates them: part of the migration, never to change with the code.
+ */
+const STATISTIC_COLUMNS = `count integer,
+  mean double precision,
+  std double precision,
+  min double precision,
+  p05 double precision,
+  q1 double precision,
+  median double precision,
+  q3 double precision,
+  p95 double precision,
+  max double precision,`;
+
 const SCHEMA_SQL = `
 -- One row per visit sequence of any kind. PostgreSQL cannot put a unique index or a foreign key on an
 -- inheritance tree, so the triggers below keep this table in step with visitseq and its children:
@@ -161,16 +176,7 @@ CREATE TABLE nightly_stats (
   day_obs date NOT NULL,
   value_name text NOT NULL CONSTRAINT nightly_stats_value_name_not_empty CHECK (value_name <> ''),
   accumulated boolean NOT NULL,
-  count integer,
-  mean double precision,
-  std double precision,
-  min double precision,
-  p05 double precision,
-  q1 double precision,
-  median double precision,
-  q3 double precision,
-  p95 double precision,
-  max double precision,
+  ${STATISTIC_COLUMNS}
   PRIMARY KEY (visitseq_uuid, day_obs, value_name, accumulated)
 );
 CREATE INDEX nightly_stats_day_obs ON nightly_stats (day_obs);
@@ -210,16 +216,7 @@ CREATE TABLE maf_healpix_stats (
   day_obs date NOT NULL,
   accumulated boolean NOT NULL,
   nside integer NOT NULL CONSTRAINT maf_healpix_stats_nside_power_of_two CHECK (nside > 0 AND (nside & (nside - 1)) = 0),
-  count integer,
-  mean double precision,
-  std double precision,
-  min double precision,
-  p05 double precision,
-  q1 double precision,
-  median double precision,
-  q3 double precision,
-  p95 double precision,
-  max double precision,
+  ${STATISTIC_COLUMNS}
   url text,
   PRIMARY KEY (visitseq_uuid, maf_metric_name, day_obs, accumulated, nside)
 );
