@@ -1,4 +1,4 @@
-import { DayObsError, dayObsOfInstant, dayObsOfMjd, dayObsOfNight, dayObsToInt, mjdAtDayObsStart, MJD_OF_UNIX_EPOCH, nightOfDate, nightOfDayObs, nightOfMjd, nightOfUnixDay, parseDayObs } from './day-obs';
+import { DayObsError, dayObsOfInstant, dayObsOfMjd, dayObsOfNight, dayObsToInt, mjdAtDayObsStart, MJD_OF_UNIX_EPOCH, nightOfDate, nightOfDayObs, nightOfDayObsInteger, nightOfMjd, nightOfUnixDay, nightOfUnixMs, parseDayObs } from './day-obs';
 
 describe('day_obs', () => {
   it.each([
@@ -39,6 +39,12 @@ describe('day_obs', () => {
     // Arrow date32 counts days from 1970-01-01.
     expect(nightOfUnixDay(Date.UTC(2025, 7, 15) / 86_400_000)).toBe(60902);
     expect(nightOfUnixDay(0)).toBe(MJD_OF_UNIX_EPOCH);
+    // Arrow date64 counts milliseconds.
+    expect(nightOfUnixMs(Date.UTC(2025, 7, 15))).toBe(60902);
+    expect(nightOfUnixMs(Date.UTC(2025, 7, 15, 23, 59))).toBe(60902);
+    // ConsDB's integer day_obs, read row by row.
+    expect(nightOfDayObsInteger(20250815)).toBe(60902);
+    expect(nightOfDayObsInteger(20250815.5)).toBeNaN();
     expect(() => nightOfDayObs('2025-02-30')).toThrow(DayObsError);
   });
 });

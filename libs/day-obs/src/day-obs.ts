@@ -74,6 +74,15 @@ export function nightOfDate(year: number, month: number, day: number): number {
   return (Date.UTC(year, month - 1, day) - MJD_EPOCH_MS) / MS_PER_DAY;
 }
 
+/**
+ * The night number of the integer form YYYYMMDD (e.g. 20250815, as ConsDB writes day_obs), not
+ * checked, like {@link nightOfDate}; NaN if `value` is not an integer. For per-row reads.
+ */
+export function nightOfDayObsInteger(value: number): number {
+  if (!Number.isInteger(value)) return NaN;
+  return nightOfDate(Math.floor(value / 10000), Math.floor(value / 100) % 100, value % 100);
+}
+
 /** The night number of an instant given as an MJD (UTC): floor(mjd − 0.5); NaN stays NaN. */
 export function nightOfMjd(mjd: number): number {
   return Math.floor(mjd - 0.5);
@@ -82,6 +91,11 @@ export function nightOfMjd(mjd: number): number {
 /** The night number of a Unix day number (an Arrow date32 value). */
 export function nightOfUnixDay(unixDay: number): number {
   return unixDay + MJD_OF_UNIX_EPOCH;
+}
+
+/** The night number of a date given in milliseconds since the Unix epoch (an Arrow date64 value). */
+export function nightOfUnixMs(ms: number): number {
+  return nightOfUnixDay(Math.floor(ms / MS_PER_DAY));
 }
 
 /** The ISO day_obs of a night number. */

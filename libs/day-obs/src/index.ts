@@ -1,1 +1,2 @@
 export * from './day-obs';
+export * from './visit-nights';

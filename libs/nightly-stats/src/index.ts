@@ -7,5 +7,6 @@
 export { NightlyStatRow, NightlyStatsOptions, NightlyStatsResult, NightlyStatsComputation, computeNightlyStats } from './nightly-stats';
 export { Description, QUANTILES, linearQuantile, describeSorted } from './describe';
 export { SPEC_COLUMNS, DEFAULT_COLUMNS, CONSDB_TO_OPSIM, ResolvedColumn, NonNumericColumnError, resolveColumns, isNumericType } from './columns';
-export { NIGHT_COLUMNS, NoNightColumnError } from './nights';
+// Which column gives a visit's night is @visitsarch/day-obs's rule (visit-nights.ts); re-exported for callers of this library.
+export { NIGHT_COLUMNS, NoNightColumnError } from '@visitsarch/day-obs';
 export { OrderStatistics, rankDistinct } from './order-statistics';

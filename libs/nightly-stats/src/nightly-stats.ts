@@ -12,7 +12,7 @@ import { Data, makeVector, RecordBatch, Schema, Type } from 'apache-arrow';
 import { dayObsOfNight, nightOfDayObs } from '@visitsarch/day-obs';
 import { resolveColumns, ResolvedColumn } from './columns';
 import { combineMoments, Description, describeSorted, emptyDescription, fillQuantiles, Moments } from './describe';
-import { nightReader, NightReader } from './nights';
+import { nightReader, NightReader } from '@visitsarch/day-obs';
 import { OrderStatistics, rankDistinct } from './order-statistics';
 
 /** One row of the spec's `nightly_stats` table, without the sequence's UUID. */
