@@ -1,8 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import { ArgumentsHost, Catch, RpcExceptionFilter } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
-import { Observable, throwError } from 'rxjs';
+import { Observable, of, throwError } from 'rxjs';
 import type { Logger } from '@visitsarch/logging';
+import { answerStreamCall } from './call-streams';
 import { boundMessage, GrpcError, MAX_ERROR_MESSAGE_CHARS, statusMetadata } from './errors';
 
 /** What grpc-js sends as a status: code, message (`details`) and trailers (rich details). */
@@ -78,7 +79,11 @@ export function unreachableCause(error: unknown, depth = 0): string | undefined 
   return undefined;
 }
 
-/** The exception filter applying toGrpcStatus to every RPC handler. */
+/**
+ * The exception filter applying toGrpcStatus to every RPC handler. Nest answers unary and
+ * server-streaming calls with the status; the calls of @GrpcStreamCall handlers (client-streaming
+ * and bidirectional, see call-streams.ts) it leaves unanswered, so the filter answers those itself.
+ */
 @Catch()
 export class GrpcErrorFilter implements RpcExceptionFilter<unknown> {
   constructor(
@@ -86,8 +91,10 @@ export class GrpcErrorFilter implements RpcExceptionFilter<unknown> {
     private readonly mapError?: ErrorMapper,
   ) {}
 
-  catch(exception: unknown, _host: ArgumentsHost): Observable<unknown> {
-    return throwError(() => toGrpcStatus(exception, this.logger, this.mapError));
+  catch(exception: unknown, host: ArgumentsHost): Observable<unknown> {
+    const status = toGrpcStatus(exception, this.logger, this.mapError);
+    if (answerStreamCall(host.getArgs(), status)) return of(undefined);
+    return throwError(() => status);
   }
 }
 

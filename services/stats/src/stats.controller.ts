@@ -1,28 +1,22 @@
-import type { Metadata, sendUnaryData, ServerReadableStream, ServerUnaryCall, ServiceError } from '@grpc/grpc-js';
-import { Controller, Inject } from '@nestjs/common';
+import type { Metadata, sendUnaryData, ServerReadableStream, ServerUnaryCall } from '@grpc/grpc-js';
+import { Controller } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
 import { statsV1 } from '@visitsarch/contracts';
-import { toGrpcStatus } from '@visitsarch/grpc-server';
-import type { Logger } from '@visitsarch/logging';
+import { serveClientStream } from '@visitsarch/grpc-server';
 import { computeNightlyStatsRpc } from './compute/compute-nightly-stats';
 import { importMafResultsRpc } from './maf/import-maf-results';
 import { plotNightlyStatsRpc } from './plot/plot-nightly-stats';
 import { Backends } from './support/backends';
 
-export const STATS_LOGGER = Symbol('STATS_LOGGER');
-
 /**
  * visitsarch.stats.v1.StatsService: each RPC handed to its module, with the call as parent of
  * the backend calls (deadline, cancellation). ImportMafResults takes the raw grpc-js call
- * (@GrpcStreamCall): Nest's Observable flavour only hands the messages to a Promise-returning
- * handler after that Promise resolved, which would never happen.
+ * (@GrpcStreamCall), served by @visitsarch/grpc-server's serveClientStream: read at the pace the
+ * handler consumes it, failures answered by the service's error filter like every RPC's.
  */
 @Controller()
 export class StatsController {
-  constructor(
-    private readonly backends: Backends,
-    @Inject(STATS_LOGGER) private readonly logger: Logger,
-  ) {}
+  constructor(private readonly backends: Backends) {}
 
   @GrpcMethod('StatsService', 'ComputeNightlyStats')
   computeNightlyStats(request: statsV1.ComputeNightlyStatsRequest, _metadata?: Metadata, call?: ServerUnaryCall<unknown, unknown>): Promise<statsV1.ComputeNightlyStatsResponse> {
@@ -35,10 +29,7 @@ export class StatsController {
   }
 
   @GrpcStreamCall('StatsService', 'ImportMafResults')
-  importMafResults(call: ServerReadableStream<statsV1.ImportMafResultsRequest, unknown>, callback: sendUnaryData<statsV1.ImportMafResultsResponse>): void {
-    importMafResultsRpc(this.backends, call as AsyncIterable<statsV1.ImportMafResultsRequest>, call).then(
-      (response) => callback(null, response),
-      (error) => callback(toGrpcStatus(error, this.logger) as ServiceError),
-    );
+  importMafResults(call: ServerReadableStream<statsV1.ImportMafResultsRequest, unknown>, callback: sendUnaryData<statsV1.ImportMafResultsResponse>): Promise<void> {
+    return serveClientStream(call, callback, (requests) => importMafResultsRpc(this.backends, requests, call));
   }
 }

@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { Logger } from '@visitsarch/logging';
-import { STATS_LOGGER, StatsController } from './stats.controller';
+import { StatsController } from './stats.controller';
 import { BackendAddresses, Backends } from './support/backends';
 
 export const STATS_CONFIG = Symbol('STATS_CONFIG');
@@ -8,13 +7,12 @@ export const STATS_CONFIG = Symbol('STATS_CONFIG');
 /** The stats service: nightly statistics, their plots, and MAF results import. */
 @Module({})
 export class StatsModule {
-  static forRoot(config: BackendAddresses, logger: Logger): DynamicModule {
+  static forRoot(config: BackendAddresses): DynamicModule {
     return {
       module: StatsModule,
       controllers: [StatsController],
       providers: [
         { provide: STATS_CONFIG, useValue: config },
-        { provide: STATS_LOGGER, useValue: logger },
         { provide: Backends, useFactory: () => new Backends(config) },
       ],
       exports: [STATS_CONFIG],

@@ -2,8 +2,9 @@ import type { Metadata, sendUnaryData, ServerReadableStream, ServerWritableStrea
 import { Controller } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
 import { blobArchiveV1 } from '@visitsarch/contracts';
+import { responseStream, serveClientStream } from '@visitsarch/grpc-server';
 import { ObjectFilesService } from '../files/object-files.service';
-import { responseStream, serveClientStream } from '../grpc/call-streams';
+import { withGrpcErrors, withGrpcErrorsEach } from '../grpc/errors';
 import { VisitTablesService } from '../tables/visit-tables.service';
 
 const SERVICE = 'BlobArchiveService';
@@ -11,10 +12,11 @@ type In<Req, Res> = ServerReadableStream<Req, Res>;
 type Out<Res> = ServerWritableStream<unknown, Res>;
 
 /**
- * visitsarch.blob_archive.v1.BlobArchiveService: adapts gRPC calls (streams with backpressure)
- * to the services that do the work. Registered method by method rather than with the generated
- * BlobArchiveServiceControllerMethods(), because client-streaming methods take the raw call
- * (see grpc/call-streams.ts); the other methods keep the generated interface's signatures.
+ * visitsarch.blob_archive.v1.BlobArchiveService: adapts gRPC calls (streams with backpressure,
+ * @visitsarch/grpc-server's call-streams) to the services that do the work, their storage failures
+ * turned into the contract's errors (grpc/errors.ts). Registered method by method rather than with
+ * the generated BlobArchiveServiceControllerMethods(), because client-streaming methods take the
+ * raw call; the other methods keep the generated interface's signatures.
  */
 @Controller()
 export class BlobArchiveController
@@ -30,32 +32,32 @@ export class BlobArchiveController
     call: In<blobArchiveV1.UploadVisitTableRequest, blobArchiveV1.UploadVisitTableResponse>,
     callback: sendUnaryData<blobArchiveV1.UploadVisitTableResponse>,
   ) {
-    return serveClientStream(call, callback, (requests, cancelled) => this.tables.upload(requests, cancelled));
+    return serveClientStream(call, callback, (requests, cancelled) => withGrpcErrors(() => this.tables.upload(requests, cancelled)));
   }
 
   @GrpcStreamCall(SERVICE, 'hashVisitTable')
   hashVisitTable(call: In<blobArchiveV1.HashVisitTableRequest, blobArchiveV1.HashVisitTableResponse>, callback: sendUnaryData<blobArchiveV1.HashVisitTableResponse>) {
-    return serveClientStream(call, callback, (requests) => this.tables.hash(requests));
+    return serveClientStream(call, callback, (requests) => withGrpcErrors(() => this.tables.hash(requests)));
   }
 
   @GrpcMethod(SERVICE, 'downloadVisitTable')
   downloadVisitTable(request: blobArchiveV1.DownloadVisitTableRequest, _metadata?: Metadata, call?: Out<blobArchiveV1.DownloadVisitTableResponse>) {
-    return responseStream(call, () => this.tables.download(request));
+    return responseStream(call, () => withGrpcErrorsEach(this.tables.download(request)));
   }
 
   @GrpcMethod(SERVICE, 'exportVisitTable')
   exportVisitTable(request: blobArchiveV1.ExportVisitTableRequest, _metadata?: Metadata, call?: Out<blobArchiveV1.ExportVisitTableResponse>) {
-    return responseStream(call, () => this.tables.export(request));
+    return responseStream(call, () => withGrpcErrorsEach(this.tables.export(request)));
   }
 
   @GrpcStreamCall(SERVICE, 'uploadFile')
   uploadFile(call: In<blobArchiveV1.UploadFileRequest, blobArchiveV1.UploadFileResponse>, callback: sendUnaryData<blobArchiveV1.UploadFileResponse>) {
-    return serveClientStream(call, callback, (requests, cancelled) => this.files.upload(requests, cancelled));
+    return serveClientStream(call, callback, (requests, cancelled) => withGrpcErrors(() => this.files.upload(requests, cancelled)));
   }
 
   @GrpcMethod(SERVICE, 'downloadFile')
   downloadFile(request: blobArchiveV1.DownloadFileRequest, _metadata?: Metadata, call?: Out<blobArchiveV1.DownloadFileResponse>) {
-    return responseStream(call, () => this.files.download(request));
+    return responseStream(call, () => withGrpcErrorsEach(this.files.download(request)));
   }
 
   @GrpcMethod(SERVICE, 'statObject')
@@ -70,7 +72,7 @@ export class BlobArchiveController
 
   @GrpcMethod(SERVICE, 'readMixedVisitTable')
   readMixedVisitTable(request: blobArchiveV1.ReadMixedVisitTableRequest, _metadata?: Metadata, call?: Out<blobArchiveV1.ReadMixedVisitTableResponse>) {
-    return responseStream(call, () => this.tables.readMixed(request));
+    return responseStream(call, () => withGrpcErrorsEach(this.tables.readMixed(request)));
   }
 
   @GrpcMethod(SERVICE, 'materializeMixedVisitTable')

@@ -2,10 +2,10 @@ import type { Metadata, ServerDuplexStream, ServerWritableStream } from '@grpc/g
 import { Controller } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
-import { withGrpcErrors } from '../grpc/errors';
-import { responseStream, serveDuplexStream } from '../grpc/call-streams';
+import { responseStream, serveDuplexStream } from '@visitsarch/grpc-server';
+import { withGrpcErrors, withGrpcErrorsEach } from '../grpc/errors';
 import { FlightService } from './flight.service';
-import { ActionType, FlightData, FlightDescriptor, PutResult, Ticket } from './flight-types';
+import { ActionType, FlightData, FlightDescriptor, PutResult, Ticket } from '@visitsarch/flight';
 
 /** arrow.flight.protocol.FlightService on the blob-archive server's port (RPCs without a handler answer UNIMPLEMENTED). */
 @Controller()
@@ -24,12 +24,12 @@ export class FlightController {
 
   @GrpcMethod('FlightService', 'DoGet')
   doGet(ticket: Ticket, _metadata?: Metadata, call?: ServerWritableStream<Ticket, FlightData>): Observable<Buffer> {
-    return responseStream(call, () => this.flight.get(ticket.ticket));
+    return responseStream(call, () => withGrpcErrorsEach(this.flight.get(ticket.ticket)));
   }
 
   @GrpcStreamCall('FlightService', 'DoPut')
   doPut(call: ServerDuplexStream<FlightData, PutResult>) {
-    return serveDuplexStream(call, (data, cancelled) => this.flight.put(data, cancelled));
+    return serveDuplexStream(call, (data, cancelled) => withGrpcErrorsEach(this.flight.put(data, cancelled)));
   }
 
   /** No actions: the service offers data, not commands. */

@@ -9,7 +9,8 @@ import {
   StorageAccessDeniedError,
   StorageUnavailableError,
 } from '@visitsarch/storage';
-import { InvalidIpcStreamError } from '../arrow/ipc-messages';
+import { InvalidIpcStreamError } from '@visitsarch/arrow-ipc';
+import { NoNightColumnError } from '@visitsarch/day-obs';
 import { UnsupportedTableError } from '../tables/table-spool';
 
 /**
@@ -19,6 +20,18 @@ import { UnsupportedTableError } from '../tables/table-spool';
 export async function withGrpcErrors<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
+  } catch (error) {
+    throw toGrpcError(error);
+  }
+}
+
+/**
+ * `items`, with what they throw turned into the contract's gRPC errors like withGrpcErrors: for
+ * the requests and responses of streaming calls.
+ */
+export async function* withGrpcErrorsEach<T>(items: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* items;
   } catch (error) {
     throw toGrpcError(error);
   }
@@ -35,6 +48,7 @@ export function toGrpcError(error: unknown): unknown {
   if (error instanceof StorageUnavailableError) return unavailable(error.message, 'STORAGE_UNAVAILABLE');
   if (error instanceof InvalidIpcStreamError) return invalidArgument(error.message, 'chunk', 'INVALID_ARROW_STREAM');
   if (error instanceof UnsupportedTableError) return invalidArgument(error.message, 'chunk', 'UNSUPPORTED_COLUMN_TYPE');
+  if (error instanceof NoNightColumnError) return invalidArgument(error.message, 'chunk', 'UNSUPPORTED_DAY_OBS_COLUMN');
   const unreachable = unreachableCause(error);
   if (unreachable) return unavailable(`the archive storage cannot be reached (${unreachable}); retry later`, 'STORAGE_UNAVAILABLE');
   return error;

@@ -1,7 +1,8 @@
 import { metadataV1, statsV1 } from '@visitsarch/contracts';
 import { DayObsError, parseDayObs } from '@visitsarch/day-obs';
 import type { CallOptions } from '@visitsarch/grpc-client';
-import { failedPrecondition, GrpcError, invalidArgument } from '@visitsarch/grpc-server';
+import { failedPrecondition, GrpcError, invalidArgument, splitHeader } from '@visitsarch/grpc-server';
+import { checkRequestLimits } from '@visitsarch/validation';
 import { status } from '@grpc/grpc-js';
 import { Backends } from '../support/backends';
 import { getSequence, requireUuid } from '../support/validation';
@@ -19,21 +20,15 @@ const MAX_DATABASE_BYTES = 512 << 20;
  * `gather_summaries`' table.
  */
 export async function importMafResultsRpc(backends: Backends, messages: AsyncIterable<statsV1.ImportMafResultsRequest>, parent: CallOptions['parent']): Promise<statsV1.ImportMafResultsResponse> {
-  let header: statsV1.ImportMafResultsHeader | undefined;
+  // Public through the gateway's forwarding: the header is held to the same limits as every request.
+  const { header, rest } = await splitHeader<statsV1.ImportMafResultsHeader, Uint8Array>(messages, checkRequestLimits);
   const pieces: Buffer[] = [];
   let size = 0;
-  for await (const message of messages) {
-    if (message.header) {
-      if (header || pieces.length) throw invalidArgument('only the first message may carry the header', 'header');
-      header = message.header;
-    } else if (message.data) {
-      if (!header) throw invalidArgument('the first message must carry the header', 'header');
-      size += message.data.length;
-      if (size > MAX_DATABASE_BYTES) throw new GrpcError(status.RESOURCE_EXHAUSTED, `results databases of more than ${MAX_DATABASE_BYTES} bytes are not accepted`, { reason: 'DATABASE_TOO_LARGE' });
-      pieces.push(Buffer.from(message.data));
-    }
+  for await (const data of rest) {
+    size += data.length;
+    if (size > MAX_DATABASE_BYTES) throw new GrpcError(status.RESOURCE_EXHAUSTED, `results databases of more than ${MAX_DATABASE_BYTES} bytes are not accepted`, { reason: 'DATABASE_TOO_LARGE' });
+    pieces.push(Buffer.from(data));
   }
-  if (!header) throw invalidArgument('the first message must carry the header', 'header');
   const uuid = requireUuid(header.visitseqUuid, 'header.visitseq_uuid');
   let dayObs: string | undefined;
   try {
@@ -63,7 +58,7 @@ export async function importMafResultsRpc(backends: Backends, messages: AsyncIte
     constraint: summary.sqlConstraint,
     slicerClassName: summary.slicerName,
   }));
-  const values: metadataV1.MafSummaryMetric[] = [...byName.values()].map((summary) => ({ visitseqUuid: uuid, mafMetricName: summary.name, dayObs: dayObs as string, accumulated: header!.accumulated, summaryValue: summary.value }));
+  const values: metadataV1.MafSummaryMetric[] = [...byName.values()].map((summary) => ({ visitseqUuid: uuid, mafMetricName: summary.name, dayObs: dayObs as string, accumulated: header.accumulated, summaryValue: summary.value }));
   for (let start = 0; start < metrics.length; start += UPSERT_ROWS) await backends.metadata.unary('upsertMafMetrics', { metrics: metrics.slice(start, start + UPSERT_ROWS) }, { parent });
   for (let start = 0; start < values.length; start += UPSERT_ROWS) await backends.metadata.unary('upsertMafSummaryMetrics', { metrics: values.slice(start, start + UPSERT_ROWS) }, { parent });
   return { metricCount: metrics.length, summaryMetricCount: values.length, skippedCount: results.skipped };
