@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     }
 
     log('running the pandas baseline and the pyarrow Flight fetch and store');
-    const { stdout } = await promisify(execFile)(PYTHON, [path.join(REPOSITORY, 'bench', 'pandas_baseline.py'), tablePath, workdir, service.address, stored.fileUrl, String(REPEAT), `file://${workdir}/archive/`], {
+    const { stdout } = await promisify(execFile)(PYTHON, [path.join(REPOSITORY, 'bench', 'pandas_baseline.py'), tablePath, workdir, service.address, stored.fileUrl, Buffer.from(stored.fileSha256).toString('hex'), String(REPEAT), `file://${workdir}/archive/`], {
       maxBuffer: 64 * MiB,
     });
     const pandas = JSON.parse(stdout.trim().split('\n').pop()!);

@@ -5,11 +5,12 @@ times what the upstream archive does with a visit table: `to_hdf` in pandas' def
 layout (as `vseqarchive` archives `visits.h5`) and `read_hdf` of that file, plus `to_sql` /
 `read_sql` of an opsim SQLite database. Prints one JSON object on stdout.
 
-With the address of a blob-archive server and the URL of the same table stored there, also
-times fetching it with pyarrow through Arrow Flight (what a Python user of the archive does); with
-an archive URL too, storing it from memory with pyarrow through Arrow Flight (DoPut).
+With the address of a blob-archive server and the URL and SHA-256 (hex) of the same table stored
+there, also times fetching it with pyarrow through Arrow Flight (what a Python user of the archive
+does: the ticket comes from GetFlightInfo, the fetch is verified); with an archive URL too, storing
+it from memory with pyarrow through Arrow Flight (DoPut).
 
-Usage: python bench/pandas_baseline.py TABLE.arrows WORKDIR [HOST:PORT FILE_URL [REPEAT [ARCHIVE_URL]]]
+Usage: python bench/pandas_baseline.py TABLE.arrows WORKDIR [HOST:PORT FILE_URL FILE_SHA256 [REPEAT [ARCHIVE_URL]]]
 
 The operations the targets compare (Flight fetch, to_hdf, read_hdf) run once untimed (warm-up),
 then REPEAT times (default 1); the median and the range are reported.
@@ -54,24 +55,27 @@ def repeated(action, times):
 
 def main() -> None:
     table_path, workdir = sys.argv[1], sys.argv[2]
-    repeat = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    repeat = int(sys.argv[6]) if len(sys.argv) > 6 else 1
     flight_fetch_s = flight_fetch_range = flight_put_s = flight_put_range = None
     # Memory-mapped: the fetch below is checked against its row count without a copy of the table.
     with pa.memory_map(table_path) as source:
         table = pa.ipc.open_stream(source).read_all()
-    if len(sys.argv) > 4:
+    if len(sys.argv) > 5:
         import pyarrow.flight as flight
 
         client = flight.connect(f"grpc://{sys.argv[3]}")
-        fetched, flight_fetch_s, flight_fetch_range = repeated(lambda: client.do_get(flight.Ticket(sys.argv[4].encode())).read_all(), repeat)
+        # The ticket of a verified read of the stored table (untimed: a user asks once, then reads).
+        read = {"file_url": sys.argv[4], "expected_file_sha256": sys.argv[5]}
+        ticket = client.get_flight_info(flight.FlightDescriptor.for_command(json.dumps(read))).endpoints[0].ticket
+        fetched, flight_fetch_s, flight_fetch_range = repeated(lambda: client.do_get(ticket).read_all(), repeat)
         assert fetched.num_rows == table.num_rows
         del fetched
-        if len(sys.argv) > 6:
+        if len(sys.argv) > 7:
             in_memory = pa.ipc.open_stream(table_path).read_all()
 
             def do_put():
                 # To a sequence of its own (not the one fetched above), replaced by each run.
-                destination = {"archive_url": sys.argv[6], "telescope": "simonyi", "creation_day_obs": "2026-11-26", "visitseq_uuid": "5a1e6a6e-0000-4000-8000-0000000000f1", "overwrite": True}
+                destination = {"archive_url": sys.argv[7], "telescope": "simonyi", "creation_day_obs": "2026-11-26", "visitseq_uuid": "5a1e6a6e-0000-4000-8000-0000000000f1", "overwrite": True}
                 writer, reader = client.do_put(flight.FlightDescriptor.for_command(json.dumps(destination)), in_memory.schema)
                 writer.write_table(in_memory)
                 writer.done_writing()

@@ -1,8 +1,8 @@
 /**
  * Reading the Arrow IPC stream carried by a gRPC stream of ArrowIpcChunk messages: the
  * concatenation of the chunks' bytes, in order, is the stream (with or without its
- * end-of-stream marker). Uploads that must be checked message by message (the blob archive's
- * validation of what clients send) split the bytes themselves.
+ * end-of-stream marker). Uploads that must be checked message by message (what a server
+ * receives from clients) are read with openArrowUpload (upload.ts) instead.
  */
 import { RecordBatchReader, Table, tableFromIPC } from 'apache-arrow';
 import type { ArrowChunk } from './chunk-size';

@@ -7,8 +7,8 @@
  *   slice's dictionary messages, and `row_count` its rows; empty batches are not sent;
  * - the end-of-stream marker ends the last chunk.
  *
- * The blob archive's forwarding of stored messages (its fast path) groups pre-encoded
- * messages instead; it follows the same size rule (TARGET_CHUNK_BYTES, sliceBatch).
+ * Messages already encoded (a stored stream forwarded as it is) are grouped into chunks by
+ * forwardArrowMessages (forward.ts), under the same size rule (TARGET_CHUNK_BYTES, sliceBatch).
  */
 import { RecordBatch, Schema, Table } from 'apache-arrow';
 import { ArrowChunk, sliceBatch, TARGET_CHUNK_BYTES } from './chunk-size';

@@ -2,3 +2,15 @@ export { ArrowChunk, MAX_CHUNK_BYTES, TARGET_CHUNK_BYTES, batchBytes, sliceBatch
 export { IpcStreamEncoder } from './ipc-stream-encoder';
 export { ArrowChunkEncoder, ArrowChunkOptions, encodeArrowChunks, tableToArrowChunks } from './encode';
 export { ArrowChunkMessage, arrowChunkBytes, openArrowChunks, readArrowChunks } from './decode';
+export { forwardArrowMessages } from './forward';
+export {
+  FramedMessage,
+  InvalidIpcStreamError,
+  IpcMessage,
+  MessageFrame,
+  checkUploadMessage,
+  readFramedMessages,
+  readIpcMessages,
+  readIpcMessagesFromFile,
+} from './ipc-messages';
+export { ArrowUpload, openArrowUpload } from './upload';

@@ -1,7 +1,7 @@
 """Reads and writes visit tables through the blob-archive service's Arrow Flight endpoint with
 nothing but pyarrow, as a Python user would; run by src/flight/flight.spec.ts.
 
-Usage: python flight_client_check.py HOST:PORT FILE_URL DESTINATION_JSON RECEIVED_PATH
+Usage: python flight_client_check.py HOST:PORT FILE_URL FILE_SHA256_HEX DESTINATION_JSON RECEIVED_PATH
 Prints one JSON object with what it saw, and writes the table DoGet returned to RECEIVED_PATH
 (an Arrow IPC file) for the test to compare value by value.
 """
@@ -13,22 +13,27 @@ import pyarrow as pa
 import pyarrow.flight as flight
 
 
+def command(read: dict) -> flight.FlightDescriptor:
+    return flight.FlightDescriptor.for_command(json.dumps(read).encode())
+
+
 def main() -> None:
-    address, file_url, destination, received_path = sys.argv[1:5]
+    address, file_url, file_sha256, destination, received_path = sys.argv[1:6]
     client = flight.connect(f"grpc://{address}")
+    read = {"file_url": file_url, "expected_file_sha256": file_sha256}
 
-    # The object URL itself is a ticket.
-    frame = client.do_get(flight.Ticket(file_url.encode())).read_pandas()
-
-    # GetFlightInfo hands out the ticket; the schema comes with it.
-    info = client.get_flight_info(flight.FlightDescriptor.for_path(file_url))
-    table = client.do_get(info.endpoints[0].ticket).read_all()
+    # GetFlightInfo names a read (with the file's hash) and hands out its ticket; the schema comes with it.
+    info = client.get_flight_info(command(read))
+    ticket = info.endpoints[0].ticket
+    frame = client.do_get(ticket).read_pandas()
+    table = client.do_get(ticket).read_all()
     with pa.ipc.new_file(received_path, table.schema) as received:
         received.write_table(table)
 
-    # A JSON ticket selects columns and nights server-side.
-    selection = {"file_url": file_url, "columns": ["observationId", "band"], "first_day_obs": "2025-11-02", "last_day_obs": "2025-11-03"}
-    selected = client.do_get(flight.Ticket(json.dumps(selection).encode())).read_all()
+    # A selection of columns and nights, server-side.
+    selection = {**read, "columns": ["observationId", "band"], "first_day_obs": "2025-11-02", "last_day_obs": "2025-11-03"}
+    selected = client.do_get(client.get_flight_info(command(selection)).endpoints[0].ticket).read_all()
+    selected_schema = client.get_schema(command(selection)).schema
 
     # DoPut stores a table; the PutResult says where and with which hashes.
     writer, reader = client.do_put(flight.FlightDescriptor.for_command(destination.encode()), table.schema)
@@ -37,11 +42,22 @@ def main() -> None:
     put_result = json.loads(reader.read().to_pybytes())
     writer.close()
 
-    try:
-        client.do_get(flight.Ticket(file_url.replace("visits.arrows", "missing.arrows").encode())).read_all()
-        missing_error = None
-    except KeyError as error:  # pyarrow maps gRPC NOT_FOUND to ArrowKeyError
-        missing_error = type(error).__name__
+    # What is refused: tickets that are not the service's (the bare URL and JSON of earlier
+    # versions), reads without the file's hash, and objects that do not exist.
+    refusals = {
+        "url_ticket": lambda: client.do_get(flight.Ticket(file_url.encode())).read_all(),
+        "json_ticket": lambda: client.do_get(flight.Ticket(json.dumps(read).encode())).read_all(),
+        "path_descriptor": lambda: client.get_flight_info(flight.FlightDescriptor.for_path(file_url)),
+        "descriptor_without_hash": lambda: client.get_flight_info(command({"file_url": file_url})),
+        "missing": lambda: client.get_flight_info(command({**read, "file_url": file_url.replace("visits.arrows", "missing.arrows")})),
+    }
+    refused = {}
+    for name, call in refusals.items():
+        try:
+            call()
+            refused[name] = None
+        except (pa.ArrowException, KeyError) as error:  # pyarrow maps NOT_FOUND to ArrowKeyError, INVALID_ARGUMENT to ArrowInvalid
+            refused[name] = type(error).__name__
 
     print(
         json.dumps(
@@ -53,10 +69,11 @@ def main() -> None:
                 "info_total_records": info.total_records,
                 "table_rows": table.num_rows,
                 "selected_columns": selected.schema.names,
+                "selected_schema": selected_schema.names,
                 "selected_rows": selected.num_rows,
                 "selected_ids": selected.column("observationId").to_pylist(),
                 "put_result": put_result,
-                "missing_error": missing_error,
+                "refused": refused,
             }
         )
     )

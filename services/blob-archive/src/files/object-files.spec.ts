@@ -1,10 +1,7 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { fileURLToPath } from 'node:url';
 import { blobArchiveV1 } from '@visitsarch/contracts';
-import { BlobArchiveHarness, collect, failure, newUuid, startHarness } from '../testing/harness';
+import { BlobArchiveHarness, collect, failure, flipStoredByte, startHarness, uploadCancelledMidway, uploadFileHeader as header } from '../testing/harness';
 
 jest.setTimeout(60_000);
 
@@ -15,15 +12,6 @@ describe('blob-archive files (UploadFile, DownloadFile, StatObject, DeleteObject
   beforeAll(async () => (harness = await startHarness()));
   afterAll(() => harness?.stop());
 
-  const header = (archiveUrl: string, extra: Partial<blobArchiveV1.UploadFileHeader> = {}): blobArchiveV1.UploadFileHeader => ({
-    archiveUrl,
-    telescope: 'simonyi',
-    creationDayObs: '20250814',
-    visitseqUuid: newUuid(),
-    fileName: 'rewards.h5',
-    overwrite: false,
-    ...extra,
-  });
   const upload = (head: blobArchiveV1.UploadFileHeader, bytes: Buffer, pieceSize = 256 * 1024) => {
     const requests: blobArchiveV1.UploadFileRequest[] = [{ header: head }];
     for (let offset = 0; offset < bytes.length; offset += pieceSize) requests.push({ data: bytes.subarray(offset, offset + pieceSize) });
@@ -71,16 +59,9 @@ describe('blob-archive files (UploadFile, DownloadFile, StatObject, DeleteObject
 
     it('leaves nothing behind when the client cancels an upload midway', async () => {
       const head = header(archive());
-      async function* cancelled() {
-        yield { header: head };
-        for (let i = 0; i < 12; i++) yield { data: randomBytes(1024 * 1024) };
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        throw new Error('client gives up');
-      }
-      await expect(harness.client.clientStream('uploadFile', cancelled())).rejects.toThrow('client gives up');
+      const requests: blobArchiveV1.UploadFileRequest[] = [{ header: head }, ...Array.from({ length: 12 }, () => ({ data: randomBytes(1024 * 1024) }))];
+      await uploadCancelledMidway(harness, (sent) => harness.client.clientStream('uploadFile', sent), requests, archive(), head.visitseqUuid);
       const url = `${archive()}simonyi/2025-08-14/${head.visitseqUuid}/rewards.h5`;
-      // The server learns of the cancellation asynchronously: wait until its write is aborted.
-      await waitFor(async () => (await leftovers(harness, archive(), head.visitseqUuid)).length === 0);
       expect(await harness.client.unary('statObject', { url, computeSha256: false })).toMatchObject({ exists: false });
     });
 
@@ -96,14 +77,13 @@ describe('blob-archive files (UploadFile, DownloadFile, StatObject, DeleteObject
   it('fails a download with DATA_LOSS when a stored byte was flipped', async () => {
     const bytes = randomBytes(2 * 1024 * 1024);
     const stored = await upload(header(harness.fileArchive), bytes);
-    flipByte(fileURLToPath(stored.fileUrl), 1234);
+    flipStoredByte(harness, stored.fileUrl, 1234);
     expect((await failure(download(stored.fileUrl, stored.fileSha256))).code).toBe(status.DATA_LOSS);
   });
 
   it('fails an S3 download with DATA_LOSS when a stored byte was flipped', async () => {
     const stored = await upload(header(harness.s3Archive), randomBytes(100_000));
-    // versitygw keeps each object as a file: bucket/key under its data directory.
-    flipByte(path.join(harness.s3.dataDirectory, 'archive', stored.fileUrl.slice('s3://archive/'.length)), 99_999);
+    flipStoredByte(harness, stored.fileUrl, 99_999);
     expect((await failure(download(stored.fileUrl, stored.fileSha256))).code).toBe(status.DATA_LOSS);
   });
 
@@ -123,33 +103,3 @@ describe('blob-archive files (UploadFile, DownloadFile, StatObject, DeleteObject
     for (const [call, code] of checks) expect((await failure(call())).code).toBe(code);
   });
 });
-
-function flipByte(file: string, offset: number): void {
-  const handle = fs.openSync(file, 'r+');
-  const byte = Buffer.alloc(1);
-  fs.readSync(handle, byte, 0, 1, offset);
-  byte[0] ^= 0xff;
-  fs.writeSync(handle, byte, 0, 1, offset);
-  fs.closeSync(handle);
-}
-
-/** Every object or upload remnant under the sequence's directory (file: temporaries included; S3: objects and pending uploads). */
-async function leftovers(harness: BlobArchiveHarness, archive: string, uuid: string): Promise<string[]> {
-  if (archive.startsWith('file://')) {
-    const directory = path.join(fileURLToPath(archive), 'simonyi', '2025-08-14', uuid);
-    return fs.existsSync(directory) ? fs.readdirSync(directory) : [];
-  }
-  const { ListObjectsV2Command, ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
-  const prefix = `opsim/vseq/simonyi/2025-08-14/${uuid}/`;
-  const objects = await harness.s3.client.send(new ListObjectsV2Command({ Bucket: 'archive', Prefix: prefix }));
-  const uploads = await harness.s3.client.send(new ListMultipartUploadsCommand({ Bucket: 'archive', Prefix: prefix }));
-  return [...(objects.Contents ?? []).map((o) => o.Key!), ...(uploads.Uploads ?? []).map((u) => `upload:${u.Key}`)];
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -1,66 +1,44 @@
 import { invalidArgument } from '@visitsarch/grpc-server';
 import { blobArchiveV1, typeV1 } from '@visitsarch/contracts';
-import { TableSelection } from '../tables/stored-table';
-import { DescriptorType, FlightDescriptor } from './flight-types';
+import { DescriptorType, encodeVisitTableTicket, FlightDescriptor, VisitTableTicket } from '@visitsarch/flight';
 
 /**
  * How Flight requests name visit tables (documented in docs/storage.md, "Arrow Flight"):
  *
- * - A read (DoGet ticket, or GetFlightInfo/GetSchema descriptor) is either the object URL itself
- *   (`s3://…/visits.arrows` or `file:///…`, as ticket bytes, a one-element PATH, or CMD bytes) or a
- *   JSON object `{"file_url", "expected_file_sha256" (hex), "columns", "first_day_obs",
- *   "last_day_obs"}`: the fields of DownloadVisitTableRequest.
+ * - A DoGet ticket is an encoded VisitTableTicket (@visitsarch/flight reads it), with the file's
+ *   SHA-256: DoGet is always a verified read.
+ * - A GetFlightInfo/GetSchema descriptor is a CMD holding a JSON object `{"file_url",
+ *   "expected_file_sha256" (64 hex digits, required), "columns", "first_day_obs",
+ *   "last_day_obs"}`, so that plain pyarrow can name a read; GetFlightInfo answers with the
+ *   ticket of that read.
  * - An upload (DoPut descriptor) is a CMD holding a JSON object with the fields of
  *   VisitTableDestination (`archive_url`, `telescope`, `creation_day_obs`, `visitseq_uuid`,
  *   optional `file_name`, `overwrite`, `format` as a TableFormat name such as
  *   `TABLE_FORMAT_PARQUET`), or a PATH `[archive_url, telescope, creation_day_obs, visitseq_uuid(, file_name)]`.
  */
-export interface FlightRead {
-  fileUrl: string;
-  expectedFileSha256?: Uint8Array;
-  selection: TableSelection;
-}
 
-export function readOfTicket(bytes: Uint8Array): FlightRead {
-  return readOfText(Buffer.from(bytes).toString('utf8'), 'ticket');
-}
-
-export function readOfDescriptor(descriptor: FlightDescriptor): FlightRead {
-  if (descriptor.type === DescriptorType.PATH) {
-    if (descriptor.path.length !== 1) throw invalidArgument('a PATH descriptor names one object URL', 'path');
-    return readOfText(descriptor.path[0], 'path');
+/** The read a GetFlightInfo/GetSchema descriptor names, and the ticket GetFlightInfo hands out for it. */
+export function readOfDescriptor(descriptor: FlightDescriptor): { read: VisitTableTicket; ticket: Uint8Array } {
+  if (descriptor.type !== DescriptorType.CMD) {
+    throw invalidArgument(
+      'a read descriptor is a CMD holding a JSON object {"file_url", "expected_file_sha256" (hex), "columns", "first_day_obs", "last_day_obs"}; a PATH cannot carry the file hash',
+      'type',
+    );
   }
-  if (descriptor.type === DescriptorType.CMD) return readOfText(Buffer.from(descriptor.cmd).toString('utf8'), 'cmd');
-  throw invalidArgument('the descriptor has no type (PATH or CMD)', 'type');
-}
-
-/** The canonical ticket of a read: what GetFlightInfo hands out for DoGet. */
-export function ticketOfRead(read: FlightRead): Uint8Array {
-  const { fileUrl, expectedFileSha256, selection } = read;
-  return Buffer.from(
-    JSON.stringify({
-      file_url: fileUrl,
-      expected_file_sha256: expectedFileSha256 ? Buffer.from(expectedFileSha256).toString('hex') : undefined,
-      columns: selection.columns.length ? selection.columns : undefined,
-      first_day_obs: selection.firstDayObs || undefined,
-      last_day_obs: selection.lastDayObs || undefined,
-    }),
-  );
-}
-
-function readOfText(text: string, field: string): FlightRead {
-  if (!text.trimStart().startsWith('{')) return { fileUrl: text.trim(), selection: { columns: [] } };
-  const json = parseJson(text, field);
+  const field = 'cmd';
+  const json = parseJson(Buffer.from(descriptor.cmd).toString('utf8'), field);
   const fileUrl = stringField(json, 'file_url', field, true)!;
-  const sha = stringField(json, 'expected_file_sha256', field);
-  if (sha !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha)) throw invalidArgument(`${field}.expected_file_sha256: 64 hex digits expected`, field);
+  const sha = stringField(json, 'expected_file_sha256', field, true)!;
+  if (!/^[0-9a-fA-F]{64}$/.test(sha)) throw invalidArgument(`${field}.expected_file_sha256: 64 hex digits expected`, field);
   const columns = json.columns ?? [];
   if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')) throw invalidArgument(`${field}.columns: a list of column names expected`, field);
-  return {
+  const read: VisitTableTicket = {
     fileUrl,
-    expectedFileSha256: sha ? Buffer.from(sha, 'hex') : undefined,
-    selection: { columns: columns as string[], firstDayObs: stringField(json, 'first_day_obs', field), lastDayObs: stringField(json, 'last_day_obs', field) },
+    expectedFileSha256: Buffer.from(sha, 'hex'),
+    columns: columns as string[],
+    dayObsRange: { firstDayObs: stringField(json, 'first_day_obs', field) ?? '', lastDayObs: stringField(json, 'last_day_obs', field) ?? '' },
   };
+  return { read, ticket: encodeVisitTableTicket(read, field) };
 }
 
 /** The destination of a DoPut. */

@@ -6,8 +6,9 @@ import { batchStream, formatFromMagic, openVisitTable, VisitBatchStream, VisitTa
 import { status } from '@grpc/grpc-js';
 import { nightOfDayObs } from '@visitsarch/day-obs';
 import { dayObsRange } from '@visitsarch/validation';
+import { IpcMessage, readIpcMessagesFromFile } from '@visitsarch/arrow-ipc';
+import type { typeV1 } from '@visitsarch/contracts';
 import { DayNumberRange, DayObsSource, dayObsSourceOf, rowsInRange } from '../arrow/day-obs';
-import { IpcMessage, readIpcMessagesFromFile } from '../arrow/ipc-messages';
 import type { Message } from 'apache-arrow';
 
 /** Which rows and columns of a stored table a request wants. */
@@ -17,6 +18,11 @@ export interface TableSelection {
   /** Inclusive `YYYY-MM-DD`/`YYYYMMDD` bounds; empty or missing: unbounded. */
   firstDayObs?: string;
   lastDayObs?: string;
+}
+
+/** The selection of a request (or a Flight ticket) naming columns and a day_obs range. */
+export function selectionOf(request: { columns: readonly string[]; dayObsRange?: typeV1.DayObsRange }): TableSelection {
+  return { columns: request.columns ?? [], firstDayObs: request.dayObsRange?.firstDayObs, lastDayObs: request.dayObsRange?.lastDayObs };
 }
 
 /**

@@ -5,8 +5,7 @@ import * as path from 'node:path';
 import { DataType, RecordBatchReader, RecordBatch, Schema } from 'apache-arrow';
 import { CanonicalHashScan, CanonicalHashError, VisitBatchStream, batchStream, canonicalSha256OfIpcFile } from '@visitsarch/visit-tables';
 import type { ObjectWrite } from '@visitsarch/storage';
-import { openArrowUpload } from '../arrow/arrow-upload';
-import { IpcStreamEncoder, sliceBatch } from '@visitsarch/arrow-ipc';
+import { IpcStreamEncoder, openArrowUpload, sliceBatch } from '@visitsarch/arrow-ipc';
 import { DayObsRangeTracker, dayObsSourceOf } from '../arrow/day-obs';
 
 /** What pass one learned about an uploaded table. */

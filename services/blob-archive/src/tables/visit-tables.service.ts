@@ -1,19 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataType, Field, RecordBatch, Schema, util } from 'apache-arrow';
-import type { blobArchiveV1, typeV1 } from '@visitsarch/contracts';
+import type { blobArchiveV1 } from '@visitsarch/contracts';
 import { failedPrecondition, invalidArgument } from '@visitsarch/grpc-server';
 import { ArchiveStorage, ObjectWrite, sequenceFileUrl } from '@visitsarch/storage';
 import { batchStream, VisitBatchStream } from '@visitsarch/visit-tables';
-import { ArrowChunk, encodeArrowChunks } from '@visitsarch/arrow-ipc';
-import { forwardArrowMessages } from '../arrow/chunking';
+import { ArrowChunk, encodeArrowChunks, forwardArrowMessages, IpcMessage, readIpcMessages } from '@visitsarch/arrow-ipc';
+import { encodeFlightData, readFlightDataFromFile } from '@visitsarch/flight';
 import { nightOfDayObs } from '@visitsarch/day-obs';
-import { encodeFlightData, IpcMessage, readFlightDataFromFile, readIpcMessages } from '../arrow/ipc-messages';
 import { optionalSha256, requireDayObs } from '@visitsarch/validation';
 import { withGrpcErrors } from '../grpc/errors';
 import { BLOB_ARCHIVE_SETTINGS, BlobArchiveSettings } from '../settings';
 import { ARCHIVE_STORAGE } from '../storage.provider';
 import { rechunk, BYTES_PER_MESSAGE } from '../files/object-files.service';
-import { selectsEverything, StoredTable, TableSelection } from './stored-table';
+import { selectionOf, selectsEverything, StoredTable, TableSelection } from './stored-table';
 import { encodeTableFile } from './table-encoding';
 import { defaultTableFileName, exportFormat, storedFormat, STORAGE_FORMAT } from './table-formats';
 import { StorageSink, TableSpool } from './table-spool';
@@ -206,10 +205,6 @@ async function* reencodedMessages(table: StoredTable, selection: TableSelection)
     for await (const chunk of encodeArrowChunks(stream.schema, stream)) yield chunk.ipcBytes;
   }
   yield* readIpcMessages(bytes());
-}
-
-function selectionOf(request: { columns: string[]; dayObsRange?: typeV1.DayObsRange }): TableSelection {
-  return { columns: request.columns ?? [], firstDayObs: request.dayObsRange?.firstDayObs, lastDayObs: request.dayObsRange?.lastDayObs };
 }
 
 /**

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Metadata } from '@grpc/grpc-js';
 import { RecordBatch, RecordBatchReader, Table, tableToIPC } from 'apache-arrow';
-import { blobArchiveV1, CONTRACTS, googleRpc } from '@visitsarch/contracts';
-import { readIpcMessages } from '../arrow/ipc-messages';
+import { blobArchiveV1, CONTRACTS, googleRpc, typeV1 } from '@visitsarch/contracts';
+import { readIpcMessages } from '@visitsarch/arrow-ipc';
 import { ServiceClient } from '@visitsarch/grpc-client';
 import { decodeStatusDetails, startService, type RunningGrpcService } from '@visitsarch/grpc-server';
 import { startS3TestServer, type S3TestServer } from '@visitsarch/storage';
@@ -69,6 +70,75 @@ export function newUuid(): string {
   return `00000000-0000-4000-8000-${String(++uuidCounter).padStart(12, '0')}`;
 }
 
+/** Where the tests store a sequence's objects: simonyi, 2025-08-14, a fresh UUID, no overwriting. */
+function sequenceDirectory(archiveUrl: string) {
+  return { archiveUrl, telescope: 'simonyi', creationDayObs: '2025-08-14', visitseqUuid: newUuid(), overwrite: false };
+}
+
+/** The destination of a visit table (`visits.arrows` in the storage format unless `extra` says otherwise). */
+export function visitTableDestination(archiveUrl: string, extra: Partial<blobArchiveV1.VisitTableDestination> = {}): blobArchiveV1.VisitTableDestination {
+  return { ...sequenceDirectory(archiveUrl), fileName: '', format: typeV1.TableFormat.TABLE_FORMAT_UNSPECIFIED, ...extra };
+}
+
+/** The header of an arbitrary file's upload (`rewards.h5`; the day_obs in its YYYYMMDD form). */
+export function uploadFileHeader(archiveUrl: string, extra: Partial<blobArchiveV1.UploadFileHeader> = {}): blobArchiveV1.UploadFileHeader {
+  return { ...sequenceDirectory(archiveUrl), creationDayObs: '20250814', fileName: 'rewards.h5', ...extra };
+}
+
+/** Flips one byte of a stored object in place, behind the service's back (versitygw keeps each S3 object as a file: bucket/key under its data directory). */
+export function flipStoredByte(harness: BlobArchiveHarness, url: string, offset: number): void {
+  const file = url.startsWith('file://') ? fileURLToPath(url) : path.join(harness.s3.dataDirectory, 'archive', url.slice('s3://archive/'.length));
+  const handle = fs.openSync(file, 'r+');
+  const byte = Buffer.alloc(1);
+  fs.readSync(handle, byte, 0, 1, offset);
+  byte[0] ^= 0xff;
+  fs.writeSync(handle, byte, 0, 1, offset);
+  fs.closeSync(handle);
+}
+
+/** Every object or upload remnant in a sequence's directory (file: temporaries included; S3: objects and pending uploads). */
+export async function leftovers(harness: BlobArchiveHarness, archive: string, uuid: string): Promise<string[]> {
+  if (archive.startsWith('file://')) {
+    const directory = path.join(fileURLToPath(archive), 'simonyi', '2025-08-14', uuid);
+    return fs.existsSync(directory) ? fs.readdirSync(directory) : [];
+  }
+  const { ListObjectsV2Command, ListMultipartUploadsCommand } = await import('@aws-sdk/client-s3');
+  const prefix = `${archive.slice(`s3://archive/`.length)}simonyi/2025-08-14/${uuid}/`;
+  const objects = await harness.s3.client.send(new ListObjectsV2Command({ Bucket: 'archive', Prefix: prefix }));
+  const uploads = await harness.s3.client.send(new ListMultipartUploadsCommand({ Bucket: 'archive', Prefix: prefix }));
+  return [...(objects.Contents ?? []).map((o) => o.Key!), ...(uploads.Uploads ?? []).map((u) => `upload:${u.Key}`)];
+}
+
+/**
+ * An upload the client gives up on midway: `send` gets `requests`, then, 200 ms later, the
+ * client's failure (so grpc-js cancels the call). Resolves once the call failed with it and the
+ * server left nothing of the upload behind in the sequence's directory.
+ */
+export async function uploadCancelledMidway<T>(harness: BlobArchiveHarness, send: (requests: AsyncIterable<T>) => Promise<unknown>, requests: T[], archive: string, uuid: string): Promise<void> {
+  const gaveUp = new Error('client gives up');
+  async function* cancelled(): AsyncGenerator<T> {
+    yield* requests;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    throw gaveUp;
+  }
+  const outcome = await send(cancelled()).then(
+    () => 'success',
+    (error: Error) => error.message,
+  );
+  if (outcome !== gaveUp.message) throw new Error(`the cancelled upload ended with ${outcome}, not the client's failure`);
+  // The server learns of the cancellation asynchronously: wait until its write is aborted.
+  await waitFor(async () => (await leftovers(harness, archive, uuid)).length === 0);
+}
+
+/** Resolves once `condition` holds (the server learns of a cancellation asynchronously). */
+export async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** The Arrow chunks of a table as a client sends them: the schema, then one record batch (of `rowsPerBatch` rows) per chunk. */
 export async function arrowChunks(table: Table, rowsPerBatch = 1000): Promise<{ ipcBytes: Uint8Array; rowCount: number }[]> {
   const batches: RecordBatch[] = [];
@@ -88,7 +158,7 @@ export async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** The table a DownloadVisitTable-like stream carried. */
-export async function tableOfChunks(stream: AsyncIterable<{ chunk?: { ipcBytes: Uint8Array } }>): Promise<Table> {
+export async function tableOfChunks(stream: AsyncIterable<{ chunk?: { ipcBytes: Uint8Array } }> | Iterable<{ chunk?: { ipcBytes: Uint8Array } }>): Promise<Table> {
   const parts: Uint8Array[] = [];
   for await (const message of stream) if (message.chunk) parts.push(message.chunk.ipcBytes);
   return new Table(RecordBatchReader.from(Buffer.concat(parts)).readAll());

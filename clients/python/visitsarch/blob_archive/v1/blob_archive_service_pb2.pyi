@@ -89,6 +89,18 @@ class DownloadVisitTableRequest(_message.Message):
     columns: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, file_url: _Optional[str] = ..., expected_file_sha256: _Optional[bytes] = ..., day_obs_range: _Optional[_Union[_common_pb2.DayObsRange, _Mapping]] = ..., columns: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class VisitTableTicket(_message.Message):
+    __slots__ = ("file_url", "expected_file_sha256", "day_obs_range", "columns")
+    FILE_URL_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_FILE_SHA256_FIELD_NUMBER: _ClassVar[int]
+    DAY_OBS_RANGE_FIELD_NUMBER: _ClassVar[int]
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
+    file_url: str
+    expected_file_sha256: bytes
+    day_obs_range: _common_pb2.DayObsRange
+    columns: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, file_url: _Optional[str] = ..., expected_file_sha256: _Optional[bytes] = ..., day_obs_range: _Optional[_Union[_common_pb2.DayObsRange, _Mapping]] = ..., columns: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class DownloadVisitTableResponse(_message.Message):
     __slots__ = ("chunk",)
     CHUNK_FIELD_NUMBER: _ClassVar[int]

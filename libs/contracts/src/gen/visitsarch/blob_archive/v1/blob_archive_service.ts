@@ -139,6 +139,40 @@ export interface DownloadVisitTableRequest {
   columns: string[];
 }
 
+/**
+ * The ticket of an Arrow Flight DoGet on the blob-archive server (the
+ * arrow.flight.protocol.FlightService it serves beside BlobArchiveService):
+ * `Ticket.ticket` holds this message, encoded. It names a stored visit table
+ * and a selection of it, as DownloadVisitTableRequest does, but the file hash
+ * is required: a DoGet streams exactly what DownloadVisitTable would, verified
+ * the same way, and there is no unverified DoGet. GetFlightInfo and the
+ * gateway's GetVisitsFlightEndpoint hand tickets out; clients pass them on as
+ * opaque bytes. A ticket that does not decode, lacks file_url, or whose
+ * expected_file_sha256 is not 32 bytes is refused with INVALID_ARGUMENT.
+ */
+export interface VisitTableTicket {
+  /** The URL of the stored visit table. Required. */
+  fileUrl: string;
+  /**
+   * The raw 32-byte SHA-256 the stored file must have. Required: a ticket
+   * without it is refused with INVALID_ARGUMENT; a file that hashes
+   * differently fails the DoGet with DATA_LOSS.
+   */
+  expectedFileSha256: Uint8Array;
+  /**
+   * Only visits of nights in this range (inclusive); empty bounds do not
+   * restrict.
+   */
+  dayObsRange?:
+    | DayObsRange
+    | undefined;
+  /**
+   * The columns to return, in order; empty means all columns in stored
+   * order.
+   */
+  columns: string[];
+}
+
 /** One message of the BlobArchiveService.DownloadVisitTable response stream. */
 export interface DownloadVisitTableResponse {
   /** The next piece of the Arrow IPC stream of the selected visits. */
@@ -866,6 +900,85 @@ export const DownloadVisitTableRequest: MessageFns<DownloadVisitTableRequest> = 
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseDownloadVisitTableRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fileUrl = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.expectedFileSha256 = reader.bytes();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dayObsRange = DayObsRange.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.columns.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseVisitTableTicket(): VisitTableTicket {
+  return { fileUrl: "", expectedFileSha256: new Uint8Array(0), columns: [] };
+}
+
+export const VisitTableTicket: MessageFns<VisitTableTicket> = {
+  encode(message: VisitTableTicket, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileUrl !== "") {
+      writer.uint32(10).string(message.fileUrl);
+    }
+    if (message.expectedFileSha256.length !== 0) {
+      writer.uint32(18).bytes(message.expectedFileSha256);
+    }
+    if (message.dayObsRange !== undefined) {
+      DayObsRange.encode(message.dayObsRange, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.columns) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VisitTableTicket {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVisitTableTicket();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {

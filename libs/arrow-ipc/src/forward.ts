@@ -1,11 +1,12 @@
-import { MessageHeader, RecordBatch, RecordBatchReader } from 'apache-arrow';
-import { ArrowChunk, IpcStreamEncoder, MAX_CHUNK_BYTES, sliceBatch, TARGET_CHUNK_BYTES } from '@visitsarch/arrow-ipc';
-import { IpcMessage } from './ipc-messages';
-
-/*
- * The framing itself (chunk size, slicing, encoding) is @visitsarch/arrow-ipc's. What stays here
- * is the blob archive's own fast path: stored messages forwarded without decoding (decision 0011).
+/**
+ * The chunk framing of messages that are already encoded (encode.ts encodes batches): a stored
+ * Arrow stream forwarded without decoding (the blob archive's fast path, decision 0011), under
+ * the same size rule (chunk-size.ts).
  */
+import { MessageHeader, RecordBatch, RecordBatchReader } from 'apache-arrow';
+import { ArrowChunk, MAX_CHUNK_BYTES, sliceBatch, TARGET_CHUNK_BYTES } from './chunk-size';
+import { IpcStreamEncoder } from './ipc-stream-encoder';
+import { IpcMessage } from './ipc-messages';
 
 /**
  * Forwards the messages of an Arrow IPC stream as chunks without decoding them, grouping small

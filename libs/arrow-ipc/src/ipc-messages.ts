@@ -1,6 +1,11 @@
+/**
+ * Arrow IPC streams as messages: splitting a stream (arriving in pieces, or stored in a file)
+ * into whole encapsulated messages without decoding their bodies, and the contract's checks of
+ * an uploaded stream's messages (proto/visitsarch/type/v1/arrow.proto). What lets a server
+ * validate, count and forward messages cheaply.
+ */
 import * as fsp from 'node:fs/promises';
 import { Message, MessageHeader, MetadataVersion } from 'apache-arrow';
-import { EncodedResponseBuffers } from '@visitsarch/grpc-server';
 
 /** One encapsulated Arrow IPC message, as it lies in a stream. */
 export interface IpcMessage {
@@ -85,11 +90,12 @@ export interface FramedMessage {
 }
 
 /**
- * How a message is laid out in the one buffer it is read into: `allocate` makes the buffer for
- * a message with that prefix and those lengths, writes the framing, and says where the metadata
- * and the body go.
+ * How a message is laid out in the one buffer it is read into: makes the buffer for a message
+ * with that prefix (continuation marker and length, as in the file) and those lengths, writes
+ * its own framing, and says where the metadata and the body go. {@link ipcFrame} keeps the
+ * message as it lies in the stream; @visitsarch/flight frames it as an encoded FlightData.
  */
-type MessageFrame = (prefix: Uint8Array, metadataLength: number, bodyLength: number) => { framed: Buffer; metadataAt: number; bodyAt: number };
+export type MessageFrame = (prefix: Uint8Array, metadataLength: number, bodyLength: number) => { framed: Buffer; metadataAt: number; bodyAt: number };
 
 /** The encapsulated IPC message as it lies in the stream: prefix, metadata, body. */
 const ipcFrame: MessageFrame = (prefix, metadataLength, bodyLength) => {
@@ -97,36 +103,6 @@ const ipcFrame: MessageFrame = (prefix, metadataLength, bodyLength) => {
   framed.set(prefix, 0);
   return { framed, metadataAt: prefix.byteLength, bodyAt: prefix.byteLength + metadataLength };
 };
-
-/**
- * An encoded `arrow.flight.protocol.FlightData`: data_header (field 2), then data_body (field
- * 1000), in a buffer from `allocate`.
- */
-function flightDataFrame(allocate: (size: number) => Buffer = Buffer.allocUnsafe): MessageFrame {
-  return (_prefix, metadataLength, bodyLength) => {
-    const header = [0x12, ...varint(metadataLength)];
-    const body = bodyLength > 0 ? [0xc2, 0x3e, ...varint(bodyLength)] : [];
-    const framed = allocate(header.length + metadataLength + body.length + bodyLength);
-    framed.set(header, 0);
-    framed.set(body, header.length + metadataLength);
-    return { framed, metadataAt: header.length, bodyAt: header.length + metadataLength + body.length };
-  };
-}
-
-/** An encoded FlightData holding one IPC message (metadata and body), for messages not read from a file. */
-export function encodeFlightData(metadata: Uint8Array, body: Uint8Array): Buffer {
-  const { framed, metadataAt, bodyAt } = flightDataFrame()(new Uint8Array(0), metadata.byteLength, body.byteLength);
-  framed.set(metadata, metadataAt);
-  framed.set(body, bodyAt);
-  return framed;
-}
-
-function varint(value: number): number[] {
-  const bytes: number[] = [];
-  for (; value >= 0x80; value = Math.floor(value / 0x80)) bytes.push((value % 0x80) | 0x80);
-  bytes.push(value);
-  return bytes;
-}
 
 /**
  * The messages of an Arrow IPC stream file, each read straight into a buffer of its own size
@@ -138,16 +114,12 @@ export async function* readIpcMessagesFromFile(path: string): AsyncGenerator<Ipc
 }
 
 /**
- * The messages of an Arrow IPC stream file, each read straight into an encoded FlightData
- * (`framed`), for Flight's DoGet: pre-encoded responses, whose buffers are reused once grpc-js
- * has copied them (EncodedResponseBuffers), so `framed` is only good until it has been sent.
+ * The messages of an Arrow IPC stream file, each read straight into a buffer laid out by
+ * `frame` (positional reads: no reassembly, no second copy). A length that points past the end
+ * of the file is an InvalidIpcStreamError, never a huge allocation. Stops at the end-of-stream
+ * marker or at the end of the file.
  */
-export function readFlightDataFromFile(path: string): AsyncGenerator<FramedMessage> {
-  const buffers = new EncodedResponseBuffers();
-  return readFramedMessages(path, flightDataFrame((size) => buffers.take(size)));
-}
-
-async function* readFramedMessages(path: string, frame: MessageFrame): AsyncGenerator<FramedMessage> {
+export async function* readFramedMessages(path: string, frame: MessageFrame): AsyncGenerator<FramedMessage> {
   const handle = await fsp.open(path, 'r');
   try {
     const { size } = await handle.stat();

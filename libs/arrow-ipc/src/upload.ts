@@ -1,7 +1,12 @@
+/**
+ * Receiving an uploaded Arrow IPC stream: every message checked against the contract before it
+ * is decoded (ipc-messages.ts), dictionary-encoded columns decoded to plain ones (servers never
+ * send dictionaries). Reading a stream a server sent needs no checks: decode.ts.
+ */
 import { Data, DataType, makeData, RecordBatch, RecordBatchReader, Schema, Struct, Field, Vector, vectorFromArray } from 'apache-arrow';
 import { checkUploadMessage, InvalidIpcStreamError, IpcMessage, readIpcMessages } from './ipc-messages';
 
-/** A visit table arriving as an Arrow IPC stream: its schema, then its batches, read once. */
+/** A table arriving as an Arrow IPC stream: its schema, then its batches, read once. */
 export interface ArrowUpload {
   readonly schema: Schema;
   /** The batches, in order, with dictionary columns decoded to plain ones. */

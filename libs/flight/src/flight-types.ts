@@ -1,5 +1,5 @@
 /**
- * The arrow.flight.protocol messages this service uses, as @grpc/proto-loader decodes them with
+ * The arrow.flight.protocol messages visitsarch uses, as @grpc/proto-loader decodes them with
  * the repository's loader options (camelCase fields, defaults filled in). Written by hand: the
  * Flight protocol is Apache's, and its generated stubs are not part of our contracts library.
  */
