@@ -7,7 +7,7 @@
  */
 import { metadataV1, typeV1 } from '@visitsarch/contracts';
 import { failedPrecondition } from '@visitsarch/grpc-server';
-import { visitChunks } from '../downloads/visit-chunks';
+import { sequenceVisitChunks } from '@visitsarch/sequence-visits';
 import { findSequence } from '../sequences/record-sequence';
 import { sequenceUuidFor } from '../support/request-id';
 import { findBase, firstMessage, IngestContext, IngestRequest, mixedRequestId, Parent, recordMixed } from './ingest';
@@ -30,7 +30,7 @@ export async function replayIngest(context: IngestContext, request: IngestReques
   }
   const chunks: typeV1.ArrowIpcChunk[] = [];
   let rowCount = 0;
-  for await (const message of await visitChunks(context.downstream, recorded, { columns: [] }, call)) {
+  for await (const message of await sequenceVisitChunks(context.downstream, recorded, { columns: [] }, call)) {
     if (!message.chunk) continue;
     chunks.push(message.chunk);
     rowCount += Number(message.chunk.rowCount);

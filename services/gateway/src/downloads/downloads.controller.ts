@@ -3,17 +3,18 @@ import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
 import { gatewayV1, metadataV1 } from '@visitsarch/contracts';
-import { failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
+import { failedPrecondition, invalidArgument, notFound, responseStream } from '@visitsarch/grpc-server';
 import { Downstream } from '../support/downstream';
 import { GATEWAY_CONFIG, GatewayConfig } from '../support/tokens';
-import { streamOf } from '../support/streams';
 import { FORMAT_EXTENSIONS, FORMAT_MEDIA_TYPES, visitTableFormatOf } from '@visitsarch/visit-tables';
-import { storedVisits } from '../support/visits-file';
-import { visitChunks } from './visit-chunks';
+import { encodeVisitTableTicket } from '@visitsarch/flight';
+import { sequenceVisitChunks, StoredVisitsFile, storedVisitsFile } from '@visitsarch/sequence-visits';
 import { findSequence } from '../sequences/record-sequence';
 import { requireText, requireUuid } from '../sequences/validation';
 
 type Call = grpc.ServerUnaryCall<unknown, unknown>;
+/** The call of a server-streaming handler (Nest passes it third), written at the client's pace. */
+type StreamingCall = grpc.ServerWritableStream<unknown, unknown>;
 
 /** Getting data out: visits as Arrow or as files, and stored files, always verified against their recorded SHA-256. */
 @Controller()
@@ -29,10 +30,10 @@ export class DownloadsController {
   }
 
   @GrpcMethod('GatewayService', 'DownloadVisits')
-  downloadVisits(request: gatewayV1.DownloadVisitsRequest, _m: grpc.Metadata, call: Call): Observable<gatewayV1.DownloadVisitsResponse> {
-    return streamOf(async function* (this: DownloadsController) {
+  downloadVisits(request: gatewayV1.DownloadVisitsRequest, _m: grpc.Metadata, call: StreamingCall): Observable<gatewayV1.DownloadVisitsResponse> {
+    return responseStream(call, async function* (this: DownloadsController) {
       const sequence = await this.sequence(request.visitseqUuid, call);
-      const chunks = await visitChunks(this.downstream, sequence, request, call);
+      const chunks = await sequenceVisitChunks(this.downstream, sequence, request, call);
       let first = true;
       for await (const message of chunks) {
         yield first ? { visitSequence: sequence, chunk: message.chunk } : { chunk: message.chunk };
@@ -50,20 +51,17 @@ export class DownloadsController {
     }
     const sequence = await this.sequence(request.visitseqUuid, call);
     const file = await this.ownVisitsFile(sequence, call, 'as one table', 'DownloadVisits reconstructs them from its parents');
-    // The blob archive's documented Flight ticket (docs/storage.md, "Arrow Flight").
-    const ticket = {
-      file_url: file.fileUrl,
-      expected_file_sha256: file.fileSha256?.byteLength ? Buffer.from(file.fileSha256).toString('hex') : undefined,
-      columns: request.columns.length ? request.columns : undefined,
-      first_day_obs: request.dayObsRange?.firstDayObs || undefined,
-      last_day_obs: request.dayObsRange?.lastDayObs || undefined,
-    };
-    return { location, ticket: Buffer.from(JSON.stringify(ticket)), visitSequence: sequence };
+    if (!file.fileSha256?.byteLength) {
+      throw failedPrecondition(`the visits of ${sequence.visitseqUuid} have no recorded SHA-256, and Arrow Flight serves only verified reads: read them with DownloadVisits`, 'VISITS_HASH_NOT_RECORDED');
+    }
+    // The blob archive's DoGet ticket, made by @visitsarch/flight (docs/storage.md, "Arrow Flight").
+    const ticket = encodeVisitTableTicket({ fileUrl: file.fileUrl, expectedFileSha256: file.fileSha256, columns: request.columns, dayObsRange: request.dayObsRange });
+    return { location, ticket, visitSequence: sequence };
   }
 
   @GrpcMethod('GatewayService', 'ExportVisits')
-  exportVisits(request: gatewayV1.ExportVisitsRequest, _m: grpc.Metadata, call: Call): Observable<gatewayV1.ExportVisitsResponse> {
-    return streamOf(async function* (this: DownloadsController) {
+  exportVisits(request: gatewayV1.ExportVisitsRequest, _m: grpc.Metadata, call: StreamingCall): Observable<gatewayV1.ExportVisitsResponse> {
+    return responseStream(call, async function* (this: DownloadsController) {
       if (!request.format) throw invalidArgument('format is required', 'format');
       const sequence = await this.sequence(request.visitseqUuid, call);
       const file = await this.ownVisitsFile(sequence, call, 'as a file', 'download them as Arrow with DownloadVisits, or record it with materialize');
@@ -84,13 +82,13 @@ export class DownloadsController {
   }
 
   @GrpcMethod('GatewayService', 'DownloadFile')
-  downloadFile(request: gatewayV1.DownloadFileRequest, _m: grpc.Metadata, call: Call): Observable<gatewayV1.DownloadFileResponse> {
-    return streamOf(async function* (this: DownloadsController) {
+  downloadFile(request: gatewayV1.DownloadFileRequest, _m: grpc.Metadata, call: StreamingCall): Observable<gatewayV1.DownloadFileResponse> {
+    return responseStream(call, async function* (this: DownloadsController) {
       const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
       const fileType = requireText(request.fileType, 'file_type');
       const file =
         fileType === 'visits'
-          ? await storedVisits(this.downstream, uuid, call)
+          ? await storedVisitsFile(this.downstream, uuid, call)
           : (await this.downstream.metadata.unary('getFile', { visitseqUuid: uuid, fileType }, { parent: call })).file;
       if (!file?.fileUrl) throw failedPrecondition(`the ${fileType} file of ${uuid} is no longer stored (its URL was cleared)`, 'FILE_NOT_STORED');
       const bytes = this.downstream.blobArchive.serverStream('downloadFile', { fileUrl: file.fileUrl, expectedFileSha256: file.fileSha256 }, { parent: call });
@@ -114,10 +112,10 @@ export class DownloadsController {
    * The file record of the sequence's own stored visit table; FAILED_PRECONDITION (VISITS_NOT_STORED)
    * if it has none, saying how it is not stored and, for a mixed sequence, what to do instead.
    */
-  private async ownVisitsFile(sequence: metadataV1.VisitSequence, call: Call, storedAs: string, mixedAdvice: string): Promise<metadataV1.VisitSequenceFile & { fileUrl: string }> {
+  private async ownVisitsFile(sequence: metadataV1.VisitSequence, call: Call, storedAs: string, mixedAdvice: string): Promise<StoredVisitsFile> {
     if (!sequence.visitseqUrl) {
       throw failedPrecondition(`the visits of ${sequence.visitseqUuid} are not stored ${storedAs}${sequence.mixed ? ` (a mixed sequence: ${mixedAdvice})` : ''}`, 'VISITS_NOT_STORED');
     }
-    return storedVisits(this.downstream, sequence.visitseqUuid, call);
+    return storedVisitsFile(this.downstream, sequence.visitseqUuid, call);
   }
 }

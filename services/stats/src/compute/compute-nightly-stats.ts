@@ -2,9 +2,9 @@ import { metadataV1, statsV1 } from '@visitsarch/contracts';
 import type { CallOptions } from '@visitsarch/grpc-client';
 import { failedPrecondition, invalidArgument } from '@visitsarch/grpc-server';
 import { computeNightlyStats, DEFAULT_COLUMNS, NightlyStatRow, NonNumericColumnError, NoNightColumnError } from '@visitsarch/nightly-stats';
+import { openSequenceVisits } from '@visitsarch/sequence-visits';
 import { Backends } from '../support/backends';
 import { dayObsRange, getSequence, requireUuid } from '../support/validation';
-import { openStoredVisits } from './stored-visits';
 
 /** UpsertNightlyStats takes at most 10,000 rows per call. */
 const UPSERT_ROWS = 10_000;
@@ -22,7 +22,8 @@ export async function computeNightlyStatsRpc(backends: Backends, request: statsV
   if (empty >= 0) throw invalidArgument('column names must not be empty', `columns[${empty}]`);
 
   const sequence = await getSequence(backends, uuid, parent);
-  const visits = await openStoredVisits(backends, sequence, range.last, parent);
+  // Only the visits through the range's last night are asked for (the first is applied per night).
+  const visits = await openSequenceVisits(backends, sequence, { dayObsRange: { firstDayObs: '', lastDayObs: range.last ?? '' }, columns: [] }, parent);
   let result;
   try {
     result = await computeNightlyStats(visits, { columns, accumulated: request.includeAccumulated, firstDayObs: range.first, lastDayObs: range.last });
