@@ -66,6 +66,10 @@ function expectRefused(outcome: { error?: grpc.ServiceError }, code: grpc.status
 describe('abuse through a raw gRPC client', () => {
   let stack: TestStack;
   let gateway: RawClient;
+  /** MetadataService at the gateway's address (the gateway forwards it). */
+  let viaGateway: RawClient;
+  /** StatsService at the gateway's address (forwarded too). */
+  let statsViaGateway: RawClient;
   let metadata: RawClient;
   let db: Client;
   let uuid: string;
@@ -86,6 +90,8 @@ describe('abuse through a raw gRPC client', () => {
   beforeAll(async () => {
     stack = await startTestStack();
     gateway = rawClient(CONTRACTS.gateway, 'visitsarch.gateway.v1.GatewayService', stack.gateway);
+    viaGateway = rawClient(CONTRACTS.metadata, 'visitsarch.metadata.v1.MetadataService', stack.gateway);
+    statsViaGateway = rawClient(CONTRACTS.stats, 'visitsarch.stats.v1.StatsService', stack.gateway);
     metadata = rawClient(CONTRACTS.metadata, 'visitsarch.metadata.v1.MetadataService', stack.services.metadata.address);
     const added = await cli(['add_simulation', SAMPLE_OPSIM_DB, 'abuse target', '--tag', 'target'], stack.gateway);
     expect(added.stderr).toBe('');
@@ -96,6 +102,8 @@ describe('abuse through a raw gRPC client', () => {
 
   afterAll(async () => {
     gateway?.close();
+    viaGateway?.close();
+    statsViaGateway?.close();
     metadata?.close();
     await db?.end().catch(() => undefined);
     if (!postgresStopped) return stack?.stop();
@@ -111,23 +119,38 @@ describe('abuse through a raw gRPC client', () => {
   it('a 100,000-character visitseq_uuid is refused briefly, at the gateway and at metadata, while a normal call still answers', async () => {
     const huge = 'f'.repeat(100_000);
     const [throughGateway, direct, normal] = await Promise.all([
-      unary(gateway, 'GetVisitSequence', { visitseqUuid: huge }),
+      unary(viaGateway, 'GetVisitSequence', { visitseqUuid: huge }),
       unary(metadata, 'GetVisitSequence', { visitseqUuid: huge }),
-      unary(gateway, 'GetVisitSequence', { visitseqUuid: uuid }),
+      unary(viaGateway, 'GetVisitSequence', { visitseqUuid: uuid }),
     ]);
     expectRefused(throughGateway, grpc.status.INVALID_ARGUMENT, 'visitseq_uuid', huge);
     expectRefused(direct, grpc.status.INVALID_ARGUMENT, 'visitseq_uuid', huge);
     expect(normal.error).toBeUndefined();
     expect(normal.response.visitSequence.visitseqUuid).toBe(uuid);
     // And the channel from the gateway to metadata still carries calls afterwards.
-    expect((await unary(gateway, 'ListVisitSequences', { labelContains: 'abuse target' })).response.visitSequences.map((s: any) => s.visitseqUuid)).toEqual([uuid]);
+    expect((await unary(viaGateway, 'ListVisitSequences', { labelContains: 'abuse target' })).response.visitSequences.map((s: any) => s.visitseqUuid)).toEqual([uuid]);
+  });
+
+  it('the forwarded StatsService holds its requests to the same limits, client-streamed headers included', async () => {
+    const huge = 'f'.repeat(100_000);
+    expectRefused(await unary(statsViaGateway, 'ComputeNightlyStats', { visitseqUuid: uuid, columns: [huge] }), grpc.status.INVALID_ARGUMENT, 'columns[0]', huge);
+    expectRefused(await unary(statsViaGateway, 'PlotNightlyStats', { visitseqUuids: [uuid], valueName: 'nul\u0000' }), grpc.status.INVALID_ARGUMENT, 'value_name');
+    expectRefused(await clientStream(statsViaGateway, 'ImportMafResults', [{ header: { visitseqUuid: huge } }, { data: Buffer.from('x') }]), grpc.status.INVALID_ARGUMENT, 'header.visitseq_uuid', huge);
+    // The internal RegistryService is not reachable through the gateway.
+    const registry = rawClient(CONTRACTS.metadata, 'visitsarch.metadata.v1.RegistryService', stack.gateway);
+    try {
+      expectRefused(await unary(registry, 'DeleteVisitSequence', { visitseqUuid: uuid, force: true }), grpc.status.UNIMPLEMENTED);
+    } finally {
+      registry.close();
+    }
+    expect((await unary(viaGateway, 'GetVisitSequence', { visitseqUuid: uuid })).error).toBeUndefined();
   });
 
   it('labels of 1 MB and 4 MB are refused, stored nowhere', async () => {
     const before = await snapshot();
     for (const size of [1 * MB, 4 * MB]) {
       const label = 'L'.repeat(size);
-      const updated = await unary(gateway, 'UpdateVisitSequence', { visitSequence: { visitseqUuid: uuid, visitseqLabel: label }, updateMask: { paths: ['visitseq_label'] } });
+      const updated = await unary(viaGateway, 'UpdateVisitSequence', { visitSequence: { visitseqUuid: uuid, visitseqLabel: label }, updateMask: { paths: ['visitseq_label'] } });
       expectRefused(updated, grpc.status.INVALID_ARGUMENT, 'visitseq_label', label);
       const mixed = await unary(gateway, 'AddMixed', { label, telescope: 'simonyi', earlyParentUuid: uuid, lateParentUuid: uuid, lastEarlyDayObs: '2025-01-01', firstLateDayObs: '2025-01-02' });
       expectRefused(mixed, grpc.status.INVALID_ARGUMENT, 'label', label);
@@ -141,32 +164,32 @@ describe('abuse through a raw gRPC client', () => {
   it('10,000 tags in one call, and a 1 MB tag, are refused, none stored', async () => {
     const before = await snapshot();
     const many = Array.from({ length: 10_000 }, (_, i) => `t${i}`);
-    expectRefused(await unary(gateway, 'Tag', { visitseqUuid: uuid, tags: many }), grpc.status.INVALID_ARGUMENT, 'tags');
+    expectRefused(await unary(viaGateway, 'AddTags', { visitseqUuid: uuid, tags: many }), grpc.status.INVALID_ARGUMENT, 'tags');
     expectRefused(await unary(metadata, 'AddTags', { visitseqUuid: uuid, tags: many }), grpc.status.INVALID_ARGUMENT, 'tags');
     const long = 'T'.repeat(MB);
-    expectRefused(await unary(gateway, 'Tag', { visitseqUuid: uuid, tags: [long] }), grpc.status.INVALID_ARGUMENT, 'tags[0]', long);
-    expectRefused(await unary(gateway, 'CheckTag', { visitseqUuid: uuid, tag: long }), grpc.status.INVALID_ARGUMENT, 'tag', long);
+    expectRefused(await unary(viaGateway, 'AddTags', { visitseqUuid: uuid, tags: [long] }), grpc.status.INVALID_ARGUMENT, 'tags[0]', long);
+    expectRefused(await unary(viaGateway, 'CheckTag', { visitseqUuid: uuid, tag: long }), grpc.status.INVALID_ARGUMENT, 'tag', long);
     expect(await snapshot()).toEqual(before);
     // A tag within the limits is stored as before.
-    expect((await unary(gateway, 'Tag', { visitseqUuid: uuid, tags: ['t'.repeat(100)] })).error).toBeUndefined();
+    expect((await unary(viaGateway, 'AddTags', { visitseqUuid: uuid, tags: ['t'.repeat(100)] })).error).toBeUndefined();
     expect(await snapshot()).toEqual({ ...before, tags: String(Number(before.tags) + 1) });
   });
 
   it('NUL bytes in a label, a tag, a comment or a query are INVALID_ARGUMENT, nothing stored', async () => {
     const before = await snapshot();
     expectRefused(
-      await unary(gateway, 'UpdateVisitSequence', { visitSequence: { visitseqUuid: uuid, visitseqLabel: 'a\u0000b' }, updateMask: { paths: ['visitseq_label'] } }),
+      await unary(viaGateway, 'UpdateVisitSequence', { visitSequence: { visitseqUuid: uuid, visitseqLabel: 'a\u0000b' }, updateMask: { paths: ['visitseq_label'] } }),
       grpc.status.INVALID_ARGUMENT,
       'NUL',
     );
-    expectRefused(await unary(gateway, 'Tag', { visitseqUuid: uuid, tags: ['nul\u0000tag'] }), grpc.status.INVALID_ARGUMENT, 'tags[0]');
-    expectRefused(await unary(gateway, 'Comment', { visitseqUuid: uuid, comment: 'hello\u0000world', requestId: 'nul-comment' }), grpc.status.INVALID_ARGUMENT, 'comment');
-    expectRefused(await unary(gateway, 'Comment', { visitseqUuid: uuid, comment: 'ok', author: 'me\u0000' }), grpc.status.INVALID_ARGUMENT, 'author');
-    expectRefused(await serverStream(gateway, 'Query', { sql: 'SELECT 1\u0000; SELECT 2' }), grpc.status.INVALID_ARGUMENT, 'sql');
+    expectRefused(await unary(viaGateway, 'AddTags', { visitseqUuid: uuid, tags: ['nul\u0000tag'] }), grpc.status.INVALID_ARGUMENT, 'tags[0]');
+    expectRefused(await unary(viaGateway, 'AddComment', { visitseqUuid: uuid, comment: 'hello\u0000world', requestId: 'nul-comment' }), grpc.status.INVALID_ARGUMENT, 'comment');
+    expectRefused(await unary(viaGateway, 'AddComment', { visitseqUuid: uuid, comment: 'ok', author: 'me\u0000' }), grpc.status.INVALID_ARGUMENT, 'author');
+    expectRefused(await serverStream(viaGateway, 'Query', { sql: 'SELECT 1\u0000; SELECT 2' }), grpc.status.INVALID_ARGUMENT, 'sql');
     expectRefused(await serverStream(metadata, 'Query', { sql: 'SELECT 1\u0000' }), grpc.status.INVALID_ARGUMENT, 'sql');
     expect(await snapshot()).toEqual(before);
     // Query itself still works.
-    const answered = await serverStream(gateway, 'Query', { sql: 'SELECT 1 AS one' });
+    const answered = await serverStream(viaGateway, 'Query', { sql: 'SELECT 1 AS one' });
     expect(answered.error).toBeUndefined();
     expect(answered.messages.at(-1).totalRows).toBe(1);
   });
@@ -174,9 +197,9 @@ describe('abuse through a raw gRPC client', () => {
   it('SQL over 100,000 characters and a comment over 10,000 are refused', async () => {
     const before = await snapshot();
     const sql = `SELECT 1 -- ${'s'.repeat(100_000)}`;
-    expectRefused(await serverStream(gateway, 'Query', { sql }), grpc.status.INVALID_ARGUMENT, 'sql', sql);
+    expectRefused(await serverStream(viaGateway, 'Query', { sql }), grpc.status.INVALID_ARGUMENT, 'sql', sql);
     const comment = 'c'.repeat(10_001);
-    expectRefused(await unary(gateway, 'Comment', { visitseqUuid: uuid, comment }), grpc.status.INVALID_ARGUMENT, 'comment', comment);
+    expectRefused(await unary(viaGateway, 'AddComment', { visitseqUuid: uuid, comment }), grpc.status.INVALID_ARGUMENT, 'comment', comment);
     expect(await snapshot()).toEqual(before);
   });
 
@@ -213,11 +236,11 @@ describe('abuse through a raw gRPC client', () => {
     expect(fs.existsSync(pidFile)).toBe(false);
 
     const outcomes = [
-      await unary(gateway, 'GetVisitSequence', { visitseqUuid: uuid }),
-      await unary(gateway, 'ListVisitSequences', {}),
-      await unary(gateway, 'Tag', { visitseqUuid: uuid, tags: ['while-down'] }),
-      await unary(gateway, 'Comment', { visitseqUuid: uuid, comment: 'while down' }),
-      await serverStream(gateway, 'Query', { sql: 'SELECT 1' }),
+      await unary(viaGateway, 'GetVisitSequence', { visitseqUuid: uuid }),
+      await unary(viaGateway, 'ListVisitSequences', {}),
+      await unary(viaGateway, 'AddTags', { visitseqUuid: uuid, tags: ['while-down'] }),
+      await unary(viaGateway, 'AddComment', { visitseqUuid: uuid, comment: 'while down' }),
+      await serverStream(viaGateway, 'Query', { sql: 'SELECT 1' }),
       await unary(metadata, 'GetVisitSequence', { visitseqUuid: uuid }),
     ];
     for (const outcome of outcomes) expectRefused(outcome, grpc.status.UNAVAILABLE);

@@ -1,17 +1,16 @@
-import { CONTRACTS, gatewayV1 } from '@visitsarch/contracts';
-import { ServiceClient } from '@visitsarch/grpc-client';
+import { GatewayClients } from '@visitsarch/grpc-client';
 import { SAMPLE_OPSIM_DB, startTestStack } from './support/stack-fixture';
 import { cli } from './support/run';
 
 describe('with COMPUTE_NIGHTLY_STATS_ON_ADD, the gateway stores the statistics of every sequence added', () => {
   it('adds the per-night and accumulated statistics of a new simulation', async () => {
     const stack = await startTestStack({ env: { COMPUTE_NIGHTLY_STATS_ON_ADD: 'true' } });
-    const gateway = new ServiceClient<gatewayV1.GatewayServiceClient>(CONTRACTS.gateway, stack.gateway);
+    const archive = new GatewayClients(stack.gateway);
     try {
       const added = await cli(['add_simulation', SAMPLE_OPSIM_DB, 'with statistics'], stack.gateway);
       expect(added.code).toBe(0);
       const uuid = added.stdout.trim();
-      const { stats } = await gateway.unary('listNightlyStats', { visitseqUuids: [uuid], valueNames: [], pageSize: 1000, pageToken: '' });
+      const { stats } = await archive.metadata.unary('listNightlyStats', { visitseqUuids: [uuid], valueNames: [], pageSize: 1000, pageToken: '' });
       const altitude = stats.filter((stat) => stat.valueName === 'altitude');
       expect(altitude.map((stat) => [stat.dayObs, stat.accumulated]).sort()).toEqual([
         ['2025-11-01', false],
@@ -23,7 +22,7 @@ describe('with COMPUTE_NIGHTLY_STATS_ON_ADD, the gateway stores the statistics o
       const metadataOnly = await cli(['add_simulation', SAMPLE_OPSIM_DB, 'metadata only', '--archive', ''], stack.gateway);
       expect(metadataOnly.code).toBe(0);
     } finally {
-      gateway.close();
+      archive.close();
       await stack.stop();
     }
   }, 240_000);

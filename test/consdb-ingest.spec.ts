@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { Table, tableFromIPC } from 'apache-arrow';
 import { Client } from 'pg';
-import { CONTRACTS, gatewayV1 } from '@visitsarch/contracts';
-import { ServiceClient } from '@visitsarch/grpc-client';
+import { gatewayV1 } from '@visitsarch/contracts';
+import { GatewayClients } from '@visitsarch/grpc-client';
 import { AUXTEL_SCIENCE_CONSDB_QUERY, OPSIM_COLUMN_NAMES, SIMONYI_SCIENCE_CONSDB_QUERY } from '@visitsarch/consdb';
 import { startTestConsdb, TestConsdb, TEST_CONSDB_TOKEN } from '@visitsarch/consdb/testing';
 import { readVisitTable } from '@visitsarch/visit-tables';
@@ -26,7 +26,9 @@ const ROW_LIMIT = 250;
 
 let consdb: TestConsdb;
 let stack: Awaited<ReturnType<typeof startTestStack>>;
-let gateway: ServiceClient<gatewayV1.GatewayServiceClient>;
+let archive: GatewayClients;
+let gateway: GatewayClients['gateway'];
+let metadata: GatewayClients['metadata'];
 let tokenFile: string;
 
 beforeAll(async () => {
@@ -41,11 +43,12 @@ beforeAll(async () => {
       ACCESS_TOKEN_FILE: tokenFile,
     },
   });
-  gateway = new ServiceClient(CONTRACTS.gateway, stack.gateway);
+  archive = new GatewayClients(stack.gateway);
+  ({ gateway, metadata } = archive);
 });
 
 afterAll(async () => {
-  gateway?.close();
+  archive?.close();
   await stack?.stop();
   await consdb?.stop();
   if (tokenFile) fs.rmSync(path.dirname(tokenFile), { recursive: true, force: true });
@@ -82,7 +85,7 @@ function tableOfChunks(chunks: ({ ipcBytes: Uint8Array } | undefined)[]): Table 
   return tableFromIPC(Buffer.concat(chunks.flatMap((chunk) => (chunk?.ipcBytes.length ? [Buffer.from(chunk.ipcBytes)] : []))));
 }
 
-const sequence = async (visitseqUuid: string) => (await gateway.unary('getVisitSequence', { visitseqUuid })).visitSequence!;
+const sequence = async (visitseqUuid: string) => (await metadata.unary('getVisitSequence', { visitseqUuid })).visitSequence!;
 const ids = (table: Table) => [...table.getChild('observationId')!.toArray()].map(Number).sort((a, b) => a - b);
 const scienceIds = (telescope: 'simonyi' | 'auxtel', first: number, last: number) =>
   consdb.exposures[telescope]
@@ -178,7 +181,7 @@ describe('ConsDB failures map to the contract codes with ConsDB’s message', ()
   });
 
   it('persistent transient failures are UNAVAILABLE after the retries, and nothing is recorded', async () => {
-    const listed = async () => (await gateway.unary('listVisitSequences', { telescope: 'simonyi', tagsAll: [], tagsAny: [], labelContains: 'unavailable', orderBy: '', pageSize: 10, pageToken: '', kind: 0 })).visitSequences;
+    const listed = async () => (await metadata.unary('listVisitSequences', { telescope: 'simonyi', tagsAll: [], tagsAny: [], labelContains: 'unavailable', orderBy: '', pageSize: 10, pageToken: '', kind: 0 })).visitSequences;
     consdb.api.failNext(100);
     try {
       await expect(queryConsdb({ label: 'unavailable', lastDayobs: '20251203' })).rejects.toMatchObject({ code: status.UNAVAILABLE, details: expect.stringContaining('OperationalError') });

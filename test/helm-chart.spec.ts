@@ -70,7 +70,6 @@ const ADDRESS_VARIABLES: Record<string, ServiceDir> = {
   BLOB_ARCHIVE_SERVICE_ADDRESS: 'blob-archive',
   CONSDB_INGEST_SERVICE_ADDRESS: 'consdb-ingest',
   STATS_SERVICE_ADDRESS: 'stats',
-  GATEWAY_ADDRESS: 'gateway',
 };
 
 const VALUES_FILES = {

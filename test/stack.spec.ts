@@ -80,14 +80,17 @@ describe('npm start (tools/stack)', () => {
   });
 
   it('answers through the gateway: a fresh archive lists no sequences; consdb-ingest answers through it', async () => {
-    const definition = protoLoader.loadSync(CONTRACTS.gateway.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
+    const definition = protoLoader.loadSync([...CONTRACTS.gateway.protoFiles, ...CONTRACTS.metadata.protoFiles], { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
     const loaded = grpc.loadPackageDefinition(definition) as any;
     const client = new loaded.visitsarch.gateway.v1.GatewayService(addresses.gateway, grpc.credentials.createInsecure());
-    const call = (method: string, request: object) =>
+    // MetadataService, which the gateway forwards, at the gateway's address.
+    const records = new loaded.visitsarch.metadata.v1.MetadataService(addresses.gateway, grpc.credentials.createInsecure());
+    const callOn = (target: any, method: string, request: object) =>
       new Promise<{ error: grpc.ServiceError | null; response: any }>((resolve) =>
-        client[method](request, { deadline: Date.now() + 10_000 }, (error: grpc.ServiceError | null, response: any) => resolve({ error, response })),
+        target[method](request, { deadline: Date.now() + 10_000 }, (error: grpc.ServiceError | null, response: any) => resolve({ error, response })),
       );
-    const listed = await call('ListVisitSequences', {});
+    const call = (method: string, request: object) => callOn(client, method, request);
+    const listed = await callOn(records, 'ListVisitSequences', {});
     expect(listed.error).toBeNull();
     expect(listed.response.visitSequences).toEqual([]);
     const delegated = await call('GetDefaultConsdbQuery', { telescope: 'simonyi' });
@@ -96,6 +99,7 @@ describe('npm start (tools/stack)', () => {
     const refused = await call('GetDefaultConsdbQuery', { telescope: 'hubble' });
     expect(refused.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
     client.close();
+    records.close();
   });
 
   it('lists the gateway services through server reflection (grpcurl)', async () => {
@@ -104,7 +108,10 @@ describe('npm start (tools/stack)', () => {
       throw new Error(`grpcurl is needed for this test (set GRPCURL or put it on PATH; .ci/run installs it): ${error.message}`);
     });
     expect(result.code).toBe(0);
-    expect(result.stdout.split('\n')).toEqual(expect.arrayContaining(['visitsarch.gateway.v1.GatewayService', 'grpc.health.v1.Health']));
+    expect(result.stdout.split('\n')).toEqual(
+      expect.arrayContaining(['visitsarch.gateway.v1.GatewayService', 'visitsarch.metadata.v1.MetadataService', 'visitsarch.stats.v1.StatsService', 'grpc.health.v1.Health']),
+    );
+    expect(result.stdout).not.toContain('RegistryService'); // internal: not reachable through the gateway
   });
 
   it('stops every service and PostgreSQL cleanly on Ctrl-C (SIGINT)', async () => {

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { Float64, Int64, RecordBatch, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { Client } from 'pg';
-import { CONTRACTS, gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
-import { ServiceClient } from '@visitsarch/grpc-client';
+import { gatewayV1, metadataV1, statsV1, typeV1 } from '@visitsarch/contracts';
+import { GatewayClients } from '@visitsarch/grpc-client';
 import { computeNightlyStats, NightlyStatRow } from '@visitsarch/nightly-stats';
 import { mismatches, pandasNightlyStats } from '@visitsarch/nightly-stats/testing';
 import { syntheticOpsimTable } from '@visitsarch/visit-tables';
@@ -22,13 +22,15 @@ import { cli, REPO_ROOT } from './support/run';
 jest.setTimeout(180_000);
 
 type TestStack = Awaited<ReturnType<typeof startTestStack>>;
-type Gateway = ServiceClient<gatewayV1.GatewayServiceClient>;
 
 const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 let stack: TestStack;
-let gateway: Gateway;
+let archive: GatewayClients;
+let gateway: GatewayClients['gateway'];
+let metadata: GatewayClients['metadata'];
+let stats: GatewayClients['stats'];
 let db: Client;
 let work: string;
 
@@ -110,12 +112,12 @@ function libraryStats(table: Table, columns: string[], accumulated: boolean, ran
 }
 
 /** Every stored statistic matching a filter, following ListNightlyStats' pages (small pages, so there are several). */
-async function listStats(request: Partial<gatewayV1.ListNightlyStatsRequest>): Promise<metadataV1.NightlyStat[]> {
+async function listStats(request: Partial<metadataV1.ListNightlyStatsRequest>): Promise<metadataV1.NightlyStat[]> {
   const stats: metadataV1.NightlyStat[] = [];
   let pageToken = '';
   let pages = 0;
   do {
-    const page = await gateway.unary('listNightlyStats', { visitseqUuids: [], valueNames: [], pageSize: 40, ...request, pageToken });
+    const page = await metadata.unary('listNightlyStats', { visitseqUuids: [], valueNames: [], pageSize: 40, ...request, pageToken });
     stats.push(...page.stats);
     pageToken = page.nextPageToken;
     pages++;
@@ -135,7 +137,8 @@ async function storedRowCount(uuid: string): Promise<number> {
 beforeAll(async () => {
   stack = await startTestStack();
   work = makeHome('visitsarch-stats-');
-  gateway = new ServiceClient<gatewayV1.GatewayServiceClient>(CONTRACTS.gateway, stack.gateway);
+  archive = new GatewayClients(stack.gateway);
+  ({ gateway, metadata, stats } = archive);
   db = new Client({ connectionString: stack.databaseUrl });
   await db.connect();
   uuids.baseline = (await addSimulation('baseline v5.1', opsim)).visitseqUuid;
@@ -149,7 +152,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  gateway?.close();
+  archive?.close();
   await db?.end();
   await stack?.stop();
   if (work) fs.rmSync(work, { recursive: true, force: true });
@@ -159,7 +162,7 @@ describe('ComputeNightlyStats', () => {
   it('describes the stored visits like the library and pandas, reports missing columns, and stores them', async () => {
     const columns = ['altitude', 's_ra', 'eff_time_median'];
     const request = { visitseqUuid: uuids.baseline, columns, store: true, includeAccumulated: true, omitStats: false };
-    const response = await gateway.unary('computeNightlyStats', request);
+    const response = await stats.unary('computeNightlyStats', request);
     const expected = await libraryStats(opsim, columns, true);
     expect(response.missingColumns).toEqual(['eff_time_median']);
     expect(expected.rows.length).toBeGreaterThan(10);
@@ -175,11 +178,11 @@ describe('ComputeNightlyStats', () => {
 
   it('upserts: computing and storing again adds no row and leaves the values equal', async () => {
     const request = { visitseqUuid: uuids.baseline, columns: ['altitude', 's_ra'], store: true, includeAccumulated: true, omitStats: true };
-    const first = await gateway.unary('computeNightlyStats', request);
+    const first = await stats.unary('computeNightlyStats', request);
     const before = sortStats(await listStats({ visitseqUuids: [uuids.baseline] }));
     const count = await storedRowCount(uuids.baseline);
     expect(count).toBe(before.length);
-    const again = await gateway.unary('computeNightlyStats', request);
+    const again = await stats.unary('computeNightlyStats', request);
     expect(again).toMatchObject({ stats: [], statCount: first.statCount });
     expect(first.statCount).toBeGreaterThan(0);
     expect(await storedRowCount(uuids.baseline)).toBe(count);
@@ -188,7 +191,7 @@ describe('ComputeNightlyStats', () => {
 
   it('equals pandas on a stored table with NaNs, ties, an int64 column, single-visit and empty nights', async () => {
     const columns = { altitude: 'altitude', azimuth: 'azimuth', s_ra: 'fieldRA', target_id: 'target_id' };
-    const response = await gateway.unary('computeNightlyStats', { visitseqUuid: uuids.awkward, columns: Object.keys(columns), store: true, includeAccumulated: true, omitStats: false });
+    const response = await stats.unary('computeNightlyStats', { visitseqUuid: uuids.awkward, columns: Object.keys(columns), store: true, includeAccumulated: true, omitStats: false });
     expect(response.missingColumns).toEqual([]);
     const rows = response.stats.map(({ visitseqUuid: _uuid, ...row }) => row);
     expect(mismatches(rows, pandasNightlyStats(awkward, columns, true))).toEqual([]);
@@ -208,7 +211,7 @@ describe('ComputeNightlyStats', () => {
   });
 
   it('defaults to altitude and azimuth, single-night statistics, and restricts to a day_obs range', async () => {
-    const response = await gateway.unary('computeNightlyStats', { visitseqUuid: uuids.prenight, columns: [], store: false, includeAccumulated: false, omitStats: false, dayObsRange: { firstDayObs: '20251105', lastDayObs: '2025-11-08' } });
+    const response = await stats.unary('computeNightlyStats', { visitseqUuid: uuids.prenight, columns: [], store: false, includeAccumulated: false, omitStats: false, dayObsRange: { firstDayObs: '20251105', lastDayObs: '2025-11-08' } });
     expect(new Set(response.stats.map((s) => s.valueName))).toEqual(new Set(['altitude', 'azimuth']));
     expect(response.stats.every((s) => !s.accumulated && s.dayObs >= '2025-11-05' && s.dayObs <= '2025-11-08')).toBe(true);
     expect(response.stats.length).toBeGreaterThan(0);
@@ -230,7 +233,7 @@ describe('ComputeNightlyStats', () => {
       requestId: '',
       format: 0,
     });
-    const response = await gateway.unary('computeNightlyStats', { visitseqUuid: mixed.visitseqUuid, columns: ['altitude'], store: false, includeAccumulated: false, omitStats: false });
+    const response = await stats.unary('computeNightlyStats', { visitseqUuid: mixed.visitseqUuid, columns: ['altitude'], store: false, includeAccumulated: false, omitStats: false });
     const early = (await libraryStats(opsim, ['altitude'], false, { lastDayObs: '2025-11-04' })).rows;
     const late = (await libraryStats(prenight, ['altitude'], false, { firstDayObs: '2025-11-05' })).rows;
     expect(early.length).toBeGreaterThan(0);
@@ -240,7 +243,7 @@ describe('ComputeNightlyStats', () => {
 
   it('answers with the contract codes', async () => {
     const base = { columns: [], store: false, includeAccumulated: false, omitStats: false };
-    const compute = (request: Partial<gatewayV1.ComputeNightlyStatsRequest>) => codeOf(gateway.unary('computeNightlyStats', { ...base, visitseqUuid: uuids.baseline, ...request }));
+    const compute = (request: Partial<statsV1.ComputeNightlyStatsRequest>) => codeOf(stats.unary('computeNightlyStats', { ...base, visitseqUuid: uuids.baseline, ...request }));
     expect(await compute({ visitseqUuid: 'nope' })).toBe('INVALID_ARGUMENT');
     expect(await compute({ visitseqUuid: '00000000-0000-4000-8000-000000000099' })).toBe('NOT_FOUND');
     expect(await compute({ visitseqUuid: uuids.metadataOnly })).toBe('FAILED_PRECONDITION');
@@ -253,7 +256,7 @@ describe('ComputeNightlyStats', () => {
   });
 
   it('says DATA_LOSS when the stored object no longer hashes as its file record says', async () => {
-    const { visitSequence } = await gateway.unary('getVisitSequence', { visitseqUuid: uuids.corrupted });
+    const { visitSequence } = await metadata.unary('getVisitSequence', { visitseqUuid: uuids.corrupted });
     const url = visitSequence!.visitseqUrl!;
     expect(url.startsWith('file://')).toBe(true);
     const file = fileURLToPath(url);
@@ -264,12 +267,12 @@ describe('ComputeNightlyStats', () => {
     bytes[at] ^= 0xff;
     fs.writeFileSync(file, bytes);
     try {
-      expect(await codeOf(gateway.unary('computeNightlyStats', { visitseqUuid: uuids.corrupted, columns: ['altitude'], store: true, includeAccumulated: false, omitStats: false }))).toBe('DATA_LOSS');
+      expect(await codeOf(stats.unary('computeNightlyStats', { visitseqUuid: uuids.corrupted, columns: ['altitude'], store: true, includeAccumulated: false, omitStats: false }))).toBe('DATA_LOSS');
       expect(await storedRowCount(uuids.corrupted)).toBe(0);
     } finally {
       fs.writeFileSync(file, original);
     }
-    expect(await codeOf(gateway.unary('computeNightlyStats', { visitseqUuid: uuids.corrupted, columns: ['altitude'], store: false, includeAccumulated: false, omitStats: false }))).toBe('OK');
+    expect(await codeOf(stats.unary('computeNightlyStats', { visitseqUuid: uuids.corrupted, columns: ['altitude'], store: false, includeAccumulated: false, omitStats: false }))).toBe('OK');
   });
 });
 
@@ -278,11 +281,11 @@ describe('PlotNightlyStats', () => {
   const labels = ['baseline v5.1', 'prenight 2025-11-02', 'completed (ConsDB)'];
 
   beforeAll(async () => {
-    for (const uuid of three()) await gateway.unary('computeNightlyStats', { visitseqUuid: uuid, columns: ['altitude'], store: true, includeAccumulated: true, omitStats: true });
+    for (const uuid of three()) await stats.unary('computeNightlyStats', { visitseqUuid: uuid, columns: ['altitude'], store: true, includeAccumulated: true, omitStats: true });
   });
 
   const plot = (visitseqUuids: string[], format = typeV1.ImageFormat.IMAGE_FORMAT_UNSPECIFIED, accumulated = false) =>
-    gateway.unary('plotNightlyStats', { visitseqUuids, valueName: 'altitude', accumulated, format, dayObsRange: { firstDayObs: '', lastDayObs: '2025-11-20' } });
+    stats.unary('plotNightlyStats', { visitseqUuids, valueName: 'altitude', accumulated, format, dayObsRange: { firstDayObs: '', lastDayObs: '2025-11-20' } });
 
   it.each([[1], [3]])('draws an SVG for %i sequence(s): one box per stored night and sequence, a legend, readable axes', async (count) => {
     const plotted = three().slice(0, count);
@@ -315,7 +318,7 @@ describe('PlotNightlyStats', () => {
   });
 
   it('answers with the contract codes', async () => {
-    const request = (extra: Partial<gatewayV1.PlotNightlyStatsRequest>) => codeOf(gateway.unary('plotNightlyStats', { visitseqUuids: [uuids.baseline], valueName: 'altitude', accumulated: false, format: 0, ...extra }));
+    const request = (extra: Partial<statsV1.PlotNightlyStatsRequest>) => codeOf(stats.unary('plotNightlyStats', { visitseqUuids: [uuids.baseline], valueName: 'altitude', accumulated: false, format: 0, ...extra }));
     expect(await request({ visitseqUuids: [] })).toBe('INVALID_ARGUMENT');
     expect(await request({ visitseqUuids: Array.from({ length: 21 }, () => uuids.baseline) })).toBe('INVALID_ARGUMENT');
     expect(await request({ valueName: ' ' })).toBe('INVALID_ARGUMENT');
@@ -353,7 +356,7 @@ db.close()
     return fs.readFileSync(path.join(out, 'resultsDb_sqlite.db'));
   }
 
-  const send = (messages: gatewayV1.ImportMafResultsRequest[]) => gateway.clientStream('importMafResults', messages);
+  const send = (messages: statsV1.ImportMafResultsRequest[]) => stats.clientStream('importMafResults', messages);
   const EXPECTED = {
     'Median CoaddM5 r band HealpixSlicer': 26.5,
     'Mean CoaddM5 r band HealpixSlicer': 26.25,
@@ -383,15 +386,15 @@ db.close()
     expect(await summariesOf(uuids.baseline)).toEqual(summaries);
 
     // The maf_summary view shows them for a metric set and a tag.
-    await gateway.unary('upsertMafMetricSets', { members: Object.keys(EXPECTED).map((mafMetricName) => ({ metricSet: 'imported', mafMetricName, invert: false, mag: false })) });
-    await gateway.unary('tag', { visitseqUuid: uuids.baseline, tags: ['maf-test'] });
-    const listed = await gateway.unary('listMafSummary', { metricSet: 'imported', tag: 'maf-test', pageSize: 100, pageToken: '' });
+    await metadata.unary('upsertMafMetricSets', { members: Object.keys(EXPECTED).map((mafMetricName) => ({ metricSet: 'imported', mafMetricName, invert: false, mag: false })) });
+    await metadata.unary('addTags', { visitseqUuid: uuids.baseline, tags: ['maf-test'] });
+    const listed = await metadata.unary('listMafSummary', { metricSet: 'imported', tag: 'maf-test', pageSize: 100, pageToken: '' });
     expect(Object.fromEntries(listed.entries.map((e) => [e.mafMetricName, e.summaryValue]))).toEqual(EXPECTED);
     expect(listed.entries.every((e) => e.visitseqUuid === uuids.baseline && e.visitseqLabel === 'baseline v5.1' && e.dayObs === '2025-11-20' && e.accumulated)).toBe(true);
   });
 
   it('takes the sequence\'s last_day_obs when the header gives no day_obs', async () => {
-    const { visitSequence } = await gateway.unary('getVisitSequence', { visitseqUuid: uuids.prenight });
+    const { visitSequence } = await metadata.unary('getVisitSequence', { visitseqUuid: uuids.prenight });
     expect(await send([{ header: { visitseqUuid: uuids.prenight, dayObs: '', accumulated: false } }, { data: resultsDb() }])).toMatchObject({ summaryMetricCount: 5 });
     const summaries = await summariesOf(uuids.prenight);
     expect(summaries).toHaveLength(5);

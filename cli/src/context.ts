@@ -1,12 +1,13 @@
 import { Command } from 'commander';
-import type { gatewayV1 } from '@visitsarch/contracts';
+import type { metadataV1 } from '@visitsarch/contracts';
 import { CliError } from './cli-error';
-import { describeGrpcError, GatewayClient, gatewayClient, SERVER_LIMIT_S, withMargin, withoutTransportDetails } from './gateway';
+import { GatewayClients } from '@visitsarch/grpc-client';
+import { describeGrpcError, SERVER_LIMIT_S, withMargin, withoutTransportDetails } from './gateway';
 import { outputFormat, OutputFormat, renderRows, Row } from './output';
 
-/** What every command needs: the gateway (dialled lazily, so --help never connects) and the output format. */
+/** What every command needs: the gateway's services (dialled lazily, so --help never connects) and the output format. */
 export class CliContext {
-  private client?: GatewayClient;
+  private clients?: GatewayClients;
   /** The length of the last deadline handed out, to say how long a timed-out call waited. */
   private lastDeadlineSeconds?: number;
 
@@ -16,9 +17,24 @@ export class CliContext {
     return this.program.opts().gateway as string;
   }
 
-  get gateway(): GatewayClient {
-    this.client ??= gatewayClient(this.address);
-    return this.client;
+  private get connected(): GatewayClients {
+    this.clients ??= new GatewayClients(this.address);
+    return this.clients;
+  }
+
+  /** GatewayService: adds, downloads, deletes, ConsDB. */
+  get gateway(): GatewayClients['gateway'] {
+    return this.connected.gateway;
+  }
+
+  /** MetadataService through the gateway: records, tags, comments, queries. */
+  get metadata(): GatewayClients['metadata'] {
+    return this.connected.metadata;
+  }
+
+  /** StatsService through the gateway: nightly statistics, plots, MAF results. */
+  get stats(): GatewayClients['stats'] {
+    return this.connected.stats;
   }
 
   /** `--timeout` in seconds, if given (validated by its parser). */
@@ -44,8 +60,8 @@ export class CliContext {
       if (error instanceof CliError) throw new CliError(withoutTransportDetails(error.message), error.exitCode);
       throw new CliError(withoutTransportDetails(error instanceof Error ? error.message : String(error)));
     } finally {
-      this.client?.close();
-      this.client = undefined;
+      this.clients?.close();
+      this.clients = undefined;
     }
   }
 
@@ -62,7 +78,7 @@ export class CliContext {
    * for (unset: the server's default of 60 s), and the call's deadline outlasts it, so a query
    * that runs too long ends with the server's message rather than gRPC's deadline.
    */
-  queryTimeout(): { timeout: gatewayV1.QueryRequest['timeout'];  options: { deadline: number } } {
+  queryTimeout(): { timeout: metadataV1.QueryRequest['timeout']; options: { deadline: number } } {
     const requested = this.timeoutSeconds;
     return {
       timeout: requested === undefined ? undefined : { seconds: Math.floor(requested), nanos: Math.round((requested % 1) * 1e9) },

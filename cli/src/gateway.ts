@@ -1,13 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { CONTRACTS, gatewayV1 } from '@visitsarch/contracts';
-import { ServiceClient } from '@visitsarch/grpc-client';
 import { CliError } from './cli-error';
-
-export type GatewayClient = ServiceClient<gatewayV1.GatewayServiceClient>;
-
-export function gatewayClient(address: string): GatewayClient {
-  return new ServiceClient<gatewayV1.GatewayServiceClient>(CONTRACTS.gateway, address);
-}
 
 /**
  * The longest the archive itself lets a call run before it answers with its own error, in seconds:

@@ -14,7 +14,7 @@ export function registerAnnotationCommands(program: Command, context: CliContext
     .argument('<tags...>', 'tags to add')
     .action((uuid: string, tags: string[]) =>
       context.run(async () => {
-        await context.gateway.unary('tag', { visitseqUuid: uuid, tags }, context.deadline());
+        await context.metadata.unary('addTags', { visitseqUuid: uuid, tags }, context.deadline());
       }),
     );
 
@@ -26,7 +26,7 @@ export function registerAnnotationCommands(program: Command, context: CliContext
     .option('--allow_missing', 'do not fail for tags the sequence does not have')
     .action((uuid: string, tags: string[], options: { allow_missing?: boolean }) =>
       context.run(async () => {
-        await context.gateway.unary('untag', { visitseqUuid: uuid, tags, allowMissing: options.allow_missing ?? false }, context.deadline());
+        await context.metadata.unary('removeTags', { visitseqUuid: uuid, tags, allowMissing: options.allow_missing ?? false }, context.deadline());
       }),
     );
 
@@ -38,7 +38,7 @@ export function registerAnnotationCommands(program: Command, context: CliContext
     .option('--author <name>', 'who comments (default: your user name)', os.userInfo().username)
     .action((uuid: string, text: string, options: { author: string }) =>
       context.run(async () => {
-        await context.gateway.unary('comment', { visitseqUuid: uuid, comment: text, author: options.author, requestId: '' }, context.deadline());
+        await context.metadata.unary('addComment', { visitseqUuid: uuid, comment: text, author: options.author, requestId: '' }, context.deadline());
       }),
     );
 
@@ -51,7 +51,7 @@ export function registerAnnotationCommands(program: Command, context: CliContext
         const rows = [];
         let pageToken = '';
         do {
-          const page = await context.gateway.unary('listComments', { visitseqUuid: uuid, pageSize: 1000, pageToken }, context.deadline());
+          const page = await context.metadata.unary('listComments', { visitseqUuid: uuid, pageSize: 1000, pageToken }, context.deadline());
           for (const comment of page.comments) rows.push({ comment_time: comment.commentTime?.toISOString() ?? null, author: comment.author ?? null, comment: comment.comment });
           pageToken = page.nextPageToken;
         } while (pageToken);
@@ -68,7 +68,7 @@ export function registerAnnotationCommands(program: Command, context: CliContext
     .action((uuid: string | undefined, options: { file?: string }) =>
       context.run(async () => {
         const json = options.file ? readFile(options.file) : condaListJson();
-        const response = await context.gateway.unary('saveEnv', { condaEnvJson: json, visitseqUuid: uuid }, context.deadline());
+        const response = await context.metadata.unary('recordCondaEnv', { condaEnvJson: json, visitseqUuid: uuid }, context.deadline());
         process.stdout.write(`${Buffer.from(response.condaEnvHash).toString('hex')}\n`);
       }),
     );

@@ -83,9 +83,9 @@ export function registerDemoCommand(program: Command, context: CliContext): void
           rows.push({ kind: 'simulation', visitseq_uuid: added.visitseqUuid, label: added.visitSequence?.visitseqLabel, visits: added.rowCount });
           if (variant.name === 'nominal') {
             await addDemoRewards(context, added.visitseqUuid, visits, demoRequestId('rewards', tonight));
-            const comments = await gateway.unary('listComments', { visitseqUuid: added.visitseqUuid, pageSize: 1, pageToken: '' }, context.deadline());
+            const comments = await context.metadata.unary('listComments', { visitseqUuid: added.visitseqUuid, pageSize: 1, pageToken: '' }, context.deadline());
             if (comments.comments.length === 0) {
-              await gateway.unary('comment', { visitseqUuid: added.visitseqUuid, comment: 'Nominal conditions; use this one for the briefing.', author: 'demo', requestId: '' }, context.deadline());
+              await context.metadata.unary('addComment', { visitseqUuid: added.visitseqUuid, comment: 'Nominal conditions; use this one for the briefing.', author: 'demo', requestId: '' }, context.deadline());
             }
             const mixed = await gateway.unary(
               'addMixed',
@@ -114,7 +114,7 @@ export function registerDemoCommand(program: Command, context: CliContext): void
 
 /** The nominal simulation keeps its rewards, as `sim_runner(record_rewards=True)` would have. */
 async function addDemoRewards(context: CliContext, visitseqUuid: string, visits: ReturnType<typeof syntheticOpsimTable>, requestId: string): Promise<void> {
-  const { files } = await context.gateway.unary('listFiles', { visitseqUuid, pageSize: 1000, pageToken: '' }, context.deadline());
+  const { files } = await context.metadata.unary('listFiles', { visitseqUuid, pageSize: 1000, pageToken: '' }, context.deadline());
   if (files.some((file) => file.fileType === 'rewards')) return;
   await withDemoRewards(visits, async (file) => {
     const header = { visitseqUuid, fileType: 'rewards', replace: false, fileName: 'rewards.h5', requestId };

@@ -101,7 +101,7 @@ export function registerPrenightIndexCommand(program: Command, context: CliConte
         if (!/^(file:\/\/\/|s3:\/\/[^/]+)/.test(destination)) throw new CliError(`--destination must be a file:/// or s3:// URL, got ${JSON.stringify(destination)}`, 2);
         const url = prenightIndexUrl(destination, dayObs, telescope);
         const { timeout, options: call } = context.queryTimeout();
-        const table = await fromIpcChunks(context.gateway.serverStream('query', { sql: prenightIndexSql(dayObs, telescope), maxRows: 0, timeout }, call));
+        const table = await fromIpcChunks(context.metadata.serverStream('query', { sql: prenightIndexSql(dayObs, telescope), maxRows: 0, timeout }, call));
         const index: Record<string, unknown> = {};
         for (const row of rowsOfTable(table).rows) index[row.visitseq_uuid as string] = JSON.parse(row.entry as string);
         await writeIndex(url, JSON.stringify(index, null, 4));

@@ -21,7 +21,7 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
         const cleaned = sql.replace(/\\([*?])/g, '$1');
         let truncated = false;
         const { timeout, options: call } = context.queryTimeout();
-        const messages = context.gateway.serverStream('query', { sql: cleaned, maxRows: options.max_rows ?? 0, timeout }, call);
+        const messages = context.metadata.serverStream('query', { sql: cleaned, maxRows: options.max_rows ?? 0, timeout }, call);
         const table = await fromIpcChunks(
           (async function* () {
             for await (const message of messages) {
@@ -49,7 +49,7 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
     .addOption(new Option('--kind <kind>', 'only this kind of sequence').choices(Object.keys(KINDS)))
     .action((dayObs: string, telescope: string, earliest: string | undefined, options: { columns?: string[]; tags?: string[]; last_day_obs?: string; kind?: string }) =>
       context.run(async () => {
-        const messages = context.gateway.serverStream(
+        const messages = context.metadata.serverStream(
           'queryNight',
           {
             firstDayObs: dayObsArgument(dayObs, 'day_obs'),
@@ -73,10 +73,10 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
     .description('the pre-night simulations (tagged prenight) covering a night, newest first, with the URLs of their visits and rewards')
     .argument('<day_obs>', 'the night (YYYY-MM-DD or YYYYMMDD)')
     .option('--telescope <telescope>', 'simonyi or auxtel', 'simonyi')
-    .option('--tags <tags...>', 'further tags the simulations must carry')
+    .option('--tags <tags...>', 'the tags the simulations must all carry (default: prenight)')
     .action((dayObs: string, options: { telescope: string; tags?: string[] }) =>
       context.run(async () => {
-        const messages = context.gateway.serverStream('prenightSims', { dayObs: dayObsArgument(dayObs, 'day_obs'), telescope: options.telescope, tags: options.tags ?? [] }, context.deadline());
+        const messages = context.metadata.serverStream('prenightSims', { dayObs: dayObsArgument(dayObs, 'day_obs'), telescope: options.telescope, tags: options.tags ?? [] }, context.deadline());
         const { columns, rows } = rowsOfTable(await fromIpcChunks(messages));
         context.print(columns, rows);
       }),
@@ -88,9 +88,9 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
     .argument('<uuid>', 'the visit sequence')
     .action((uuid: string) =>
       context.run(async () => {
-        const { visitSequence } = await context.gateway.unary('getVisitSequence', { visitseqUuid: uuid }, context.deadline());
-        const files = await context.gateway.unary('listFiles', { visitseqUuid: uuid, pageSize: 1000, pageToken: '' }, context.deadline());
-        const comments = await context.gateway.unary('listComments', { visitseqUuid: uuid, pageSize: 1000, pageToken: '' }, context.deadline());
+        const { visitSequence } = await context.metadata.unary('getVisitSequence', { visitseqUuid: uuid }, context.deadline());
+        const files = await context.metadata.unary('listFiles', { visitseqUuid: uuid, pageSize: 1000, pageToken: '' }, context.deadline());
+        const comments = await context.metadata.unary('listComments', { visitseqUuid: uuid, pageSize: 1000, pageToken: '' }, context.deadline());
         const record = {
           ...visitSequenceRow(visitSequence!),
           files: Object.fromEntries(files.files.map((file) => [file.fileType, { url: file.fileUrl ?? null, sha256: Buffer.from(file.fileSha256).toString('hex'), size: file.fileSize }])),
@@ -116,7 +116,7 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
     .action((options: { kind?: string; telescope?: string; tag?: string[]; label?: string; covers?: string; limit: number }) =>
       context.run(async () => {
         const covers = options.covers ? dayObsArgument(options.covers, '--covers') : '';
-        const response = await context.gateway.unary(
+        const response = await context.metadata.unary(
           'listVisitSequences',
           {
             kind: options.kind ? KINDS[options.kind] : 0,
@@ -143,7 +143,7 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
     .option('--schema <name>', 'the upstream schema', 'vsmd')
     .action((options: { dsn: string; schema: string }) =>
       context.run(async () => {
-        const response = await context.gateway.unary('importUpstream', { dsn: options.dsn, schema: options.schema }, context.deadline('transfer'));
+        const response = await context.metadata.unary('importUpstream', { dsn: options.dsn, schema: options.schema }, context.deadline('transfer'));
         context.print(
           ['table', 'copied', 'skipped', 'rejected'],
           response.tables.map((table) => ({ table: table.tableName, copied: table.copiedCount, skipped: table.skippedCount, rejected: table.rejectedCount })),

@@ -29,7 +29,7 @@ export function registerStatsCommands(program: Command, context: CliContext): vo
     .action((uuid: string, options: RangeOptions & { columns?: string[]; accumulated: boolean; store: boolean }) =>
       context.run(async () => {
         const columns = options.columns ? options.columns.flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean) : SPEC_COLUMNS;
-        const response = await context.gateway.unary(
+        const response = await context.stats.unary(
           'computeNightlyStats',
           { visitseqUuid: uuid, columns, store: options.store, includeAccumulated: options.accumulated, dayObsRange: range(options), omitStats: false },
           context.deadline('transfer'),
@@ -58,7 +58,7 @@ export function registerStatsCommands(program: Command, context: CliContext): vo
         const extension = path.extname(options.output).toLowerCase();
         const format = extension === '.png' ? typeV1.ImageFormat.IMAGE_FORMAT_PNG : extension === '.svg' ? typeV1.ImageFormat.IMAGE_FORMAT_SVG : undefined;
         if (format === undefined) throw new CliError(`the output file must end in .svg or .png, got ${options.output}`, 2);
-        const response = await context.gateway.unary(
+        const response = await context.stats.unary(
           'plotNightlyStats',
           { visitseqUuids: uuids, valueName: options.value, accumulated: options.accumulated ?? false, format, dayObsRange: range(options) },
           context.deadline(),

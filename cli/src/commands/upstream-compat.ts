@@ -63,7 +63,7 @@ export function updateRequest(visitseqUuid: string, field: string, value: string
 /** update_visitseq_metadata, set_visitseq_url, get_visitseq_url, is_tagged: the upstream's remaining commands. */
 export function registerUpstreamCompatCommands(program: Command, context: CliContext): void {
   const update = (uuid: string, field: string, value: string) =>
-    context.gateway.unary('updateVisitSequence', updateRequest(uuid, field, value) as never, context.deadline());
+    context.metadata.unary('updateVisitSequence', updateRequest(uuid, field, value) as never, context.deadline());
 
   program
     .command('update_visitseq_metadata')
@@ -97,7 +97,7 @@ export function registerUpstreamCompatCommands(program: Command, context: CliCon
     .argument('<uuid>', 'the visit sequence')
     .action((uuid: string) =>
       context.run(async () => {
-        const { visitSequence } = await context.gateway.unary('getVisitSequence', { visitseqUuid: uuid }, context.deadline());
+        const { visitSequence } = await context.metadata.unary('getVisitSequence', { visitseqUuid: uuid }, context.deadline());
         const url = visitSequence?.visitseqUrl;
         if (!url) throw new CliError(`visit sequence ${uuid} has no visits URL: its visits are not stored`);
         process.stdout.write(`${url}\n`);
@@ -112,7 +112,7 @@ export function registerUpstreamCompatCommands(program: Command, context: CliCon
     .argument('<tag>', 'the tag')
     .action((uuid: string, tag: string) =>
       context.run(async () => {
-        const { tagged } = await context.gateway.unary('checkTag', { visitseqUuid: uuid, tag }, context.deadline());
+        const { tagged } = await context.metadata.unary('checkTag', { visitseqUuid: uuid, tag }, context.deadline());
         process.stdout.write(`${tagged}\n`);
       }),
     );

@@ -11,6 +11,7 @@ import visitsarch
 API_MODULES = [
     "visitsarch.gateway.v1.gateway_service_pb2_grpc",
     "visitsarch.metadata.v1.metadata_service_pb2_grpc",
+    "visitsarch.metadata.v1.registry_service_pb2_grpc",
     "visitsarch.blob_archive.v1.blob_archive_service_pb2_grpc",
     "visitsarch.consdb_ingest.v1.consdb_ingest_service_pb2_grpc",
     "visitsarch.stats.v1.stats_service_pb2_grpc",
@@ -33,15 +34,20 @@ def test_all_generated_modules_import():
 
 
 def test_gateway_answers_through_the_generated_stub(stack):
+    """The gateway's address serves GatewayService and, forwarded, MetadataService and StatsService."""
     from visitsarch.gateway.v1 import gateway_service_pb2 as gw
     from visitsarch.gateway.v1 import gateway_service_pb2_grpc as gw_grpc
+    from visitsarch.metadata.v1 import metadata_service_pb2 as md
+    from visitsarch.metadata.v1 import metadata_service_pb2_grpc as md_grpc
 
     with grpc.insecure_channel(stack.gateway) as channel:
         grpc.channel_ready_future(channel).result(timeout=10)
-        gateway = gw_grpc.GatewayServiceStub(channel)
-        listed = gateway.ListVisitSequences(gw.ListVisitSequencesRequest(page_size=5), timeout=10)
+        records = md_grpc.MetadataServiceStub(channel)
+        listed = records.ListVisitSequences(md.ListVisitSequencesRequest(page_size=5), timeout=10)
         with pytest.raises(grpc.RpcError) as raised:
-            gateway.GetVisitSequence(gw.GetVisitSequenceRequest(visitseq_uuid="not-a-uuid"), timeout=10)
+            records.GetVisitSequence(md.GetVisitSequenceRequest(visitseq_uuid="not-a-uuid"), timeout=10)
+        query = gw_grpc.GatewayServiceStub(channel).GetDefaultConsdbQuery(gw.GetDefaultConsdbQueryRequest(telescope="simonyi"), timeout=10)
+    assert "cdb_lsstcam" in query.query
     assert len(listed.visit_sequences) <= 5
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "visitseq_uuid" in raised.value.details()

@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from .gateway.v1 import gateway_service_pb2 as gw
+from .metadata.v1 import metadata_service_pb2 as md
+from .stats.v1 import stats_service_pb2 as st
 
 #: The specification's default value names.
 SPEC_COLUMNS = ("s_ra", "s_dec", "sky_rotation", "azimuth", "altitude", "eff_time_median", "sky_bg_median", "psf_area_median")
@@ -52,7 +53,7 @@ def nightly_stats(
         Columns day_obs (``datetime.date``), value_name, count, mean, std, min, p05, q1,
         median, q3, p95, max, accumulated (upstream's ``compute_nightly_stats`` order).
     """
-    request = gw.ComputeNightlyStatsRequest(
+    request = st.ComputeNightlyStatsRequest(
         visitseq_uuid=str(uuid),
         columns=list(columns) if columns is not None else list(SPEC_COLUMNS),
         store=store,
@@ -100,7 +101,7 @@ def plot_nightly(archive: Any, uuids: str | Sequence[str], value: str, accumulat
     handles = []
     for index, uuid in enumerate(uuids):
         stats = _stored_stats(archive, uuid, value, accumulated)
-        label = archive._call("GetVisitSequence", gw.GetVisitSequenceRequest(visitseq_uuid=uuid)).visit_sequence.visitseq_label or uuid
+        label = archive._call("GetVisitSequence", md.GetVisitSequenceRequest(visitseq_uuid=uuid)).visit_sequence.visitseq_label or uuid
         colour = colours[index % len(colours)]
         width = 0.8 / len(uuids)
         offset = (index - (len(uuids) - 1) / 2) * width
@@ -141,7 +142,7 @@ def _stored_stats(archive: Any, uuid: str, value: str, accumulated: bool) -> lis
     while True:
         page = archive._call(
             "ListNightlyStats",
-            gw.ListNightlyStatsRequest(visitseq_uuids=[uuid], value_names=[value], accumulated=accumulated, page_size=10000, page_token=page_token),
+            md.ListNightlyStatsRequest(visitseq_uuids=[uuid], value_names=[value], accumulated=accumulated, page_size=10000, page_token=page_token),
         )
         stats.extend(s for s in page.stats if s.count > 0)
         page_token = page.next_page_token

@@ -25,6 +25,9 @@ from ._errors import FailedPreconditionError, InvalidArgumentError, NotImplement
 from ._hash import visits_sha256
 from .gateway.v1 import gateway_service_pb2 as gw
 from .gateway.v1 import gateway_service_pb2_grpc as gw_grpc
+from .metadata.v1 import metadata_service_pb2 as md
+from .metadata.v1 import metadata_service_pb2_grpc as md_grpc
+from .stats.v1 import stats_service_pb2_grpc as st_grpc
 from .type.v1 import common_pb2
 
 DEFAULT_GATEWAY = "127.0.0.1:50051"
@@ -137,7 +140,8 @@ class VisitSequenceArchive:
         self._channel = grpc.insecure_channel(
             self.gateway, options=[("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)]
         )
-        self._stub = gw_grpc.GatewayServiceStub(self._channel)
+        # The gateway serves GatewayService, and forwards MetadataService and StatsService, on one channel.
+        self._stubs = (gw_grpc.GatewayServiceStub(self._channel), md_grpc.MetadataServiceStub(self._channel), st_grpc.StatsServiceStub(self._channel))
 
     def __enter__(self) -> VisitSequenceArchive:
         return self
@@ -154,15 +158,22 @@ class VisitSequenceArchive:
 
     # -- calls -------------------------------------------------------------------------
 
+    def _rpc(self, method: str) -> Any:
+        """The RPC named ``method`` of whichever of the gateway's services declares it (each name is declared once)."""
+        for stub in self._stubs:
+            if hasattr(stub, method):
+                return getattr(stub, method)
+        raise AttributeError(f"no RPC {method} at the gateway")
+
     def _call(self, method: str, request: Any, timeout: float | None = None) -> Any:
         try:
-            return getattr(self._stub, method)(request, timeout=timeout or self.timeout)
+            return self._rpc(method)(request, timeout=timeout or self.timeout)
         except grpc.RpcError as error:
             raise from_rpc_error(error) from None
 
     def _stream(self, method: str, request: Any, timeout: float | None = None) -> Iterator[Any]:
         try:
-            yield from getattr(self._stub, method)(request, timeout=timeout or self.transfer_timeout)
+            yield from self._rpc(method)(request, timeout=timeout or self.transfer_timeout)
         except grpc.RpcError as error:
             raise from_rpc_error(error) from None
 
@@ -344,27 +355,27 @@ class VisitSequenceArchive:
     def tag(self, visitseq_uuid: str, tags: str | Sequence[str]) -> list[str]:
         """Adds tags to a sequence (present ones are kept once); returns all its tags."""
         tags = [tags] if isinstance(tags, str) else list(tags)
-        return list(self._call("Tag", gw.TagRequest(visitseq_uuid=str(visitseq_uuid), tags=tags)).tags)
+        return list(self._call("AddTags", md.AddTagsRequest(visitseq_uuid=str(visitseq_uuid), tags=tags)).tags)
 
     def untag(self, visitseq_uuid: str, tags: str | Sequence[str], allow_missing: bool = False) -> list[str]:
         """Removes tags from a sequence; returns its remaining tags."""
         tags = [tags] if isinstance(tags, str) else list(tags)
-        return list(self._call("Untag", gw.UntagRequest(visitseq_uuid=str(visitseq_uuid), tags=tags, allow_missing=allow_missing)).tags)
+        return list(self._call("RemoveTags", md.RemoveTagsRequest(visitseq_uuid=str(visitseq_uuid), tags=tags, allow_missing=allow_missing)).tags)
 
     def is_tagged(self, visitseq_uuid: str, tag: str) -> bool:
         """Whether the sequence carries the tag."""
-        return self._call("CheckTag", gw.CheckTagRequest(visitseq_uuid=str(visitseq_uuid), tag=tag)).tagged
+        return self._call("CheckTag", md.CheckTagRequest(visitseq_uuid=str(visitseq_uuid), tag=tag)).tagged
 
     def comment(self, visitseq_uuid: str, comment: str, author: str | None = None) -> None:
         """Adds a comment (author: default the current user)."""
         author = author if author is not None else os.environ.get("USER") or None
-        self._call("Comment", gw.CommentRequest(visitseq_uuid=str(visitseq_uuid), comment=comment, author=author))
+        self._call("AddComment", md.AddCommentRequest(visitseq_uuid=str(visitseq_uuid), comment=comment, author=author))
 
     def comments(self, visitseq_uuid: str) -> pd.DataFrame:
         """The comments on a sequence, oldest first (columns comment_time, author, comment)."""
         rows, token = [], ""
         while True:
-            page = self._call("ListComments", gw.ListCommentsRequest(visitseq_uuid=str(visitseq_uuid), page_size=1000, page_token=token))
+            page = self._call("ListComments", md.ListCommentsRequest(visitseq_uuid=str(visitseq_uuid), page_size=1000, page_token=token))
             rows += [
                 {"comment_time": pd.Timestamp(c.comment_time.ToDatetime(tzinfo=_dt.timezone.utc)), "author": c.author if c.HasField("author") else None, "comment": c.comment}
                 for c in page.comments
@@ -383,7 +394,7 @@ class VisitSequenceArchive:
                 raise VisitsarchError("conda is not on PATH: activate a conda environment, or pass conda_list_json") from None
             except subprocess.CalledProcessError as error:
                 raise VisitsarchError(f"`conda list --json` failed: {error.stderr.strip()}") from None
-        response = self._call("SaveEnv", gw.SaveEnvRequest(conda_env_json=conda_list_json, visitseq_uuid=str(visitseq_uuid) if visitseq_uuid else None))
+        response = self._call("RecordCondaEnv", md.RecordCondaEnvRequest(conda_env_json=conda_list_json, visitseq_uuid=str(visitseq_uuid) if visitseq_uuid else None))
         return response.conda_env_hash.hex()
 
     # -- files -------------------------------------------------------------------------
@@ -459,7 +470,7 @@ class VisitSequenceArchive:
         """The record of one sequence, as a dict with the specification's column names."""
         from google.protobuf.json_format import MessageToDict
 
-        sequence = self._call("GetVisitSequence", gw.GetVisitSequenceRequest(visitseq_uuid=str(visitseq_uuid))).visit_sequence
+        sequence = self._call("GetVisitSequence", md.GetVisitSequenceRequest(visitseq_uuid=str(visitseq_uuid))).visit_sequence
         return MessageToDict(sequence, preserving_proto_field_name=True)
 
     def query(self, sql: str, max_rows: int = 0, timeout: float | None = None) -> pd.DataFrame:
@@ -469,7 +480,7 @@ class VisitSequenceArchive:
         its ``QUERY_MAX_TIMEOUT_S``); the call waits a little longer, so that the archive's own
         "query timed out" error is what arrives.
         """
-        request = gw.QueryRequest(sql=sql, max_rows=max_rows)
+        request = md.QueryRequest(sql=sql, max_rows=max_rows)
         if timeout is not None:
             if not timeout > 0:
                 raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
@@ -483,7 +494,7 @@ class VisitSequenceArchive:
         if earliest_sim is not None and not isinstance(earliest_sim, _dt.datetime):
             start = _dt.date.fromisoformat(_iso(_day_obs(earliest_sim, "earliest_sim")))
             earliest_sim = _dt.datetime(start.year, start.month, start.day, 12, tzinfo=_dt.timezone.utc)
-        request = gw.QueryNightRequest(
+        request = md.QueryNightRequest(
             first_day_obs=_day_obs(day_obs, "day_obs"),
             last_day_obs=_day_obs(last_day_obs, "last_day_obs") or "",
             telescope=telescope,
@@ -494,9 +505,10 @@ class VisitSequenceArchive:
         return self._table("QueryNight", request)
 
     def prenight_sims(self, day_obs: Any, telescope: str = "simonyi", tags: Sequence[str] = ()) -> pd.DataFrame:
-        """The pre-night simulations (tagged ``prenight``) covering a night, newest first, with
-        the URLs of their visits and rewards and that night's statistics."""
-        return self._table("PrenightSims", gw.PrenightSimsRequest(day_obs=_day_obs(day_obs, "day_obs"), telescope=telescope, tags=list(tags)))
+        """The pre-night simulations covering a night, newest first, with the URLs of their visits
+        and rewards and that night's statistics: those with every one of ``tags`` (default: the
+        single tag ``prenight``)."""
+        return self._table("PrenightSims", md.PrenightSimsRequest(day_obs=_day_obs(day_obs, "day_obs"), telescope=telescope, tags=list(tags)))
 
     # -- ConsDB -------------------------------------------------------------------------
 

@@ -37,8 +37,12 @@ export class ServiceClient<C> {
   /** e.g. `BlobArchiveService`, named in errors the client itself raises. */
   private readonly serviceName: string;
 
-  constructor(contract: ServiceContract, address: string) {
-    this.serviceName = contract.serviceNames[0].split('.').pop() as string;
+  /**
+   * `unreachableName` is what a failed connection names (default: the service): a client of a
+   * service forwarded by the gateway names the gateway, which is what it could not reach.
+   */
+  constructor(contract: ServiceContract, address: string, options: { unreachableName?: string } = {}) {
+    this.serviceName = options.unreachableName ?? (contract.serviceNames[0].split('.').pop() as string);
     const key = contract.protoFiles.join('|');
     let definition = definitionCache.get(key);
     if (!definition) {

@@ -14,6 +14,7 @@ import { RequestCheck, RequestCheckInterceptor } from './request-check';
 import { RpcLoggingInterceptor } from './logging-interceptor';
 import { widenReceiveWindows } from './flow-control';
 import { markSerialized } from './encoded-responses';
+import { addForwardedServices, type ForwardedService, type Forwarding } from './forwarding';
 
 /** What NestFactory accepts as the root module (a class or a dynamic module). */
 export type NestModuleRef = Parameters<typeof NestFactory.createMicroservice>[0];
@@ -48,6 +49,8 @@ export interface GrpcServiceOptions {
   checkRequest?: RequestCheck;
   /** The service's own translation of its backends' errors, before the generic mapping (see toGrpcStatus). */
   mapError?: ErrorMapper;
+  /** Services this server also answers for by forwarding their calls unchanged (see forwarding.ts). */
+  forward?: readonly ForwardedService[];
 }
 
 export interface RunningGrpcService {
@@ -74,8 +77,10 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
     const definition = protoLoader.loadSync(contract.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
     for (const name of options.preEncodedResponses) if (!methodOf(definition, name)) throw new Error(`preEncodedResponses: no method ${name} in the contract`);
   }
-  const health = new HealthMonitor(contract.serviceNames, options.dependencies ?? [], logger, options.healthIntervalMs, options.healthStartupGraceMs);
+  const serviceNames = [...contract.serviceNames, ...(options.forward ?? []).map((forward) => forward.service)];
+  const health = new HealthMonitor(serviceNames, options.dependencies ?? [], logger, options.healthIntervalMs, options.healthStartupGraceMs);
   let grpcServer: grpc.Server | undefined;
+  let forwarding: Forwarding | undefined;
 
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(options.module, {
     logger: new NestJsonLogger(logger),
@@ -92,8 +97,9 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
       onLoadPackageDefinition: (definition: protoLoader.PackageDefinition, server: grpc.Server) => {
         grpcServer = server;
         for (const name of options.preEncodedResponses ?? []) passEncodedResponsesThrough(definition, name);
+        forwarding = addForwardedServices(server, options.forward ?? [], logger);
         const healthDefinition = protoLoader.loadSync(healthProtoPath, { keepCase: true, defaults: true });
-        new ReflectionService({ ...definition, ...healthDefinition }).addToServer(server);
+        new ReflectionService({ ...forwarding.definition, ...definition, ...healthDefinition }).addToServer(server);
         health.implementation.addToServer(server);
       },
     },
@@ -105,7 +111,7 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
   const port = boundPort(options.address, grpcServer);
   if (widenReceiveWindows(grpcServer) === 0) logger.warn('could not widen the HTTP/2 receive windows (grpc-js internals changed): uploads will be slower');
   void health.start();
-  logger.info({ address: options.address, port, services: contract.serviceNames }, 'listening');
+  logger.info({ address: options.address, port, services: serviceNames }, 'listening');
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = () => {
@@ -121,6 +127,7 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
         await app.close();
       } finally {
         clearTimeout(forced);
+        forwarding?.close();
       }
       logger.info('stopped');
     })();

@@ -8,3 +8,5 @@ export * from './request-ids';
 export * from './flow-control';
 export * from './encoded-responses';
 export * from './request-check';
+export * from './forwarding';
+export * from './call-streams';

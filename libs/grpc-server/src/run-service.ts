@@ -5,6 +5,7 @@ import { NestModuleRef, RunningGrpcService, startGrpcService } from './bootstrap
 import { DEFAULT_STARTUP_GRACE_MS, type Dependency } from './health';
 import type { ErrorMapper } from './error-filter';
 import type { RequestCheck } from './request-check';
+import type { ForwardedService } from './forwarding';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
@@ -40,7 +41,7 @@ export interface ServiceSpec<S extends Schema> {
   /** The service's own translation of its backends' errors (see GrpcServiceOptions). */
   mapError?: ErrorMapper;
   /** Builds the Nest module and the dependency checks from the validated configuration. */
-  build(config: ConfigOf<S> & CommonServiceConfig, logger: Logger): { module: NestModuleRef; dependencies: Dependency[] };
+  build(config: ConfigOf<S> & CommonServiceConfig, logger: Logger): { module: NestModuleRef; dependencies: Dependency[]; forward?: ForwardedService[] };
 }
 
 /**
@@ -50,7 +51,7 @@ export interface ServiceSpec<S extends Schema> {
 export async function startService<S extends Schema>(spec: ServiceSpec<S>, env: NodeJS.ProcessEnv = process.env): Promise<RunningGrpcService> {
   const config = loadConfig({ ...commonServiceSchema(spec.defaultAddress), ...spec.schema }, env) as ConfigOf<S> & CommonServiceConfig;
   const logger = createLogger(`visitsarch-${spec.name}`, config.LOG_LEVEL);
-  const { module, dependencies } = spec.build(config, logger);
+  const { module, dependencies, forward } = spec.build(config, logger);
   return startGrpcService({
     contract: spec.contract,
     module,
@@ -64,6 +65,7 @@ export async function startService<S extends Schema>(spec: ServiceSpec<S>, env: 
     preEncodedResponses: spec.preEncodedResponses,
     checkRequest: spec.checkRequest,
     mapError: spec.mapError,
+    forward,
   });
 }
 

@@ -3,19 +3,20 @@ import type { Logger } from '@visitsarch/logging';
 import { DownloadsController } from './downloads/downloads.controller';
 import { FilesController } from './files/files.controller';
 import { ConsdbController } from './consdb/consdb.controller';
-import { StatsController } from './passthrough/stats.controller';
-import { MetadataPassthroughController } from './passthrough/metadata.controller';
 import { SequencesController } from './sequences/sequences.controller';
 import { Downstream } from './support/downstream';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, GatewayConfig } from './support/tokens';
 
-/** The gateway: the user-facing API, composing metadata, blob-archive, consdb-ingest and stats. */
+/**
+ * The gateway's own operations (GatewayService), composing metadata, blob-archive, consdb-ingest and
+ * stats. MetadataService and StatsService are forwarded unchanged (see service.ts), not implemented here.
+ */
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [SequencesController, FilesController, DownloadsController, MetadataPassthroughController, ConsdbController, StatsController],
+      controllers: [SequencesController, FilesController, DownloadsController, ConsdbController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_LOGGER, useValue: logger },

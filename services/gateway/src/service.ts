@@ -27,6 +27,12 @@ export const gatewayService = defineService({
   },
   build: (config, logger) => ({
     module: GatewayModule.forRoot(config, logger),
+    // The records and statistics operations are declared once, by the services that perform them;
+    // the gateway answers for them at its address by forwarding each call unchanged.
+    forward: [
+      { contract: CONTRACTS.metadataService, service: 'visitsarch.metadata.v1.MetadataService', address: config.METADATA_SERVICE_ADDRESS },
+      { contract: CONTRACTS.stats, service: 'visitsarch.stats.v1.StatsService', address: config.STATS_SERVICE_ADDRESS },
+    ],
     dependencies: [
       { name: 'metadata', check: grpcServiceCheck(config.METADATA_SERVICE_ADDRESS) },
       { name: 'blob-archive', check: grpcServiceCheck(config.BLOB_ARCHIVE_SERVICE_ADDRESS) },

@@ -11,7 +11,7 @@ import { NightlyStatsService } from './statistics/nightly-stats.service';
 import { UpstreamImportService } from './upstream-import/upstream-import.service';
 import { VisitSequencesService } from './visit-sequences/visit-sequences.service';
 
-/** The gRPC face of the metadata service: every RPC of MetadataService, each handed to its feature service. */
+/** The gRPC face of the metadata service's MetadataService: every RPC handed to its feature service. */
 @Controller()
 @metadataV1.MetadataServiceControllerMethods()
 export class MetadataController implements metadataV1.MetadataServiceController {
@@ -26,10 +26,6 @@ export class MetadataController implements metadataV1.MetadataServiceController 
     private readonly upstream: UpstreamImportService,
   ) {}
 
-  createVisitSequence(request: metadataV1.CreateVisitSequenceRequest) {
-    return this.sequences.create(request);
-  }
-
   async getVisitSequence(request: metadataV1.GetVisitSequenceRequest): Promise<metadataV1.GetVisitSequenceResponse> {
     return { visitSequence: await this.sequences.get(requireUuid(request.visitseqUuid, 'visitseq_uuid')) };
   }
@@ -40,10 +36,6 @@ export class MetadataController implements metadataV1.MetadataServiceController 
 
   updateVisitSequence(request: metadataV1.UpdateVisitSequenceRequest) {
     return this.sequences.update(request);
-  }
-
-  deleteVisitSequence(request: metadataV1.DeleteVisitSequenceRequest) {
-    return this.sequences.delete(request);
   }
 
   addTags(request: metadataV1.AddTagsRequest) {
@@ -66,20 +58,12 @@ export class MetadataController implements metadataV1.MetadataServiceController 
     return this.annotations.listComments(request);
   }
 
-  registerFile(request: metadataV1.RegisterFileRequest) {
-    return this.files.register(request);
-  }
-
   getFile(request: metadataV1.GetFileRequest) {
     return this.files.get(request);
   }
 
   listFiles(request: metadataV1.ListFilesRequest) {
     return this.files.list(request);
-  }
-
-  deleteFile(request: metadataV1.DeleteFileRequest) {
-    return this.files.delete(request);
   }
 
   recordCondaEnv(request: metadataV1.RecordCondaEnvRequest) {
@@ -136,5 +120,31 @@ export class MetadataController implements metadataV1.MetadataServiceController 
 
   importUpstream(request: metadataV1.ImportUpstreamRequest) {
     return this.upstream.importUpstream(request);
+  }
+}
+
+/** RegistryService: the write path of records that stand for blobs, which only the gateway calls. */
+@Controller()
+@metadataV1.RegistryServiceControllerMethods()
+export class RegistryController implements metadataV1.RegistryServiceController {
+  constructor(
+    private readonly sequences: VisitSequencesService,
+    private readonly files: FilesService,
+  ) {}
+
+  createVisitSequence(request: metadataV1.CreateVisitSequenceRequest) {
+    return this.sequences.create(request);
+  }
+
+  deleteVisitSequence(request: metadataV1.DeleteVisitSequenceRequest) {
+    return this.sequences.delete(request);
+  }
+
+  registerFile(request: metadataV1.RegisterFileRequest) {
+    return this.files.register(request);
+  }
+
+  deleteFile(request: metadataV1.DeleteFileRequest) {
+    return this.files.delete(request);
   }
 }

@@ -4,7 +4,7 @@ import { CondaService } from './conda/conda.service';
 import { ArchiveDatabase } from './database/archive-database';
 import { FilesService } from './files/files.service';
 import { MafService } from './maf/maf.service';
-import { MetadataController } from './metadata.controller';
+import { MetadataController, RegistryController } from './metadata.controller';
 import { QUERY_LIMITS, QueriesService, QueryLimits } from './queries/queries.service';
 import { NightlyStatsService } from './statistics/nightly-stats.service';
 import { UpstreamImportService } from './upstream-import/upstream-import.service';
@@ -30,7 +30,7 @@ export class MetadataModule implements OnModuleInit, OnApplicationShutdown {
     const limits: QueryLimits = { maxRows: config.QUERY_MAX_ROWS, maxTimeoutSeconds: config.QUERY_MAX_TIMEOUT_S, maxConcurrent: config.QUERY_MAX_CONCURRENT };
     return {
       module: MetadataModule,
-      controllers: [MetadataController],
+      controllers: [MetadataController, RegistryController],
       providers: [
         { provide: METADATA_CONFIG, useValue: config },
         { provide: ArchiveDatabase, useValue: new ArchiveDatabase({ url: config.DATABASE_URL, queryUrl: config.QUERY_DATABASE_URL || undefined }) },

@@ -3,9 +3,9 @@ import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
 import { gatewayV1 } from '@visitsarch/contracts';
+import { responseStream } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
 import { Downstream } from '../support/downstream';
-import { streamOf } from '../support/streams';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, GatewayConfig } from '../support/tokens';
 import { ingestConsdbVisits } from './ingest';
 
@@ -29,9 +29,9 @@ export class ConsdbController {
   }
 
   @GrpcMethod('GatewayService', 'QueryConsdb')
-  queryConsdb(request: gatewayV1.QueryConsdbRequest, _m: grpc.Metadata, call: Call): Observable<gatewayV1.QueryConsdbResponse> {
+  queryConsdb(request: gatewayV1.QueryConsdbRequest, _m: grpc.Metadata, call: grpc.ServerWritableStream<unknown, gatewayV1.QueryConsdbResponse>): Observable<gatewayV1.QueryConsdbResponse> {
     const archiveUrl = request.archiveUrl ?? this.config.VISITSARCH_ARCHIVE_URL;
     const context = { downstream: this.downstream, config: this.config, logger: this.logger };
-    return streamOf(() => ingestConsdbVisits(context, { ...request, archiveUrl }, call));
+    return responseStream(call, () => ingestConsdbVisits(context, { ...request, archiveUrl }, call));
   }
 }

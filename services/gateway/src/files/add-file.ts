@@ -14,7 +14,7 @@ import { checkFileName, requireText, requireUuid } from '../sequences/validation
  * Stores a file of a sequence and records it, all or nothing. A duplicate is refused before
  * anything is stored; a replacement goes to a new object name and the old object is deleted
  * only once the record points to the new one. With a request id, a retry that sends the same
- * bytes again returns the recorded file.
+ * bytes again returns the recorded file; so does a replacement by the very same bytes.
  */
 export async function addFile(
   downstream: Downstream,
@@ -62,8 +62,13 @@ export async function addFile(
     for await (const piece of data) yield { data: piece };
   }
   const stored = await downstream.blobArchive.clientStream('uploadFile', upload(), { parent: call });
+  if (existing?.fileUrl && Buffer.from(existing.fileSha256).equals(Buffer.from(stored.fileSha256))) {
+    // Replaced by the very same bytes (e.g. a retried replace that had succeeded): keep the recorded file.
+    await deleteQuietly(downstream, stored.fileUrl, logger);
+    return { fileUrl: existing.fileUrl, fileSha256: stored.fileSha256, fileSize: stored.fileSize, file: existing };
+  }
   try {
-    const registered = await downstream.metadata.unary(
+    const registered = await downstream.registry.unary(
       'registerFile',
       { file: { visitseqUuid: uuid, fileType, fileSha256: stored.fileSha256, fileSize: stored.fileSize, fileUrl: stored.fileUrl }, replace: header.replace, requestId: header.requestId },
       { parent: call },

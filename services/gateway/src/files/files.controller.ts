@@ -2,10 +2,10 @@ import type * as grpc from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
 import { gatewayV1 } from '@visitsarch/contracts';
+import { HeaderOrData, serveClientStream, splitHeader } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
-import { HeaderOrData, splitHeader } from '../support/client-stream';
+import { checkRequestLimits } from '@visitsarch/validation';
 import { Downstream } from '../support/downstream';
-import { answer } from '../support/streams';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, GatewayConfig } from '../support/tokens';
 import { requireText, requireUuid } from '../sequences/validation';
 import { addFile } from './add-file';
@@ -22,9 +22,9 @@ export class FilesController {
   ) {}
 
   @GrpcStreamCall('GatewayService', 'AddFile')
-  addFile(call: grpc.ServerReadableStream<HeaderOrData<gatewayV1.AddFileHeader, Uint8Array>, unknown>, callback: grpc.sendUnaryData<gatewayV1.AddFileResponse>): void {
-    answer(callback, this.logger, async () => {
-      const { header, rest } = await splitHeader<gatewayV1.AddFileHeader, Uint8Array>(call);
+  addFile(call: grpc.ServerReadableStream<HeaderOrData<gatewayV1.AddFileHeader, Uint8Array>, unknown>, callback: grpc.sendUnaryData<gatewayV1.AddFileResponse>) {
+    return serveClientStream(call, callback, async (requests) => {
+      const { header, rest } = await splitHeader(requests, checkRequestLimits);
       return addFile(this.downstream, this.config.VISITSARCH_ARCHIVE_URL, this.logger, header, rest, call);
     });
   }
@@ -34,7 +34,7 @@ export class FilesController {
   async deleteFile(request: gatewayV1.DeleteFileRequest, _m: grpc.Metadata, call: Call): Promise<gatewayV1.DeleteFileResponse> {
     const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
     const fileType = requireText(request.fileType, 'file_type');
-    const deleted = await this.downstream.metadata.unary('deleteFile', { visitseqUuid: uuid, fileType, keepRecord: request.keepRecord }, { parent: call });
+    const deleted = await this.downstream.registry.unary('deleteFile', { visitseqUuid: uuid, fileType, keepRecord: request.keepRecord }, { parent: call });
     const url = deleted.file?.fileUrl;
     let blobDeleted = false;
     if (url && !request.keepBlob) {
@@ -46,7 +46,7 @@ export class FilesController {
   /** Deletes the metadata first (never a record without its blob), then the blobs it pointed to. */
   @GrpcMethod('GatewayService', 'DeleteVisitSequence')
   async deleteVisitSequence(request: gatewayV1.DeleteVisitSequenceRequest, _m: grpc.Metadata, call: Call): Promise<gatewayV1.DeleteVisitSequenceResponse> {
-    const deleted = await this.downstream.metadata.unary(
+    const deleted = await this.downstream.registry.unary(
       'deleteVisitSequence',
       { visitseqUuid: request.visitseqUuid, allowMissing: request.allowMissing, force: request.force },
       { parent: call },

@@ -6,7 +6,7 @@ import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
 import { sequenceUuidFor } from '../support/request-id';
 import { mapAsync } from '../support/streams';
-import { storedVisits } from '../support/visits-file';
+import { storedVisitsFile } from '@visitsarch/sequence-visits';
 import { deleteQuietly, findSequence } from './record-sequence';
 import { optionalDayObs, requireText, requireUuid } from './validation';
 
@@ -46,8 +46,8 @@ export async function addMixed(
   if (early.telescope !== telescope || late.telescope !== telescope) {
     throw failedPrecondition(`the parents' telescopes (${early.telescope}, ${late.telescope}) differ from each other or from ${telescope}`, 'TELESCOPE_MISMATCH');
   }
-  const earlyFile = await storedVisits(downstream, earlyUuid, call, 'early parent');
-  const lateFile = await storedVisits(downstream, lateUuid, call, 'late parent');
+  const earlyFile = await storedVisitsFile(downstream, earlyUuid, call, 'early parent');
+  const lateFile = await storedVisitsFile(downstream, lateUuid, call, 'late parent');
   const source: blobArchiveV1.MixedVisitTableSource = {
     earlyParentUrl: earlyFile.fileUrl,
     earlyParentFileSha256: earlyFile.fileSha256,
@@ -80,7 +80,7 @@ export async function addMixed(
   }
 
   try {
-    const created = await downstream.metadata.unary(
+    const created = await downstream.registry.unary(
       'createVisitSequence',
       {
         visitSequence: {

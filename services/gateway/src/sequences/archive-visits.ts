@@ -50,7 +50,7 @@ export async function archiveVisits(
         'VISITS_HASH_MISMATCH',
       );
     }
-    const registered = await downstream.metadata.unary(
+    const registered = await downstream.registry.unary(
       'registerFile',
       { file: { visitseqUuid: uuid, fileType: 'visits', fileSha256: stored.fileSha256, fileSize: stored.fileSize, fileUrl: stored.fileUrl }, replace: true, requestId: '' },
       { parent: call },

@@ -2,11 +2,10 @@ import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import { blobArchiveV1, metadataV1, typeV1 } from '@visitsarch/contracts';
 import type { CallOptions } from '@visitsarch/grpc-client';
-import { invalidArgument } from '@visitsarch/grpc-server';
+import { drain, invalidArgument } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
 import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
-import { drain } from '../support/client-stream';
 import { mapAsync } from '../support/streams';
 import { sequenceUuidFor } from '../support/request-id';
 import { optionalDayObs, requireTelescope, requireText } from './validation';
@@ -113,7 +112,7 @@ export async function recordSequence(
     const files: metadataV1.VisitSequenceFile[] = stored.file
       ? [{ visitseqUuid: uuid, fileType: 'visits', fileSha256: stored.file.sha256, fileSize: stored.file.size, fileUrl: stored.file.url }]
       : [];
-    const created = await downstream.metadata.unary('createVisitSequence', { visitSequence, requestId: request.requestId, tags: request.tags, files }, { parent: call });
+    const created = await downstream.registry.unary('createVisitSequence', { visitSequence, requestId: request.requestId, tags: request.tags, files }, { parent: call });
     const record = created.visitSequence as metadataV1.VisitSequence;
     return { visitseqUuid: uuid, visitseqUrl: stored.file?.url, visitseqSha256: stored.visitseqSha256, rowCount: stored.rowCount, visitSequence: record };
   } catch (error) {

@@ -2,17 +2,15 @@ import type * as grpc from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
 import { gatewayV1, typeV1 } from '@visitsarch/contracts';
+import { HeaderOrData, serveClientStream, splitHeader } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
+import { checkRequestLimits } from '@visitsarch/validation';
 import { Downstream } from '../support/downstream';
-import { HeaderOrData, splitHeader } from '../support/client-stream';
-import { answer } from '../support/streams';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, GatewayConfig } from '../support/tokens';
 import { archiveVisits } from './archive-visits';
 import { addCompleted, commonSequenceFields, withStatistics } from './add-completed';
 import { addMixed } from './add-mixed';
 import { recordSequence } from './record-sequence';
-
-type Upload<H> = grpc.ServerReadableStream<HeaderOrData<H, typeV1.ArrowIpcChunk>, unknown>;
 
 /** Adding visit sequences: simulations, completed visits, mixed sequences, and visits for existing records. */
 @Controller()
@@ -24,9 +22,9 @@ export class SequencesController {
   ) {}
 
   @GrpcStreamCall('GatewayService', 'AddSimulation')
-  addSimulation(call: Upload<gatewayV1.AddSimulationHeader>, callback: grpc.sendUnaryData<gatewayV1.AddSimulationResponse>): void {
-    answer(callback, this.logger, async () => {
-      const { header, rest } = await splitHeader<gatewayV1.AddSimulationHeader, typeV1.ArrowIpcChunk>(call);
+  addSimulation(call: grpc.ServerReadableStream<HeaderOrData<gatewayV1.AddSimulationHeader, typeV1.ArrowIpcChunk>, unknown>, callback: grpc.sendUnaryData<gatewayV1.AddSimulationResponse>) {
+    return serveClientStream(call, callback, async (requests) => {
+      const { header, rest } = await splitHeader(requests, checkRequestLimits);
       return withStatistics(this.downstream, this.config, this.logger, await recordSequence(
         this.downstream,
         this.config.VISITSARCH_ARCHIVE_URL,
@@ -50,17 +48,17 @@ export class SequencesController {
   }
 
   @GrpcStreamCall('GatewayService', 'AddCompleted')
-  addCompleted(call: Upload<gatewayV1.AddCompletedHeader>, callback: grpc.sendUnaryData<gatewayV1.AddCompletedResponse>): void {
-    answer(callback, this.logger, async () => {
-      const { header, rest } = await splitHeader<gatewayV1.AddCompletedHeader, typeV1.ArrowIpcChunk>(call);
+  addCompleted(call: grpc.ServerReadableStream<HeaderOrData<gatewayV1.AddCompletedHeader, typeV1.ArrowIpcChunk>, unknown>, callback: grpc.sendUnaryData<gatewayV1.AddCompletedResponse>) {
+    return serveClientStream(call, callback, async (requests) => {
+      const { header, rest } = await splitHeader(requests, checkRequestLimits);
       return addCompleted(this.downstream, this.config, this.logger, header, rest, call);
     });
   }
 
   @GrpcStreamCall('GatewayService', 'ArchiveVisits')
-  archiveVisits(call: Upload<gatewayV1.ArchiveVisitsHeader>, callback: grpc.sendUnaryData<gatewayV1.ArchiveVisitsResponse>): void {
-    answer(callback, this.logger, async () => {
-      const { header, rest } = await splitHeader<gatewayV1.ArchiveVisitsHeader, typeV1.ArrowIpcChunk>(call);
+  archiveVisits(call: grpc.ServerReadableStream<HeaderOrData<gatewayV1.ArchiveVisitsHeader, typeV1.ArrowIpcChunk>, unknown>, callback: grpc.sendUnaryData<gatewayV1.ArchiveVisitsResponse>) {
+    return serveClientStream(call, callback, async (requests) => {
+      const { header, rest } = await splitHeader(requests, checkRequestLimits);
       return archiveVisits(this.downstream, this.config.VISITSARCH_ARCHIVE_URL, this.logger, header, rest, call);
     });
   }

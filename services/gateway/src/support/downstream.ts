@@ -12,12 +12,15 @@ export interface DownstreamAddresses {
 /** The gateway's clients of the four services it composes (the only thing it talks to). */
 export class Downstream implements OnApplicationShutdown {
   readonly metadata: ServiceClient<metadataV1.MetadataServiceClient>;
+  /** The metadata service's write path for records that stand for blobs. */
+  readonly registry: ServiceClient<metadataV1.RegistryServiceClient>;
   readonly blobArchive: ServiceClient<blobArchiveV1.BlobArchiveServiceClient>;
   readonly consdbIngest: ServiceClient<consdbIngestV1.ConsdbIngestServiceClient>;
   readonly stats: ServiceClient<statsV1.StatsServiceClient>;
 
   constructor(addresses: DownstreamAddresses) {
     this.metadata = new ServiceClient(CONTRACTS.metadata, addresses.METADATA_SERVICE_ADDRESS);
+    this.registry = new ServiceClient(CONTRACTS.registry, addresses.METADATA_SERVICE_ADDRESS);
     this.blobArchive = new ServiceClient(CONTRACTS.blobArchive, addresses.BLOB_ARCHIVE_SERVICE_ADDRESS);
     this.consdbIngest = new ServiceClient(CONTRACTS.consdbIngest, addresses.CONSDB_INGEST_SERVICE_ADDRESS);
     this.stats = new ServiceClient(CONTRACTS.stats, addresses.STATS_SERVICE_ADDRESS);
@@ -28,6 +31,6 @@ export class Downstream implements OnApplicationShutdown {
   }
 
   close(): void {
-    for (const client of [this.metadata, this.blobArchive, this.consdbIngest, this.stats]) client.close();
+    for (const client of [this.metadata, this.registry, this.blobArchive, this.consdbIngest, this.stats]) client.close();
   }
 }

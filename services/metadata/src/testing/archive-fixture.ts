@@ -12,7 +12,8 @@ import { decodeStatusDetails, startService, RunningGrpcService } from '@visitsar
 import { createLogger } from '@visitsarch/logging';
 import { metadataService } from '../service';
 
-type Controller = metadataV1.MetadataServiceController;
+/** Both services of the metadata process: fixtures call either by method name. */
+type Controller = metadataV1.MetadataServiceController & metadataV1.RegistryServiceController;
 type RequestOf<K extends keyof Controller> = Parameters<Controller[K]>[0];
 type ResponseOf<K extends keyof Controller> = Awaited<ReturnType<Controller[K]>> extends infer R ? (R extends { subscribe: unknown } ? never : R) : never;
 
@@ -46,21 +47,27 @@ export async function startArchive(env: Record<string, string> = {}): Promise<Ar
   const service = await startService(metadataService, { DATABASE_URL: postgres.url, GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', ...env });
   const definition = protoLoader.loadSync(CONTRACTS.metadata.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
   const loaded = grpc.loadPackageDefinition(definition) as any;
-  const client = new loaded.visitsarch.metadata.v1.MetadataService(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure(), {
-    'grpc.max_receive_message_length': 16 * 1024 * 1024,
-  }) as grpc.Client & Record<string, Function>;
+  const clientOf = (Service: any) =>
+    new Service(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 16 * 1024 * 1024 }) as grpc.Client & Record<string, Function>;
+  const records = clientOf(loaded.visitsarch.metadata.v1.MetadataService);
+  const registry = clientOf(loaded.visitsarch.metadata.v1.RegistryService);
+  /** The RPC of either service, by its name. */
+  const rpc = (name: string): Function => {
+    const client = typeof registry[name] === 'function' ? registry : records;
+    return client[name].bind(client);
+  };
   const sql = new Pool({ connectionString: postgres.url, options: '-c search_path=visitsarch' });
   sql.on('error', () => undefined); // a connection still closing when the server stops must not crash the test run
   const method = (name: string) => name[0].toUpperCase() + name.slice(1);
 
   const call = (name: string, request: object) =>
     new Promise<any>((resolve, reject) =>
-      client[method(name)](request, { deadline: Date.now() + 30_000 }, (error: grpc.ServiceError | null, response: unknown) => (error ? reject(error) : resolve(response))),
+      rpc(method(name))(request, { deadline: Date.now() + 30_000 }, (error: grpc.ServiceError | null, response: unknown) => (error ? reject(error) : resolve(response))),
     );
   const stream = (name: string, request: object) =>
     new Promise<any[]>((resolve, reject) => {
       const messages: any[] = [];
-      const call = client[method(name)](request, { deadline: Date.now() + 60_000 }) as grpc.ClientReadableStream<any>;
+      const call = rpc(method(name))(request, { deadline: Date.now() + 60_000 }) as grpc.ClientReadableStream<any>;
       call.on('data', (message) => messages.push(message));
       call.on('error', reject);
       call.on('end', () => resolve(messages));
@@ -92,7 +99,8 @@ export async function startArchive(env: Record<string, string> = {}): Promise<Ar
     },
     count: async (table, where = 'true', params = []) => Number((await sql.query(`SELECT count(*) AS n FROM ${table} WHERE ${where}`, params)).rows[0].n),
     stop: async () => {
-      client.close();
+      records.close();
+      registry.close();
       await sql.end();
       await service.shutdown();
       await postgres.stop();

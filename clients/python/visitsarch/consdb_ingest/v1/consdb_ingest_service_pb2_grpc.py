@@ -35,9 +35,10 @@ class ConsdbIngestServiceStub:
 
     Day-obs restriction: the query's result is restricted to
     first_dayobs <= day_obs <= last_dayobs by wrapping it as
-    `SELECT * FROM (<query>) AS visits WHERE day_obs BETWEEN <first> AND <last>`
-    (with integer YYYYMMDD bounds, as ConsDB stores day_obs), so the query must
-    return exactly one column named `day_obs`.
+    `SELECT * FROM (<query>) AS visits WHERE day_obs >= <first> AND day_obs <= <last>`
+    (with integer YYYYMMDD bounds, as ConsDB stores day_obs; no lower bound
+    when first_dayobs is empty), so the query must return exactly one column
+    named `day_obs`.
 
     Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
     when ConsDB cannot be reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL
@@ -78,9 +79,10 @@ class ConsdbIngestServiceServicer:
 
     Day-obs restriction: the query's result is restricted to
     first_dayobs <= day_obs <= last_dayobs by wrapping it as
-    `SELECT * FROM (<query>) AS visits WHERE day_obs BETWEEN <first> AND <last>`
-    (with integer YYYYMMDD bounds, as ConsDB stores day_obs), so the query must
-    return exactly one column named `day_obs`.
+    `SELECT * FROM (<query>) AS visits WHERE day_obs >= <first> AND day_obs <= <last>`
+    (with integer YYYYMMDD bounds, as ConsDB stores day_obs; no lower bound
+    when first_dayobs is empty), so the query must return exactly one column
+    named `day_obs`.
 
     Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
     when ConsDB cannot be reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL
@@ -103,9 +105,10 @@ class ConsdbIngestServiceServicer:
         bound is invalid or the range is reversed; PERMISSION_DENIED if endpoint
         is not one the server may use, or ConsDB refuses the server's token;
         FAILED_PRECONDITION if ConsDB rejects the query (e.g. an SQL error, or no
-        single `day_obs` column), or returns its row limit (1,000,000 rows by
-        default), in which case the result may be silently truncated and the
-        day_obs range must be narrowed.
+        single `day_obs` column), its result lacks columns the conversion needs,
+        or a single night alone reaches the row limit (CONSDB_ROW_LIMIT; a range
+        is queried in pieces below the limit, so nothing is ever truncated);
+        UNAVAILABLE also if the server's ConsDB token cannot be read.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -159,9 +162,10 @@ class ConsdbIngestService:
 
     Day-obs restriction: the query's result is restricted to
     first_dayobs <= day_obs <= last_dayobs by wrapping it as
-    `SELECT * FROM (<query>) AS visits WHERE day_obs BETWEEN <first> AND <last>`
-    (with integer YYYYMMDD bounds, as ConsDB stores day_obs), so the query must
-    return exactly one column named `day_obs`.
+    `SELECT * FROM (<query>) AS visits WHERE day_obs >= <first> AND day_obs <= <last>`
+    (with integer YYYYMMDD bounds, as ConsDB stores day_obs; no lower bound
+    when first_dayobs is empty), so the query must return exactly one column
+    named `day_obs`.
 
     Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
     when ConsDB cannot be reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL

@@ -27,13 +27,19 @@ if _version_not_supported:
 
 class GatewayServiceStub:
     """The gateway is the user-facing API of the archive, used by the
-    `visitsarch` command line tool and the Python client. It composes the
-    metadata, blob archive, ConsDB ingest and stats services, so that each
-    command of the spec is one call.
+    `visitsarch` command line tool, the Python client and other services. This
+    service holds the operations that compose several services (storing or
+    deleting blobs with their records, downloads, mixing, ConsDB ingests), so
+    that each command of the spec is one call. At the same address the gateway
+    also serves visitsarch.metadata.v1.MetadataService (records, tags,
+    comments, queries, statistics, MAF) and visitsarch.stats.v1.StatsService
+    (computing and plotting statistics, importing MAF results) by forwarding
+    each call unchanged: each operation is declared once, in the service that
+    performs it.
 
     Archive selection: the `optional string archive_url` fields are
     three-valued. Unset selects the server's configured default archive (the
-    USDF bucket in production); an empty string records only metadata,
+    gateway's VISITSARCH_ARCHIVE_URL); an empty string records only metadata,
     without storing the visits or file; any other value is the base URL of
     the archive to use (`s3://…/` or `file:///…/`).
 
@@ -52,8 +58,10 @@ class GatewayServiceStub:
     does any string or list over its limit, a NUL byte in any text, or a
     non-finite or out-of-range number (limits in docs/security.md); error
     messages quote at most a short prefix of the input. Errors of the backend
-    services are passed through with their code and message, cut to 1024
-    characters (their details are dropped when cut).
+    services met by these operations are passed through with their code and
+    message, cut to 1024 characters (their details are dropped when cut); the
+    forwarded MetadataService and StatsService calls return their service's
+    status exactly as it was sent.
     """
 
     def __init__(self, channel):
@@ -107,90 +115,15 @@ class GatewayServiceStub:
                 request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DownloadFileRequest.SerializeToString,
                 response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DownloadFileResponse.FromString,
                 _registered_method=True)
-        self.GetVisitSequence = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/GetVisitSequence',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetVisitSequenceRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetVisitSequenceResponse.FromString,
-                _registered_method=True)
-        self.ListVisitSequences = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/ListVisitSequences',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListVisitSequencesRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListVisitSequencesResponse.FromString,
-                _registered_method=True)
-        self.UpdateVisitSequence = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/UpdateVisitSequence',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpdateVisitSequenceRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpdateVisitSequenceResponse.FromString,
-                _registered_method=True)
         self.DeleteVisitSequence = channel.unary_unary(
                 '/visitsarch.gateway.v1.GatewayService/DeleteVisitSequence',
                 request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DeleteVisitSequenceRequest.SerializeToString,
                 response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DeleteVisitSequenceResponse.FromString,
                 _registered_method=True)
-        self.Tag = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/Tag',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.TagRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.TagResponse.FromString,
-                _registered_method=True)
-        self.Untag = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/Untag',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UntagRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UntagResponse.FromString,
-                _registered_method=True)
-        self.CheckTag = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/CheckTag',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CheckTagRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CheckTagResponse.FromString,
-                _registered_method=True)
-        self.Comment = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/Comment',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CommentRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CommentResponse.FromString,
-                _registered_method=True)
-        self.ListComments = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/ListComments',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListCommentsRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListCommentsResponse.FromString,
-                _registered_method=True)
-        self.SaveEnv = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/SaveEnv',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.SaveEnvRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.SaveEnvResponse.FromString,
-                _registered_method=True)
-        self.GetCondaEnv = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/GetCondaEnv',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetCondaEnvRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetCondaEnvResponse.FromString,
-                _registered_method=True)
-        self.ListCondaPackages = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/ListCondaPackages',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListCondaPackagesRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListCondaPackagesResponse.FromString,
-                _registered_method=True)
-        self.ListFiles = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/ListFiles',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListFilesRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListFilesResponse.FromString,
-                _registered_method=True)
         self.DeleteFile = channel.unary_unary(
                 '/visitsarch.gateway.v1.GatewayService/DeleteFile',
                 request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DeleteFileRequest.SerializeToString,
                 response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DeleteFileResponse.FromString,
-                _registered_method=True)
-        self.Query = channel.unary_stream(
-                '/visitsarch.gateway.v1.GatewayService/Query',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryResponse.FromString,
-                _registered_method=True)
-        self.QueryNight = channel.unary_stream(
-                '/visitsarch.gateway.v1.GatewayService/QueryNight',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryNightRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryNightResponse.FromString,
-                _registered_method=True)
-        self.PrenightSims = channel.unary_stream(
-                '/visitsarch.gateway.v1.GatewayService/PrenightSims',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PrenightSimsRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PrenightSimsResponse.FromString,
                 _registered_method=True)
         self.GetDefaultConsdbQuery = channel.unary_unary(
                 '/visitsarch.gateway.v1.GatewayService/GetDefaultConsdbQuery',
@@ -202,72 +135,23 @@ class GatewayServiceStub:
                 request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryConsdbRequest.SerializeToString,
                 response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryConsdbResponse.FromString,
                 _registered_method=True)
-        self.ComputeNightlyStats = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/ComputeNightlyStats',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ComputeNightlyStatsRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ComputeNightlyStatsResponse.FromString,
-                _registered_method=True)
-        self.PlotNightlyStats = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/PlotNightlyStats',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PlotNightlyStatsRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PlotNightlyStatsResponse.FromString,
-                _registered_method=True)
-        self.ListNightlyStats = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/ListNightlyStats',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListNightlyStatsRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListNightlyStatsResponse.FromString,
-                _registered_method=True)
-        self.UpsertNightlyStats = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/UpsertNightlyStats',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertNightlyStatsRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertNightlyStatsResponse.FromString,
-                _registered_method=True)
-        self.UpsertMafMetrics = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/UpsertMafMetrics',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafMetricsRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafMetricsResponse.FromString,
-                _registered_method=True)
-        self.UpsertMafMetricSets = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/UpsertMafMetricSets',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafMetricSetsRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafMetricSetsResponse.FromString,
-                _registered_method=True)
-        self.UpsertMafSummaryMetrics = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/UpsertMafSummaryMetrics',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafSummaryMetricsRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafSummaryMetricsResponse.FromString,
-                _registered_method=True)
-        self.UpsertMafHealpixStats = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/UpsertMafHealpixStats',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafHealpixStatsRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafHealpixStatsResponse.FromString,
-                _registered_method=True)
-        self.ListMafSummary = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/ListMafSummary',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListMafSummaryRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListMafSummaryResponse.FromString,
-                _registered_method=True)
-        self.ImportMafResults = channel.stream_unary(
-                '/visitsarch.gateway.v1.GatewayService/ImportMafResults',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ImportMafResultsRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ImportMafResultsResponse.FromString,
-                _registered_method=True)
-        self.ImportUpstream = channel.unary_unary(
-                '/visitsarch.gateway.v1.GatewayService/ImportUpstream',
-                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ImportUpstreamRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ImportUpstreamResponse.FromString,
-                _registered_method=True)
 
 
 class GatewayServiceServicer:
     """The gateway is the user-facing API of the archive, used by the
-    `visitsarch` command line tool and the Python client. It composes the
-    metadata, blob archive, ConsDB ingest and stats services, so that each
-    command of the spec is one call.
+    `visitsarch` command line tool, the Python client and other services. This
+    service holds the operations that compose several services (storing or
+    deleting blobs with their records, downloads, mixing, ConsDB ingests), so
+    that each command of the spec is one call. At the same address the gateway
+    also serves visitsarch.metadata.v1.MetadataService (records, tags,
+    comments, queries, statistics, MAF) and visitsarch.stats.v1.StatsService
+    (computing and plotting statistics, importing MAF results) by forwarding
+    each call unchanged: each operation is declared once, in the service that
+    performs it.
 
     Archive selection: the `optional string archive_url` fields are
     three-valued. Unset selects the server's configured default archive (the
-    USDF bucket in production); an empty string records only metadata,
+    gateway's VISITSARCH_ARCHIVE_URL); an empty string records only metadata,
     without storing the visits or file; any other value is the base URL of
     the archive to use (`s3://…/` or `file:///…/`).
 
@@ -286,8 +170,10 @@ class GatewayServiceServicer:
     does any string or list over its limit, a NUL byte in any text, or a
     non-finite or out-of-range number (limits in docs/security.md); error
     messages quote at most a short prefix of the input. Errors of the backend
-    services are passed through with their code and message, cut to 1024
-    characters (their details are dropped when cut).
+    services met by these operations are passed through with their code and
+    message, cut to 1024 characters (their details are dropped when cut); the
+    forwarded MetadataService and StatsService calls return their service's
+    status exactly as it was sent.
     """
 
     def AddSimulation(self, request_iterator, context):
@@ -378,7 +264,8 @@ class GatewayServiceServicer:
         if no sequence has the UUID; FAILED_PRECONDITION if its visits are not
         stored as one table (a mixed sequence that was not materialized, or one
         recorded without visits: use DownloadVisits) or if the gateway is
-        configured to offer no Flight location.
+        configured to offer no Flight location, or the visits file has no
+        recorded SHA-256 (Flight serves only verified reads).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -408,35 +295,6 @@ class GatewayServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def GetVisitSequence(self, request, context):
-        """Returns one visit sequence. Fails with NOT_FOUND if no sequence has the
-        UUID.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ListVisitSequences(self, request, context):
-        """Lists visit sequences matching all the given filters, paginated. Fails
-        with INVALID_ARGUMENT if a filter or order_by is malformed or a
-        page_token does not match the other request fields.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def UpdateVisitSequence(self, request, context):
-        """Updates the metadata fields of a visit sequence named by update_mask
-        (this never deletes blobs: clearing visitseq_url only forgets where the
-        visits are; DeleteFile with file_type "visits" deletes them and clears
-        it). Fails with NOT_FOUND if no sequence has the UUID; INVALID_ARGUMENT
-        if the mask is empty, names an unknown or immutable field or details of
-        another kind, or would clear a required field.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
     def DeleteVisitSequence(self, request, context):
         """Deletes a visit sequence's record with its tags, comments, files,
         statistics and MAF results, then (unless keep_blobs) the blobs they
@@ -449,89 +307,6 @@ class GatewayServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def Tag(self, request, context):
-        """Adds tags to a visit sequence (the spec's `tag`); tags it already has
-        are ignored. Fails with NOT_FOUND if no sequence has the UUID;
-        INVALID_ARGUMENT if tags is empty or contains an empty string.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def Untag(self, request, context):
-        """Removes tags from a visit sequence, all or nothing. Fails with NOT_FOUND
-        if no sequence has the UUID, or if it lacks one of the tags and
-        allow_missing is false; INVALID_ARGUMENT if tags is empty.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def CheckTag(self, request, context):
-        """Tells whether a visit sequence has a tag. Fails with NOT_FOUND if no
-        sequence has the UUID; INVALID_ARGUMENT if tag is empty.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def Comment(self, request, context):
-        """Adds a comment to a visit sequence (the spec's `comment`). Fails with
-        NOT_FOUND if no sequence has the UUID; INVALID_ARGUMENT if comment is
-        empty.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ListComments(self, request, context):
-        """Lists the comments of a visit sequence, oldest first, paginated. Fails
-        with NOT_FOUND if no sequence has the UUID.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def SaveEnv(self, request, context):
-        """Records a conda environment from the text of `conda list --json` and
-        optionally links it to a simulation (the spec's `save_env`); recording
-        an already recorded environment succeeds. Fails with INVALID_ARGUMENT if
-        the text is not a JSON array of package objects; NOT_FOUND if
-        visitseq_uuid names no sequence; FAILED_PRECONDITION if it names a
-        sequence that is not a simulation.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def GetCondaEnv(self, request, context):
-        """Returns a recorded conda environment. Fails with NOT_FOUND if no
-        environment has the hash.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ListCondaPackages(self, request, context):
-        """Lists the packages of a recorded conda environment, selected by its hash
-        or by a simulation that references it, ordered by package_name,
-        paginated. Fails with NOT_FOUND if the environment or simulation does
-        not exist, or the simulation's environment was never recorded;
-        FAILED_PRECONDITION if the sequence is not a simulation or has no
-        conda_env_sha256; INVALID_ARGUMENT if no selector is set.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ListFiles(self, request, context):
-        """Lists the file records of a visit sequence, ordered by file_type,
-        paginated. Fails with NOT_FOUND if no sequence has the UUID.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
     def DeleteFile(self, request, context):
         """Deletes a file of a visit sequence: its blob (unless keep_blob) and its
         record (unless keep_record, which keeps the record with its URL cleared,
@@ -539,40 +314,6 @@ class GatewayServiceServicer:
         sequence's visitseq_url is cleared too; the sequence itself is kept.
         Fails with NOT_FOUND if no sequence has the UUID or it has no file of
         this type.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def Query(self, request, context):
-        """Runs one read-only SQL statement against the archive's tables and views
-        (the spec's `query`) and streams the result as Arrow; see
-        visitsarch.metadata.v1.QueryRequest for the schema and type mapping.
-        Fails with INVALID_ARGUMENT if sql is empty, holds more than one
-        statement, or PostgreSQL rejects it; PERMISSION_DENIED if it tries to
-        modify anything; DEADLINE_EXCEEDED if it runs longer than timeout;
-        RESOURCE_EXHAUSTED if too many queries are already running.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def QueryNight(self, request, context):
-        """Streams, as Arrow, the visit sequences of a telescope that cover every
-        night of a day_obs range (the spec's `query_night`), newest first; see
-        visitsarch.metadata.v1.QueryNightRequest for the columns. Fails with
-        INVALID_ARGUMENT if first_day_obs or telescope is empty, the range is
-        reversed, or a requested column is unknown.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def PrenightSims(self, request, context):
-        """Streams, as Arrow, the simulations suitable for the pre-night briefing
-        of one night (the spec's `prenight_sims`), newest first; see
-        visitsarch.metadata.v1.PrenightSimsRequest for the columns. Fails with
-        INVALID_ARGUMENT if day_obs or telescope is empty.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -594,126 +335,12 @@ class GatewayServiceServicer:
         the new UUIDs. Fails with INVALID_ARGUMENT if label, telescope or a
         day_obs bound is invalid; PERMISSION_DENIED if endpoint is not allowed or
         ConsDB refuses the server's token; FAILED_PRECONDITION if ConsDB rejects
-        the query, returns its 1,000,000-row limit, or the incremental base
+        the query, a single night alone reaches its row limit (ranges are
+        queried in pieces below the limit, never truncated), or the incremental base
         already covers last_dayobs or has no readable visits (needed to hash the
         mixed sequence); NOT_FOUND if base_visitseq_uuid names no sequence;
         ALREADY_EXISTS if a visit table object already exists at the
         destination.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ComputeNightlyStats(self, request, context):
-        """Computes nightly statistics of a visit sequence's visits and optionally
-        stores them. Fails with NOT_FOUND if no sequence has the UUID;
-        FAILED_PRECONDITION if its visits are neither stored nor reconstructible;
-        DATA_LOSS if a stored table's hash differs from its file record;
-        INVALID_ARGUMENT if a requested column is not numeric;
-        FAILED_PRECONDITION also if the visits have no day_obs range.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def PlotNightlyStats(self, request, context):
-        """Draws box-and-whisker plots of stored nightly statistics of one value
-        for one or more visit sequences. Fails with INVALID_ARGUMENT if
-        visitseq_uuids is empty or has more than 20 entries, or value_name is
-        empty; NOT_FOUND if a UUID names no sequence; FAILED_PRECONDITION if none
-        of the sequences has stored statistics of value_name in the range.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ListNightlyStats(self, request, context):
-        """Lists stored nightly statistics, ordered by visitseq_uuid, day_obs,
-        value_name and accumulated, paginated. Fails with INVALID_ARGUMENT if a
-        filter is malformed.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def UpsertNightlyStats(self, request, context):
-        """Inserts or replaces nightly statistics computed by the client (e.g. for
-        visits that are not stored), all in one transaction. Fails with
-        INVALID_ARGUMENT if stats is empty or has more than 10,000 rows, a row
-        has an empty value_name, or two rows have the same key; NOT_FOUND if a
-        visitseq_uuid names no sequence (nothing is written).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def UpsertMafMetrics(self, request, context):
-        """Inserts or replaces MAF metric definitions, keyed by maf_metric_name.
-        Fails with INVALID_ARGUMENT if metrics is empty or has more than 10,000
-        rows, a name is empty, or a name repeats.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def UpsertMafMetricSets(self, request, context):
-        """Inserts or replaces MAF metric set memberships, keyed by (metric_set,
-        maf_metric_name). Fails with INVALID_ARGUMENT if members is empty or has
-        more than 10,000 rows, a key field is empty, or a key repeats;
-        FAILED_PRECONDITION if a maf_metric_name names no recorded metric.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def UpsertMafSummaryMetrics(self, request, context):
-        """Inserts or replaces MAF summary metric values, keyed by (visitseq_uuid,
-        maf_metric_name, day_obs, accumulated). Fails with INVALID_ARGUMENT if
-        metrics is empty or has more than 10,000 rows, or a key repeats;
-        NOT_FOUND if a visitseq_uuid names no sequence; FAILED_PRECONDITION if a
-        maf_metric_name names no recorded metric.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def UpsertMafHealpixStats(self, request, context):
-        """Inserts or replaces MAF healpix statistics, keyed by (visitseq_uuid,
-        maf_metric_name, day_obs, accumulated, nside). Fails with
-        INVALID_ARGUMENT if stats is empty or has more than 10,000 rows, a key
-        repeats, or nside is not a positive power of two; NOT_FOUND if a
-        visitseq_uuid names no sequence; FAILED_PRECONDITION if a
-        maf_metric_name names no recorded metric.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ListMafSummary(self, request, context):
-        """Lists rows of the `maf_summary` view for a metric set and tag,
-        paginated. Fails with INVALID_ARGUMENT if metric_set is empty.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ImportMafResults(self, request_iterator, context):
-        """Imports the summary statistics of a MAF results database, sent as bytes
-        after a header, for a visit sequence. Fails with INVALID_ARGUMENT if the
-        first message is not a header, a later one is, or the bytes are not a
-        MAF results database; NOT_FOUND if no sequence has the UUID.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ImportUpstream(self, request, context):
-        """Copies the records of an upstream (rubin_sim `vseqarchive`) PostgreSQL
-        schema into this archive, skipping rows that already exist. Fails with
-        INVALID_ARGUMENT if dsn is empty or malformed or schema is not a valid
-        identifier; UNAVAILABLE if the upstream server cannot be reached;
-        FAILED_PRECONDITION if it refuses the login or the schema lacks the
-        upstream tables.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -767,90 +394,15 @@ def add_GatewayServiceServicer_to_server(servicer, server):
                     request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DownloadFileRequest.FromString,
                     response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DownloadFileResponse.SerializeToString,
             ),
-            'GetVisitSequence': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetVisitSequence,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetVisitSequenceRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetVisitSequenceResponse.SerializeToString,
-            ),
-            'ListVisitSequences': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListVisitSequences,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListVisitSequencesRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListVisitSequencesResponse.SerializeToString,
-            ),
-            'UpdateVisitSequence': grpc.unary_unary_rpc_method_handler(
-                    servicer.UpdateVisitSequence,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpdateVisitSequenceRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpdateVisitSequenceResponse.SerializeToString,
-            ),
             'DeleteVisitSequence': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteVisitSequence,
                     request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DeleteVisitSequenceRequest.FromString,
                     response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DeleteVisitSequenceResponse.SerializeToString,
             ),
-            'Tag': grpc.unary_unary_rpc_method_handler(
-                    servicer.Tag,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.TagRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.TagResponse.SerializeToString,
-            ),
-            'Untag': grpc.unary_unary_rpc_method_handler(
-                    servicer.Untag,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UntagRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UntagResponse.SerializeToString,
-            ),
-            'CheckTag': grpc.unary_unary_rpc_method_handler(
-                    servicer.CheckTag,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CheckTagRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CheckTagResponse.SerializeToString,
-            ),
-            'Comment': grpc.unary_unary_rpc_method_handler(
-                    servicer.Comment,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CommentRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CommentResponse.SerializeToString,
-            ),
-            'ListComments': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListComments,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListCommentsRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListCommentsResponse.SerializeToString,
-            ),
-            'SaveEnv': grpc.unary_unary_rpc_method_handler(
-                    servicer.SaveEnv,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.SaveEnvRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.SaveEnvResponse.SerializeToString,
-            ),
-            'GetCondaEnv': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetCondaEnv,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetCondaEnvRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetCondaEnvResponse.SerializeToString,
-            ),
-            'ListCondaPackages': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListCondaPackages,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListCondaPackagesRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListCondaPackagesResponse.SerializeToString,
-            ),
-            'ListFiles': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListFiles,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListFilesRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListFilesResponse.SerializeToString,
-            ),
             'DeleteFile': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteFile,
                     request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DeleteFileRequest.FromString,
                     response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DeleteFileResponse.SerializeToString,
-            ),
-            'Query': grpc.unary_stream_rpc_method_handler(
-                    servicer.Query,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryResponse.SerializeToString,
-            ),
-            'QueryNight': grpc.unary_stream_rpc_method_handler(
-                    servicer.QueryNight,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryNightRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryNightResponse.SerializeToString,
-            ),
-            'PrenightSims': grpc.unary_stream_rpc_method_handler(
-                    servicer.PrenightSims,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PrenightSimsRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PrenightSimsResponse.SerializeToString,
             ),
             'GetDefaultConsdbQuery': grpc.unary_unary_rpc_method_handler(
                     servicer.GetDefaultConsdbQuery,
@@ -862,61 +414,6 @@ def add_GatewayServiceServicer_to_server(servicer, server):
                     request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryConsdbRequest.FromString,
                     response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryConsdbResponse.SerializeToString,
             ),
-            'ComputeNightlyStats': grpc.unary_unary_rpc_method_handler(
-                    servicer.ComputeNightlyStats,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ComputeNightlyStatsRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ComputeNightlyStatsResponse.SerializeToString,
-            ),
-            'PlotNightlyStats': grpc.unary_unary_rpc_method_handler(
-                    servicer.PlotNightlyStats,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PlotNightlyStatsRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PlotNightlyStatsResponse.SerializeToString,
-            ),
-            'ListNightlyStats': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListNightlyStats,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListNightlyStatsRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListNightlyStatsResponse.SerializeToString,
-            ),
-            'UpsertNightlyStats': grpc.unary_unary_rpc_method_handler(
-                    servicer.UpsertNightlyStats,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertNightlyStatsRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertNightlyStatsResponse.SerializeToString,
-            ),
-            'UpsertMafMetrics': grpc.unary_unary_rpc_method_handler(
-                    servicer.UpsertMafMetrics,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafMetricsRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafMetricsResponse.SerializeToString,
-            ),
-            'UpsertMafMetricSets': grpc.unary_unary_rpc_method_handler(
-                    servicer.UpsertMafMetricSets,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafMetricSetsRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafMetricSetsResponse.SerializeToString,
-            ),
-            'UpsertMafSummaryMetrics': grpc.unary_unary_rpc_method_handler(
-                    servicer.UpsertMafSummaryMetrics,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafSummaryMetricsRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafSummaryMetricsResponse.SerializeToString,
-            ),
-            'UpsertMafHealpixStats': grpc.unary_unary_rpc_method_handler(
-                    servicer.UpsertMafHealpixStats,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafHealpixStatsRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafHealpixStatsResponse.SerializeToString,
-            ),
-            'ListMafSummary': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListMafSummary,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListMafSummaryRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListMafSummaryResponse.SerializeToString,
-            ),
-            'ImportMafResults': grpc.stream_unary_rpc_method_handler(
-                    servicer.ImportMafResults,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ImportMafResultsRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ImportMafResultsResponse.SerializeToString,
-            ),
-            'ImportUpstream': grpc.unary_unary_rpc_method_handler(
-                    servicer.ImportUpstream,
-                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ImportUpstreamRequest.FromString,
-                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ImportUpstreamResponse.SerializeToString,
-            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'visitsarch.gateway.v1.GatewayService', rpc_method_handlers)
@@ -927,13 +424,19 @@ def add_GatewayServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class GatewayService:
     """The gateway is the user-facing API of the archive, used by the
-    `visitsarch` command line tool and the Python client. It composes the
-    metadata, blob archive, ConsDB ingest and stats services, so that each
-    command of the spec is one call.
+    `visitsarch` command line tool, the Python client and other services. This
+    service holds the operations that compose several services (storing or
+    deleting blobs with their records, downloads, mixing, ConsDB ingests), so
+    that each command of the spec is one call. At the same address the gateway
+    also serves visitsarch.metadata.v1.MetadataService (records, tags,
+    comments, queries, statistics, MAF) and visitsarch.stats.v1.StatsService
+    (computing and plotting statistics, importing MAF results) by forwarding
+    each call unchanged: each operation is declared once, in the service that
+    performs it.
 
     Archive selection: the `optional string archive_url` fields are
     three-valued. Unset selects the server's configured default archive (the
-    USDF bucket in production); an empty string records only metadata,
+    gateway's VISITSARCH_ARCHIVE_URL); an empty string records only metadata,
     without storing the visits or file; any other value is the base URL of
     the archive to use (`s3://…/` or `file:///…/`).
 
@@ -952,8 +455,10 @@ class GatewayService:
     does any string or list over its limit, a NUL byte in any text, or a
     non-finite or out-of-range number (limits in docs/security.md); error
     messages quote at most a short prefix of the input. Errors of the backend
-    services are passed through with their code and message, cut to 1024
-    characters (their details are dropped when cut).
+    services met by these operations are passed through with their code and
+    message, cut to 1024 characters (their details are dropped when cut); the
+    forwarded MetadataService and StatsService calls return their service's
+    status exactly as it was sent.
     """
 
     @staticmethod
@@ -1200,87 +705,6 @@ class GatewayService:
             _registered_method=True)
 
     @staticmethod
-    def GetVisitSequence(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/GetVisitSequence',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetVisitSequenceRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetVisitSequenceResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ListVisitSequences(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/ListVisitSequences',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListVisitSequencesRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListVisitSequencesResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def UpdateVisitSequence(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/UpdateVisitSequence',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpdateVisitSequenceRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpdateVisitSequenceResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
     def DeleteVisitSequence(request,
             target,
             options=(),
@@ -1308,249 +732,6 @@ class GatewayService:
             _registered_method=True)
 
     @staticmethod
-    def Tag(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/Tag',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.TagRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.TagResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def Untag(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/Untag',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UntagRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UntagResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def CheckTag(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/CheckTag',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CheckTagRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CheckTagResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def Comment(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/Comment',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CommentRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CommentResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ListComments(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/ListComments',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListCommentsRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListCommentsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def SaveEnv(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/SaveEnv',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.SaveEnvRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.SaveEnvResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def GetCondaEnv(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/GetCondaEnv',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetCondaEnvRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.GetCondaEnvResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ListCondaPackages(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/ListCondaPackages',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListCondaPackagesRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListCondaPackagesResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ListFiles(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/ListFiles',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListFilesRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListFilesResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
     def DeleteFile(request,
             target,
             options=(),
@@ -1567,87 +748,6 @@ class GatewayService:
             '/visitsarch.gateway.v1.GatewayService/DeleteFile',
             visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DeleteFileRequest.SerializeToString,
             visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.DeleteFileResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def Query(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_stream(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/Query',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def QueryNight(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_stream(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/QueryNight',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryNightRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryNightResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def PrenightSims(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_stream(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/PrenightSims',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PrenightSimsRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PrenightSimsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1702,303 +802,6 @@ class GatewayService:
             '/visitsarch.gateway.v1.GatewayService/QueryConsdb',
             visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryConsdbRequest.SerializeToString,
             visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryConsdbResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ComputeNightlyStats(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/ComputeNightlyStats',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ComputeNightlyStatsRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ComputeNightlyStatsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def PlotNightlyStats(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/PlotNightlyStats',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PlotNightlyStatsRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PlotNightlyStatsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ListNightlyStats(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/ListNightlyStats',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListNightlyStatsRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListNightlyStatsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def UpsertNightlyStats(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/UpsertNightlyStats',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertNightlyStatsRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertNightlyStatsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def UpsertMafMetrics(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/UpsertMafMetrics',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafMetricsRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafMetricsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def UpsertMafMetricSets(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/UpsertMafMetricSets',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafMetricSetsRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafMetricSetsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def UpsertMafSummaryMetrics(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/UpsertMafSummaryMetrics',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafSummaryMetricsRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafSummaryMetricsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def UpsertMafHealpixStats(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/UpsertMafHealpixStats',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafHealpixStatsRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.UpsertMafHealpixStatsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ListMafSummary(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/ListMafSummary',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListMafSummaryRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ListMafSummaryResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ImportMafResults(request_iterator,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.stream_unary(
-            request_iterator,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/ImportMafResults',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ImportMafResultsRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ImportMafResultsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ImportUpstream(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.gateway.v1.GatewayService/ImportUpstream',
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ImportUpstreamRequest.SerializeToString,
-            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ImportUpstreamResponse.FromString,
             options,
             channel_credentials,
             insecure,

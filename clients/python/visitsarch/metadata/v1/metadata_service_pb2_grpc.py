@@ -26,15 +26,26 @@ if _version_not_supported:
 
 
 class MetadataServiceStub:
-    """The metadata service owns the archive's PostgreSQL database: visit
-    sequence records, tags, comments, file records, conda environments,
-    nightly statistics and MAF results. It never touches blobs.
+    """The archive's records, as users read and annotate them: visit sequences,
+    tags, comments, file records, conda environments, nightly statistics, MAF
+    results, SQL queries and the upstream import. Served by the metadata
+    service, which owns the PostgreSQL database and never touches blobs.
+
+    Public: the gateway serves this same service at its own address by
+    forwarding each call unchanged (bytes, metadata, deadline, status and
+    details), so clients reach it there with the same stubs. Records that stand
+    for blobs are created and deleted through the gateway's GatewayService
+    (which calls RegistryService), never here.
 
     Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
-    when the database cannot be reached (safe to retry), DEADLINE_EXCEEDED,
-    INTERNAL for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
-    authentication is enabled. Every malformed UUID, day_obs, hash (not 32
-    bytes) or page_token yields INVALID_ARGUMENT.
+    when the database (or, through the gateway, the metadata service) cannot be
+    reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL for server defects,
+    and UNAUTHENTICATED or PERMISSION_DENIED when authentication is enabled.
+    Every malformed UUID, day_obs, hash (not 32 bytes) or page_token yields
+    INVALID_ARGUMENT, and so does any string or list over its limit, a NUL byte
+    in any text, or a non-finite or out-of-range number (limits in
+    docs/security.md); error messages quote at most a short prefix of the
+    input.
     """
 
     def __init__(self, channel):
@@ -43,11 +54,6 @@ class MetadataServiceStub:
         Args:
             channel: A grpc.Channel.
         """
-        self.CreateVisitSequence = channel.unary_unary(
-                '/visitsarch.metadata.v1.MetadataService/CreateVisitSequence',
-                request_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.CreateVisitSequenceRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.CreateVisitSequenceResponse.FromString,
-                _registered_method=True)
         self.GetVisitSequence = channel.unary_unary(
                 '/visitsarch.metadata.v1.MetadataService/GetVisitSequence',
                 request_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.GetVisitSequenceRequest.SerializeToString,
@@ -62,11 +68,6 @@ class MetadataServiceStub:
                 '/visitsarch.metadata.v1.MetadataService/UpdateVisitSequence',
                 request_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.UpdateVisitSequenceRequest.SerializeToString,
                 response_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.UpdateVisitSequenceResponse.FromString,
-                _registered_method=True)
-        self.DeleteVisitSequence = channel.unary_unary(
-                '/visitsarch.metadata.v1.MetadataService/DeleteVisitSequence',
-                request_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.DeleteVisitSequenceRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.DeleteVisitSequenceResponse.FromString,
                 _registered_method=True)
         self.AddTags = channel.unary_unary(
                 '/visitsarch.metadata.v1.MetadataService/AddTags',
@@ -93,11 +94,6 @@ class MetadataServiceStub:
                 request_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.ListCommentsRequest.SerializeToString,
                 response_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.ListCommentsResponse.FromString,
                 _registered_method=True)
-        self.RegisterFile = channel.unary_unary(
-                '/visitsarch.metadata.v1.MetadataService/RegisterFile',
-                request_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.RegisterFileRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.RegisterFileResponse.FromString,
-                _registered_method=True)
         self.GetFile = channel.unary_unary(
                 '/visitsarch.metadata.v1.MetadataService/GetFile',
                 request_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.GetFileRequest.SerializeToString,
@@ -107,11 +103,6 @@ class MetadataServiceStub:
                 '/visitsarch.metadata.v1.MetadataService/ListFiles',
                 request_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.ListFilesRequest.SerializeToString,
                 response_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.ListFilesResponse.FromString,
-                _registered_method=True)
-        self.DeleteFile = channel.unary_unary(
-                '/visitsarch.metadata.v1.MetadataService/DeleteFile',
-                request_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.DeleteFileRequest.SerializeToString,
-                response_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.DeleteFileResponse.FromString,
                 _registered_method=True)
         self.RecordCondaEnv = channel.unary_unary(
                 '/visitsarch.metadata.v1.MetadataService/RecordCondaEnv',
@@ -186,31 +177,27 @@ class MetadataServiceStub:
 
 
 class MetadataServiceServicer:
-    """The metadata service owns the archive's PostgreSQL database: visit
-    sequence records, tags, comments, file records, conda environments,
-    nightly statistics and MAF results. It never touches blobs.
+    """The archive's records, as users read and annotate them: visit sequences,
+    tags, comments, file records, conda environments, nightly statistics, MAF
+    results, SQL queries and the upstream import. Served by the metadata
+    service, which owns the PostgreSQL database and never touches blobs.
+
+    Public: the gateway serves this same service at its own address by
+    forwarding each call unchanged (bytes, metadata, deadline, status and
+    details), so clients reach it there with the same stubs. Records that stand
+    for blobs are created and deleted through the gateway's GatewayService
+    (which calls RegistryService), never here.
 
     Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
-    when the database cannot be reached (safe to retry), DEADLINE_EXCEEDED,
-    INTERNAL for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
-    authentication is enabled. Every malformed UUID, day_obs, hash (not 32
-    bytes) or page_token yields INVALID_ARGUMENT.
+    when the database (or, through the gateway, the metadata service) cannot be
+    reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL for server defects,
+    and UNAUTHENTICATED or PERMISSION_DENIED when authentication is enabled.
+    Every malformed UUID, day_obs, hash (not 32 bytes) or page_token yields
+    INVALID_ARGUMENT, and so does any string or list over its limit, a NUL byte
+    in any text, or a non-finite or out-of-range number (limits in
+    docs/security.md); error messages quote at most a short prefix of the
+    input.
     """
-
-    def CreateVisitSequence(self, request, context):
-        """Creates a visit sequence record, with its tags and file records, in one
-        transaction. Fails with INVALID_ARGUMENT if a required field is missing
-        or malformed, no details are set, last_day_obs is earlier than
-        first_day_obs, a mixed sequence's last_early_day_obs is not earlier than
-        its first_late_day_obs, a file's visitseq_uuid differs from the
-        sequence's, or the files' `visits` entry does not match visitseq_url,
-        or a tag is empty; NOT_FOUND if a parent
-        UUID of the details names no sequence; ALREADY_EXISTS if visitseq_uuid
-        was supplied and is already used (by a request with another request_id).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
 
     def GetVisitSequence(self, request, context):
         """Returns one visit sequence. Fails with NOT_FOUND if no sequence has the
@@ -230,9 +217,10 @@ class MetadataServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateVisitSequence(self, request, context):
-        """Updates the fields of a visit sequence named by update_mask. Clearing
-        visitseq_url this way (listing it in the mask while leaving it unset)
-        records that the visits were deleted while keeping the record. Fails
+        """Updates the fields of a visit sequence named by update_mask. This never
+        deletes blobs: clearing visitseq_url (listing it in the mask while
+        leaving it unset) only forgets where the visits are (GatewayService's
+        DeleteFile with file_type "visits" deletes them and clears it). Fails
         with NOT_FOUND if no sequence has the UUID; INVALID_ARGUMENT if the mask
         is empty, names an unknown or immutable field or details of another
         kind, or would clear a required field.
@@ -241,19 +229,9 @@ class MetadataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def DeleteVisitSequence(self, request, context):
-        """Deletes a visit sequence record together with its tags, comments, file
-        records, nightly statistics and MAF results, and returns the URLs of the
-        blobs it referenced (it does not delete blobs). Fails with NOT_FOUND if
-        no sequence has the UUID (unless allow_missing); FAILED_PRECONDITION if
-        other sequences name it as a parent and force is false.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
     def AddTags(self, request, context):
-        """Adds tags to a visit sequence; tags it already has are ignored, so the
+        """Adds tags to a visit sequence (the spec's `tag`); tags it already has are
+        ignored, so the
         call is idempotent. Fails with NOT_FOUND if no sequence has the UUID;
         INVALID_ARGUMENT if tags is empty or contains an empty string.
         """
@@ -262,7 +240,7 @@ class MetadataServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RemoveTags(self, request, context):
-        """Removes tags from a visit sequence, all or nothing. Fails with NOT_FOUND
+        """Removes tags from a visit sequence (the spec's `untag`), all or nothing. Fails with NOT_FOUND
         if no sequence has the UUID, or if the sequence lacks one of the tags and
         allow_missing is false; INVALID_ARGUMENT if tags is empty.
         """
@@ -279,7 +257,8 @@ class MetadataServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AddComment(self, request, context):
-        """Adds a comment to a visit sequence, timestamped by the server. Fails
+        """Adds a comment to a visit sequence (the spec's `comment`), timestamped by
+        the server. Fails
         with NOT_FOUND if no sequence has the UUID; INVALID_ARGUMENT if comment
         is empty.
         """
@@ -290,18 +269,6 @@ class MetadataServiceServicer:
     def ListComments(self, request, context):
         """Lists the comments of a visit sequence, oldest first, paginated. Fails
         with NOT_FOUND if no sequence has the UUID.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def RegisterFile(self, request, context):
-        """Records a file of a visit sequence (registering the file type `visits`
-        also sets visitseq_url). Registering exactly the recorded file again
-        (same hash, size and URL) succeeds without change. Fails with NOT_FOUND
-        if no sequence has the UUID; ALREADY_EXISTS if the sequence already has
-        a different file of this type and replace is false; INVALID_ARGUMENT if
-        file_type is empty or file_sha256 is not 32 bytes.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -323,18 +290,9 @@ class MetadataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def DeleteFile(self, request, context):
-        """Deletes (or, with keep_record, clears the URL of) one file record and
-        returns the record as it was, so the caller can delete the blob.
-        Deleting the `visits` file also clears visitseq_url. Fails with
-        NOT_FOUND if no sequence has the UUID or it has no file of this type.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
     def RecordCondaEnv(self, request, context):
-        """Records a conda environment from the text of `conda list --json`, keyed
+        """Records a conda environment (the spec's `save_env`) from the text of
+        `conda list --json`, keyed
         by the SHA-256 of that text, and optionally links it to a simulation.
         Recording an already recorded environment succeeds (content addressing
         makes the call idempotent). Fails with INVALID_ARGUMENT if the text is
@@ -443,7 +401,7 @@ class MetadataServiceServicer:
 
     def Query(self, request, context):
         """Runs one read-only SQL statement against the archive's tables and views
-        and streams the result as an Arrow table. Fails with INVALID_ARGUMENT if
+        (the spec's `query`) and streams the result as an Arrow table. Fails with INVALID_ARGUMENT if
         sql is empty, holds more than one statement, or PostgreSQL rejects it
         (syntax error, unknown table or column, bad parameter types);
         PERMISSION_DENIED if the statement tries to modify anything;
@@ -488,11 +446,6 @@ class MetadataServiceServicer:
 
 def add_MetadataServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'CreateVisitSequence': grpc.unary_unary_rpc_method_handler(
-                    servicer.CreateVisitSequence,
-                    request_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.CreateVisitSequenceRequest.FromString,
-                    response_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.CreateVisitSequenceResponse.SerializeToString,
-            ),
             'GetVisitSequence': grpc.unary_unary_rpc_method_handler(
                     servicer.GetVisitSequence,
                     request_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.GetVisitSequenceRequest.FromString,
@@ -507,11 +460,6 @@ def add_MetadataServiceServicer_to_server(servicer, server):
                     servicer.UpdateVisitSequence,
                     request_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.UpdateVisitSequenceRequest.FromString,
                     response_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.UpdateVisitSequenceResponse.SerializeToString,
-            ),
-            'DeleteVisitSequence': grpc.unary_unary_rpc_method_handler(
-                    servicer.DeleteVisitSequence,
-                    request_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.DeleteVisitSequenceRequest.FromString,
-                    response_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.DeleteVisitSequenceResponse.SerializeToString,
             ),
             'AddTags': grpc.unary_unary_rpc_method_handler(
                     servicer.AddTags,
@@ -538,11 +486,6 @@ def add_MetadataServiceServicer_to_server(servicer, server):
                     request_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.ListCommentsRequest.FromString,
                     response_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.ListCommentsResponse.SerializeToString,
             ),
-            'RegisterFile': grpc.unary_unary_rpc_method_handler(
-                    servicer.RegisterFile,
-                    request_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.RegisterFileRequest.FromString,
-                    response_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.RegisterFileResponse.SerializeToString,
-            ),
             'GetFile': grpc.unary_unary_rpc_method_handler(
                     servicer.GetFile,
                     request_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.GetFileRequest.FromString,
@@ -552,11 +495,6 @@ def add_MetadataServiceServicer_to_server(servicer, server):
                     servicer.ListFiles,
                     request_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.ListFilesRequest.FromString,
                     response_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.ListFilesResponse.SerializeToString,
-            ),
-            'DeleteFile': grpc.unary_unary_rpc_method_handler(
-                    servicer.DeleteFile,
-                    request_deserializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.DeleteFileRequest.FromString,
-                    response_serializer=visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.DeleteFileResponse.SerializeToString,
             ),
             'RecordCondaEnv': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordCondaEnv,
@@ -637,43 +575,27 @@ def add_MetadataServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class MetadataService:
-    """The metadata service owns the archive's PostgreSQL database: visit
-    sequence records, tags, comments, file records, conda environments,
-    nightly statistics and MAF results. It never touches blobs.
+    """The archive's records, as users read and annotate them: visit sequences,
+    tags, comments, file records, conda environments, nightly statistics, MAF
+    results, SQL queries and the upstream import. Served by the metadata
+    service, which owns the PostgreSQL database and never touches blobs.
+
+    Public: the gateway serves this same service at its own address by
+    forwarding each call unchanged (bytes, metadata, deadline, status and
+    details), so clients reach it there with the same stubs. Records that stand
+    for blobs are created and deleted through the gateway's GatewayService
+    (which calls RegistryService), never here.
 
     Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
-    when the database cannot be reached (safe to retry), DEADLINE_EXCEEDED,
-    INTERNAL for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
-    authentication is enabled. Every malformed UUID, day_obs, hash (not 32
-    bytes) or page_token yields INVALID_ARGUMENT.
+    when the database (or, through the gateway, the metadata service) cannot be
+    reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL for server defects,
+    and UNAUTHENTICATED or PERMISSION_DENIED when authentication is enabled.
+    Every malformed UUID, day_obs, hash (not 32 bytes) or page_token yields
+    INVALID_ARGUMENT, and so does any string or list over its limit, a NUL byte
+    in any text, or a non-finite or out-of-range number (limits in
+    docs/security.md); error messages quote at most a short prefix of the
+    input.
     """
-
-    @staticmethod
-    def CreateVisitSequence(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.metadata.v1.MetadataService/CreateVisitSequence',
-            visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.CreateVisitSequenceRequest.SerializeToString,
-            visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.CreateVisitSequenceResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
 
     @staticmethod
     def GetVisitSequence(request,
@@ -746,33 +668,6 @@ class MetadataService:
             '/visitsarch.metadata.v1.MetadataService/UpdateVisitSequence',
             visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.UpdateVisitSequenceRequest.SerializeToString,
             visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.UpdateVisitSequenceResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def DeleteVisitSequence(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.metadata.v1.MetadataService/DeleteVisitSequence',
-            visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.DeleteVisitSequenceRequest.SerializeToString,
-            visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.DeleteVisitSequenceResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -919,33 +814,6 @@ class MetadataService:
             _registered_method=True)
 
     @staticmethod
-    def RegisterFile(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.metadata.v1.MetadataService/RegisterFile',
-            visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.RegisterFileRequest.SerializeToString,
-            visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.RegisterFileResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
     def GetFile(request,
             target,
             options=(),
@@ -989,33 +857,6 @@ class MetadataService:
             '/visitsarch.metadata.v1.MetadataService/ListFiles',
             visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.ListFilesRequest.SerializeToString,
             visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.ListFilesResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def DeleteFile(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/visitsarch.metadata.v1.MetadataService/DeleteFile',
-            visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.DeleteFileRequest.SerializeToString,
-            visitsarch_dot_metadata_dot_v1_dot_metadata__service__pb2.DeleteFileResponse.FromString,
             options,
             channel_credentials,
             insecure,

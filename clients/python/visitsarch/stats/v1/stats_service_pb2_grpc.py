@@ -31,11 +31,16 @@ class StatsServiceStub:
     visits through the blob archive and records results through the metadata
     service.
 
+    Public: the gateway serves this same service at its own address by
+    forwarding each call unchanged, so clients reach it there.
+
     Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
     when a backend cannot be reached (safe to retry), DEADLINE_EXCEEDED,
     INTERNAL for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
     authentication is enabled. Every malformed UUID or day_obs yields
-    INVALID_ARGUMENT.
+    INVALID_ARGUMENT, and so does any string or list over its limit, a NUL
+    byte in any text, or a non-finite or out-of-range number (limits in
+    docs/security.md).
     """
 
     def __init__(self, channel):
@@ -67,11 +72,16 @@ class StatsServiceServicer:
     visits through the blob archive and records results through the metadata
     service.
 
+    Public: the gateway serves this same service at its own address by
+    forwarding each call unchanged, so clients reach it there.
+
     Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
     when a backend cannot be reached (safe to retry), DEADLINE_EXCEEDED,
     INTERNAL for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
     authentication is enabled. Every malformed UUID or day_obs yields
-    INVALID_ARGUMENT.
+    INVALID_ARGUMENT, and so does any string or list over its limit, a NUL
+    byte in any text, or a non-finite or out-of-range number (limits in
+    docs/security.md).
     """
 
     def ComputeNightlyStats(self, request, context):
@@ -95,7 +105,8 @@ class StatsServiceServicer:
         INVALID_ARGUMENT if visitseq_uuids is empty or has more than 20 entries,
         or value_name is empty; NOT_FOUND if a UUID names no sequence;
         FAILED_PRECONDITION if none of the sequences has stored statistics of
-        value_name in the range.
+        value_name in the range; UNIMPLEMENTED if PNG is asked for and the
+        server has no PNG renderer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -146,11 +157,16 @@ class StatsService:
     visits through the blob archive and records results through the metadata
     service.
 
+    Public: the gateway serves this same service at its own address by
+    forwarding each call unchanged, so clients reach it there.
+
     Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
     when a backend cannot be reached (safe to retry), DEADLINE_EXCEEDED,
     INTERNAL for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
     authentication is enabled. Every malformed UUID or day_obs yields
-    INVALID_ARGUMENT.
+    INVALID_ARGUMENT, and so does any string or list over its limit, a NUL
+    byte in any text, or a non-finite or out-of-range number (limits in
+    docs/security.md).
     """
 
     @staticmethod

@@ -814,9 +814,10 @@ export const IngestConsdbVisitsResponse: MessageFns<IngestConsdbVisitsResponse> 
  *
  * Day-obs restriction: the query's result is restricted to
  * first_dayobs <= day_obs <= last_dayobs by wrapping it as
- * `SELECT * FROM (<query>) AS visits WHERE day_obs BETWEEN <first> AND <last>`
- * (with integer YYYYMMDD bounds, as ConsDB stores day_obs), so the query must
- * return exactly one column named `day_obs`.
+ * `SELECT * FROM (<query>) AS visits WHERE day_obs >= <first> AND day_obs <= <last>`
+ * (with integer YYYYMMDD bounds, as ConsDB stores day_obs; no lower bound
+ * when first_dayobs is empty), so the query must return exactly one column
+ * named `day_obs`.
  *
  * Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
  * when ConsDB cannot be reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL
@@ -842,9 +843,10 @@ export interface ConsdbIngestServiceClient {
    * bound is invalid or the range is reversed; PERMISSION_DENIED if endpoint
    * is not one the server may use, or ConsDB refuses the server's token;
    * FAILED_PRECONDITION if ConsDB rejects the query (e.g. an SQL error, or no
-   * single `day_obs` column), or returns its row limit (1,000,000 rows by
-   * default), in which case the result may be silently truncated and the
-   * day_obs range must be narrowed.
+   * single `day_obs` column), its result lacks columns the conversion needs,
+   * or a single night alone reaches the row limit (CONSDB_ROW_LIMIT; a range
+   * is queried in pieces below the limit, so nothing is ever truncated);
+   * UNAVAILABLE also if the server's ConsDB token cannot be read.
    */
 
   queryConsdb(request: QueryConsdbRequest, metadata?: Metadata): Observable<QueryConsdbResponse>;
@@ -873,9 +875,10 @@ export interface ConsdbIngestServiceClient {
  *
  * Day-obs restriction: the query's result is restricted to
  * first_dayobs <= day_obs <= last_dayobs by wrapping it as
- * `SELECT * FROM (<query>) AS visits WHERE day_obs BETWEEN <first> AND <last>`
- * (with integer YYYYMMDD bounds, as ConsDB stores day_obs), so the query must
- * return exactly one column named `day_obs`.
+ * `SELECT * FROM (<query>) AS visits WHERE day_obs >= <first> AND day_obs <= <last>`
+ * (with integer YYYYMMDD bounds, as ConsDB stores day_obs; no lower bound
+ * when first_dayobs is empty), so the query must return exactly one column
+ * named `day_obs`.
  *
  * Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
  * when ConsDB cannot be reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL
@@ -901,9 +904,10 @@ export interface ConsdbIngestServiceController {
    * bound is invalid or the range is reversed; PERMISSION_DENIED if endpoint
    * is not one the server may use, or ConsDB refuses the server's token;
    * FAILED_PRECONDITION if ConsDB rejects the query (e.g. an SQL error, or no
-   * single `day_obs` column), or returns its row limit (1,000,000 rows by
-   * default), in which case the result may be silently truncated and the
-   * day_obs range must be narrowed.
+   * single `day_obs` column), its result lacks columns the conversion needs,
+   * or a single night alone reaches the row limit (CONSDB_ROW_LIMIT; a range
+   * is queried in pieces below the limit, so nothing is ever truncated);
+   * UNAVAILABLE also if the server's ConsDB token cannot be read.
    */
 
   queryConsdb(request: QueryConsdbRequest, metadata?: Metadata): Observable<QueryConsdbResponse>;

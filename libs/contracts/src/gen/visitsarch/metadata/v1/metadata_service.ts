@@ -30,42 +30,6 @@ import {
   VisitSequenceFile,
 } from "./visit_sequence";
 
-/** The request of MetadataService.CreateVisitSequence. */
-export interface CreateVisitSequenceRequest {
-  /**
-   * The sequence to create. visitseq_uuid may be supplied or left empty;
-   * kind and tags are ignored (use the tags field); exactly one of the
-   * details must be set.
-   */
-  visitSequence?:
-    | VisitSequence
-    | undefined;
-  /**
-   * An RFC 4122 UUID chosen by the client for this request (AIP-155). A
-   * retry with the same request_id returns the originally created sequence
-   * instead of creating another one. Empty disables this protection.
-   */
-  requestId: string;
-  /** Tags to give the new sequence; duplicates are ignored. */
-  tags: string[];
-  /**
-   * File records to register with the sequence. Their visitseq_uuid may be
-   * empty (meaning the new sequence's). If visit_sequence.visitseq_url is
-   * set, an entry with file_type `visits` and the same file_url is required.
-   */
-  files: VisitSequenceFile[];
-}
-
-/** The response of MetadataService.CreateVisitSequence. */
-export interface CreateVisitSequenceResponse {
-  /** The created sequence, with its UUID, kind, tags and creation_time. */
-  visitSequence?:
-    | VisitSequence
-    | undefined;
-  /** The registered file records, in request order. */
-  files: VisitSequenceFile[];
-}
-
 /** The request of MetadataService.GetVisitSequence. */
 export interface GetVisitSequenceRequest {
   /** The UUID of the sequence to return. */
@@ -175,35 +139,6 @@ export interface UpdateVisitSequenceResponse {
   visitSequence?: VisitSequence | undefined;
 }
 
-/** The request of MetadataService.DeleteVisitSequence. */
-export interface DeleteVisitSequenceRequest {
-  /** The UUID of the sequence to delete. */
-  visitseqUuid: string;
-  /**
-   * If true, deleting a sequence that does not exist succeeds and returns an
-   * empty response.
-   */
-  allowMissing: boolean;
-  /**
-   * If true, the sequence is deleted even if other sequences name it as a
-   * parent (they keep the dangling UUID).
-   */
-  force: boolean;
-}
-
-/** The response of MetadataService.DeleteVisitSequence. */
-export interface DeleteVisitSequenceResponse {
-  /** The sequence as it was before deletion; unset if it did not exist. */
-  visitSequence?:
-    | VisitSequence
-    | undefined;
-  /**
-   * The URLs of the blobs the deleted records referenced (visitseq_url and
-   * every file_url), without duplicates, for the caller to delete.
-   */
-  blobUrls: string[];
-}
-
 /** The request of MetadataService.AddTags. */
 export interface AddTagsRequest {
   /** The UUID of the sequence to tag. */
@@ -302,41 +237,6 @@ export interface ListCommentsResponse {
   nextPageToken: string;
 }
 
-/** The request of MetadataService.RegisterFile. */
-export interface RegisterFileRequest {
-  /**
-   * The file record to register; create_time is ignored. file_url may be
-   * unset to record a file whose content is not (or no longer) stored.
-   */
-  file?:
-    | VisitSequenceFile
-    | undefined;
-  /**
-   * If true, an existing record of the same file_type is replaced instead of
-   * failing with ALREADY_EXISTS.
-   */
-  replace: boolean;
-  /**
-   * An RFC 4122 UUID chosen by the client for this request (AIP-155). A
-   * retry with the same request_id returns the original result. Empty
-   * disables this protection.
-   */
-  requestId: string;
-}
-
-/** The response of MetadataService.RegisterFile. */
-export interface RegisterFileResponse {
-  /** The registered record. */
-  file?:
-    | VisitSequenceFile
-    | undefined;
-  /**
-   * The record that was replaced, if any, so the caller can delete its blob
-   * when its URL differs from the new one.
-   */
-  replacedFile?: VisitSequenceFile | undefined;
-}
-
 /** The request of MetadataService.GetFile. */
 export interface GetFileRequest {
   /** The UUID of the sequence the file belongs to. */
@@ -376,25 +276,6 @@ export interface ListFilesResponse {
    * page.
    */
   nextPageToken: string;
-}
-
-/** The request of MetadataService.DeleteFile. */
-export interface DeleteFileRequest {
-  /** The UUID of the sequence the file belongs to. */
-  visitseqUuid: string;
-  /** The type of the file to delete. */
-  fileType: string;
-  /**
-   * If true, the record is kept with its file_url cleared (its hash still
-   * documents what existed) instead of being deleted.
-   */
-  keepRecord: boolean;
-}
-
-/** The response of MetadataService.DeleteFile. */
-export interface DeleteFileResponse {
-  /** The file record as it was before the call. */
-  file?: VisitSequenceFile | undefined;
 }
 
 /** The request of MetadataService.RecordCondaEnv. */
@@ -815,142 +696,6 @@ wrappers[".google.protobuf.Timestamp"] = {
   },
 } as any;
 
-function createBaseCreateVisitSequenceRequest(): CreateVisitSequenceRequest {
-  return { requestId: "", tags: [], files: [] };
-}
-
-export const CreateVisitSequenceRequest: MessageFns<CreateVisitSequenceRequest> = {
-  encode(message: CreateVisitSequenceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.visitSequence !== undefined) {
-      VisitSequence.encode(message.visitSequence, writer.uint32(10).fork()).join();
-    }
-    if (message.requestId !== "") {
-      writer.uint32(18).string(message.requestId);
-    }
-    for (const v of message.tags) {
-      writer.uint32(26).string(v!);
-    }
-    for (const v of message.files) {
-      VisitSequenceFile.encode(v!, writer.uint32(34).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): CreateVisitSequenceRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseCreateVisitSequenceRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.visitSequence = VisitSequence.decode(reader, reader.uint32());
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.requestId = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.tags.push(reader.string());
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.files.push(VisitSequenceFile.decode(reader, reader.uint32()));
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-};
-
-function createBaseCreateVisitSequenceResponse(): CreateVisitSequenceResponse {
-  return { files: [] };
-}
-
-export const CreateVisitSequenceResponse: MessageFns<CreateVisitSequenceResponse> = {
-  encode(message: CreateVisitSequenceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.visitSequence !== undefined) {
-      VisitSequence.encode(message.visitSequence, writer.uint32(10).fork()).join();
-    }
-    for (const v of message.files) {
-      VisitSequenceFile.encode(v!, writer.uint32(18).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): CreateVisitSequenceResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseCreateVisitSequenceResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.visitSequence = VisitSequence.decode(reader, reader.uint32());
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.files.push(VisitSequenceFile.decode(reader, reader.uint32()));
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-};
-
 function createBaseGetVisitSequenceRequest(): GetVisitSequenceRequest {
   return { visitseqUuid: "" };
 }
@@ -1353,131 +1098,6 @@ export const UpdateVisitSequenceResponse: MessageFns<UpdateVisitSequenceResponse
             }
 
             message.visitSequence = VisitSequence.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-};
-
-function createBaseDeleteVisitSequenceRequest(): DeleteVisitSequenceRequest {
-  return { visitseqUuid: "", allowMissing: false, force: false };
-}
-
-export const DeleteVisitSequenceRequest: MessageFns<DeleteVisitSequenceRequest> = {
-  encode(message: DeleteVisitSequenceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.visitseqUuid !== "") {
-      writer.uint32(10).string(message.visitseqUuid);
-    }
-    if (message.allowMissing !== false) {
-      writer.uint32(16).bool(message.allowMissing);
-    }
-    if (message.force !== false) {
-      writer.uint32(24).bool(message.force);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): DeleteVisitSequenceRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseDeleteVisitSequenceRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.visitseqUuid = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.allowMissing = reader.bool();
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.force = reader.bool();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-};
-
-function createBaseDeleteVisitSequenceResponse(): DeleteVisitSequenceResponse {
-  return { blobUrls: [] };
-}
-
-export const DeleteVisitSequenceResponse: MessageFns<DeleteVisitSequenceResponse> = {
-  encode(message: DeleteVisitSequenceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.visitSequence !== undefined) {
-      VisitSequence.encode(message.visitSequence, writer.uint32(10).fork()).join();
-    }
-    for (const v of message.blobUrls) {
-      writer.uint32(18).string(v!);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): DeleteVisitSequenceResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseDeleteVisitSequenceResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.visitSequence = VisitSequence.decode(reader, reader.uint32());
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.blobUrls.push(reader.string());
             continue;
           }
         }
@@ -2063,131 +1683,6 @@ export const ListCommentsResponse: MessageFns<ListCommentsResponse> = {
   },
 };
 
-function createBaseRegisterFileRequest(): RegisterFileRequest {
-  return { replace: false, requestId: "" };
-}
-
-export const RegisterFileRequest: MessageFns<RegisterFileRequest> = {
-  encode(message: RegisterFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.file !== undefined) {
-      VisitSequenceFile.encode(message.file, writer.uint32(10).fork()).join();
-    }
-    if (message.replace !== false) {
-      writer.uint32(16).bool(message.replace);
-    }
-    if (message.requestId !== "") {
-      writer.uint32(26).string(message.requestId);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RegisterFileRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRegisterFileRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.file = VisitSequenceFile.decode(reader, reader.uint32());
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.replace = reader.bool();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.requestId = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-};
-
-function createBaseRegisterFileResponse(): RegisterFileResponse {
-  return {};
-}
-
-export const RegisterFileResponse: MessageFns<RegisterFileResponse> = {
-  encode(message: RegisterFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.file !== undefined) {
-      VisitSequenceFile.encode(message.file, writer.uint32(10).fork()).join();
-    }
-    if (message.replacedFile !== undefined) {
-      VisitSequenceFile.encode(message.replacedFile, writer.uint32(18).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RegisterFileResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRegisterFileResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.file = VisitSequenceFile.decode(reader, reader.uint32());
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.replacedFile = VisitSequenceFile.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-};
-
 function createBaseGetFileRequest(): GetFileRequest {
   return { visitseqUuid: "", fileType: "" };
 }
@@ -2401,120 +1896,6 @@ export const ListFilesResponse: MessageFns<ListFilesResponse> = {
             }
 
             message.nextPageToken = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-};
-
-function createBaseDeleteFileRequest(): DeleteFileRequest {
-  return { visitseqUuid: "", fileType: "", keepRecord: false };
-}
-
-export const DeleteFileRequest: MessageFns<DeleteFileRequest> = {
-  encode(message: DeleteFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.visitseqUuid !== "") {
-      writer.uint32(10).string(message.visitseqUuid);
-    }
-    if (message.fileType !== "") {
-      writer.uint32(18).string(message.fileType);
-    }
-    if (message.keepRecord !== false) {
-      writer.uint32(24).bool(message.keepRecord);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): DeleteFileRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseDeleteFileRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.visitseqUuid = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.fileType = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.keepRecord = reader.bool();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-};
-
-function createBaseDeleteFileResponse(): DeleteFileResponse {
-  return {};
-}
-
-export const DeleteFileResponse: MessageFns<DeleteFileResponse> = {
-  encode(message: DeleteFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.file !== undefined) {
-      VisitSequenceFile.encode(message.file, writer.uint32(10).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): DeleteFileResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseDeleteFileResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.file = VisitSequenceFile.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -4270,35 +3651,29 @@ export const ImportUpstreamResponse: MessageFns<ImportUpstreamResponse> = {
 };
 
 /**
- * The metadata service owns the archive's PostgreSQL database: visit
- * sequence records, tags, comments, file records, conda environments,
- * nightly statistics and MAF results. It never touches blobs.
+ * The archive's records, as users read and annotate them: visit sequences,
+ * tags, comments, file records, conda environments, nightly statistics, MAF
+ * results, SQL queries and the upstream import. Served by the metadata
+ * service, which owns the PostgreSQL database and never touches blobs.
+ *
+ * Public: the gateway serves this same service at its own address by
+ * forwarding each call unchanged (bytes, metadata, deadline, status and
+ * details), so clients reach it there with the same stubs. Records that stand
+ * for blobs are created and deleted through the gateway's GatewayService
+ * (which calls RegistryService), never here.
  *
  * Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
- * when the database cannot be reached (safe to retry), DEADLINE_EXCEEDED,
- * INTERNAL for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
- * authentication is enabled. Every malformed UUID, day_obs, hash (not 32
- * bytes) or page_token yields INVALID_ARGUMENT.
+ * when the database (or, through the gateway, the metadata service) cannot be
+ * reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL for server defects,
+ * and UNAUTHENTICATED or PERMISSION_DENIED when authentication is enabled.
+ * Every malformed UUID, day_obs, hash (not 32 bytes) or page_token yields
+ * INVALID_ARGUMENT, and so does any string or list over its limit, a NUL byte
+ * in any text, or a non-finite or out-of-range number (limits in
+ * docs/security.md); error messages quote at most a short prefix of the
+ * input.
  */
 
 export interface MetadataServiceClient {
-  /**
-   * Creates a visit sequence record, with its tags and file records, in one
-   * transaction. Fails with INVALID_ARGUMENT if a required field is missing
-   * or malformed, no details are set, last_day_obs is earlier than
-   * first_day_obs, a mixed sequence's last_early_day_obs is not earlier than
-   * its first_late_day_obs, a file's visitseq_uuid differs from the
-   * sequence's, or the files' `visits` entry does not match visitseq_url,
-   * or a tag is empty; NOT_FOUND if a parent
-   * UUID of the details names no sequence; ALREADY_EXISTS if visitseq_uuid
-   * was supplied and is already used (by a request with another request_id).
-   */
-
-  createVisitSequence(
-    request: CreateVisitSequenceRequest,
-    metadata?: Metadata,
-  ): Observable<CreateVisitSequenceResponse>;
-
   /**
    * Returns one visit sequence. Fails with NOT_FOUND if no sequence has the
    * UUID.
@@ -4315,9 +3690,10 @@ export interface MetadataServiceClient {
   listVisitSequences(request: ListVisitSequencesRequest, metadata?: Metadata): Observable<ListVisitSequencesResponse>;
 
   /**
-   * Updates the fields of a visit sequence named by update_mask. Clearing
-   * visitseq_url this way (listing it in the mask while leaving it unset)
-   * records that the visits were deleted while keeping the record. Fails
+   * Updates the fields of a visit sequence named by update_mask. This never
+   * deletes blobs: clearing visitseq_url (listing it in the mask while
+   * leaving it unset) only forgets where the visits are (GatewayService's
+   * DeleteFile with file_type "visits" deletes them and clears it). Fails
    * with NOT_FOUND if no sequence has the UUID; INVALID_ARGUMENT if the mask
    * is empty, names an unknown or immutable field or details of another
    * kind, or would clear a required field.
@@ -4329,20 +3705,8 @@ export interface MetadataServiceClient {
   ): Observable<UpdateVisitSequenceResponse>;
 
   /**
-   * Deletes a visit sequence record together with its tags, comments, file
-   * records, nightly statistics and MAF results, and returns the URLs of the
-   * blobs it referenced (it does not delete blobs). Fails with NOT_FOUND if
-   * no sequence has the UUID (unless allow_missing); FAILED_PRECONDITION if
-   * other sequences name it as a parent and force is false.
-   */
-
-  deleteVisitSequence(
-    request: DeleteVisitSequenceRequest,
-    metadata?: Metadata,
-  ): Observable<DeleteVisitSequenceResponse>;
-
-  /**
-   * Adds tags to a visit sequence; tags it already has are ignored, so the
+   * Adds tags to a visit sequence (the spec's `tag`); tags it already has are
+   * ignored, so the
    * call is idempotent. Fails with NOT_FOUND if no sequence has the UUID;
    * INVALID_ARGUMENT if tags is empty or contains an empty string.
    */
@@ -4350,7 +3714,7 @@ export interface MetadataServiceClient {
   addTags(request: AddTagsRequest, metadata?: Metadata): Observable<AddTagsResponse>;
 
   /**
-   * Removes tags from a visit sequence, all or nothing. Fails with NOT_FOUND
+   * Removes tags from a visit sequence (the spec's `untag`), all or nothing. Fails with NOT_FOUND
    * if no sequence has the UUID, or if the sequence lacks one of the tags and
    * allow_missing is false; INVALID_ARGUMENT if tags is empty.
    */
@@ -4365,7 +3729,8 @@ export interface MetadataServiceClient {
   checkTag(request: CheckTagRequest, metadata?: Metadata): Observable<CheckTagResponse>;
 
   /**
-   * Adds a comment to a visit sequence, timestamped by the server. Fails
+   * Adds a comment to a visit sequence (the spec's `comment`), timestamped by
+   * the server. Fails
    * with NOT_FOUND if no sequence has the UUID; INVALID_ARGUMENT if comment
    * is empty.
    */
@@ -4378,17 +3743,6 @@ export interface MetadataServiceClient {
    */
 
   listComments(request: ListCommentsRequest, metadata?: Metadata): Observable<ListCommentsResponse>;
-
-  /**
-   * Records a file of a visit sequence (registering the file type `visits`
-   * also sets visitseq_url). Registering exactly the recorded file again
-   * (same hash, size and URL) succeeds without change. Fails with NOT_FOUND
-   * if no sequence has the UUID; ALREADY_EXISTS if the sequence already has
-   * a different file of this type and replace is false; INVALID_ARGUMENT if
-   * file_type is empty or file_sha256 is not 32 bytes.
-   */
-
-  registerFile(request: RegisterFileRequest, metadata?: Metadata): Observable<RegisterFileResponse>;
 
   /**
    * Returns the record of one file of a visit sequence. Fails with NOT_FOUND
@@ -4405,16 +3759,8 @@ export interface MetadataServiceClient {
   listFiles(request: ListFilesRequest, metadata?: Metadata): Observable<ListFilesResponse>;
 
   /**
-   * Deletes (or, with keep_record, clears the URL of) one file record and
-   * returns the record as it was, so the caller can delete the blob.
-   * Deleting the `visits` file also clears visitseq_url. Fails with
-   * NOT_FOUND if no sequence has the UUID or it has no file of this type.
-   */
-
-  deleteFile(request: DeleteFileRequest, metadata?: Metadata): Observable<DeleteFileResponse>;
-
-  /**
-   * Records a conda environment from the text of `conda list --json`, keyed
+   * Records a conda environment (the spec's `save_env`) from the text of
+   * `conda list --json`, keyed
    * by the SHA-256 of that text, and optionally links it to a simulation.
    * Recording an already recorded environment succeeds (content addressing
    * makes the call idempotent). Fails with INVALID_ARGUMENT if the text is
@@ -4522,7 +3868,7 @@ export interface MetadataServiceClient {
 
   /**
    * Runs one read-only SQL statement against the archive's tables and views
-   * and streams the result as an Arrow table. Fails with INVALID_ARGUMENT if
+   * (the spec's `query`) and streams the result as an Arrow table. Fails with INVALID_ARGUMENT if
    * sql is empty, holds more than one statement, or PostgreSQL rejects it
    * (syntax error, unknown table or column, bad parameter types);
    * PERMISSION_DENIED if the statement tries to modify anything;
@@ -4562,35 +3908,29 @@ export interface MetadataServiceClient {
 }
 
 /**
- * The metadata service owns the archive's PostgreSQL database: visit
- * sequence records, tags, comments, file records, conda environments,
- * nightly statistics and MAF results. It never touches blobs.
+ * The archive's records, as users read and annotate them: visit sequences,
+ * tags, comments, file records, conda environments, nightly statistics, MAF
+ * results, SQL queries and the upstream import. Served by the metadata
+ * service, which owns the PostgreSQL database and never touches blobs.
+ *
+ * Public: the gateway serves this same service at its own address by
+ * forwarding each call unchanged (bytes, metadata, deadline, status and
+ * details), so clients reach it there with the same stubs. Records that stand
+ * for blobs are created and deleted through the gateway's GatewayService
+ * (which calls RegistryService), never here.
  *
  * Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
- * when the database cannot be reached (safe to retry), DEADLINE_EXCEEDED,
- * INTERNAL for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
- * authentication is enabled. Every malformed UUID, day_obs, hash (not 32
- * bytes) or page_token yields INVALID_ARGUMENT.
+ * when the database (or, through the gateway, the metadata service) cannot be
+ * reached (safe to retry), DEADLINE_EXCEEDED, INTERNAL for server defects,
+ * and UNAUTHENTICATED or PERMISSION_DENIED when authentication is enabled.
+ * Every malformed UUID, day_obs, hash (not 32 bytes) or page_token yields
+ * INVALID_ARGUMENT, and so does any string or list over its limit, a NUL byte
+ * in any text, or a non-finite or out-of-range number (limits in
+ * docs/security.md); error messages quote at most a short prefix of the
+ * input.
  */
 
 export interface MetadataServiceController {
-  /**
-   * Creates a visit sequence record, with its tags and file records, in one
-   * transaction. Fails with INVALID_ARGUMENT if a required field is missing
-   * or malformed, no details are set, last_day_obs is earlier than
-   * first_day_obs, a mixed sequence's last_early_day_obs is not earlier than
-   * its first_late_day_obs, a file's visitseq_uuid differs from the
-   * sequence's, or the files' `visits` entry does not match visitseq_url,
-   * or a tag is empty; NOT_FOUND if a parent
-   * UUID of the details names no sequence; ALREADY_EXISTS if visitseq_uuid
-   * was supplied and is already used (by a request with another request_id).
-   */
-
-  createVisitSequence(
-    request: CreateVisitSequenceRequest,
-    metadata?: Metadata,
-  ): Promise<CreateVisitSequenceResponse> | Observable<CreateVisitSequenceResponse> | CreateVisitSequenceResponse;
-
   /**
    * Returns one visit sequence. Fails with NOT_FOUND if no sequence has the
    * UUID.
@@ -4613,9 +3953,10 @@ export interface MetadataServiceController {
   ): Promise<ListVisitSequencesResponse> | Observable<ListVisitSequencesResponse> | ListVisitSequencesResponse;
 
   /**
-   * Updates the fields of a visit sequence named by update_mask. Clearing
-   * visitseq_url this way (listing it in the mask while leaving it unset)
-   * records that the visits were deleted while keeping the record. Fails
+   * Updates the fields of a visit sequence named by update_mask. This never
+   * deletes blobs: clearing visitseq_url (listing it in the mask while
+   * leaving it unset) only forgets where the visits are (GatewayService's
+   * DeleteFile with file_type "visits" deletes them and clears it). Fails
    * with NOT_FOUND if no sequence has the UUID; INVALID_ARGUMENT if the mask
    * is empty, names an unknown or immutable field or details of another
    * kind, or would clear a required field.
@@ -4627,20 +3968,8 @@ export interface MetadataServiceController {
   ): Promise<UpdateVisitSequenceResponse> | Observable<UpdateVisitSequenceResponse> | UpdateVisitSequenceResponse;
 
   /**
-   * Deletes a visit sequence record together with its tags, comments, file
-   * records, nightly statistics and MAF results, and returns the URLs of the
-   * blobs it referenced (it does not delete blobs). Fails with NOT_FOUND if
-   * no sequence has the UUID (unless allow_missing); FAILED_PRECONDITION if
-   * other sequences name it as a parent and force is false.
-   */
-
-  deleteVisitSequence(
-    request: DeleteVisitSequenceRequest,
-    metadata?: Metadata,
-  ): Promise<DeleteVisitSequenceResponse> | Observable<DeleteVisitSequenceResponse> | DeleteVisitSequenceResponse;
-
-  /**
-   * Adds tags to a visit sequence; tags it already has are ignored, so the
+   * Adds tags to a visit sequence (the spec's `tag`); tags it already has are
+   * ignored, so the
    * call is idempotent. Fails with NOT_FOUND if no sequence has the UUID;
    * INVALID_ARGUMENT if tags is empty or contains an empty string.
    */
@@ -4651,7 +3980,7 @@ export interface MetadataServiceController {
   ): Promise<AddTagsResponse> | Observable<AddTagsResponse> | AddTagsResponse;
 
   /**
-   * Removes tags from a visit sequence, all or nothing. Fails with NOT_FOUND
+   * Removes tags from a visit sequence (the spec's `untag`), all or nothing. Fails with NOT_FOUND
    * if no sequence has the UUID, or if the sequence lacks one of the tags and
    * allow_missing is false; INVALID_ARGUMENT if tags is empty.
    */
@@ -4672,7 +4001,8 @@ export interface MetadataServiceController {
   ): Promise<CheckTagResponse> | Observable<CheckTagResponse> | CheckTagResponse;
 
   /**
-   * Adds a comment to a visit sequence, timestamped by the server. Fails
+   * Adds a comment to a visit sequence (the spec's `comment`), timestamped by
+   * the server. Fails
    * with NOT_FOUND if no sequence has the UUID; INVALID_ARGUMENT if comment
    * is empty.
    */
@@ -4691,20 +4021,6 @@ export interface MetadataServiceController {
     request: ListCommentsRequest,
     metadata?: Metadata,
   ): Promise<ListCommentsResponse> | Observable<ListCommentsResponse> | ListCommentsResponse;
-
-  /**
-   * Records a file of a visit sequence (registering the file type `visits`
-   * also sets visitseq_url). Registering exactly the recorded file again
-   * (same hash, size and URL) succeeds without change. Fails with NOT_FOUND
-   * if no sequence has the UUID; ALREADY_EXISTS if the sequence already has
-   * a different file of this type and replace is false; INVALID_ARGUMENT if
-   * file_type is empty or file_sha256 is not 32 bytes.
-   */
-
-  registerFile(
-    request: RegisterFileRequest,
-    metadata?: Metadata,
-  ): Promise<RegisterFileResponse> | Observable<RegisterFileResponse> | RegisterFileResponse;
 
   /**
    * Returns the record of one file of a visit sequence. Fails with NOT_FOUND
@@ -4727,19 +4043,8 @@ export interface MetadataServiceController {
   ): Promise<ListFilesResponse> | Observable<ListFilesResponse> | ListFilesResponse;
 
   /**
-   * Deletes (or, with keep_record, clears the URL of) one file record and
-   * returns the record as it was, so the caller can delete the blob.
-   * Deleting the `visits` file also clears visitseq_url. Fails with
-   * NOT_FOUND if no sequence has the UUID or it has no file of this type.
-   */
-
-  deleteFile(
-    request: DeleteFileRequest,
-    metadata?: Metadata,
-  ): Promise<DeleteFileResponse> | Observable<DeleteFileResponse> | DeleteFileResponse;
-
-  /**
-   * Records a conda environment from the text of `conda list --json`, keyed
+   * Records a conda environment (the spec's `save_env`) from the text of
+   * `conda list --json`, keyed
    * by the SHA-256 of that text, and optionally links it to a simulation.
    * Recording an already recorded environment succeeds (content addressing
    * makes the call idempotent). Fails with INVALID_ARGUMENT if the text is
@@ -4871,7 +4176,7 @@ export interface MetadataServiceController {
 
   /**
    * Runs one read-only SQL statement against the archive's tables and views
-   * and streams the result as an Arrow table. Fails with INVALID_ARGUMENT if
+   * (the spec's `query`) and streams the result as an Arrow table. Fails with INVALID_ARGUMENT if
    * sql is empty, holds more than one statement, or PostgreSQL rejects it
    * (syntax error, unknown table or column, bad parameter types);
    * PERMISSION_DENIED if the statement tries to modify anything;
@@ -4916,20 +4221,16 @@ export interface MetadataServiceController {
 export function MetadataServiceControllerMethods() {
   return function (constructor: Function) {
     const grpcMethods: string[] = [
-      "createVisitSequence",
       "getVisitSequence",
       "listVisitSequences",
       "updateVisitSequence",
-      "deleteVisitSequence",
       "addTags",
       "removeTags",
       "checkTag",
       "addComment",
       "listComments",
-      "registerFile",
       "getFile",
       "listFiles",
-      "deleteFile",
       "recordCondaEnv",
       "getCondaEnv",
       "listCondaPackages",

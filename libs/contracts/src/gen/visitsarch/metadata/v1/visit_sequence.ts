@@ -106,9 +106,11 @@ export interface SimulationDetails {
     | string
     | undefined;
   /**
-   * The keyword arguments given to `sim_runner`, as a JSON object. Values
-   * that are not JSON-serializable are recorded by clients as
-   * `["Not json serializable", "<repr>"]`. Unset means NULL.
+   * The keyword arguments given to `sim_runner`, as a JSON object, stored as
+   * JSONB (Struct numbers are doubles: 3 comes back as 3.0). The Python
+   * client records values that are not JSON as their `repr()` text; rows
+   * imported from the upstream archive keep its
+   * `["Not json serializable", "<repr>"]` pairs. Unset means NULL.
    */
   simRunnerArgs?:
     | { [key: string]: any }

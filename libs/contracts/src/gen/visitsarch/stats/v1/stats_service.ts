@@ -670,11 +670,16 @@ export const ImportMafResultsResponse: MessageFns<ImportMafResultsResponse> = {
  * visits through the blob archive and records results through the metadata
  * service.
  *
+ * Public: the gateway serves this same service at its own address by
+ * forwarding each call unchanged, so clients reach it there.
+ *
  * Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
  * when a backend cannot be reached (safe to retry), DEADLINE_EXCEEDED,
  * INTERNAL for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
  * authentication is enabled. Every malformed UUID or day_obs yields
- * INVALID_ARGUMENT.
+ * INVALID_ARGUMENT, and so does any string or list over its limit, a NUL
+ * byte in any text, or a non-finite or out-of-range number (limits in
+ * docs/security.md).
  */
 
 export interface StatsServiceClient {
@@ -701,7 +706,8 @@ export interface StatsServiceClient {
    * INVALID_ARGUMENT if visitseq_uuids is empty or has more than 20 entries,
    * or value_name is empty; NOT_FOUND if a UUID names no sequence;
    * FAILED_PRECONDITION if none of the sequences has stored statistics of
-   * value_name in the range.
+   * value_name in the range; UNIMPLEMENTED if PNG is asked for and the
+   * server has no PNG renderer.
    */
 
   plotNightlyStats(request: PlotNightlyStatsRequest, metadata?: Metadata): Observable<PlotNightlyStatsResponse>;
@@ -728,11 +734,16 @@ export interface StatsServiceClient {
  * visits through the blob archive and records results through the metadata
  * service.
  *
+ * Public: the gateway serves this same service at its own address by
+ * forwarding each call unchanged, so clients reach it there.
+ *
  * Besides the codes listed on each RPC, any RPC may fail with UNAVAILABLE
  * when a backend cannot be reached (safe to retry), DEADLINE_EXCEEDED,
  * INTERNAL for server defects, and UNAUTHENTICATED or PERMISSION_DENIED when
  * authentication is enabled. Every malformed UUID or day_obs yields
- * INVALID_ARGUMENT.
+ * INVALID_ARGUMENT, and so does any string or list over its limit, a NUL
+ * byte in any text, or a non-finite or out-of-range number (limits in
+ * docs/security.md).
  */
 
 export interface StatsServiceController {
@@ -759,7 +770,8 @@ export interface StatsServiceController {
    * INVALID_ARGUMENT if visitseq_uuids is empty or has more than 20 entries,
    * or value_name is empty; NOT_FOUND if a UUID names no sequence;
    * FAILED_PRECONDITION if none of the sequences has stored statistics of
-   * value_name in the range.
+   * value_name in the range; UNIMPLEMENTED if PNG is asked for and the
+   * server has no PNG renderer.
    */
 
   plotNightlyStats(

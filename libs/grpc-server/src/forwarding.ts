@@ -1,0 +1,165 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { PROTO_LOADER_OPTIONS, PROTO_ROOT, type ServiceContract } from '@visitsarch/contracts';
+import { boundText, type Logger } from '@visitsarch/logging';
+
+/** A service that this server also answers for, by forwarding each call to the server that implements it. */
+export interface ForwardedService {
+  /** The contract holding the service: only its own proto files (reflection lists every service they declare). */
+  contract: ServiceContract;
+  /** The fully-qualified name of the service forwarded, e.g. `visitsarch.metadata.v1.MetadataService`. */
+  service: string;
+  /** `host:port` of the server implementing it. */
+  address: string;
+}
+
+export interface Forwarding {
+  /** The forwarded services' definitions, for server reflection. */
+  definition: protoLoader.PackageDefinition;
+  close(): void;
+}
+
+/** Message sizes and the receive window of the forwarding clients: the same as every ServiceClient's. */
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+const RECEIVE_WINDOW_BYTES = 16 * 1024 * 1024;
+
+/** Metadata that belongs to one HTTP/2 hop: grpc-js sets it again on the outgoing call. */
+const HOP_METADATA = new Set(['user-agent', 'content-type', 'te', 'host', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'grpc-message-type']);
+
+const asIs = (bytes: Buffer): Buffer => bytes;
+
+/**
+ * Serves each listed service by forwarding every call, as bytes, to the server that implements
+ * it: request and response messages, the caller's metadata, deadline and cancellation, and the
+ * status with its message and details (google.rpc.Status trailers) all pass unchanged. Nothing is
+ * decoded, so no field can be dropped on the way: an operation is declared once, in the service
+ * that performs it, and reached through the gateway with the same stubs. An UNAVAILABLE raised by
+ * the forwarding itself names the service it could not reach, like ServiceClient's.
+ */
+export function addForwardedServices(server: grpc.Server, forwards: readonly ForwardedService[], logger: Logger): Forwarding {
+  const clients: grpc.Client[] = [];
+  const definition: protoLoader.PackageDefinition = {};
+  for (const forward of forwards) {
+    const loaded = protoLoader.loadSync(forward.contract.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
+    const methods = loaded[forward.service] as protoLoader.ServiceDefinition | undefined;
+    if (!methods) throw new Error(`forwarding: no service ${forward.service} in ${forward.contract.protoFiles.join(', ')}`);
+    Object.assign(definition, loaded);
+    const client = new grpc.Client(forward.address, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+      'grpc-node.flow_control_window': RECEIVE_WINDOW_BYTES,
+    });
+    clients.push(client);
+    const shortName = forward.service.split('.').pop() as string;
+    const rawService: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
+    const handlers: grpc.UntypedServiceImplementation = {};
+    for (const [name, method] of Object.entries(methods)) {
+      rawService[name] = {
+        path: method.path,
+        requestStream: method.requestStream,
+        responseStream: method.responseStream,
+        originalName: method.originalName,
+        requestSerialize: asIs,
+        requestDeserialize: asIs,
+        responseSerialize: asIs,
+        responseDeserialize: asIs,
+      };
+      const relay = new Relay(client, method.path, `${shortName}.${name}`, shortName, logger);
+      if (method.requestStream && method.responseStream) throw new Error(`forwarding: ${method.path} is bidirectional, which is not forwarded`);
+      handlers[name] = method.requestStream ? relay.clientStream : method.responseStream ? relay.serverStream : relay.unary;
+    }
+    server.addService(rawService as grpc.ServiceDefinition, handlers);
+  }
+  return { definition, close: () => clients.forEach((client) => client.close()) };
+}
+
+/** Forwards the calls of one method. */
+class Relay {
+  constructor(
+    private readonly client: grpc.Client,
+    private readonly path: string,
+    private readonly rpc: string,
+    private readonly serviceName: string,
+    private readonly logger: Logger,
+  ) {}
+
+  readonly unary = (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void => {
+    const done = this.timer();
+    this.client.makeUnaryRequest(this.path, asIs, asIs, call.request, outgoing(call.metadata), options(call), (error, response) => {
+      done(error);
+      if (error) callback(this.relayed(error));
+      else callback(null, response);
+    });
+  };
+
+  readonly serverStream = (call: grpc.ServerWritableStream<Buffer, Buffer>): void => {
+    const done = this.timer();
+    const upstream = this.client.makeServerStreamRequest(this.path, asIs, asIs, call.request, outgoing(call.metadata), options(call));
+    upstream.on('data', (message: Buffer) => {
+      // Backpressure: read from the service no faster than the caller takes.
+      if (!call.write(message)) {
+        upstream.pause();
+        call.once('drain', () => upstream.resume());
+      }
+    });
+    let failed = false;
+    upstream.on('error', (error: grpc.ServiceError) => {
+      failed = true;
+      done(error);
+      call.emit('error', this.relayed(error));
+    });
+    // 'end' comes once every message has been taken (its status may arrive while some are still buffered).
+    upstream.on('end', () => {
+      if (failed) return;
+      done(null);
+      call.end();
+    });
+    call.on('cancelled', () => upstream.cancel());
+  };
+
+  readonly clientStream = (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void => {
+    const done = this.timer();
+    const upstream = this.client.makeClientStreamRequest(this.path, asIs, asIs, outgoing(call.metadata), options(call), (error, response) => {
+      done(error);
+      if (error) callback(this.relayed(error));
+      else callback(null, response);
+    });
+    call.on('data', (message: Buffer) => {
+      // Backpressure: take from the caller no faster than the service accepts.
+      if (!upstream.write(message)) {
+        call.pause();
+        upstream.once('drain', () => call.resume());
+      }
+    });
+    call.on('end', () => upstream.end());
+    call.on('cancelled', () => upstream.cancel());
+  };
+
+  /** The status to send back: the service's own, or one naming the service the gateway could not reach. */
+  private relayed(error: grpc.ServiceError): Partial<grpc.StatusObject> {
+    let details = error.details;
+    if (error.code === grpc.status.UNAVAILABLE && !/^\w+Service is unavailable: /.test(details)) details = `${this.serviceName} is unavailable: ${details}`;
+    return { code: error.code, details, metadata: error.metadata };
+  }
+
+  /** One structured log line per forwarded call, like RpcLoggingInterceptor's. */
+  private timer(): (error: grpc.ServiceError | null) => void {
+    const started = process.hrtime.bigint();
+    return (error) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (!error) this.logger.info({ rpc: this.rpc, forwarded: true, code: 'OK', ms }, 'rpc');
+      else this.logger.info({ rpc: this.rpc, forwarded: true, code: error.code, ms, error: boundText(error.details) }, 'rpc failed');
+    };
+  }
+}
+
+function outgoing(incoming: grpc.Metadata): grpc.Metadata {
+  const metadata = incoming.clone();
+  for (const key of Object.keys(metadata.getMap())) if (HOP_METADATA.has(key) || key.startsWith(':')) metadata.remove(key);
+  return metadata;
+}
+
+function options(parent: grpc.ServerUnaryCall<Buffer, Buffer> | grpc.ServerWritableStream<Buffer, Buffer> | grpc.ServerReadableStream<Buffer, Buffer>): grpc.CallOptions {
+  // The caller's deadline and cancellation propagate to the forwarded call.
+  return { parent, propagate_flags: grpc.propagate.DEFAULTS };
+}
