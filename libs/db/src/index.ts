@@ -1,2 +1,3 @@
 export * from './embedded-postgres';
 export * from './health';
+export * from './postgres-dsn';

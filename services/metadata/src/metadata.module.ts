@@ -7,7 +7,7 @@ import { MafService } from './maf/maf.service';
 import { MetadataController, RegistryController } from './metadata.controller';
 import { QUERY_LIMITS, QueriesService, QueryLimits } from './queries/queries.service';
 import { NightlyStatsService } from './statistics/nightly-stats.service';
-import { UpstreamImportService } from './upstream-import/upstream-import.service';
+import { UPSTREAM_ALLOWED_ENDPOINTS, UpstreamImportService } from './upstream-import/upstream-import.service';
 import { VisitSequencesService } from './visit-sequences/visit-sequences.service';
 
 export const METADATA_CONFIG = Symbol('METADATA_CONFIG');
@@ -19,6 +19,8 @@ export interface MetadataConfig {
   QUERY_MAX_ROWS: number;
   QUERY_MAX_TIMEOUT_S: number;
   QUERY_MAX_CONCURRENT: number;
+  /** The upstream databases ImportUpstream may connect to (`host` or `host:port`); empty: none. */
+  UPSTREAM_ALLOWED_ENDPOINTS?: string[];
 }
 
 /** The metadata service: the archive's PostgreSQL database, migrated when the module starts. */
@@ -35,6 +37,7 @@ export class MetadataModule implements OnModuleInit, OnApplicationShutdown {
         { provide: METADATA_CONFIG, useValue: config },
         { provide: ArchiveDatabase, useValue: new ArchiveDatabase({ url: config.DATABASE_URL, queryUrl: config.QUERY_DATABASE_URL || undefined }) },
         { provide: QUERY_LIMITS, useValue: limits },
+        { provide: UPSTREAM_ALLOWED_ENDPOINTS, useValue: config.UPSTREAM_ALLOWED_ENDPOINTS ?? [] },
         VisitSequencesService,
         AnnotationsService,
         FilesService,

@@ -1,4 +1,5 @@
 import { DEFAULT_ADDRESSES, integer, postgresUrl } from '@visitsarch/config';
+import { parseEndpointAllowList } from '@visitsarch/db';
 import { CONTRACTS } from '@visitsarch/contracts';
 import { postgresCheck } from '@visitsarch/db';
 import { defineService } from '@visitsarch/grpc-server';
@@ -26,6 +27,11 @@ export const metadataService = defineService({
     QUERY_MAX_ROWS: { parse: integer(1, 100_000_000), default: 1_000_000, description: 'the most rows one Query returns' },
     QUERY_MAX_TIMEOUT_S: { parse: integer(1, 86_400), default: 600, description: 'the longest statement timeout a Query may ask for, in seconds' },
     QUERY_MAX_CONCURRENT: { parse: integer(1, 1000), default: 8, description: 'how many Query calls may run at once' },
+    UPSTREAM_ALLOWED_ENDPOINTS: {
+      parse: (raw: string) => parseEndpointAllowList(raw),
+      default: [] as string[],
+      description: 'comma-separated upstream PostgreSQL endpoints ImportUpstream may connect to, each host (any port) or host:port; empty: ImportUpstream is refused',
+    },
   },
   build: (config) => ({
     module: MetadataModule.forRoot(config),

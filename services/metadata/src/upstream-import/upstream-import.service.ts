@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { metadataV1 } from '@visitsarch/contracts';
-import { failedPrecondition, invalidArgument, unavailable } from '@visitsarch/grpc-server';
+import { status } from '@grpc/grpc-js';
+import { DsnError, DsnNotAllowedError, parsePostgresDsn, PostgresDsn, requireAllowedEndpoint } from '@visitsarch/db';
+import { failedPrecondition, GrpcError, invalidArgument, unavailable } from '@visitsarch/grpc-server';
 import { Client } from 'pg';
 import { ArchiveDatabase, Tx } from '../database/archive-database';
 import { isPgError } from '../common/database-errors';
@@ -143,27 +145,47 @@ const PLANS: TablePlan[] = [
  * Rows whose key exists here are skipped, so the import can be repeated; rows this schema cannot hold
  * (a NULL day_obs, a tag of a sequence that does not exist, …) are rejected and counted.
  */
+/** The injection token of the upstream endpoints ImportUpstream may connect to (UPSTREAM_ALLOWED_ENDPOINTS). */
+export const UPSTREAM_ALLOWED_ENDPOINTS = Symbol('UPSTREAM_ALLOWED_ENDPOINTS');
+
 @Injectable()
 export class UpstreamImportService {
-  constructor(private readonly database: ArchiveDatabase) {}
+  constructor(
+    private readonly database: ArchiveDatabase,
+    @Inject(UPSTREAM_ALLOWED_ENDPOINTS) private readonly allowedEndpoints: string[],
+  ) {}
 
   async importUpstream(request: metadataV1.ImportUpstreamRequest): Promise<metadataV1.ImportUpstreamResponse> {
-    const dsn = request.dsn?.trim();
-    if (!dsn) throw invalidArgument('dsn is required', 'dsn');
-    if (!/^postgres(ql)?:\/\//.test(dsn) && !/^\s*\w+\s*=/.test(dsn)) {
-      throw invalidArgument('dsn is neither a postgresql:// URI nor a libpq key=value connection string', 'dsn');
+    if (!request.dsn?.trim()) throw invalidArgument('dsn is required', 'dsn');
+    let dsn: PostgresDsn;
+    try {
+      dsn = parsePostgresDsn(request.dsn);
+      // Before anything is dialled: a caller may not make this service connect (or probe) where it likes.
+      requireAllowedEndpoint(dsn, this.allowedEndpoints, 'UPSTREAM_ALLOWED_ENDPOINTS');
+    } catch (error) {
+      if (error instanceof DsnError) throw invalidArgument(`dsn: ${error.message}`, 'dsn');
+      if (error instanceof DsnNotAllowedError) throw new GrpcError(status.PERMISSION_DENIED, error.message, { reason: 'UPSTREAM_NOT_ALLOWED' });
+      throw error;
     }
     const schema = request.schema || 'vsmd';
     if (!/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(schema)) throw invalidArgument(`schema ${JSON.stringify(schema)} is not a valid identifier`, 'schema');
 
-    const upstream = new Client({ connectionString: dsn, connectionTimeoutMillis: 10_000, options: '-c TimeZone=UTC' });
+    const upstream = new Client({
+      host: dsn.host,
+      port: dsn.port,
+      database: dsn.database,
+      user: dsn.user,
+      password: dsn.password,
+      ssl: dsn.sslmode === 'require' || dsn.sslmode === 'verify-ca' || dsn.sslmode === 'verify-full' ? { rejectUnauthorized: dsn.sslmode !== 'require' } : undefined,
+      connectionTimeoutMillis: 10_000,
+      options: '-c TimeZone=UTC',
+    });
     upstream.on('error', () => undefined);
     try {
       await upstream.connect();
     } catch (error) {
       if (isPgError(error) && error.code!.startsWith('28')) throw failedPrecondition(`the upstream server refused the login: ${error.message}`, 'UPSTREAM_LOGIN_REFUSED');
       if (isPgError(error) && error.code === '3D000') throw failedPrecondition(`the upstream database does not exist: ${error.message}`, 'UPSTREAM_DATABASE_MISSING');
-      if (error instanceof TypeError) throw invalidArgument(`dsn is malformed: ${error.message}`, 'dsn');
       throw unavailable(`cannot reach the upstream database: ${(error as Error).message}`, 'UPSTREAM_UNREACHABLE');
     }
     try {

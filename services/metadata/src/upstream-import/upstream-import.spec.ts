@@ -5,7 +5,8 @@ import { specArchive } from '../testing/spec-archive';
 
 jest.setTimeout(120_000);
 
-const archive = specArchive({}, (started) => started.sql.query(UPSTREAM_DDL));
+// The operator allows the loopback host (any port): where this test's upstream schema lives.
+const archive = specArchive({ UPSTREAM_ALLOWED_ENDPOINTS: '127.0.0.1' }, (started) => started.sql.query(UPSTREAM_DDL));
 
 /** The upstream's sql/make_vseqmeta.sql (reference section 5.1), tables only, in schema vsmd. */
 const UPSTREAM_DDL = `
@@ -83,10 +84,27 @@ describe('ImportUpstream', () => {
   it('answers INVALID_ARGUMENT, FAILED_PRECONDITION or UNAVAILABLE for what it cannot import', async () => {
     expect((await archive.fail('importUpstream', { dsn: '' })).violations).toEqual(['dsn']);
     expect((await archive.fail('importUpstream', { dsn: 'nonsense' })).violations).toEqual(['dsn']);
+    expect((await archive.fail('importUpstream', { dsn: "host=127.0.0.1 password='unclosed" })).violations).toEqual(['dsn']);
     expect((await archive.fail('importUpstream', { dsn: archive.postgres.url, schema: 'vsmd; DROP TABLE x' })).violations).toEqual(['schema']);
     expect((await archive.fail('importUpstream', { dsn: archive.postgres.url, schema: 'visitsarch' })).code).toBe(status.FAILED_PRECONDITION);
     const wrongPassword = archive.postgres.url.replace(/:[^:@]*@/, ':wrong@');
     expect((await archive.fail('importUpstream', { dsn: wrongPassword })).code).toBe(status.FAILED_PRECONDITION);
     expect((await archive.fail('importUpstream', { dsn: 'postgresql://u:p@127.0.0.1:1/db' })).code).toBe(status.UNAVAILABLE);
+  });
+
+  it('connects only to the endpoints the operator allows, refusing others before dialling (no port probing)', async () => {
+    for (const dsn of ['postgresql://u:p@10.255.255.1:5432/db', 'host=localhost port=5432 dbname=db', 'postgresql://u:p@metadata.internal/db']) {
+      const refused = await archive.fail('importUpstream', { dsn });
+      expect(refused.code).toBe(status.PERMISSION_DENIED);
+      expect(refused.details).toMatch(/is not allowed: it is not in UPSTREAM_ALLOWED_ENDPOINTS/);
+    }
+  });
+
+  it('reads libpq keyword/value connection strings as libpq does', async () => {
+    const url = new URL(archive.postgres.url);
+    const password = decodeURIComponent(url.password).replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+    const dsn = `host=${url.hostname} port=${url.port} dbname=${url.pathname.slice(1)} user=${decodeURIComponent(url.username)} password='${password}'`;
+    const imported = await archive.call('importUpstream', { dsn, schema: 'vsmd' });
+    expect(imported.tables.map((table) => table.tableName)).toContain('simulations');
   });
 });
