@@ -35,7 +35,7 @@ export class MetadataModule implements OnModuleInit, OnApplicationShutdown {
       controllers: [MetadataController, RegistryController],
       providers: [
         { provide: METADATA_CONFIG, useValue: config },
-        { provide: ArchiveDatabase, useValue: new ArchiveDatabase({ url: config.DATABASE_URL, queryUrl: config.QUERY_DATABASE_URL || undefined }) },
+        { provide: ArchiveDatabase, useValue: new ArchiveDatabase({ url: config.DATABASE_URL, queryUrl: config.QUERY_DATABASE_URL || undefined, freeSqlConnections: config.QUERY_MAX_CONCURRENT }) },
         { provide: QUERY_LIMITS, useValue: limits },
         { provide: UPSTREAM_ALLOWED_ENDPOINTS, useValue: config.UPSTREAM_ALLOWED_ENDPOINTS ?? [] },
         VisitSequencesService,

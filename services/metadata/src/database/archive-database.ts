@@ -32,7 +32,19 @@ export interface ArchiveDatabaseOptions {
   queryUrl?: string;
   /** Maximum connections of the main pool. */
   poolSize?: number;
+  /** Connections of the free-SQL pool (Query): its concurrency limit, QUERY_MAX_CONCURRENT. */
+  freeSqlConnections?: number;
 }
+
+/**
+ * The least-privilege pools: `free-sql` runs clients' own SQL (Query) and nothing else, so a
+ * saturated free-SQL pool never delays `reads`, which runs the archive's own streamed reads
+ * (QueryNight, PrenightSims) as the same read-only role.
+ */
+export type QueryPool = 'free-sql' | 'reads';
+
+/** Connections of the pool of the archive's own streamed reads. */
+const READS_POOL_CONNECTIONS = 4;
 
 /** A statement runner inside one transaction. */
 export interface Tx {
@@ -47,11 +59,11 @@ function txOf(runner: QueryRunner): Tx {
 
 /**
  * The archive's database: a TypeORM DataSource that migrates the schema at start (never `synchronize`),
- * runs transactions for the feature services, and a separate pool of least-privilege connections for Query.
+ * runs transactions for the feature services, and two pools of least-privilege connections (QueryPool).
  */
 export class ArchiveDatabase {
   readonly dataSource: DataSource;
-  private queryPool?: Pool;
+  private readonly queryPools = new Map<QueryPool, Pool>();
 
   constructor(private readonly options: ArchiveDatabaseOptions) {
     this.dataSource = new DataSource({
@@ -82,18 +94,17 @@ export class ArchiveDatabase {
     } finally {
       await bootstrap.end();
     }
-    this.queryPool = new Pool({
-      connectionString: this.options.queryUrl ?? (await this.provisionQueryRole()),
-      max: 8,
-      options: SESSION_OPTIONS,
-      types: { getTypeParser: () => (value: string) => value },
-    });
-    this.queryPool.on('error', () => undefined); // a dropped idle connection is replaced on next use
+    const connectionString = this.options.queryUrl ?? (await this.provisionQueryRole());
+    for (const [name, max] of [['free-sql', this.options.freeSqlConnections ?? 8], ['reads', READS_POOL_CONNECTIONS]] as const) {
+      const pool = new Pool({ connectionString, max, options: SESSION_OPTIONS, types: { getTypeParser: () => (value: string) => value } });
+      pool.on('error', () => undefined); // a dropped idle connection is replaced on next use
+      this.queryPools.set(name, pool);
+    }
   }
 
   async stop(): Promise<void> {
-    await this.queryPool?.end();
-    this.queryPool = undefined;
+    await Promise.all([...this.queryPools.values()].map((pool) => pool.end()));
+    this.queryPools.clear();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 
@@ -119,10 +130,11 @@ export class ArchiveDatabase {
     return this.dataSource.query(sql, params);
   }
 
-  /** A connection of the Query role; release it when done. Values arrive as PostgreSQL's text. */
-  queryConnection(): Promise<PoolClient> {
-    if (!this.queryPool) throw new Error('the archive database is not started');
-    return this.queryPool.connect();
+  /** A connection of the Query role from one of its pools; release it when done. Values arrive as PostgreSQL's text. */
+  queryConnection(pool: QueryPool = 'free-sql'): Promise<PoolClient> {
+    const chosen = this.queryPools.get(pool);
+    if (!chosen) throw new Error('the archive database is not started');
+    return chosen.connect();
   }
 
   /** Cancels the running statement of a backend (used when a Query outlives its timeout). */

@@ -145,7 +145,8 @@ export class QueriesService {
 
   /** Streams a query of ours (not a client's) as Arrow, with totals in the last message. */
   private tableStream(sql: string, params: unknown[]): Observable<{ chunk: { ipcBytes: Uint8Array; rowCount: number }; totalRows: number }> {
-    return streamSql(this.database, { sql, params, maxRows: Number.MAX_SAFE_INTEGER, timeoutMs: DEFAULT_TIMEOUT_SECONDS * 1000 }).pipe(
+    // On the `reads` pool: clients' free SQL, however slow, never delays query_night or prenight_sims.
+    return streamSql(this.database, { sql, params, maxRows: Number.MAX_SAFE_INTEGER, timeoutMs: DEFAULT_TIMEOUT_SECONDS * 1000, pool: 'reads' }).pipe(
       map((item: SqlStreamItem) => ('chunk' in item ? { chunk: item.chunk, totalRows: 0 } : { chunk: { ipcBytes: new Uint8Array(), rowCount: 0 }, totalRows: item.totalRows })),
     );
   }

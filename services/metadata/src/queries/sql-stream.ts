@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { GrpcError, invalidArgument } from '@visitsarch/grpc-server';
 import { Observable } from 'rxjs';
-import { ArchiveDatabase } from '../database/archive-database';
+import { ArchiveDatabase, QueryPool } from '../database/archive-database';
 import { isPgError } from '../common/database-errors';
 import { ArrowStreamEncoder, IpcChunk, TextRow } from './arrow-encoder';
 
@@ -11,6 +11,8 @@ export interface SqlStreamOptions {
   /** Rows beyond this are dropped and reported as truncation. */
   maxRows: number;
   timeoutMs: number;
+  /** The pool to run on: clients' SQL on `free-sql` (the default), the archive's own reads on `reads`. */
+  pool?: QueryPool;
 }
 
 /** What the stream yields: Arrow chunks, then one last item with the totals. */
@@ -43,7 +45,7 @@ export function streamSql(database: ArchiveDatabase, options: SqlStreamOptions):
     }, options.timeoutMs + 1000);
 
     void (async () => {
-      const client = await database.queryConnection();
+      const client = await database.queryConnection(options.pool);
       backendPid = (client as unknown as { processID?: number }).processID;
       let broken: Error | undefined;
       try {
