@@ -97,6 +97,66 @@ export function sequenceFileUrl(address: SequenceFileAddress): string {
   return pathToFileURL(path.join(archive.directory, ...relative.split('/'))).href;
 }
 
+/** Where an object lies in an archive's layout (the inverse of sequenceFileUrl). */
+export interface SequenceFileLocation {
+  telescope: string;
+  /** `YYYY-MM-DD`. */
+  creationDayObs: string;
+  visitseqUuid: string;
+  /** The object's name in the sequence's directory (a temporary file's own name for incompleteUpload). */
+  fileName: string;
+  /** The temporary file of a write to that directory (`.<name>.<uuid>.incoming`), not an object. */
+  incompleteUpload: boolean;
+}
+
+const ISO_DAY_OBS = /^\d{4}-\d{2}-\d{2}$/;
+const INCOMING_NAME = /^\..+\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.incoming$/;
+
+/**
+ * Whether a file name is that of a write's temporary file (`.<name>.<uuid>.incoming`, what the
+ * file store writes before it publishes an object), not of an object.
+ */
+export function isIncomingUploadName(name: string): boolean {
+  return INCOMING_NAME.test(name);
+}
+
+/**
+ * Where `objectUrl` lies in the layout of the archive at `archiveUrl`
+ * (`<telescope>/<creation day_obs>/<visitseq_uuid>/<file name>`, as sequenceFileUrl writes it, or
+ * a write's temporary file in such a directory); undefined for anything else: another archive, a
+ * malformed URL, or an object the archive did not write in its layout.
+ */
+export function sequenceFileOf(archiveUrl: string, objectUrl: string): SequenceFileLocation | undefined {
+  let parts: string[];
+  try {
+    const archive = parseArchiveUrl(archiveUrl);
+    const object = parseObjectUrl(objectUrl);
+    if (archive.kind === 'file' && object.kind === 'file') {
+      const relative = path.relative(archive.directory, object.path);
+      if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+      parts = relative.split(path.sep);
+    } else if (archive.kind === 's3' && object.kind === 's3' && object.bucket === archive.bucket && object.key.startsWith(archive.prefix)) {
+      parts = object.key.slice(archive.prefix.length).split('/');
+    } else {
+      return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+  if (parts.length !== 4) return undefined;
+  const [telescope, creationDayObs, visitseqUuid, fileName] = parts;
+  if (!TELESCOPE.test(telescope) || !ISO_DAY_OBS.test(creationDayObs) || !isUuid(visitseqUuid) || visitseqUuid !== visitseqUuid.toLowerCase()) return undefined;
+  try {
+    if (parseDayObs(creationDayObs) !== creationDayObs) return undefined;
+  } catch {
+    return undefined;
+  }
+  if (fileName === '' || fileName.includes('\\')) return undefined;
+  const incompleteUpload = fileName.startsWith('.');
+  if (incompleteUpload && !isIncomingUploadName(fileName)) return undefined;
+  return { telescope, creationDayObs, visitseqUuid, fileName, incompleteUpload };
+}
+
 /** Refuses names that would leave the sequence's directory or collide with uploads in progress. */
 export function checkFileName(fileName: string, field = 'file_name'): void {
   if (fileName === '' || fileName.includes('/') || fileName.includes('\\') || fileName.includes('\0')) {

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseObjectUrl } from './archive-url';
+import { pathToFileURL } from 'node:url';
+import { ArchiveLocation, isIncomingUploadName, parseObjectUrl } from './archive-url';
 import { InvalidLocationError, ObjectExistsError, ObjectNotFoundError } from './errors';
 import { sha256OfLocalFile, verifySha256 } from './hashing';
-import type { CommitOptions, LocalSnapshot, ObjectInfo, ObjectStore, ObjectWrite, StoredObject, WriteOptions } from './object-store';
+import type { CommitOptions, ListedObject, ListOptions, LocalSnapshot, ObjectInfo, ObjectPage, ObjectStore, ObjectWrite, StoredObject, WriteOptions } from './object-store';
 
 /**
  * Objects as files under local directories (the embedded archive).
@@ -70,6 +71,78 @@ export class FileObjectStore implements ObjectStore {
     } catch (error) {
       if (isMissing(error)) return false;
       throw error;
+    }
+  }
+
+  /**
+   * Regular files under the directory, depth first, each directory's entries in name order (so a
+   * page's position, the path of its last file relative to the directory, says where to resume
+   * without remembering anything). Symbolic links are neither followed nor listed. Temporary
+   * files of writes are listed too, flagged as incomplete uploads.
+   */
+  async list(location: ArchiveLocation, options: ListOptions): Promise<ObjectPage> {
+    if (location.kind !== 'file') throw new InvalidLocationError(`${location.url} is not a file:// archive`);
+    const limit = Math.max(1, Math.floor(options.limit));
+    const after = options.after ? options.after.split('/') : undefined;
+    if (after?.some((part) => part === '' || part === '.' || part === '..')) throw new InvalidLocationError(`not a listing position: ${JSON.stringify(options.after)}`, 'page_token');
+    const objects: ListedObject[] = [];
+    const positions: string[] = [];
+    // One more than a page: whether it exists says if there is a next page.
+    for await (const found of walkFiles(location.directory, [], after)) {
+      if (objects.length === limit) return { objects, next: positions[positions.length - 1] };
+      objects.push(found.object);
+      positions.push(found.relative.join('/'));
+    }
+    return { objects };
+  }
+}
+
+/** Name order of directory entries: by UTF-16 code units, the same everywhere. */
+function byName(a: fs.Dirent, b: fs.Dirent): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/**
+ * The regular files under `directory` (whose path relative to the listing's root is `relative`),
+ * in listing order, after the position `after` (the path components of the last file listed).
+ */
+async function* walkFiles(directory: string, relative: string[], after: string[] | undefined): AsyncGenerator<{ relative: string[]; object: ListedObject }> {
+  let entries: fs.Dirent[];
+  try {
+    entries = await fsp.readdir(directory, { withFileTypes: true });
+  } catch (error) {
+    if (isMissing(error)) return;
+    throw error;
+  }
+  entries.sort(byName);
+  const depth = relative.length;
+  for (const entry of entries) {
+    // While on the path of `after`, skip what precedes it; past it, nothing more is skipped.
+    let below: string[] | undefined;
+    if (after) {
+      const bound = after[depth];
+      if (entry.name < bound) continue;
+      if (entry.name === bound) {
+        if (!entry.isDirectory() || after.length === depth + 1) continue; // the file listed last (or what replaced it)
+        below = after;
+      }
+    }
+    const entryPath = path.join(directory, entry.name);
+    if (entry.isDirectory()) {
+      yield* walkFiles(entryPath, [...relative, entry.name], below);
+    } else if (entry.isFile()) {
+      let stats: fs.Stats;
+      try {
+        stats = await fsp.lstat(entryPath);
+      } catch (error) {
+        if (isMissing(error)) continue; // deleted, committed or aborted meanwhile
+        throw error;
+      }
+      if (!stats.isFile()) continue;
+      yield {
+        relative: [...relative, entry.name],
+        object: { url: pathToFileURL(entryPath).href, size: stats.size, updateTime: stats.mtime, incompleteUpload: isIncomingUploadName(entry.name) },
+      };
     }
   }
 }
@@ -188,7 +261,6 @@ function incomingName(name: string): string {
   return `.${name}.${randomUUID()}.incoming`;
 }
 
-const INCOMING = /^\..+\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.incoming$/;
 
 /** What a sweep removed. */
 export interface SweepResult {
@@ -218,7 +290,7 @@ export async function sweepIncomingFiles(directory: string, graceMs: number, now
     for (const entry of entries) {
       const entryPath = path.join(current, entry.name);
       if (entry.isDirectory()) pending.push(entryPath);
-      else if (entry.isFile() && INCOMING.test(entry.name)) {
+      else if (entry.isFile() && isIncomingUploadName(entry.name)) {
         try {
           const stats = await fsp.lstat(entryPath);
           if (now - stats.mtimeMs <= graceMs) continue;

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ArchiveLocation } from './archive-url';
 
 /** What a completed write stored. */
 export interface StoredObject {
@@ -76,6 +77,31 @@ export interface LocalSnapshot {
   release(): Promise<void>;
 }
 
+/** One object (or unpublished write) a listing found. */
+export interface ListedObject {
+  /** The object's URL, in the canonical form the store writes URLs in. */
+  url: string;
+  size: number;
+  /** When it was last written, if the backend records it. */
+  updateTime?: Date;
+  /** The temporary file of a write that was never published (file backend: `.<name>.<uuid>.incoming`). */
+  incompleteUpload: boolean;
+}
+
+/** One page of a listing. */
+export interface ObjectPage {
+  objects: ListedObject[];
+  /** Where the next page starts (pass it as `after`); undefined on the last page. */
+  next?: string;
+}
+
+export interface ListOptions {
+  /** The `next` of the previous page: the listing continues after this position. */
+  after?: string;
+  /** Objects per page, at least 1. */
+  limit: number;
+}
+
 /** One storage backend: a local directory tree or an S3 endpoint. Objects are addressed by URL. */
 export interface ObjectStore {
   readonly kind: 'file' | 's3';
@@ -88,6 +114,12 @@ export interface ObjectStore {
   stat(url: string): Promise<ObjectInfo | undefined>;
   /** Whether an object was deleted (false if none existed). */
   delete(url: string): Promise<boolean>;
+  /**
+   * The objects under a directory or key prefix, a page at a time, in a stable order (file:
+   * path components compared one by one; S3: key order). Objects written meanwhile behind the
+   * position reached are not seen; a missing directory or prefix is empty.
+   */
+  list(location: ArchiveLocation, options: ListOptions): Promise<ObjectPage>;
 }
 
 /** Writes every chunk of `source`, then commits; any failure (or a throwing source) aborts, leaving nothing. */

@@ -12,14 +12,15 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { parseObjectUrl } from './archive-url';
+import { ArchiveLocation, parseObjectUrl } from './archive-url';
 import { InvalidLocationError, ObjectExistsError, ObjectNotFoundError, StorageError, StorageUnavailableError } from './errors';
 import { Sha256Counter, verifySha256 } from './hashing';
-import type { CommitOptions, LocalSnapshot, ObjectInfo, ObjectStore, ObjectWrite, StoredObject, WriteOptions } from './object-store';
+import type { CommitOptions, ListedObject, ListOptions, LocalSnapshot, ObjectInfo, ObjectPage, ObjectStore, ObjectWrite, StoredObject, WriteOptions } from './object-store';
 
 export interface S3ObjectStoreOptions {
   /** Bytes per multipart part (S3 requires at least 5 MiB for every part but the last). */
@@ -118,6 +119,32 @@ export class S3ObjectStore implements ObjectStore {
     if (!(await this.stat(url))) return false;
     await call(url, () => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
     return true;
+  }
+
+  /**
+   * The objects whose keys start with the location's prefix, in key order (ListObjectsV2); a page's
+   * position is its last key relative to the prefix. Keys ending in `/` (folder markers some tools
+   * create) are not objects and are skipped. S3 writes leave no temporary objects to flag.
+   */
+  async list(location: ArchiveLocation, options: ListOptions): Promise<ObjectPage> {
+    if (location.kind !== 's3') throw new InvalidLocationError(`${location.url} is not an s3:// archive`);
+    const limit = Math.min(Math.max(1, Math.floor(options.limit)), 1000);
+    const response = await call(location.url, () =>
+      this.client.send(
+        new ListObjectsV2Command({
+          Bucket: location.bucket,
+          Prefix: location.prefix || undefined,
+          StartAfter: options.after ? `${location.prefix}${options.after}` : undefined,
+          MaxKeys: limit,
+        }),
+      ),
+    );
+    const contents = response.Contents ?? [];
+    const objects: ListedObject[] = contents
+      .filter((item) => item.Key !== undefined && !item.Key.endsWith('/'))
+      .map((item) => ({ url: `s3://${location.bucket}/${item.Key}`, size: item.Size ?? 0, updateTime: item.LastModified, incompleteUpload: false }));
+    const lastKey = contents[contents.length - 1]?.Key;
+    return { objects, next: response.IsTruncated && lastKey ? lastKey.slice(location.prefix.length) : undefined };
   }
 }
 

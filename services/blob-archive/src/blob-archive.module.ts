@@ -4,6 +4,7 @@ import { BlobArchiveController } from './controllers/blob-archive.controller';
 import { FlightController } from './flight/flight.controller';
 import { FlightService } from './flight/flight.service';
 import { ObjectFilesService } from './files/object-files.service';
+import { ObjectListingService } from './files/object-listing.service';
 import { BLOB_ARCHIVE_SETTINGS, BlobArchiveSettings } from './settings';
 import { archiveStorageProvider } from './storage.provider';
 import { VisitTablesService } from './tables/visit-tables.service';
@@ -15,7 +16,7 @@ export class BlobArchiveModule {
     return {
       module: BlobArchiveModule,
       controllers: [BlobArchiveController, FlightController],
-      providers: [archiveStorageProvider(storage), { provide: BLOB_ARCHIVE_SETTINGS, useValue: settings }, VisitTablesService, ObjectFilesService, FlightService],
+      providers: [archiveStorageProvider(storage), { provide: BLOB_ARCHIVE_SETTINGS, useValue: settings }, VisitTablesService, ObjectFilesService, ObjectListingService, FlightService],
     };
   }
 }

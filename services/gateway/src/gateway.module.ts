@@ -3,6 +3,7 @@ import type { Logger } from '@visitsarch/logging';
 import { DownloadsController } from './downloads/downloads.controller';
 import { FilesController } from './files/files.controller';
 import { ConsdbController } from './consdb/consdb.controller';
+import { RetentionController } from './retention/retention.controller';
 import { SequencesController } from './sequences/sequences.controller';
 import { Downstream } from './support/downstream';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, GatewayConfig } from './support/tokens';
@@ -16,7 +17,7 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [SequencesController, FilesController, DownloadsController, ConsdbController],
+      controllers: [SequencesController, FilesController, DownloadsController, ConsdbController, RetentionController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_LOGGER, useValue: logger },

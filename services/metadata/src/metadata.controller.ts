@@ -7,6 +7,7 @@ import { CondaService } from './conda/conda.service';
 import { FilesService } from './files/files.service';
 import { MafService } from './maf/maf.service';
 import { QueriesService } from './queries/queries.service';
+import { RetentionService } from './retention/retention.service';
 import { NightlyStatsService } from './statistics/nightly-stats.service';
 import { UpstreamImportService } from './upstream-import/upstream-import.service';
 import { VisitSequencesService } from './visit-sequences/visit-sequences.service';
@@ -130,6 +131,7 @@ export class RegistryController implements metadataV1.RegistryServiceController 
   constructor(
     private readonly sequences: VisitSequencesService,
     private readonly files: FilesService,
+    private readonly retention: RetentionService,
   ) {}
 
   createVisitSequence(request: metadataV1.CreateVisitSequenceRequest) {
@@ -146,5 +148,17 @@ export class RegistryController implements metadataV1.RegistryServiceController 
 
   deleteFile(request: metadataV1.DeleteFileRequest) {
     return this.files.delete(request);
+  }
+
+  listPurgeCandidates(request: metadataV1.ListPurgeCandidatesRequest) {
+    return this.retention.listPurgeCandidates(request);
+  }
+
+  checkBlobReferences(request: metadataV1.CheckBlobReferencesRequest) {
+    return this.retention.checkBlobReferences(request);
+  }
+
+  recordAudit(request: metadataV1.RecordAuditRequest) {
+    return this.retention.recordAudit(request);
   }
 }

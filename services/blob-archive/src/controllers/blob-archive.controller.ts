@@ -4,6 +4,7 @@ import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
 import { blobArchiveV1 } from '@visitsarch/contracts';
 import { responseStream, serveClientStream } from '@visitsarch/grpc-server';
 import { ObjectFilesService } from '../files/object-files.service';
+import { ObjectListingService } from '../files/object-listing.service';
 import { withGrpcErrors, withGrpcErrorsEach } from '../grpc/errors';
 import { VisitTablesService } from '../tables/visit-tables.service';
 
@@ -25,6 +26,7 @@ export class BlobArchiveController
   constructor(
     private readonly tables: VisitTablesService,
     private readonly files: ObjectFilesService,
+    private readonly listing: ObjectListingService,
   ) {}
 
   @GrpcStreamCall(SERVICE, 'uploadVisitTable')
@@ -78,5 +80,10 @@ export class BlobArchiveController
   @GrpcMethod(SERVICE, 'materializeMixedVisitTable')
   materializeMixedVisitTable(request: blobArchiveV1.MaterializeMixedVisitTableRequest) {
     return this.tables.materializeMixed(request);
+  }
+
+  @GrpcMethod(SERVICE, 'listObjects')
+  listObjects(request: blobArchiveV1.ListObjectsRequest) {
+    return this.listing.list(request);
   }
 }

@@ -7,8 +7,8 @@ import type { Logger } from '@visitsarch/logging';
 import { checkRequestLimits } from '@visitsarch/validation';
 import { Downstream } from '../support/downstream';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, GatewayConfig } from '../support/tokens';
-import { requireText, requireUuid } from '../sequences/validation';
 import { addFile } from './add-file';
+import { deleteSequenceFile } from './delete-file';
 
 type Call = grpc.ServerUnaryCall<unknown, unknown>;
 
@@ -31,16 +31,8 @@ export class FilesController {
 
   /** Deletes the record (unless keep_record, which clears its URL) and then the stored object (unless keep_blob). */
   @GrpcMethod('GatewayService', 'DeleteFile')
-  async deleteFile(request: gatewayV1.DeleteFileRequest, _m: grpc.Metadata, call: Call): Promise<gatewayV1.DeleteFileResponse> {
-    const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
-    const fileType = requireText(request.fileType, 'file_type');
-    const deleted = await this.downstream.registry.unary('deleteFile', { visitseqUuid: uuid, fileType, keepRecord: request.keepRecord }, { parent: call });
-    const url = deleted.file?.fileUrl;
-    let blobDeleted = false;
-    if (url && !request.keepBlob) {
-      blobDeleted = (await this.downstream.blobArchive.unary('deleteObject', { url, allowMissing: true }, { parent: call })).deleted;
-    }
-    return { file: deleted.file, blobDeleted };
+  deleteFile(request: gatewayV1.DeleteFileRequest, _m: grpc.Metadata, call: Call): Promise<gatewayV1.DeleteFileResponse> {
+    return deleteSequenceFile(this.downstream, request, call);
   }
 
   /** Deletes the metadata first (never a record without its blob), then the blobs it pointed to. */

@@ -274,3 +274,35 @@ class MaterializeMixedVisitTableResponse(_message.Message):
     last_day_obs: str
     columns: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, visitseq_sha256: _Optional[bytes] = ..., file_sha256: _Optional[bytes] = ..., file_size: _Optional[int] = ..., file_url: _Optional[str] = ..., row_count: _Optional[int] = ..., first_day_obs: _Optional[str] = ..., last_day_obs: _Optional[str] = ..., columns: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListObjectsRequest(_message.Message):
+    __slots__ = ("archive_url", "page_size", "page_token")
+    ARCHIVE_URL_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    archive_url: str
+    page_size: int
+    page_token: str
+    def __init__(self, archive_url: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ArchiveObject(_message.Message):
+    __slots__ = ("url", "size", "update_time", "incomplete_upload", "visitseq_uuid")
+    URL_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    INCOMPLETE_UPLOAD_FIELD_NUMBER: _ClassVar[int]
+    VISITSEQ_UUID_FIELD_NUMBER: _ClassVar[int]
+    url: str
+    size: int
+    update_time: _timestamp_pb2.Timestamp
+    incomplete_upload: bool
+    visitseq_uuid: str
+    def __init__(self, url: _Optional[str] = ..., size: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., incomplete_upload: _Optional[bool] = ..., visitseq_uuid: _Optional[str] = ...) -> None: ...
+
+class ListObjectsResponse(_message.Message):
+    __slots__ = ("objects", "next_page_token")
+    OBJECTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    objects: _containers.RepeatedCompositeFieldContainer[ArchiveObject]
+    next_page_token: str
+    def __init__(self, objects: _Optional[_Iterable[_Union[ArchiveObject, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -116,6 +116,11 @@ class BlobArchiveServiceStub:
                 request_serializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.MaterializeMixedVisitTableRequest.SerializeToString,
                 response_deserializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.MaterializeMixedVisitTableResponse.FromString,
                 _registered_method=True)
+        self.ListObjects = channel.unary_unary(
+                '/visitsarch.blob_archive.v1.BlobArchiveService/ListObjects',
+                request_serializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.ListObjectsRequest.SerializeToString,
+                response_deserializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.ListObjectsResponse.FromString,
+                _registered_method=True)
 
 
 class BlobArchiveServiceServicer:
@@ -270,6 +275,20 @@ class BlobArchiveServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListObjects(self, request, context):
+        """Lists, paginated, the objects under an archive (for garbage
+        collection): every object, and in file archives also the temporary
+        files of uploads in progress or interrupted (`.<name>.<uuid>.incoming`),
+        which are flagged. Objects are listed in a stable order (file archives:
+        path components compared one by one; S3: key order); objects written
+        between pages may be missed, and deleted ones are not repeated. Fails
+        with INVALID_ARGUMENT if archive_url or page_token is malformed;
+        PERMISSION_DENIED if archive_url lies outside the archive roots.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BlobArchiveServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -322,6 +341,11 @@ def add_BlobArchiveServiceServicer_to_server(servicer, server):
                     servicer.MaterializeMixedVisitTable,
                     request_deserializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.MaterializeMixedVisitTableRequest.FromString,
                     response_serializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.MaterializeMixedVisitTableResponse.SerializeToString,
+            ),
+            'ListObjects': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListObjects,
+                    request_deserializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.ListObjectsRequest.FromString,
+                    response_serializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.ListObjectsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -626,6 +650,33 @@ class BlobArchiveService:
             '/visitsarch.blob_archive.v1.BlobArchiveService/MaterializeMixedVisitTable',
             visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.MaterializeMixedVisitTableRequest.SerializeToString,
             visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.MaterializeMixedVisitTableResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListObjects(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/visitsarch.blob_archive.v1.BlobArchiveService/ListObjects',
+            visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.ListObjectsRequest.SerializeToString,
+            visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.ListObjectsResponse.FromString,
             options,
             channel_credentials,
             insecure,

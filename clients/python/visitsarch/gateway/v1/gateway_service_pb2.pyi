@@ -1,17 +1,41 @@
 import datetime
 
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from visitsarch.metadata.v1 import visit_sequence_pb2 as _visit_sequence_pb2
 from visitsarch.type.v1 import arrow_pb2 as _arrow_pb2
 from visitsarch.type.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class PurgeOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PURGE_OUTCOME_UNSPECIFIED: _ClassVar[PurgeOutcome]
+    PURGE_OUTCOME_WOULD_PURGE: _ClassVar[PurgeOutcome]
+    PURGE_OUTCOME_PURGED: _ClassVar[PurgeOutcome]
+    PURGE_OUTCOME_SKIPPED: _ClassVar[PurgeOutcome]
+    PURGE_OUTCOME_FAILED: _ClassVar[PurgeOutcome]
+
+class GarbageKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    GARBAGE_KIND_UNSPECIFIED: _ClassVar[GarbageKind]
+    GARBAGE_KIND_UNREFERENCED: _ClassVar[GarbageKind]
+    GARBAGE_KIND_INCOMPLETE_UPLOAD: _ClassVar[GarbageKind]
+PURGE_OUTCOME_UNSPECIFIED: PurgeOutcome
+PURGE_OUTCOME_WOULD_PURGE: PurgeOutcome
+PURGE_OUTCOME_PURGED: PurgeOutcome
+PURGE_OUTCOME_SKIPPED: PurgeOutcome
+PURGE_OUTCOME_FAILED: PurgeOutcome
+GARBAGE_KIND_UNSPECIFIED: GarbageKind
+GARBAGE_KIND_UNREFERENCED: GarbageKind
+GARBAGE_KIND_INCOMPLETE_UPLOAD: GarbageKind
 
 class AddSimulationHeader(_message.Message):
     __slots__ = ("label", "telescope", "first_day_obs", "last_day_obs", "creation_time", "scheduler_version", "config_url", "sim_runner_args", "conda_env_sha256", "parent_visitseq_uuid", "parent_last_day_obs", "archive_url", "tags", "request_id", "format")
@@ -396,3 +420,77 @@ class QueryConsdbResponse(_message.Message):
     row_count: int
     chunk: _arrow_pb2.ArrowIpcChunk
     def __init__(self, visitseq_uuid: _Optional[str] = ..., visitseq_url: _Optional[str] = ..., mixed_visitseq_uuid: _Optional[str] = ..., row_count: _Optional[int] = ..., chunk: _Optional[_Union[_arrow_pb2.ArrowIpcChunk, _Mapping]] = ...) -> None: ...
+
+class PurgeVisitsRequest(_message.Message):
+    __slots__ = ("tags", "kind", "telescope", "older_than", "file_types", "dry_run", "force", "actor")
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TELESCOPE_FIELD_NUMBER: _ClassVar[int]
+    OLDER_THAN_FIELD_NUMBER: _ClassVar[int]
+    FILE_TYPES_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    FORCE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    tags: _containers.RepeatedScalarFieldContainer[str]
+    kind: _common_pb2.VisitSequenceKind
+    telescope: str
+    older_than: _duration_pb2.Duration
+    file_types: _containers.RepeatedScalarFieldContainer[str]
+    dry_run: bool
+    force: bool
+    actor: str
+    def __init__(self, tags: _Optional[_Iterable[str]] = ..., kind: _Optional[_Union[_common_pb2.VisitSequenceKind, str]] = ..., telescope: _Optional[str] = ..., older_than: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., file_types: _Optional[_Iterable[str]] = ..., dry_run: _Optional[bool] = ..., force: _Optional[bool] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class PurgedFile(_message.Message):
+    __slots__ = ("file_type", "file_url", "file_size", "blob_deleted", "error")
+    FILE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FILE_URL_FIELD_NUMBER: _ClassVar[int]
+    FILE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    BLOB_DELETED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    file_type: str
+    file_url: str
+    file_size: int
+    blob_deleted: bool
+    error: str
+    def __init__(self, file_type: _Optional[str] = ..., file_url: _Optional[str] = ..., file_size: _Optional[int] = ..., blob_deleted: _Optional[bool] = ..., error: _Optional[str] = ...) -> None: ...
+
+class PurgeVisitsResponse(_message.Message):
+    __slots__ = ("visit_sequence", "outcome", "files", "detail")
+    VISIT_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    visit_sequence: _visit_sequence_pb2.VisitSequence
+    outcome: PurgeOutcome
+    files: _containers.RepeatedCompositeFieldContainer[PurgedFile]
+    detail: str
+    def __init__(self, visit_sequence: _Optional[_Union[_visit_sequence_pb2.VisitSequence, _Mapping]] = ..., outcome: _Optional[_Union[PurgeOutcome, str]] = ..., files: _Optional[_Iterable[_Union[PurgedFile, _Mapping]]] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class CollectGarbageRequest(_message.Message):
+    __slots__ = ("archive_url", "grace", "dry_run", "actor")
+    ARCHIVE_URL_FIELD_NUMBER: _ClassVar[int]
+    GRACE_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    archive_url: str
+    grace: _duration_pb2.Duration
+    dry_run: bool
+    actor: str
+    def __init__(self, archive_url: _Optional[str] = ..., grace: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., dry_run: _Optional[bool] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class CollectGarbageResponse(_message.Message):
+    __slots__ = ("url", "size", "update_time", "kind", "removed", "error")
+    URL_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    url: str
+    size: int
+    update_time: _timestamp_pb2.Timestamp
+    kind: GarbageKind
+    removed: bool
+    error: str
+    def __init__(self, url: _Optional[str] = ..., size: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[GarbageKind, str]] = ..., removed: _Optional[bool] = ..., error: _Optional[str] = ...) -> None: ...

@@ -29,8 +29,9 @@ class GatewayServiceStub:
     """The gateway is the user-facing API of the archive, used by the
     `visitsarch` command line tool, the Python client and other services. This
     service holds the operations that compose several services (storing or
-    deleting blobs with their records, downloads, mixing, ConsDB ingests), so
-    that each command of the spec is one call. At the same address the gateway
+    deleting blobs with their records, downloads, mixing, ConsDB ingests,
+    retention: purges and garbage collection), so that each command of the
+    spec is one call. At the same address the gateway
     also serves visitsarch.metadata.v1.MetadataService (records, tags,
     comments, queries, statistics, MAF) and visitsarch.stats.v1.StatsService
     (computing and plotting statistics, importing MAF results) by forwarding
@@ -135,14 +136,25 @@ class GatewayServiceStub:
                 request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryConsdbRequest.SerializeToString,
                 response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryConsdbResponse.FromString,
                 _registered_method=True)
+        self.PurgeVisits = channel.unary_stream(
+                '/visitsarch.gateway.v1.GatewayService/PurgeVisits',
+                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PurgeVisitsRequest.SerializeToString,
+                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PurgeVisitsResponse.FromString,
+                _registered_method=True)
+        self.CollectGarbage = channel.unary_stream(
+                '/visitsarch.gateway.v1.GatewayService/CollectGarbage',
+                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CollectGarbageRequest.SerializeToString,
+                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CollectGarbageResponse.FromString,
+                _registered_method=True)
 
 
 class GatewayServiceServicer:
     """The gateway is the user-facing API of the archive, used by the
     `visitsarch` command line tool, the Python client and other services. This
     service holds the operations that compose several services (storing or
-    deleting blobs with their records, downloads, mixing, ConsDB ingests), so
-    that each command of the spec is one call. At the same address the gateway
+    deleting blobs with their records, downloads, mixing, ConsDB ingests,
+    retention: purges and garbage collection), so that each command of the
+    spec is one call. At the same address the gateway
     also serves visitsarch.metadata.v1.MetadataService (records, tags,
     comments, queries, statistics, MAF) and visitsarch.stats.v1.StatsService
     (computing and plotting statistics, importing MAF results) by forwarding
@@ -346,6 +358,51 @@ class GatewayServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PurgeVisits(self, request, context):
+        """Removes the stored content of the visit sequences a retention policy
+        selects, keeping their records: the sequences of the given tags, kind
+        and telescope whose last night (last_day_obs) and creation_time are
+        both older than older_than. For each file type purged (by default only
+        `visits`), the file record is kept with its URL cleared (for `visits`,
+        visitseq_url is cleared too), an audit_log row is written, and then the
+        blob is deleted: the path of DeleteFile with keep_record. Tags,
+        comments, other files, nightly statistics and MAF results stay. A
+        sequence that an unmaterialized mixed sequence needs as a parent is
+        skipped unless force. Streams one message per selected sequence, in
+        order of last_day_obs; with dry_run nothing is changed or audited. An
+        administrative operation: until authentication exists (docs/security.md)
+        any caller may run it and actor is what the caller says; it will then
+        require an administrator's token. Fails with INVALID_ARGUMENT if
+        older_than is unset or negative, actor is empty, kind is not a kind, or
+        a tag or file type is empty. Failures of single sequences do not fail
+        the call: they are reported as PURGE_OUTCOME_FAILED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CollectGarbage(self, request, context):
+        """Finds, under an archive, the objects no record points to (no
+        visitseq_url, file_url or MAF healpix url) and the temporary files of
+        interrupted uploads (`.…incoming`), last written longer ago than the
+        grace period, and (unless dry_run) deletes them, writing an audit_log
+        row for each before it is deleted. Objects younger than the grace are
+        never touched (an upload writes its object before its record), nor are
+        objects outside the archive's layout
+        (`<telescope>/<day_obs>/<visitseq_uuid>/<file_name>`). Streams one
+        message per object found. An administrative operation: until
+        authentication exists (docs/security.md) any caller may run it and
+        actor is what the caller says; it will then require an administrator's
+        token. Fails with INVALID_ARGUMENT if archive_url is empty or malformed,
+        grace is shorter than one hour, or actor is empty; PERMISSION_DENIED if
+        archive_url is not one of the blob archive's archives. Failures to
+        delete single objects do not fail the call: they are reported with
+        removed false and an error.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GatewayServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -414,6 +471,16 @@ def add_GatewayServiceServicer_to_server(servicer, server):
                     request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryConsdbRequest.FromString,
                     response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryConsdbResponse.SerializeToString,
             ),
+            'PurgeVisits': grpc.unary_stream_rpc_method_handler(
+                    servicer.PurgeVisits,
+                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PurgeVisitsRequest.FromString,
+                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PurgeVisitsResponse.SerializeToString,
+            ),
+            'CollectGarbage': grpc.unary_stream_rpc_method_handler(
+                    servicer.CollectGarbage,
+                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CollectGarbageRequest.FromString,
+                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CollectGarbageResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'visitsarch.gateway.v1.GatewayService', rpc_method_handlers)
@@ -426,8 +493,9 @@ class GatewayService:
     """The gateway is the user-facing API of the archive, used by the
     `visitsarch` command line tool, the Python client and other services. This
     service holds the operations that compose several services (storing or
-    deleting blobs with their records, downloads, mixing, ConsDB ingests), so
-    that each command of the spec is one call. At the same address the gateway
+    deleting blobs with their records, downloads, mixing, ConsDB ingests,
+    retention: purges and garbage collection), so that each command of the
+    spec is one call. At the same address the gateway
     also serves visitsarch.metadata.v1.MetadataService (records, tags,
     comments, queries, statistics, MAF) and visitsarch.stats.v1.StatsService
     (computing and plotting statistics, importing MAF results) by forwarding
@@ -802,6 +870,60 @@ class GatewayService:
             '/visitsarch.gateway.v1.GatewayService/QueryConsdb',
             visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryConsdbRequest.SerializeToString,
             visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.QueryConsdbResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PurgeVisits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/visitsarch.gateway.v1.GatewayService/PurgeVisits',
+            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PurgeVisitsRequest.SerializeToString,
+            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.PurgeVisitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CollectGarbage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/visitsarch.gateway.v1.GatewayService/CollectGarbage',
+            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CollectGarbageRequest.SerializeToString,
+            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.CollectGarbageResponse.FromString,
             options,
             channel_credentials,
             insecure,

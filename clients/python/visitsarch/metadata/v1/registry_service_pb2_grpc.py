@@ -28,10 +28,14 @@ if _version_not_supported:
 class RegistryServiceStub:
     """The registry is the metadata service's write path for records that stand
     for blobs: a visit sequence with its stored visits, a file record, and
-    their deletion. Internal: only the gateway calls it, after it has stored
-    and verified the blob (creates) or before it deletes the blob (deletes),
-    so that no record points at a blob that is not there. Users call the
-    gateway's AddSimulation, AddFile, DeleteVisitSequence, DeleteFile, … instead.
+    their deletion; and the bookkeeping of the blobs' retention: which
+    sequences a purge selects, which URLs records point to, and the audit
+    log. Internal: only the gateway calls it, after it has stored and
+    verified the blob (creates) or before it deletes the blob (deletes,
+    purges, garbage collection), so that no record points at a blob that is
+    not there and no audit row can be forged from outside. Users call the
+    gateway's AddSimulation, AddFile, DeleteVisitSequence, DeleteFile,
+    PurgeVisits, CollectGarbage, … instead.
 
     Served by the metadata service beside MetadataService, with the same
     database and the same errors: besides the codes listed on each RPC, any
@@ -66,15 +70,34 @@ class RegistryServiceStub:
                 request_serializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.DeleteFileRequest.SerializeToString,
                 response_deserializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.DeleteFileResponse.FromString,
                 _registered_method=True)
+        self.ListPurgeCandidates = channel.unary_unary(
+                '/visitsarch.metadata.v1.RegistryService/ListPurgeCandidates',
+                request_serializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.ListPurgeCandidatesRequest.SerializeToString,
+                response_deserializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.ListPurgeCandidatesResponse.FromString,
+                _registered_method=True)
+        self.CheckBlobReferences = channel.unary_unary(
+                '/visitsarch.metadata.v1.RegistryService/CheckBlobReferences',
+                request_serializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.CheckBlobReferencesRequest.SerializeToString,
+                response_deserializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.CheckBlobReferencesResponse.FromString,
+                _registered_method=True)
+        self.RecordAudit = channel.unary_unary(
+                '/visitsarch.metadata.v1.RegistryService/RecordAudit',
+                request_serializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.RecordAuditRequest.SerializeToString,
+                response_deserializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.RecordAuditResponse.FromString,
+                _registered_method=True)
 
 
 class RegistryServiceServicer:
     """The registry is the metadata service's write path for records that stand
     for blobs: a visit sequence with its stored visits, a file record, and
-    their deletion. Internal: only the gateway calls it, after it has stored
-    and verified the blob (creates) or before it deletes the blob (deletes),
-    so that no record points at a blob that is not there. Users call the
-    gateway's AddSimulation, AddFile, DeleteVisitSequence, DeleteFile, … instead.
+    their deletion; and the bookkeeping of the blobs' retention: which
+    sequences a purge selects, which URLs records point to, and the audit
+    log. Internal: only the gateway calls it, after it has stored and
+    verified the blob (creates) or before it deletes the blob (deletes,
+    purges, garbage collection), so that no record points at a blob that is
+    not there and no audit row can be forged from outside. Users call the
+    gateway's AddSimulation, AddFile, DeleteVisitSequence, DeleteFile,
+    PurgeVisits, CollectGarbage, … instead.
 
     Served by the metadata service beside MetadataService, with the same
     database and the same errors: besides the codes listed on each RPC, any
@@ -131,6 +154,41 @@ class RegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPurgeCandidates(self, request, context):
+        """Lists, paginated, the visit sequences a retention policy selects: those
+        matching the filters whose last_day_obs is earlier than
+        last_day_obs_before and creation_time earlier than creation_time_before,
+        and that still store content of one of file_types (a file record of such
+        a type with a file_url, or, for `visits`, a visitseq_url), ordered by
+        last_day_obs then visitseq_uuid. Sequences purged between pages drop
+        out without shifting the pages. Fails with INVALID_ARGUMENT if
+        last_day_obs_before, creation_time_before or file_types is missing, a
+        filter is malformed, or page_token does not match the other fields.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckBlobReferences(self, request, context):
+        """Tells which of the given URLs a record points to: a visitseq_url, a
+        file_url or a MAF healpix statistic's url (compared as text). Fails with
+        INVALID_ARGUMENT if urls has more than 10,000 entries.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordAudit(self, request, context):
+        """Appends entries to the audit log (the `audit_log` table), in one
+        transaction; the server sets their audit_id and audit_time. The log is
+        append-only: no RPC changes or removes entries. Fails with
+        INVALID_ARGUMENT if entries is empty, an actor or action is empty, or a
+        visitseq_uuid is malformed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -154,6 +212,21 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     request_deserializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.DeleteFileRequest.FromString,
                     response_serializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.DeleteFileResponse.SerializeToString,
             ),
+            'ListPurgeCandidates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPurgeCandidates,
+                    request_deserializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.ListPurgeCandidatesRequest.FromString,
+                    response_serializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.ListPurgeCandidatesResponse.SerializeToString,
+            ),
+            'CheckBlobReferences': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckBlobReferences,
+                    request_deserializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.CheckBlobReferencesRequest.FromString,
+                    response_serializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.CheckBlobReferencesResponse.SerializeToString,
+            ),
+            'RecordAudit': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAudit,
+                    request_deserializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.RecordAuditRequest.FromString,
+                    response_serializer=visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.RecordAuditResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'visitsarch.metadata.v1.RegistryService', rpc_method_handlers)
@@ -165,10 +238,14 @@ def add_RegistryServiceServicer_to_server(servicer, server):
 class RegistryService:
     """The registry is the metadata service's write path for records that stand
     for blobs: a visit sequence with its stored visits, a file record, and
-    their deletion. Internal: only the gateway calls it, after it has stored
-    and verified the blob (creates) or before it deletes the blob (deletes),
-    so that no record points at a blob that is not there. Users call the
-    gateway's AddSimulation, AddFile, DeleteVisitSequence, DeleteFile, … instead.
+    their deletion; and the bookkeeping of the blobs' retention: which
+    sequences a purge selects, which URLs records point to, and the audit
+    log. Internal: only the gateway calls it, after it has stored and
+    verified the blob (creates) or before it deletes the blob (deletes,
+    purges, garbage collection), so that no record points at a blob that is
+    not there and no audit row can be forged from outside. Users call the
+    gateway's AddSimulation, AddFile, DeleteVisitSequence, DeleteFile,
+    PurgeVisits, CollectGarbage, … instead.
 
     Served by the metadata service beside MetadataService, with the same
     database and the same errors: besides the codes listed on each RPC, any
@@ -275,6 +352,87 @@ class RegistryService:
             '/visitsarch.metadata.v1.RegistryService/DeleteFile',
             visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.DeleteFileRequest.SerializeToString,
             visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.DeleteFileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPurgeCandidates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/visitsarch.metadata.v1.RegistryService/ListPurgeCandidates',
+            visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.ListPurgeCandidatesRequest.SerializeToString,
+            visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.ListPurgeCandidatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckBlobReferences(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/visitsarch.metadata.v1.RegistryService/CheckBlobReferences',
+            visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.CheckBlobReferencesRequest.SerializeToString,
+            visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.CheckBlobReferencesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAudit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/visitsarch.metadata.v1.RegistryService/RecordAudit',
+            visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.RecordAuditRequest.SerializeToString,
+            visitsarch_dot_metadata_dot_v1_dot_registry__service__pb2.RecordAuditResponse.FromString,
             options,
             channel_credentials,
             insecure,

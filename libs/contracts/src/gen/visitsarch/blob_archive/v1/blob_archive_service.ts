@@ -415,6 +415,60 @@ export interface MaterializeMixedVisitTableResponse {
   columns: string[];
 }
 
+/** The request of BlobArchiveService.ListObjects. */
+export interface ListObjectsRequest {
+  /**
+   * The archive (or a directory or prefix inside one) whose objects to
+   * list: `file:///dir/` or `s3://bucket/prefix/`; required.
+   */
+  archiveUrl: string;
+  /**
+   * The maximum number of objects to return; 0 means 1000, and values above
+   * 1000 are treated as 1000. Fewer may be returned even if more exist.
+   */
+  pageSize: number;
+  /**
+   * The next_page_token of a previous response, to get the next page; empty
+   * for the first page. archive_url must equal that of that request.
+   */
+  pageToken: string;
+}
+
+/** One object found by BlobArchiveService.ListObjects. */
+export interface ArchiveObject {
+  /** The object's URL, in the canonical form the service writes URLs in. */
+  url: string;
+  /** The object's size in bytes. */
+  size: number;
+  /** When the object was last written, if the storage records it. */
+  updateTime?:
+    | Date
+    | undefined;
+  /**
+   * Whether this is the temporary file of an upload that has not been
+   * published (in progress, or interrupted by a crash), not an object.
+   */
+  incompleteUpload: boolean;
+  /**
+   * If the object (or temporary file) lies in the archive's layout,
+   * `<telescope>/<creation_day_obs>/<visitseq_uuid>/<file_name>` under the
+   * archive root that holds it, the UUID of its sequence directory; unset
+   * for anything else stored there.
+   */
+  visitseqUuid?: string | undefined;
+}
+
+/** The response of BlobArchiveService.ListObjects. */
+export interface ListObjectsResponse {
+  /** The objects of this page, in listing order. */
+  objects: ArchiveObject[];
+  /**
+   * The token to pass as page_token to get the next page; empty on the last
+   * page.
+   */
+  nextPageToken: string;
+}
+
 wrappers[".google.protobuf.Timestamp"] = {
   fromObject(value: Date) {
     return { seconds: value.getTime() / 1000, nanos: (value.getTime() % 1000) * 1e6 };
@@ -2221,6 +2275,221 @@ export const MaterializeMixedVisitTableResponse: MessageFns<MaterializeMixedVisi
   },
 };
 
+function createBaseListObjectsRequest(): ListObjectsRequest {
+  return { archiveUrl: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListObjectsRequest: MessageFns<ListObjectsRequest> = {
+  encode(message: ListObjectsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.archiveUrl !== "") {
+      writer.uint32(10).string(message.archiveUrl);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListObjectsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListObjectsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.archiveUrl = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseArchiveObject(): ArchiveObject {
+  return { url: "", size: 0, incompleteUpload: false };
+}
+
+export const ArchiveObject: MessageFns<ArchiveObject> = {
+  encode(message: ArchiveObject, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.url !== "") {
+      writer.uint32(10).string(message.url);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).int64(message.size);
+    }
+    if (message.updateTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.updateTime), writer.uint32(26).fork()).join();
+    }
+    if (message.incompleteUpload !== false) {
+      writer.uint32(32).bool(message.incompleteUpload);
+    }
+    if (message.visitseqUuid !== undefined) {
+      writer.uint32(42).string(message.visitseqUuid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ArchiveObject {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseArchiveObject();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.updateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.incompleteUpload = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.visitseqUuid = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListObjectsResponse(): ListObjectsResponse {
+  return { objects: [], nextPageToken: "" };
+}
+
+export const ListObjectsResponse: MessageFns<ListObjectsResponse> = {
+  encode(message: ListObjectsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.objects) {
+      ArchiveObject.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListObjectsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListObjectsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.objects.push(ArchiveObject.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * The blob archive service stores and reads the archive's files (visit
  * tables, rewards, pickles, …) in S3 buckets or local directories, computing
@@ -2372,6 +2641,19 @@ export interface BlobArchiveServiceClient {
     request: MaterializeMixedVisitTableRequest,
     metadata?: Metadata,
   ): Observable<MaterializeMixedVisitTableResponse>;
+
+  /**
+   * Lists, paginated, the objects under an archive (for garbage
+   * collection): every object, and in file archives also the temporary
+   * files of uploads in progress or interrupted (`.<name>.<uuid>.incoming`),
+   * which are flagged. Objects are listed in a stable order (file archives:
+   * path components compared one by one; S3: key order); objects written
+   * between pages may be missed, and deleted ones are not repeated. Fails
+   * with INVALID_ARGUMENT if archive_url or page_token is malformed;
+   * PERMISSION_DENIED if archive_url lies outside the archive roots.
+   */
+
+  listObjects(request: ListObjectsRequest, metadata?: Metadata): Observable<ListObjectsResponse>;
 }
 
 /**
@@ -2540,6 +2822,22 @@ export interface BlobArchiveServiceController {
     | Promise<MaterializeMixedVisitTableResponse>
     | Observable<MaterializeMixedVisitTableResponse>
     | MaterializeMixedVisitTableResponse;
+
+  /**
+   * Lists, paginated, the objects under an archive (for garbage
+   * collection): every object, and in file archives also the temporary
+   * files of uploads in progress or interrupted (`.<name>.<uuid>.incoming`),
+   * which are flagged. Objects are listed in a stable order (file archives:
+   * path components compared one by one; S3: key order); objects written
+   * between pages may be missed, and deleted ones are not repeated. Fails
+   * with INVALID_ARGUMENT if archive_url or page_token is malformed;
+   * PERMISSION_DENIED if archive_url lies outside the archive roots.
+   */
+
+  listObjects(
+    request: ListObjectsRequest,
+    metadata?: Metadata,
+  ): Promise<ListObjectsResponse> | Observable<ListObjectsResponse> | ListObjectsResponse;
 }
 
 export function BlobArchiveServiceControllerMethods() {
@@ -2552,6 +2850,7 @@ export function BlobArchiveServiceControllerMethods() {
       "deleteObject",
       "readMixedVisitTable",
       "materializeMixedVisitTable",
+      "listObjects",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);

@@ -10,11 +10,47 @@ import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { wrappers } from "protobufjs";
 import { Observable } from "rxjs";
+import { Duration } from "../../../google/protobuf/duration";
 import { Struct } from "../../../google/protobuf/struct";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { VisitSequence, VisitSequenceFile } from "../../metadata/v1/visit_sequence";
 import { ArrowIpcChunk } from "../../type/v1/arrow";
-import { DayObsRange, TableFormat } from "../../type/v1/common";
+import { DayObsRange, TableFormat, VisitSequenceKind } from "../../type/v1/common";
+
+/** What PurgeVisits did, or would do, with one sequence. */
+export enum PurgeOutcome {
+  /** PURGE_OUTCOME_UNSPECIFIED - Not specified; never sent. */
+  PURGE_OUTCOME_UNSPECIFIED = 0,
+  /** PURGE_OUTCOME_WOULD_PURGE - Dry run: the sequence would be purged. */
+  PURGE_OUTCOME_WOULD_PURGE = 1,
+  /**
+   * PURGE_OUTCOME_PURGED - The sequence's stored content was removed (see the files for blobs
+   * that could not be deleted).
+   */
+  PURGE_OUTCOME_PURGED = 2,
+  /**
+   * PURGE_OUTCOME_SKIPPED - The sequence was left unchanged (detail says why, e.g. an
+   * unmaterialized mixed sequence needs its visits).
+   */
+  PURGE_OUTCOME_SKIPPED = 3,
+  /**
+   * PURGE_OUTCOME_FAILED - Purging the sequence failed (detail says why); files lists what was
+   * done before the failure.
+   */
+  PURGE_OUTCOME_FAILED = 4,
+  UNRECOGNIZED = -1,
+}
+
+/** Why CollectGarbage found an object removable. */
+export enum GarbageKind {
+  /** GARBAGE_KIND_UNSPECIFIED - Not specified; never sent. */
+  GARBAGE_KIND_UNSPECIFIED = 0,
+  /** GARBAGE_KIND_UNREFERENCED - An object in the archive's layout that no record points to. */
+  GARBAGE_KIND_UNREFERENCED = 1,
+  /** GARBAGE_KIND_INCOMPLETE_UPLOAD - The temporary file of an upload that never finished (`.…incoming`). */
+  GARBAGE_KIND_INCOMPLETE_UPLOAD = 2,
+  UNRECOGNIZED = -1,
+}
 
 /** The metadata of a simulation to record, sent before its visits. */
 export interface AddSimulationHeader {
@@ -682,6 +718,146 @@ export interface QueryConsdbResponse {
    * visits.
    */
   chunk?: ArrowIpcChunk | undefined;
+}
+
+/**
+ * The request of GatewayService.PurgeVisits: a retention policy. All set
+ * filters must match (logical AND).
+ */
+export interface PurgeVisitsRequest {
+  /**
+   * Only sequences having every one of these tags; empty means no tag
+   * filter.
+   */
+  tags: string[];
+  /** Only sequences of this kind; UNSPECIFIED matches every kind. */
+  kind: VisitSequenceKind;
+  /**
+   * Only sequences of this telescope ("simonyi" or "auxtel"); empty matches
+   * every telescope.
+   */
+  telescope: string;
+  /**
+   * The age a sequence must exceed; required (zero is allowed). A sequence
+   * is old enough when its last_day_obs is earlier than the day_obs of
+   * (now - older_than) and its creation_time earlier than (now -
+   * older_than): the nights it covers are long past, and it was not
+   * recorded recently.
+   */
+  olderThan?:
+    | Duration
+    | undefined;
+  /**
+   * The file types whose stored content to remove; empty means only
+   * `visits` (the visit table and visitseq_url). Records of other types
+   * are kept with their file_url cleared, like `visits`.
+   */
+  fileTypes: string[];
+  /**
+   * If true, the selected sequences are reported (PURGE_OUTCOME_WOULD_PURGE
+   * or PURGE_OUTCOME_SKIPPED) and nothing is changed or audited.
+   */
+  dryRun: boolean;
+  /**
+   * If true, sequences that unmaterialized mixed sequences need as parents
+   * are purged too (those mixed sequences' visits can then no longer be
+   * read); otherwise they are skipped.
+   */
+  force: boolean;
+  /**
+   * Who runs the purge, recorded in the audit log; required. Until
+   * authentication exists this is what the client says (the CLI sends the
+   * user's OS login name); then it will be the authenticated identity.
+   */
+  actor: string;
+}
+
+/** One stored file a purge removed, or would remove. */
+export interface PurgedFile {
+  /** The file's type, e.g. "visits" or "rewards". */
+  fileType: string;
+  /** The URL the content was stored at (now cleared from the record). */
+  fileUrl: string;
+  /** The size of the stored file in bytes, as recorded (0 if unknown). */
+  fileSize: number;
+  /**
+   * Whether the blob was deleted (false in a dry run, if the blob was
+   * already missing, or if deleting it failed: see error).
+   */
+  blobDeleted: boolean;
+  /**
+   * Why the blob could not be deleted; empty otherwise. Its record is
+   * already cleared, so CollectGarbage removes it later.
+   */
+  error: string;
+}
+
+/**
+ * One message of the GatewayService.PurgeVisits response stream: one
+ * selected sequence.
+ */
+export interface PurgeVisitsResponse {
+  /** The sequence as it was selected (before the purge). */
+  visitSequence?:
+    | VisitSequence
+    | undefined;
+  /** What was done with it. */
+  outcome: PurgeOutcome;
+  /**
+   * The stored files removed (or, in a dry run, to remove), of the
+   * requested types.
+   */
+  files: PurgedFile[];
+  /** Why the sequence was skipped or failed; empty otherwise. */
+  detail: string;
+}
+
+/** The request of GatewayService.CollectGarbage. */
+export interface CollectGarbageRequest {
+  /**
+   * The archive to clean: unset for the gateway's default archive,
+   * otherwise the base URL of one of the blob archive's archives (empty is
+   * INVALID_ARGUMENT).
+   */
+  archiveUrl?:
+    | string
+    | undefined;
+  /**
+   * Objects last written less than this long ago are never removed; unset
+   * means 24 hours; at least one hour.
+   */
+  grace?:
+    | Duration
+    | undefined;
+  /** If true, the objects are reported and nothing is deleted or audited. */
+  dryRun: boolean;
+  /**
+   * Who runs the collection, recorded in the audit log; required. Until
+   * authentication exists this is what the client says (the CLI sends the
+   * user's OS login name); then it will be the authenticated identity.
+   */
+  actor: string;
+}
+
+/**
+ * One message of the GatewayService.CollectGarbage response stream: one
+ * removable object.
+ */
+export interface CollectGarbageResponse {
+  /** The object's URL. */
+  url: string;
+  /** The object's size in bytes. */
+  size: number;
+  /** When the object was last written. */
+  updateTime?:
+    | Date
+    | undefined;
+  /** Why it is removable. */
+  kind: GarbageKind;
+  /** Whether it was deleted (false in a dry run or if deleting failed). */
+  removed: boolean;
+  /** Why deleting it failed; empty otherwise. */
+  error: string;
 }
 
 wrappers[".google.protobuf.Timestamp"] = {
@@ -3217,14 +3393,487 @@ export const QueryConsdbResponse: MessageFns<QueryConsdbResponse> = {
   },
 };
 
+function createBasePurgeVisitsRequest(): PurgeVisitsRequest {
+  return { tags: [], kind: 0, telescope: "", fileTypes: [], dryRun: false, force: false, actor: "" };
+}
+
+export const PurgeVisitsRequest: MessageFns<PurgeVisitsRequest> = {
+  encode(message: PurgeVisitsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.tags) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.telescope !== "") {
+      writer.uint32(26).string(message.telescope);
+    }
+    if (message.olderThan !== undefined) {
+      Duration.encode(message.olderThan, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.fileTypes) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(48).bool(message.dryRun);
+    }
+    if (message.force !== false) {
+      writer.uint32(56).bool(message.force);
+    }
+    if (message.actor !== "") {
+      writer.uint32(66).string(message.actor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PurgeVisitsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePurgeVisitsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.telescope = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.olderThan = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.fileTypes.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBasePurgedFile(): PurgedFile {
+  return { fileType: "", fileUrl: "", fileSize: 0, blobDeleted: false, error: "" };
+}
+
+export const PurgedFile: MessageFns<PurgedFile> = {
+  encode(message: PurgedFile, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileType !== "") {
+      writer.uint32(10).string(message.fileType);
+    }
+    if (message.fileUrl !== "") {
+      writer.uint32(18).string(message.fileUrl);
+    }
+    if (message.fileSize !== 0) {
+      writer.uint32(24).int64(message.fileSize);
+    }
+    if (message.blobDeleted !== false) {
+      writer.uint32(32).bool(message.blobDeleted);
+    }
+    if (message.error !== "") {
+      writer.uint32(42).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PurgedFile {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePurgedFile();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fileType = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fileUrl = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.fileSize = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.blobDeleted = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBasePurgeVisitsResponse(): PurgeVisitsResponse {
+  return { outcome: 0, files: [], detail: "" };
+}
+
+export const PurgeVisitsResponse: MessageFns<PurgeVisitsResponse> = {
+  encode(message: PurgeVisitsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.visitSequence !== undefined) {
+      VisitSequence.encode(message.visitSequence, writer.uint32(10).fork()).join();
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(16).int32(message.outcome);
+    }
+    for (const v of message.files) {
+      PurgedFile.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.detail !== "") {
+      writer.uint32(34).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PurgeVisitsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePurgeVisitsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.visitSequence = VisitSequence.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.files.push(PurgedFile.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCollectGarbageRequest(): CollectGarbageRequest {
+  return { dryRun: false, actor: "" };
+}
+
+export const CollectGarbageRequest: MessageFns<CollectGarbageRequest> = {
+  encode(message: CollectGarbageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.archiveUrl !== undefined) {
+      writer.uint32(10).string(message.archiveUrl);
+    }
+    if (message.grace !== undefined) {
+      Duration.encode(message.grace, writer.uint32(18).fork()).join();
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(24).bool(message.dryRun);
+    }
+    if (message.actor !== "") {
+      writer.uint32(34).string(message.actor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CollectGarbageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCollectGarbageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.archiveUrl = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.grace = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCollectGarbageResponse(): CollectGarbageResponse {
+  return { url: "", size: 0, kind: 0, removed: false, error: "" };
+}
+
+export const CollectGarbageResponse: MessageFns<CollectGarbageResponse> = {
+  encode(message: CollectGarbageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.url !== "") {
+      writer.uint32(10).string(message.url);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).int64(message.size);
+    }
+    if (message.updateTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.updateTime), writer.uint32(26).fork()).join();
+    }
+    if (message.kind !== 0) {
+      writer.uint32(32).int32(message.kind);
+    }
+    if (message.removed !== false) {
+      writer.uint32(40).bool(message.removed);
+    }
+    if (message.error !== "") {
+      writer.uint32(50).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CollectGarbageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCollectGarbageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.updateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.removed = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 wrappers[".google.protobuf.Struct"] = { fromObject: Struct.wrap, toObject: Struct.unwrap } as any;
 
 /**
  * The gateway is the user-facing API of the archive, used by the
  * `visitsarch` command line tool, the Python client and other services. This
  * service holds the operations that compose several services (storing or
- * deleting blobs with their records, downloads, mixing, ConsDB ingests), so
- * that each command of the spec is one call. At the same address the gateway
+ * deleting blobs with their records, downloads, mixing, ConsDB ingests,
+ * retention: purges and garbage collection), so that each command of the
+ * spec is one call. At the same address the gateway
  * also serves visitsarch.metadata.v1.MetadataService (records, tags,
  * comments, queries, statistics, MAF) and visitsarch.stats.v1.StatsService
  * (computing and plotting statistics, importing MAF results) by forwarding
@@ -3424,14 +4073,58 @@ export interface GatewayServiceClient {
    */
 
   queryConsdb(request: QueryConsdbRequest, metadata?: Metadata): Observable<QueryConsdbResponse>;
+
+  /**
+   * Removes the stored content of the visit sequences a retention policy
+   * selects, keeping their records: the sequences of the given tags, kind
+   * and telescope whose last night (last_day_obs) and creation_time are
+   * both older than older_than. For each file type purged (by default only
+   * `visits`), the file record is kept with its URL cleared (for `visits`,
+   * visitseq_url is cleared too), an audit_log row is written, and then the
+   * blob is deleted: the path of DeleteFile with keep_record. Tags,
+   * comments, other files, nightly statistics and MAF results stay. A
+   * sequence that an unmaterialized mixed sequence needs as a parent is
+   * skipped unless force. Streams one message per selected sequence, in
+   * order of last_day_obs; with dry_run nothing is changed or audited. An
+   * administrative operation: until authentication exists (docs/security.md)
+   * any caller may run it and actor is what the caller says; it will then
+   * require an administrator's token. Fails with INVALID_ARGUMENT if
+   * older_than is unset or negative, actor is empty, kind is not a kind, or
+   * a tag or file type is empty. Failures of single sequences do not fail
+   * the call: they are reported as PURGE_OUTCOME_FAILED.
+   */
+
+  purgeVisits(request: PurgeVisitsRequest, metadata?: Metadata): Observable<PurgeVisitsResponse>;
+
+  /**
+   * Finds, under an archive, the objects no record points to (no
+   * visitseq_url, file_url or MAF healpix url) and the temporary files of
+   * interrupted uploads (`.…incoming`), last written longer ago than the
+   * grace period, and (unless dry_run) deletes them, writing an audit_log
+   * row for each before it is deleted. Objects younger than the grace are
+   * never touched (an upload writes its object before its record), nor are
+   * objects outside the archive's layout
+   * (`<telescope>/<day_obs>/<visitseq_uuid>/<file_name>`). Streams one
+   * message per object found. An administrative operation: until
+   * authentication exists (docs/security.md) any caller may run it and
+   * actor is what the caller says; it will then require an administrator's
+   * token. Fails with INVALID_ARGUMENT if archive_url is empty or malformed,
+   * grace is shorter than one hour, or actor is empty; PERMISSION_DENIED if
+   * archive_url is not one of the blob archive's archives. Failures to
+   * delete single objects do not fail the call: they are reported with
+   * removed false and an error.
+   */
+
+  collectGarbage(request: CollectGarbageRequest, metadata?: Metadata): Observable<CollectGarbageResponse>;
 }
 
 /**
  * The gateway is the user-facing API of the archive, used by the
  * `visitsarch` command line tool, the Python client and other services. This
  * service holds the operations that compose several services (storing or
- * deleting blobs with their records, downloads, mixing, ConsDB ingests), so
- * that each command of the spec is one call. At the same address the gateway
+ * deleting blobs with their records, downloads, mixing, ConsDB ingests,
+ * retention: purges and garbage collection), so that each command of the
+ * spec is one call. At the same address the gateway
  * also serves visitsarch.metadata.v1.MetadataService (records, tags,
  * comments, queries, statistics, MAF) and visitsarch.stats.v1.StatsService
  * (computing and plotting statistics, importing MAF results) by forwarding
@@ -3652,6 +4345,49 @@ export interface GatewayServiceController {
    */
 
   queryConsdb(request: QueryConsdbRequest, metadata?: Metadata): Observable<QueryConsdbResponse>;
+
+  /**
+   * Removes the stored content of the visit sequences a retention policy
+   * selects, keeping their records: the sequences of the given tags, kind
+   * and telescope whose last night (last_day_obs) and creation_time are
+   * both older than older_than. For each file type purged (by default only
+   * `visits`), the file record is kept with its URL cleared (for `visits`,
+   * visitseq_url is cleared too), an audit_log row is written, and then the
+   * blob is deleted: the path of DeleteFile with keep_record. Tags,
+   * comments, other files, nightly statistics and MAF results stay. A
+   * sequence that an unmaterialized mixed sequence needs as a parent is
+   * skipped unless force. Streams one message per selected sequence, in
+   * order of last_day_obs; with dry_run nothing is changed or audited. An
+   * administrative operation: until authentication exists (docs/security.md)
+   * any caller may run it and actor is what the caller says; it will then
+   * require an administrator's token. Fails with INVALID_ARGUMENT if
+   * older_than is unset or negative, actor is empty, kind is not a kind, or
+   * a tag or file type is empty. Failures of single sequences do not fail
+   * the call: they are reported as PURGE_OUTCOME_FAILED.
+   */
+
+  purgeVisits(request: PurgeVisitsRequest, metadata?: Metadata): Observable<PurgeVisitsResponse>;
+
+  /**
+   * Finds, under an archive, the objects no record points to (no
+   * visitseq_url, file_url or MAF healpix url) and the temporary files of
+   * interrupted uploads (`.…incoming`), last written longer ago than the
+   * grace period, and (unless dry_run) deletes them, writing an audit_log
+   * row for each before it is deleted. Objects younger than the grace are
+   * never touched (an upload writes its object before its record), nor are
+   * objects outside the archive's layout
+   * (`<telescope>/<day_obs>/<visitseq_uuid>/<file_name>`). Streams one
+   * message per object found. An administrative operation: until
+   * authentication exists (docs/security.md) any caller may run it and
+   * actor is what the caller says; it will then require an administrator's
+   * token. Fails with INVALID_ARGUMENT if archive_url is empty or malformed,
+   * grace is shorter than one hour, or actor is empty; PERMISSION_DENIED if
+   * archive_url is not one of the blob archive's archives. Failures to
+   * delete single objects do not fail the call: they are reported with
+   * removed false and an error.
+   */
+
+  collectGarbage(request: CollectGarbageRequest, metadata?: Metadata): Observable<CollectGarbageResponse>;
 }
 
 export function GatewayServiceControllerMethods() {
@@ -3666,6 +4402,8 @@ export function GatewayServiceControllerMethods() {
       "deleteFile",
       "getDefaultConsdbQuery",
       "queryConsdb",
+      "purgeVisits",
+      "collectGarbage",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);

@@ -8,7 +8,11 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
+import { wrappers } from "protobufjs";
 import { Observable } from "rxjs";
+import { Struct } from "../../../google/protobuf/struct";
+import { Timestamp } from "../../../google/protobuf/timestamp";
+import { VisitSequenceKind } from "../../type/v1/common";
 import { VisitSequence, VisitSequenceFile } from "./visit_sequence";
 
 /** The request of RegistryService.CreateVisitSequence. */
@@ -129,6 +133,146 @@ export interface DeleteFileResponse {
   /** The file record as it was before the call. */
   file?: VisitSequenceFile | undefined;
 }
+
+/**
+ * The request of RegistryService.ListPurgeCandidates. All set filters must
+ * match (logical AND).
+ */
+export interface ListPurgeCandidatesRequest {
+  /**
+   * Only sequences having every one of these tags; empty means no tag
+   * filter.
+   */
+  tags: string[];
+  /** Only sequences of this kind; UNSPECIFIED matches every kind. */
+  kind: VisitSequenceKind;
+  /** Only sequences of this telescope; empty matches every telescope. */
+  telescope: string;
+  /**
+   * Only sequences whose last_day_obs is earlier than this day_obs;
+   * required.
+   */
+  lastDayObsBefore: string;
+  /** Only sequences created before this instant; required. */
+  creationTimeBefore?:
+    | Date
+    | undefined;
+  /** The file types whose stored content counts; required, non-empty. */
+  fileTypes: string[];
+  /**
+   * The maximum number of sequences to return; 0 means 100, and values above
+   * 1000 are treated as 1000.
+   */
+  pageSize: number;
+  /**
+   * The next_page_token of a previous response, to get the next page; empty
+   * for the first page. All other fields must equal those of that request.
+   */
+  pageToken: string;
+}
+
+/** A visit sequence a retention policy selects, with what it stores. */
+export interface PurgeCandidate {
+  /** The selected sequence, as it is now. */
+  visitSequence?:
+    | VisitSequence
+    | undefined;
+  /**
+   * Its file records of the requested types that have a file_url, by
+   * file_type. A `visits` URL recorded only as visitseq_url (sequences
+   * imported from the upstream have no `visits` file record) is not listed
+   * here.
+   */
+  storedFiles: VisitSequenceFile[];
+  /**
+   * The unmaterialized mixed sequences (no visitseq_url of their own) that
+   * name it as their early or late parent: their visits are read from its
+   * stored visits.
+   */
+  dependentVisitseqUuids: string[];
+}
+
+/** The response of RegistryService.ListPurgeCandidates. */
+export interface ListPurgeCandidatesResponse {
+  /** The selected sequences of this page. */
+  candidates: PurgeCandidate[];
+  /**
+   * The token to pass as page_token to get the next page; empty on the last
+   * page.
+   */
+  nextPageToken: string;
+}
+
+/** The request of RegistryService.CheckBlobReferences. */
+export interface CheckBlobReferencesRequest {
+  /** The URLs to look up; at most 10,000. */
+  urls: string[];
+}
+
+/** The response of RegistryService.CheckBlobReferences. */
+export interface CheckBlobReferencesResponse {
+  /**
+   * The URLs of the request that a record points to, without duplicates,
+   * in request order.
+   */
+  referencedUrls: string[];
+}
+
+/** One entry of the audit log: who did what, when, to which sequence. */
+export interface AuditEntry {
+  /**
+   * The entry's number, increasing in the order entries were written; set
+   * by the server (ignored in requests).
+   */
+  auditId: number;
+  /**
+   * When the entry was written (the database's clock); set by the server
+   * (ignored in requests).
+   */
+  auditTime?:
+    | Date
+    | undefined;
+  /**
+   * Who did it; required. Until authentication exists, the name the client
+   * gave (the CLI sends the user's OS login name).
+   */
+  actor: string;
+  /** What was done, e.g. "purge" or "gc"; required. */
+  action: string;
+  /** The visit sequence concerned, if any. */
+  visitseqUuid?:
+    | string
+    | undefined;
+  /**
+   * The details of the action as a JSON object (e.g. the URL removed, its
+   * hash and size, the policy that selected it).
+   */
+  detail?: { [key: string]: any } | undefined;
+}
+
+/** The request of RegistryService.RecordAudit. */
+export interface RecordAuditRequest {
+  /** The entries to append; at least one. */
+  entries: AuditEntry[];
+}
+
+/** The response of RegistryService.RecordAudit. */
+export interface RecordAuditResponse {
+  /**
+   * The entries as written, with their audit_id and audit_time, in request
+   * order.
+   */
+  entries: AuditEntry[];
+}
+
+wrappers[".google.protobuf.Timestamp"] = {
+  fromObject(value: Date) {
+    return { seconds: value.getTime() / 1000, nanos: (value.getTime() % 1000) * 1e6 };
+  },
+  toObject(message: { seconds: number; nanos: number }) {
+    return new Date(message.seconds * 1000 + message.nanos / 1e6);
+  },
+} as any;
 
 function createBaseCreateVisitSequenceRequest(): CreateVisitSequenceRequest {
   return { requestId: "", tags: [], files: [] };
@@ -630,13 +774,552 @@ export const DeleteFileResponse: MessageFns<DeleteFileResponse> = {
   },
 };
 
+function createBaseListPurgeCandidatesRequest(): ListPurgeCandidatesRequest {
+  return { tags: [], kind: 0, telescope: "", lastDayObsBefore: "", fileTypes: [], pageSize: 0, pageToken: "" };
+}
+
+export const ListPurgeCandidatesRequest: MessageFns<ListPurgeCandidatesRequest> = {
+  encode(message: ListPurgeCandidatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.tags) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.telescope !== "") {
+      writer.uint32(26).string(message.telescope);
+    }
+    if (message.lastDayObsBefore !== "") {
+      writer.uint32(34).string(message.lastDayObsBefore);
+    }
+    if (message.creationTimeBefore !== undefined) {
+      Timestamp.encode(toTimestamp(message.creationTimeBefore), writer.uint32(42).fork()).join();
+    }
+    for (const v of message.fileTypes) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(56).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(66).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPurgeCandidatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPurgeCandidatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.telescope = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastDayObsBefore = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.creationTimeBefore = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.fileTypes.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBasePurgeCandidate(): PurgeCandidate {
+  return { storedFiles: [], dependentVisitseqUuids: [] };
+}
+
+export const PurgeCandidate: MessageFns<PurgeCandidate> = {
+  encode(message: PurgeCandidate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.visitSequence !== undefined) {
+      VisitSequence.encode(message.visitSequence, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.storedFiles) {
+      VisitSequenceFile.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.dependentVisitseqUuids) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PurgeCandidate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePurgeCandidate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.visitSequence = VisitSequence.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.storedFiles.push(VisitSequenceFile.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dependentVisitseqUuids.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListPurgeCandidatesResponse(): ListPurgeCandidatesResponse {
+  return { candidates: [], nextPageToken: "" };
+}
+
+export const ListPurgeCandidatesResponse: MessageFns<ListPurgeCandidatesResponse> = {
+  encode(message: ListPurgeCandidatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.candidates) {
+      PurgeCandidate.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPurgeCandidatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPurgeCandidatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.candidates.push(PurgeCandidate.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCheckBlobReferencesRequest(): CheckBlobReferencesRequest {
+  return { urls: [] };
+}
+
+export const CheckBlobReferencesRequest: MessageFns<CheckBlobReferencesRequest> = {
+  encode(message: CheckBlobReferencesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.urls) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckBlobReferencesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckBlobReferencesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.urls.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCheckBlobReferencesResponse(): CheckBlobReferencesResponse {
+  return { referencedUrls: [] };
+}
+
+export const CheckBlobReferencesResponse: MessageFns<CheckBlobReferencesResponse> = {
+  encode(message: CheckBlobReferencesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.referencedUrls) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckBlobReferencesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckBlobReferencesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referencedUrls.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAuditEntry(): AuditEntry {
+  return { auditId: 0, actor: "", action: "" };
+}
+
+export const AuditEntry: MessageFns<AuditEntry> = {
+  encode(message: AuditEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.auditId !== 0) {
+      writer.uint32(8).int64(message.auditId);
+    }
+    if (message.auditTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.auditTime), writer.uint32(18).fork()).join();
+    }
+    if (message.actor !== "") {
+      writer.uint32(26).string(message.actor);
+    }
+    if (message.action !== "") {
+      writer.uint32(34).string(message.action);
+    }
+    if (message.visitseqUuid !== undefined) {
+      writer.uint32(42).string(message.visitseqUuid);
+    }
+    if (message.detail !== undefined) {
+      Struct.encode(Struct.wrap(message.detail), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.auditId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.auditTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.visitseqUuid = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.detail = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRecordAuditRequest(): RecordAuditRequest {
+  return { entries: [] };
+}
+
+export const RecordAuditRequest: MessageFns<RecordAuditRequest> = {
+  encode(message: RecordAuditRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      AuditEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordAuditRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordAuditRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries.push(AuditEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRecordAuditResponse(): RecordAuditResponse {
+  return { entries: [] };
+}
+
+export const RecordAuditResponse: MessageFns<RecordAuditResponse> = {
+  encode(message: RecordAuditResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      AuditEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordAuditResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordAuditResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries.push(AuditEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+wrappers[".google.protobuf.Struct"] = { fromObject: Struct.wrap, toObject: Struct.unwrap } as any;
+
 /**
  * The registry is the metadata service's write path for records that stand
  * for blobs: a visit sequence with its stored visits, a file record, and
- * their deletion. Internal: only the gateway calls it, after it has stored
- * and verified the blob (creates) or before it deletes the blob (deletes),
- * so that no record points at a blob that is not there. Users call the
- * gateway's AddSimulation, AddFile, DeleteVisitSequence, DeleteFile, … instead.
+ * their deletion; and the bookkeeping of the blobs' retention: which
+ * sequences a purge selects, which URLs records point to, and the audit
+ * log. Internal: only the gateway calls it, after it has stored and
+ * verified the blob (creates) or before it deletes the blob (deletes,
+ * purges, garbage collection), so that no record points at a blob that is
+ * not there and no audit row can be forged from outside. Users call the
+ * gateway's AddSimulation, AddFile, DeleteVisitSequence, DeleteFile,
+ * PurgeVisits, CollectGarbage, … instead.
  *
  * Served by the metadata service beside MetadataService, with the same
  * database and the same errors: besides the codes listed on each RPC, any
@@ -695,15 +1378,57 @@ export interface RegistryServiceClient {
    */
 
   deleteFile(request: DeleteFileRequest, metadata?: Metadata): Observable<DeleteFileResponse>;
+
+  /**
+   * Lists, paginated, the visit sequences a retention policy selects: those
+   * matching the filters whose last_day_obs is earlier than
+   * last_day_obs_before and creation_time earlier than creation_time_before,
+   * and that still store content of one of file_types (a file record of such
+   * a type with a file_url, or, for `visits`, a visitseq_url), ordered by
+   * last_day_obs then visitseq_uuid. Sequences purged between pages drop
+   * out without shifting the pages. Fails with INVALID_ARGUMENT if
+   * last_day_obs_before, creation_time_before or file_types is missing, a
+   * filter is malformed, or page_token does not match the other fields.
+   */
+
+  listPurgeCandidates(
+    request: ListPurgeCandidatesRequest,
+    metadata?: Metadata,
+  ): Observable<ListPurgeCandidatesResponse>;
+
+  /**
+   * Tells which of the given URLs a record points to: a visitseq_url, a
+   * file_url or a MAF healpix statistic's url (compared as text). Fails with
+   * INVALID_ARGUMENT if urls has more than 10,000 entries.
+   */
+
+  checkBlobReferences(
+    request: CheckBlobReferencesRequest,
+    metadata?: Metadata,
+  ): Observable<CheckBlobReferencesResponse>;
+
+  /**
+   * Appends entries to the audit log (the `audit_log` table), in one
+   * transaction; the server sets their audit_id and audit_time. The log is
+   * append-only: no RPC changes or removes entries. Fails with
+   * INVALID_ARGUMENT if entries is empty, an actor or action is empty, or a
+   * visitseq_uuid is malformed.
+   */
+
+  recordAudit(request: RecordAuditRequest, metadata?: Metadata): Observable<RecordAuditResponse>;
 }
 
 /**
  * The registry is the metadata service's write path for records that stand
  * for blobs: a visit sequence with its stored visits, a file record, and
- * their deletion. Internal: only the gateway calls it, after it has stored
- * and verified the blob (creates) or before it deletes the blob (deletes),
- * so that no record points at a blob that is not there. Users call the
- * gateway's AddSimulation, AddFile, DeleteVisitSequence, DeleteFile, … instead.
+ * their deletion; and the bookkeeping of the blobs' retention: which
+ * sequences a purge selects, which URLs records point to, and the audit
+ * log. Internal: only the gateway calls it, after it has stored and
+ * verified the blob (creates) or before it deletes the blob (deletes,
+ * purges, garbage collection), so that no record points at a blob that is
+ * not there and no audit row can be forged from outside. Users call the
+ * gateway's AddSimulation, AddFile, DeleteVisitSequence, DeleteFile,
+ * PurgeVisits, CollectGarbage, … instead.
  *
  * Served by the metadata service beside MetadataService, with the same
  * database and the same errors: besides the codes listed on each RPC, any
@@ -768,11 +1493,60 @@ export interface RegistryServiceController {
     request: DeleteFileRequest,
     metadata?: Metadata,
   ): Promise<DeleteFileResponse> | Observable<DeleteFileResponse> | DeleteFileResponse;
+
+  /**
+   * Lists, paginated, the visit sequences a retention policy selects: those
+   * matching the filters whose last_day_obs is earlier than
+   * last_day_obs_before and creation_time earlier than creation_time_before,
+   * and that still store content of one of file_types (a file record of such
+   * a type with a file_url, or, for `visits`, a visitseq_url), ordered by
+   * last_day_obs then visitseq_uuid. Sequences purged between pages drop
+   * out without shifting the pages. Fails with INVALID_ARGUMENT if
+   * last_day_obs_before, creation_time_before or file_types is missing, a
+   * filter is malformed, or page_token does not match the other fields.
+   */
+
+  listPurgeCandidates(
+    request: ListPurgeCandidatesRequest,
+    metadata?: Metadata,
+  ): Promise<ListPurgeCandidatesResponse> | Observable<ListPurgeCandidatesResponse> | ListPurgeCandidatesResponse;
+
+  /**
+   * Tells which of the given URLs a record points to: a visitseq_url, a
+   * file_url or a MAF healpix statistic's url (compared as text). Fails with
+   * INVALID_ARGUMENT if urls has more than 10,000 entries.
+   */
+
+  checkBlobReferences(
+    request: CheckBlobReferencesRequest,
+    metadata?: Metadata,
+  ): Promise<CheckBlobReferencesResponse> | Observable<CheckBlobReferencesResponse> | CheckBlobReferencesResponse;
+
+  /**
+   * Appends entries to the audit log (the `audit_log` table), in one
+   * transaction; the server sets their audit_id and audit_time. The log is
+   * append-only: no RPC changes or removes entries. Fails with
+   * INVALID_ARGUMENT if entries is empty, an actor or action is empty, or a
+   * visitseq_uuid is malformed.
+   */
+
+  recordAudit(
+    request: RecordAuditRequest,
+    metadata?: Metadata,
+  ): Promise<RecordAuditResponse> | Observable<RecordAuditResponse> | RecordAuditResponse;
 }
 
 export function RegistryServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["createVisitSequence", "deleteVisitSequence", "registerFile", "deleteFile"];
+    const grpcMethods: string[] = [
+      "createVisitSequence",
+      "deleteVisitSequence",
+      "registerFile",
+      "deleteFile",
+      "listPurgeCandidates",
+      "checkBlobReferences",
+      "recordAudit",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("RegistryService", method)(constructor.prototype[method], method, descriptor);
@@ -788,6 +1562,29 @@ export function RegistryServiceControllerMethods() {
 }
 
 export const REGISTRY_SERVICE_NAME = "RegistryService";
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
