@@ -223,7 +223,8 @@ describe('the gateway forwards MetadataService and StatsService unchanged', () =
     expect(seen.requests).toEqual(requests);
     expect(answer.responses).toEqual(responses.get(method.path));
     expect(seen.metadata.get('x-request-id')).toEqual([`contract ${method.path}`]);
-    expect(seen.metadata.get('traceparent')).toEqual(['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']);
+    // The trace goes on: same trace and flags, with the gateway's forwarding span as the parent (docs/operations.md, "Traces").
+    expect(seen.metadata.get('traceparent')).toEqual([expect.stringMatching(/^00-0af7651916cd43dd8448eb211c80319c-(?!b7ad6b7169203331)[0-9a-f]{16}-01$/)]);
     // The caller's deadline travels on (less the time spent on the way).
     const deadline = seen.deadline instanceof Date ? seen.deadline.getTime() : Number(seen.deadline);
     expect(deadline).toBeLessThanOrEqual(Date.now() + 20_000);

@@ -1,11 +1,29 @@
 #!/usr/bin/env node
-import { CommanderError } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { configureTracing, contextOfTraceparent, endSpan, flushTracing, startSpan, withContext } from '@visitsarch/tracing';
 import { buildProgram } from './program';
 import { CliError } from './cli-error';
 
-/** Entry point: one line on stderr and a non-zero exit code for any failure, never a stack trace. */
+/**
+ * Entry point: one line on stderr and a non-zero exit code for any failure, never a stack trace.
+ * Each command is a trace of its own, or continues the caller's (VISITSARCH_TRACEPARENT): its root
+ * span is current while it runs, so every call it makes carries a `traceparent` naming it, and it
+ * is exported (silently: the output stays the same) when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+ */
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  configureTracing({ serviceName: process.env.OTEL_SERVICE_NAME || 'visitsarch-cli', endpoint: otlpEndpoint(process.env.OTEL_EXPORTER_OTLP_ENDPOINT) });
+  const command = startSpan('visitsarch', { parent: contextOfTraceparent(process.env.VISITSARCH_TRACEPARENT?.trim()) });
+  program.hook('preAction', (_program, action) => {
+    command.span.updateName(commandPath(action));
+  });
+  const code = await withContext(command.context, () => run(program, argv));
+  endSpan(command.span, code === 0 ? undefined : { message: `exit code ${code}` });
+  await flushTracing(2000);
+  return code;
+}
+
+async function run(program: Command, argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
@@ -17,6 +35,22 @@ async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`visitsarch: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
+  }
+}
+
+/** `visitsarch add_simulation`: the name of the root span. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let current: Command | null = command; current; current = current.parent) names.unshift(current.name());
+  return names.join(' ');
+}
+
+/** OTEL_EXPORTER_OTLP_ENDPOINT if it is an http(s) URL; anything else exports nothing (the CLI says nothing of its tracing). */
+function otlpEndpoint(value: string | undefined): string | undefined {
+  try {
+    return value && /^https?:$/.test(new URL(value).protocol) ? value : undefined;
+  } catch {
+    return undefined;
   }
 }
 

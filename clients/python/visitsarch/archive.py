@@ -8,6 +8,7 @@ import io
 import json
 import os
 import pickle
+import secrets
 import subprocess
 import uuid as _uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -167,13 +168,13 @@ class VisitSequenceArchive:
 
     def _call(self, method: str, request: Any, timeout: float | None = None) -> Any:
         try:
-            return self._rpc(method)(request, timeout=timeout or self.timeout)
+            return self._rpc(method)(request, timeout=timeout or self.timeout, metadata=_trace_metadata())
         except grpc.RpcError as error:
             raise from_rpc_error(error) from None
 
     def _stream(self, method: str, request: Any, timeout: float | None = None) -> Iterator[Any]:
         try:
-            yield from self._rpc(method)(request, timeout=timeout or self.transfer_timeout)
+            yield from self._rpc(method)(request, timeout=timeout or self.transfer_timeout, metadata=_trace_metadata())
         except grpc.RpcError as error:
             raise from_rpc_error(error) from None
 
@@ -551,6 +552,40 @@ class VisitSequenceArchive:
     def visits_sha256(visits: pd.DataFrame | np.ndarray) -> str:
         """The canonical visit-table hash, computed locally with numpy exactly as the archive does."""
         return visits_sha256(visits)
+
+
+def _trace_metadata() -> list[tuple[str, str]]:
+    """The W3C trace context (``traceparent``, ``tracestate``) a call carries, so the archive's spans
+    and log lines join the caller's trace: the current OpenTelemetry span's when the
+    ``opentelemetry`` API is installed and a span is current, else a trace of the call's own."""
+    carrier: dict[str, str] = {}
+    propagator = _w3c_propagator()
+    if propagator is not None:
+        propagator.inject(carrier)  # nothing when no valid span is current
+    if "traceparent" not in carrier:
+        return [("traceparent", _new_traceparent())]
+    return [(key, carrier[key]) for key in ("traceparent", "tracestate") if carrier.get(key)]
+
+
+def _new_traceparent() -> str:
+    """A ``traceparent`` starting a new, sampled trace: random trace and parent ids."""
+    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+
+
+_propagator: Any = False  # not looked for yet
+
+
+def _w3c_propagator() -> Any:
+    """OpenTelemetry's W3C trace-context propagator if its API is importable (an optional dependency), else None."""
+    global _propagator
+    if _propagator is False:
+        try:
+            from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+        except ImportError:
+            _propagator = None
+        else:
+            _propagator = TraceContextTextMapPropagator()
+    return _propagator
 
 
 def _iso(day_obs: str) -> str:

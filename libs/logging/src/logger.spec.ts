@@ -1,4 +1,7 @@
-import { captureLogs } from './logger';
+import { configureTracing, contextOfTraceparent, startSpan, withContext } from '@visitsarch/tracing';
+import { captureLogs, NestJsonLogger } from './logger';
+
+beforeAll(() => configureTracing({ serviceName: 'test' }));
 
 describe('createLogger', () => {
   it('writes one JSON object per line with ISO time, level name, service and message, secrets redacted', async () => {
@@ -32,5 +35,30 @@ describe('bounded log lines', () => {
     expect(record.err.message).toMatch(/^insert failed: x+… \(1000015 characters\)$/);
     expect(record.err.stack).toContain('logger.spec');
     expect(record.err.parameters).toHaveLength(21);
+  });
+});
+
+describe('trace ids', () => {
+  it('puts trace_id and span_id of the current span on every line written while it is current, and none outside', async () => {
+    const { logger, lines } = captureLogs('metadata');
+    const { span, context } = startSpan('rpc', { parent: contextOfTraceparent('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01') });
+    logger.info('before');
+    await withContext(context, async () => {
+      logger.info('inside');
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      logger.child({ part: 'child' }).warn('after an await, from a child logger');
+      new NestJsonLogger(logger).log('from NestJS');
+    });
+    logger.info('after');
+    await new Promise((resolve) => setImmediate(resolve));
+    const records = lines.map((line) => JSON.parse(line));
+    const ids = { trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: span.spanContext().spanId };
+    expect(records.map((record) => [record.msg, record.trace_id, record.span_id])).toEqual([
+      ['before', undefined, undefined],
+      ['inside', ids.trace_id, ids.span_id],
+      ['after an await, from a child logger', ids.trace_id, ids.span_id],
+      ['from NestJS', ids.trace_id, ids.span_id],
+      ['after', undefined, undefined],
+    ]);
   });
 });

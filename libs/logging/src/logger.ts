@@ -1,14 +1,17 @@
 import type { LoggerService } from '@nestjs/common';
 import { PassThrough } from 'node:stream';
 import pino from 'pino';
+import { currentTraceIds } from '@visitsarch/tracing';
 import { boundForLog, boundText } from './bounds';
 
 export type Logger = pino.Logger;
 
 /**
- * One JSON object per line on stdout: `time` (ISO), `level` (name), `service`, `msg`, and any fields.
- * Secrets that might ride along in a config object are redacted. Lines are bounded (./bounds): long
- * strings, lists and deep objects (a request's fields, an error's parameters) are cut.
+ * One JSON object per line on stdout: `time` (ISO), `level` (name), `service`, `msg`, and any fields;
+ * while a span is current (an RPC being served, a CLI command: libs/tracing), its `trace_id` and
+ * `span_id` (W3C hex), so that a line leads to its trace and a trace to its lines. Secrets that
+ * might ride along in a config object are redacted. Lines are bounded (./bounds): long strings,
+ * lists and deep objects (a request's fields, an error's parameters) are cut.
  */
 export function createLogger(
   service: string,
@@ -20,6 +23,7 @@ export function createLogger(
       level,
       base: { service },
       messageKey: 'msg',
+      mixin: () => currentTraceIds() ?? {},
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }), log: (record) => boundForLog(record) as Record<string, unknown> },
       // Errors are already written out by boundForLog (formatters.log runs before serializers).

@@ -1,0 +1,3 @@
+export * from './tracing';
+export * from './grpc';
+export * from './testing';
