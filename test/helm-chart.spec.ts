@@ -28,6 +28,13 @@ function declaredSchema(dir: ServiceDir): Schema {
  * `<service>.env`.
  */
 const DEFAULTS_RIGHT_IN_A_CLUSTER: Partial<Record<ServiceDir, Record<string, string>>> = {
+  gateway: {
+    // Only reported by `visitsarch status`; Prometheus finds every pod through the ServiceMonitor, and one URL would name one replica.
+    METADATA_METRICS_URL: "empty: the metadata pods' metrics URLs are not reported (Prometheus discovers them)",
+    BLOB_ARCHIVE_METRICS_URL: 'empty: not reported, likewise',
+    CONSDB_INGEST_METRICS_URL: 'empty: not reported, likewise',
+    STATS_METRICS_URL: 'empty: not reported, likewise',
+  },
   metadata: {
     QUERY_MAX_ROWS: 'row cap of free SQL (docs/data-model.md), not a matter of where the service runs',
     QUERY_MAX_TIMEOUT_S: 'longest statement timeout of free SQL',
@@ -43,6 +50,12 @@ const DEFAULTS_RIGHT_IN_A_CLUSTER: Partial<Record<ServiceDir, Record<string, str
     CONSDB_TIMEOUT_MS: 'how long one ConsDB query may take',
     CONSDB_SURVEY_START_MJD: "rubin_scheduler's SURVEY_START_MJD; requests may override it",
   },
+};
+
+/** Variables every service declares (commonServiceSchema) whose defaults are right in a cluster, as above. */
+const COMMON_DEFAULTS_RIGHT_IN_A_CLUSTER: Record<string, string> = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'empty: no spans are exported until the operator names a collector (<service>.env); trace ids reach the logs all the same',
+  OTEL_SERVICE_NAME: 'empty: visitsarch-<service>',
 };
 
 /** Variables the chart sets that are read outside loadConfig. */
@@ -180,7 +193,7 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
       it('sets every variable the service declares, unless its default is right in a cluster, and nothing it does not read', () => {
         const schema = declaredSchema(dir);
         const declared = Object.keys(schema);
-        const defaulted = Object.keys(DEFAULTS_RIGHT_IN_A_CLUSTER[dir] ?? {});
+        const defaulted = Object.keys({ ...COMMON_DEFAULTS_RIGHT_IN_A_CLUSTER, ...DEFAULTS_RIGHT_IN_A_CLUSTER[dir] });
         const extra = Object.keys(READ_OUTSIDE_THE_SCHEMA[dir] ?? {});
         for (const variable of defaulted) {
           expect({ variable, declared: variable in schema, hasDefault: 'default' in (schema[variable] ?? {}) }).toEqual({ variable, declared: true, hasDefault: true });
@@ -211,6 +224,21 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
         expect(service.spec.ports.find((p: any) => p.name === 'grpc')).toMatchObject({ port, targetPort: 'grpc', appProtocol: 'grpc' });
       });
 
+      it('serves metrics on 0.0.0.0 at the port named `metrics` of its container and Service, open to the scrapers of the values', () => {
+        const deployment = deploymentOf(objects, dir);
+        const container = containerOf(deployment);
+        const port = container.ports.find((p: any) => p.name === 'metrics')?.containerPort;
+        expect(port).toBe(9090);
+        expect(processEnvironment(container.env).METRICS_ADDRESS).toBe(`0.0.0.0:${port}`);
+        expect(serviceFor(objects, deployment).spec.ports.find((p: any) => p.name === 'metrics')).toMatchObject({ port, targetPort: 'metrics', protocol: 'TCP' });
+        const policy = objects.find((o) => o.kind === 'NetworkPolicy' && selects(o.spec.podSelector.matchLabels, deployment.spec.template.metadata.labels));
+        const metricsRules = policy!.spec.ingress.filter((rule: any) => rule.ports.some((p: any) => p.port === 'metrics'));
+        expect(metricsRules).toHaveLength(1);
+        expect(metricsRules[0].ports).toEqual([{ port: 'metrics', protocol: 'TCP' }]);
+        // Production lets only its monitoring namespace scrape; the defaults, anyone.
+        expect(metricsRules[0].from).toEqual(options.length && options[1].endsWith('production-values.yaml') ? [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] : undefined);
+      });
+
       it('dials the other services at their in-cluster Service DNS names', () => {
         const env = processEnvironment(containerOf(deploymentOf(objects, dir)).env);
         const dialled = Object.entries(ADDRESS_VARIABLES).filter(([variable]) => variable in declaredSchema(dir));
@@ -218,10 +246,12 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
           const targetDeployment = deploymentOf(objects, target);
           const service = serviceFor(objects, targetDeployment);
           const port = containerOf(targetDeployment).ports.find((p: any) => p.name === 'grpc').containerPort;
-          expect({ variable, address: env[variable] }).toEqual({ variable, address: `${service.metadata.name}.${NAMESPACE}.svc:${port}` });
+          // A headless Service is dialled as dns:/// so that clients balance over its pods (round robin).
+          const scheme = service.spec.clusterIP === 'None' ? 'dns:///' : '';
+          expect({ variable, address: env[variable] }).toEqual({ variable, address: `${scheme}${service.metadata.name}.${NAMESPACE}.svc:${port}` });
         }
         if (dir === 'gateway' && env.BLOB_ARCHIVE_FLIGHT_LOCATION !== undefined && !options.length) {
-          expect(env.BLOB_ARCHIVE_FLIGHT_LOCATION).toBe(`grpc://${env.BLOB_ARCHIVE_SERVICE_ADDRESS}`);
+          expect(env.BLOB_ARCHIVE_FLIGHT_LOCATION).toBe(`grpc://${env.BLOB_ARCHIVE_SERVICE_ADDRESS.replace(/^dns:\/\/\//, '')}`);
         }
       });
 
@@ -286,8 +316,30 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
       const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget' && selects(o.spec.selector.matchLabels, deployment.spec.template.metadata.labels));
       expect(pdbs).toHaveLength(1);
     }
-    expect(objects.filter((o) => o.kind === 'ServiceMonitor')).toHaveLength(1);
+    const monitors = objects.filter((o) => o.kind === 'ServiceMonitor');
+    expect(monitors).toHaveLength(1);
+    // It scrapes /metrics, what the services serve, on the `metrics` port of every Service of the release.
+    expect(monitors[0].spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s' }]);
+    const monitored = objects.filter((o) => o.kind === 'Service' && selects(monitors[0].spec.selector.matchLabels, o.metadata.labels ?? {}));
+    expect(monitored.map((service) => service.metadata.labels?.['app.kubernetes.io/component']).sort()).toEqual(Object.keys(SERVICES).sort());
+    for (const service of monitored) expect(service.spec.ports.map((p: any) => p.name)).toContain('metrics');
     expect(objects.filter((o) => o.kind === 'StatefulSet')).toHaveLength(0);
+  });
+
+  it('serves no metrics, and opens no metrics port, with metrics.enabled false; a ServiceMonitor then is refused', async () => {
+    const objects = await render(['--set', 'metrics.enabled=false']);
+    for (const dir of Object.keys(SERVICES) as ServiceDir[]) {
+      const deployment = deploymentOf(objects, dir);
+      const container = containerOf(deployment);
+      expect(processEnvironment(container.env).METRICS_ADDRESS).toBe('none');
+      expect(container.ports.map((p: any) => p.name)).toEqual(['grpc']);
+      expect(serviceFor(objects, deployment).spec.ports.map((p: any) => p.name)).toEqual(['grpc']);
+    }
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+    expect(policies.flatMap((p) => p.spec.ingress.flatMap((rule: any) => rule.ports.map((port: any) => port.port)))).not.toContain('metrics');
+    const refused = await run(HELM, ['template', 'visitsarch', CHART, '--set', 'metrics.enabled=false', '--set', 'metrics.serviceMonitor.enabled=true']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('metrics.serviceMonitor.enabled needs metrics.enabled');
   });
 
   it('renders the ServiceMonitor only when enabled, and PostgreSQL only for trials', async () => {

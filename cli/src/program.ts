@@ -5,6 +5,7 @@ import { registerConsdbCommands } from './commands/consdb';
 import { registerDemoCommand } from './commands/demo';
 import { registerPrenightIndexCommand } from './commands/prenight-index';
 import { registerQueryCommands } from './commands/queries';
+import { registerRetentionCommands } from './commands/retention';
 import { registerStatsCommands } from './commands/stats';
 import { statusCommand } from './commands/status';
 import { registerTransferCommands } from './commands/transfers';
@@ -12,7 +13,7 @@ import { registerUpstreamCompatCommands } from './commands/upstream-compat';
 import { CliContext } from './context';
 import { SERVER_LIMIT_S, withMargin } from './gateway';
 import { positiveSeconds } from './options';
-import { OUTPUT_FORMATS } from './output';
+import { OUTPUT_FORMATS, type OutputFormat } from './output';
 
 /** The `visitsarch` command line: a thin client of the gateway (VISITSARCH_GATEWAY, default 127.0.0.1:50051). */
 export function buildProgram(): Command {
@@ -40,11 +41,12 @@ export function buildProgram(): Command {
   registerDemoCommand(program, context);
   registerPrenightIndexCommand(program, context);
   registerUpstreamCompatCommands(program, context);
+  registerRetentionCommands(program, context);
   program
     .command('status')
-    .description('report the health of the gateway and of each service behind it; exits 1 unless all are SERVING')
+    .description('report the health of the gateway and of each service behind it, and their metrics URLs as the gateway knows them (rows with --format); exits 1 unless all are SERVING')
     .action(async () => {
-      process.exitCode = await statusCommand(context.address);
+      process.exitCode = await statusCommand(context.address, program.opts().format as OutputFormat | undefined);
     });
   for (const command of program.commands) {
     command.exitOverride();

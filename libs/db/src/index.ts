@@ -1,3 +1,4 @@
 export * from './embedded-postgres';
 export * from './health';
 export * from './postgres-dsn';
+export * from './pg-timing';

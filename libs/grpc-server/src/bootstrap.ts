@@ -15,6 +15,7 @@ import { RpcLoggingInterceptor } from './logging-interceptor';
 import { widenReceiveWindows } from './flow-control';
 import { markSerialized } from './encoded-responses';
 import { addForwardedServices, type ForwardedService, type Forwarding } from './forwarding';
+import { GrpcServerMetrics, startMetricsServer, type MetricsServer } from './metrics';
 
 /** What NestFactory accepts as the root module (a class or a dynamic module). */
 export type NestModuleRef = Parameters<typeof NestFactory.createMicroservice>[0];
@@ -51,6 +52,10 @@ export interface GrpcServiceOptions {
   mapError?: ErrorMapper;
   /** Services this server also answers for by forwarding their calls unchanged (see forwarding.ts). */
   forward?: readonly ForwardedService[];
+  /** `host:port` to serve Prometheus metrics on (`/metrics`, see metrics.ts); unset or `none`: no metrics. */
+  metricsAddress?: string;
+  /** Metrics URLs of the services this one depends on, by dependency name, advertised on health answers (see metrics.ts). */
+  dependencyMetricsUrls?: Readonly<Record<string, string>>;
 }
 
 export interface RunningGrpcService {
@@ -58,6 +63,8 @@ export interface RunningGrpcService {
   health: HealthMonitor;
   /** The bound port (useful when listening on port 0). */
   port: number;
+  /** The bound port of the metrics endpoint, if it serves metrics. */
+  metricsPort?: number;
   /** Drain, then shut down gracefully, forcing after the grace period. */
   shutdown(): Promise<void>;
 }
@@ -81,6 +88,8 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
   const health = new HealthMonitor(serviceNames, options.dependencies ?? [], logger, options.healthIntervalMs, options.healthStartupGraceMs);
   let grpcServer: grpc.Server | undefined;
   let forwarding: Forwarding | undefined;
+  const metricsAddress = options.metricsAddress && options.metricsAddress !== 'none' ? options.metricsAddress : undefined;
+  const metrics = metricsAddress ? new GrpcServerMetrics(options.dependencyMetricsUrls) : undefined;
 
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(options.module, {
     logger: new NestJsonLogger(logger),
@@ -94,8 +103,10 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
       maxReceiveMessageLength: MAX_MESSAGE_BYTES,
       maxSendMessageLength: MAX_MESSAGE_BYTES,
       gracefulShutdown: true,
+      channelOptions: metrics ? { interceptors: [metrics.interceptor] } : undefined,
       onLoadPackageDefinition: (definition: protoLoader.PackageDefinition, server: grpc.Server) => {
         grpcServer = server;
+        metrics?.instrument(server);
         for (const name of options.preEncodedResponses ?? []) passEncodedResponsesThrough(definition, name);
         forwarding = addForwardedServices(server, options.forward ?? [], logger);
         const healthDefinition = protoLoader.loadSync(healthProtoPath, { keepCase: true, defaults: true });
@@ -109,9 +120,17 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
   await app.listen();
   if (!grpcServer) throw new Error('gRPC server did not start');
   const port = boundPort(options.address, grpcServer);
+  let metricsServer: MetricsServer | undefined;
+  if (metrics && metricsAddress) {
+    metricsServer = await startMetricsServer(metricsAddress, [metrics.registry]).catch(async (error: Error) => {
+      await app.close();
+      throw error;
+    });
+    metrics.endpoint = { host: metricsAddress.slice(0, metricsAddress.lastIndexOf(':')), port: metricsServer.port };
+  }
   if (widenReceiveWindows(grpcServer) === 0) logger.warn('could not widen the HTTP/2 receive windows (grpc-js internals changed): uploads will be slower');
   void health.start();
-  logger.info({ address: options.address, port, services: serviceNames }, 'listening');
+  logger.info({ address: options.address, port, services: serviceNames, metrics: metrics?.endpoint ? `${metrics.endpoint.host}:${metrics.endpoint.port}` : 'none' }, 'listening');
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = () => {
@@ -128,12 +147,13 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
       } finally {
         clearTimeout(forced);
         forwarding?.close();
+        await metricsServer?.close();
       }
       logger.info('stopped');
     })();
     return shuttingDown;
   };
-  return { app, health, port, shutdown };
+  return { app, health, port, metricsPort: metricsServer?.port, shutdown };
 }
 
 /** Makes a method's response serializer send Buffers as they are (already-encoded messages). */

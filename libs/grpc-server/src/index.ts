@@ -10,3 +10,4 @@ export * from './encoded-responses';
 export * from './request-check';
 export * from './forwarding';
 export * from './call-streams';
+export * from './metrics';

@@ -1,18 +1,25 @@
-import { ConfigError, ConfigOf, grpcAddress, integer, loadConfig, oneOf, Schema } from '@visitsarch/config';
+import { ConfigError, ConfigOf, hostPort, httpUrl, integer, loadConfig, oneOf, Schema, text } from '@visitsarch/config';
 import type { ServiceContract } from '@visitsarch/contracts';
 import { createLogger, type Logger } from '@visitsarch/logging';
+import { configureTracing, flushTracing } from '@visitsarch/tracing';
 import { NestModuleRef, RunningGrpcService, startGrpcService } from './bootstrap';
 import { DEFAULT_STARTUP_GRACE_MS, type Dependency } from './health';
 import type { ErrorMapper } from './error-filter';
 import type { RequestCheck } from './request-check';
 import type { ForwardedService } from './forwarding';
+import { defaultMetricsAddress, metricsAddress } from './metrics';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
 /** Settings every visitsarch service reads, whatever it does. */
 export function commonServiceSchema(defaultAddress: string) {
   return {
-    GRPC_ADDRESS: { parse: grpcAddress, default: defaultAddress, description: 'host:port the service listens on' },
+    GRPC_ADDRESS: { parse: hostPort, default: defaultAddress, description: 'host:port the service listens on' },
+    METRICS_ADDRESS: {
+      parse: metricsAddress,
+      default: defaultMetricsAddress(defaultAddress),
+      description: 'host:port Prometheus metrics are served on (/metrics), or none; unset beside a GRPC_ADDRESS other than the default: any free port of its host',
+    },
     LOG_LEVEL: { parse: oneOf(...LOG_LEVELS), default: 'info' as string, description: 'log level' },
     SHUTDOWN_DRAIN_MS: { parse: integer(0, 600_000), default: 0, description: 'time to answer NOT_SERVING before closing (set to the probe period on Kubernetes)' },
     SHUTDOWN_GRACE_MS: { parse: integer(0, 600_000), default: 10_000, description: 'time in-flight calls get to finish on shutdown' },
@@ -22,6 +29,8 @@ export function commonServiceSchema(defaultAddress: string) {
       default: DEFAULT_STARTUP_GRACE_MS,
       description: 'how long after start a dependency that has not answered yet is logged at info, not warned about',
     },
+    OTEL_EXPORTER_OTLP_ENDPOINT: { parse: httpUrl, default: '', description: 'OTLP/HTTP endpoint spans are exported to (<endpoint>/v1/traces); empty: none (trace ids still reach the logs)' },
+    OTEL_SERVICE_NAME: { parse: text, default: '', description: 'service.name of the exported spans (empty: visitsarch-<service>)' },
   };
 }
 
@@ -41,7 +50,10 @@ export interface ServiceSpec<S extends Schema> {
   /** The service's own translation of its backends' errors (see GrpcServiceOptions). */
   mapError?: ErrorMapper;
   /** Builds the Nest module and the dependency checks from the validated configuration. */
-  build(config: ConfigOf<S> & CommonServiceConfig, logger: Logger): { module: NestModuleRef; dependencies: Dependency[]; forward?: ForwardedService[] };
+  build(
+    config: ConfigOf<S> & CommonServiceConfig,
+    logger: Logger,
+  ): { module: NestModuleRef; dependencies: Dependency[]; forward?: ForwardedService[]; dependencyMetricsUrls?: Record<string, string> };
 }
 
 /**
@@ -51,7 +63,8 @@ export interface ServiceSpec<S extends Schema> {
 export async function startService<S extends Schema>(spec: ServiceSpec<S>, env: NodeJS.ProcessEnv = process.env): Promise<RunningGrpcService> {
   const config = loadConfig({ ...commonServiceSchema(spec.defaultAddress), ...spec.schema }, env) as ConfigOf<S> & CommonServiceConfig;
   const logger = createLogger(`visitsarch-${spec.name}`, config.LOG_LEVEL);
-  const { module, dependencies, forward } = spec.build(config, logger);
+  configureTracing({ serviceName: config.OTEL_SERVICE_NAME || `visitsarch-${spec.name}`, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, onExportError: (error) => logger.warn({ err: error }, 'could not export spans') });
+  const { module, dependencies, forward, dependencyMetricsUrls } = spec.build(config, logger);
   return startGrpcService({
     contract: spec.contract,
     module,
@@ -66,7 +79,20 @@ export async function startService<S extends Schema>(spec: ServiceSpec<S>, env: 
     checkRequest: spec.checkRequest,
     mapError: spec.mapError,
     forward,
+    metricsAddress: metricsAddressOf(config, spec.defaultAddress, env),
+    dependencyMetricsUrls,
   });
+}
+
+/**
+ * METRICS_ADDRESS as set. Unset, the default metrics address goes with the default gRPC address:
+ * a service told to listen elsewhere (tests on port 0, several servers on one host) serves its
+ * metrics on any free port of that host, rather than clash on the default one.
+ */
+function metricsAddressOf(config: CommonServiceConfig, defaultGrpcAddress: string, env: NodeJS.ProcessEnv): string {
+  if (env.METRICS_ADDRESS || config.GRPC_ADDRESS === defaultGrpcAddress) return config.METRICS_ADDRESS;
+  const host = /^(?:dns:\/{0,3})?(.*):\d+$/.exec(config.GRPC_ADDRESS)?.[1];
+  return host ? `${host}:0` : config.METRICS_ADDRESS;
 }
 
 /** The `main` of a service process. */
@@ -77,7 +103,8 @@ export function runService<S extends Schema>(spec: ServiceSpec<S>): void {
     (running) => {
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         process.once(signal, () => {
-          running.shutdown().then(
+          // The spans of the last calls are sent before the process exits.
+          running.shutdown().then(() => flushTracing()).then(
             () => process.exit(0),
             (error) => {
               bootLogger.error({ err: error }, 'shutdown failed');

@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { ArchiveLocation, parseArchiveUrl, parseObjectUrl } from './archive-url';
 import { InvalidLocationError, OutsideArchiveError } from './errors';
 import { FileObjectStore, sweepIncomingFiles, SweepResult } from './file-object-store';
-import type { ObjectStore } from './object-store';
+import type { ListOptions, ObjectPage, ObjectStore } from './object-store';
 import { createS3Client, probeArchive, S3Settings } from './probe';
 import { S3ObjectStore, S3ObjectStoreOptions } from './s3-object-store';
+import { timedStore } from './storage-timing';
 
 export interface ArchiveStorageOptions {
   /** The archive roots objects may be read from and written to: `file:///dir/` or `s3://bucket/prefix/`. */
@@ -28,7 +29,8 @@ export interface ResolvedObject {
  */
 export class ArchiveStorage {
   readonly roots: ArchiveLocation[];
-  private readonly fileStore = new FileObjectStore();
+  // Every operation timed for the service's metrics (storage-timing.ts).
+  private readonly fileStore = timedStore(new FileObjectStore());
   private readonly s3Store?: S3ObjectStore;
   readonly s3Client?: S3Client;
 
@@ -36,7 +38,7 @@ export class ArchiveStorage {
     this.roots = options.archiveUrls.map((url) => parseArchiveUrl(url));
     if (this.roots.some((root) => root.kind === 's3')) {
       this.s3Client = createS3Client(options.s3 ?? {});
-      this.s3Store = new S3ObjectStore(this.s3Client, options.s3Store);
+      this.s3Store = timedStore(new S3ObjectStore(this.s3Client, options.s3Store));
     }
   }
 
@@ -69,6 +71,15 @@ export class ArchiveStorage {
     );
     if (!inside) throw new OutsideArchiveError(location.url);
     return location;
+  }
+
+  /**
+   * A page of the objects under `archiveUrl` (a root, or a directory or prefix inside one), in the
+   * store's listing order; InvalidLocationError if malformed, OutsideArchiveError if not under a root.
+   */
+  async list(archiveUrl: string, options: ListOptions, field = 'archive_url'): Promise<ObjectPage> {
+    const location = this.checkArchiveRoot(archiveUrl, field);
+    return location.kind === 'file' ? this.fileStore.list(location, options) : this.s3Store!.list(location, options);
   }
 
   /**

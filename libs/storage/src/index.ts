@@ -6,4 +6,5 @@ export * from './hashing';
 export * from './object-store';
 export * from './probe';
 export * from './s3-object-store';
+export * from './storage-timing';
 export * from './testing/s3-test-server';

@@ -6,6 +6,7 @@ import { FilesService } from './files/files.service';
 import { MafService } from './maf/maf.service';
 import { MetadataController, RegistryController } from './metadata.controller';
 import { QUERY_LIMITS, QueriesService, QueryLimits } from './queries/queries.service';
+import { RetentionService } from './retention/retention.service';
 import { NightlyStatsService } from './statistics/nightly-stats.service';
 import { UPSTREAM_ALLOWED_ENDPOINTS, UpstreamImportService } from './upstream-import/upstream-import.service';
 import { VisitSequencesService } from './visit-sequences/visit-sequences.service';
@@ -45,6 +46,7 @@ export class MetadataModule implements OnModuleInit, OnApplicationShutdown {
         NightlyStatsService,
         MafService,
         QueriesService,
+        RetentionService,
         UpstreamImportService,
       ],
       exports: [METADATA_CONFIG, ArchiveDatabase],

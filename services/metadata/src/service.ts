@@ -1,7 +1,7 @@
 import { DEFAULT_ADDRESSES, integer, postgresUrl } from '@visitsarch/config';
 import { parseEndpointAllowList } from '@visitsarch/db';
 import { CONTRACTS } from '@visitsarch/contracts';
-import { postgresCheck } from '@visitsarch/db';
+import { instrumentPostgres, postgresCheck } from '@visitsarch/db';
 import { defineService } from '@visitsarch/grpc-server';
 import { checkRequestLimits } from '@visitsarch/validation';
 import { translateDatabaseError } from './common/database-errors';
@@ -33,8 +33,11 @@ export const metadataService = defineService({
       description: 'comma-separated upstream PostgreSQL endpoints ImportUpstream may connect to, each host (any port) or host:port; empty: ImportUpstream is refused',
     },
   },
-  build: (config) => ({
-    module: MetadataModule.forRoot(config),
-    dependencies: [{ name: 'postgresql', check: postgresCheck(config.DATABASE_URL).check }],
-  }),
+  build: (config) => {
+    instrumentPostgres(); // every statement timed for the metrics (libs/db/src/pg-timing.ts)
+    return {
+      module: MetadataModule.forRoot(config),
+      dependencies: [{ name: 'postgresql', check: postgresCheck(config.DATABASE_URL).check }],
+    };
+  },
 });

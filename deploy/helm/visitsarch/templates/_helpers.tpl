@@ -64,7 +64,10 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{/* A service's in-cluster address, <Service>.<namespace>.svc:<port>; call with (list $ "metadata"). */}}
 {{- define "visitsarch.address" -}}
 {{- $root := index . 0 }}
-{{- printf "%s.%s.svc:%d" (include "visitsarch.componentName" .) $root.Release.Namespace (int (index $root.Values (index . 1)).port) }}
+{{- /* A headless Service resolves to every pod: `dns:///` makes the clients balance their calls over them (round robin). */ -}}
+{{- $values := index $root.Values (index . 1) }}
+{{- $prefix := ternary "dns:///" "" (and (eq $values.service.type "ClusterIP") $values.service.headless) }}
+{{- printf "%s%s.%s.svc:%d" $prefix (include "visitsarch.componentName" .) $root.Release.Namespace (int $values.port) }}
 {{- end }}
 
 {{- define "visitsarch.secretName" -}}
@@ -105,6 +108,7 @@ services/<dir>/src/service.ts and libs/grpc-server's commonServiceSchema) is her
 {{- $config := $root.Values.config }}
 {{- $env := dict
   "GRPC_ADDRESS" (printf "0.0.0.0:%d" (int $values.port))
+  "METRICS_ADDRESS" (ternary (printf "0.0.0.0:%d" (int $root.Values.metrics.port)) "none" $root.Values.metrics.enabled)
   "LOG_LEVEL" $config.logLevel
   "SHUTDOWN_DRAIN_MS" $config.shutdownDrainMs
   "SHUTDOWN_GRACE_MS" $config.shutdownGraceMs
@@ -118,7 +122,7 @@ services/<dir>/src/service.ts and libs/grpc-server's commonServiceSchema) is her
 {{- $_ := set $env "BLOB_ARCHIVE_SERVICE_ADDRESS" $blobArchive }}
 {{- $_ := set $env "CONSDB_INGEST_SERVICE_ADDRESS" (include "visitsarch.address" (list $root "consdbIngest")) }}
 {{- $_ := set $env "STATS_SERVICE_ADDRESS" (include "visitsarch.address" (list $root "stats")) }}
-{{- $_ := set $env "BLOB_ARCHIVE_FLIGHT_LOCATION" (default (printf "grpc://%s" $blobArchive) $values.flightLocation) }}
+{{- $_ := set $env "BLOB_ARCHIVE_FLIGHT_LOCATION" (default (printf "grpc://%s" (trimPrefix "dns:///" $blobArchive)) $values.flightLocation) }}
 {{- $_ := set $env "COMPUTE_NIGHTLY_STATS_ON_ADD" $values.computeNightlyStatsOnAdd }}
 {{- $_ := set $env "VISITSARCH_ARCHIVE_URL" (required "archive.url is required" $root.Values.archive.url) }}
 {{- else if eq $key "metadata" }}

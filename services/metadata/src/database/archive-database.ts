@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Client, Pool, PoolClient, types as pgTypes } from 'pg';
+import { nameDbPool } from '@visitsarch/db';
 import { DataSource, QueryRunner } from 'typeorm';
 import { ArchiveSchema1767225600000 } from '../schema/migrations/1767225600000-archive-schema';
+import { AuditLog1796256000000 } from '../schema/migrations/1796256000000-audit-log';
 
 /** The PostgreSQL schema holding the archive's tables and views. */
 export const ARCHIVE_SCHEMA = 'visitsarch';
@@ -71,7 +73,7 @@ export class ArchiveDatabase {
       url: options.url,
       schema: ARCHIVE_SCHEMA,
       migrationsTableName: 'schema_migrations',
-      migrations: [ArchiveSchema1767225600000],
+      migrations: [ArchiveSchema1767225600000, AuditLog1796256000000],
       migrationsTransactionMode: 'all',
       migrationsRun: true,
       synchronize: false,
@@ -98,7 +100,7 @@ export class ArchiveDatabase {
     for (const [name, max] of [['free-sql', this.options.freeSqlConnections ?? 8], ['reads', READS_POOL_CONNECTIONS]] as const) {
       const pool = new Pool({ connectionString, max, options: SESSION_OPTIONS, types: { getTypeParser: () => (value: string) => value } });
       pool.on('error', () => undefined); // a dropped idle connection is replaced on next use
-      this.queryPools.set(name, pool);
+      this.queryPools.set(name, nameDbPool(pool, name)); // its own line in the pool metrics
     }
   }
 

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { Inject, Injectable } from '@nestjs/common';
 import { metadataV1 } from '@visitsarch/contracts';
-import { GrpcError, invalidArgument } from '@visitsarch/grpc-server';
+import { GrpcError, invalidArgument, processGauge } from '@visitsarch/grpc-server';
 import { finalize, map, Observable } from 'rxjs';
 import { ArchiveDatabase } from '../database/archive-database';
 import { isoInstant, optionalDayObs, requireDayObs, requireText } from '../common/validation';
@@ -68,11 +68,15 @@ const STAT_VALUES = ['count', 'mean', 'std', 'min', 'p05', 'q1', 'median', 'q3',
 @Injectable()
 export class QueriesService {
   private running = 0;
+  /** `running` in the metrics, summed over the process (docs/operations.md, "Metrics"). */
+  private readonly runningGauge = processGauge('visitsarch_free_sql_running', 'Query (free SQL) calls running; more than visitsarch_free_sql_max_concurrent are refused (RESOURCE_EXHAUSTED)');
 
   constructor(
     private readonly database: ArchiveDatabase,
     @Inject(QUERY_LIMITS) private readonly limits: QueryLimits,
-  ) {}
+  ) {
+    processGauge('visitsarch_free_sql_max_concurrent', 'QUERY_MAX_CONCURRENT: how many Query calls may run at once').set(limits.maxConcurrent);
+  }
 
   query(request: metadataV1.QueryRequest): Observable<metadataV1.QueryResponse> {
     const sql = requireText(request.sql?.trim(), 'sql').replace(/;\s*$/, '');
@@ -91,9 +95,13 @@ export class QueriesService {
       throw new GrpcError(status.RESOURCE_EXHAUSTED, `${this.running} queries are already running; retry later`, { reason: 'TOO_MANY_QUERIES' });
     }
     this.running++;
+    this.runningGauge.inc();
     return streamSql(this.database, { sql, maxRows, timeoutMs }).pipe(
       map((item) => ('chunk' in item ? { chunk: item.chunk, truncated: false, totalRows: 0 } : { chunk: { ipcBytes: new Uint8Array(), rowCount: 0 }, truncated: item.truncated, totalRows: item.totalRows })),
-      finalize(() => this.running--),
+      finalize(() => {
+        this.running--;
+        this.runningGauge.dec();
+      }),
     );
   }
 
