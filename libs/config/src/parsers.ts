@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { ConfigError } from './errors';
 
 /**
@@ -30,11 +31,43 @@ export function oneOf<T extends string>(...choices: T[]): Parser<T> {
   };
 }
 
-/** A gRPC address `host:port` (IPv6 hosts in brackets), as used to listen on or to dial. */
-export const grpcAddress: Parser<string> = (raw, variable) => {
+/** One `host:port` (IPv6 hosts in brackets), optionally `dns:`-prefixed: where a server listens, or one location handed to clients. */
+export const hostPort: Parser<string> = (raw, variable) => {
   const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(raw.replace(/^dns:\/{0,3}/, ''));
   if (!match || Number(match[2]) > 65535) {
     throw new ConfigError(variable, `expected host:port (e.g. 127.0.0.1:50051), got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+};
+
+/**
+ * A gRPC address to dial: one `host:port` (`dns:` prefix allowed; a name may resolve to several
+ * replicas), or several replicas of one service as gRPC's `ipv4:` or `ipv6:` address list,
+ * `ipv4:10.0.0.1:50052,10.0.0.2:50052` / `ipv6:[fd00::1]:50052,[fd00::2]:50052`, every address with
+ * its port (clients spread calls over such a list round robin; ServiceClient).
+ */
+export const grpcAddress: Parser<string> = (raw, variable) => {
+  const list = /^(ipv4|ipv6):(.*)$/.exec(raw);
+  if (!list) {
+    if (raw.includes(',')) {
+      throw new ConfigError(
+        variable,
+        /^dns:/.test(raw)
+          ? `a dns: target names one host (which may resolve to several replicas); list replicas by IP as ipv4:127.0.0.1:50051,127.0.0.1:50061, got ${JSON.stringify(raw)}`
+          : `several addresses must be written as gRPC's address list, ipv4:127.0.0.1:50051,127.0.0.1:50061 (or ipv6:[::1]:50051,[::1]:50061), got ${JSON.stringify(raw)}`,
+      );
+    }
+    return hostPort(raw, variable);
+  }
+  const [, scheme, addresses] = list;
+  for (const address of addresses.split(',')) {
+    const match = /^(\[([0-9a-fA-F:.]+)\]|[0-9.]+):(\d{1,5})$/.exec(address);
+    const host = match?.[2] ?? match?.[1];
+    const valid = match && Number(match[3]) <= 65535 && (scheme === 'ipv4' ? isIPv4(host as string) : match[2] !== undefined && isIPv6(host as string));
+    if (!valid) {
+      const example = scheme === 'ipv4' ? '127.0.0.1:50051' : '[::1]:50051';
+      throw new ConfigError(variable, `${scheme}: lists ${scheme === 'ipv4' ? 'IPv4' : 'bracketed IPv6'} addresses with ports separated by commas (e.g. ${scheme}:${example}); ${JSON.stringify(address)} is not one, in ${JSON.stringify(raw)}`);
+    }
   }
   return raw;
 };
@@ -100,6 +133,6 @@ export const flightLocation: Parser<string> = (raw, variable) => {
   if (raw === 'none') return raw;
   const match = /^grpc(\+tcp|\+tls)?:\/\/(.*)$/.exec(raw);
   if (!match) throw new ConfigError(variable, `expected an Arrow Flight location such as grpc://blob-archive:50052, or none; got ${JSON.stringify(raw)}`);
-  grpcAddress(match[2], variable);
+  hostPort(match[2], variable); // one address: a location handed to clients is not a replica list
   return raw;
 };

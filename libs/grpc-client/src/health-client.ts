@@ -14,8 +14,36 @@ const HealthClient = grpc.makeGenericClientConstructor(healthService, 'Health') 
 const STATUS_NAMES: ServingStatus[] = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
 const statusName = (status: string | number): ServingStatus => (typeof status === 'number' ? STATUS_NAMES[status] ?? 'UNKNOWN' : (status as ServingStatus));
 
-/** Asks a server's `grpc.health.v1.Health/Check`; an unreachable server is `UNREACHABLE`, never an exception. */
-export function checkHealth(address: string, service = '', timeoutMs = 2000): Promise<ServingStatus> {
+/**
+ * The replicas named by a gRPC address list (`ipv4:10.0.0.1:50052,10.0.0.2:50052` gives
+ * `ipv4:10.0.0.1:50052` and `ipv4:10.0.0.2:50052`); any other address is one replica.
+ */
+export function replicaAddresses(address: string): string[] {
+  const list = /^(ipv4|ipv6):(.*,.*)$/.exec(address);
+  return list ? list[2].split(',').map((one) => `${list[1]}:${one}`) : [address];
+}
+
+/** When no replica is SERVING, the status that says most: an answer before silence. */
+const PRECEDENCE: ServingStatus[] = ['NOT_SERVING', 'SERVICE_UNKNOWN', 'UNKNOWN', 'UNREACHABLE'];
+
+/**
+ * Asks a server's `grpc.health.v1.Health/Check`; an unreachable server is `UNREACHABLE`, never an
+ * exception. An address list (several replicas of one service) asks each replica and is SERVING if
+ * any of them is: a client of the list sends its calls to the replicas it is connected to.
+ */
+export async function checkHealth(address: string, service = '', timeoutMs = 2000): Promise<ServingStatus> {
+  const statuses = await replicaStatuses(address, service, timeoutMs);
+  if (statuses.length === 1) return statuses[0][1];
+  if (statuses.some(([, status]) => status === 'SERVING')) return 'SERVING';
+  return PRECEDENCE.find((candidate) => statuses.some(([, status]) => status === candidate)) ?? 'UNREACHABLE';
+}
+
+/** Each replica of `address` (see replicaAddresses) with its status. */
+function replicaStatuses(address: string, service: string, timeoutMs: number): Promise<[string, ServingStatus][]> {
+  return Promise.all(replicaAddresses(address).map(async (replica) => [replica, await checkOne(replica, service, timeoutMs)] as [string, ServingStatus]));
+}
+
+function checkOne(address: string, service: string, timeoutMs: number): Promise<ServingStatus> {
   const client = new HealthClient(address, grpc.credentials.createInsecure());
   return new Promise<ServingStatus>((resolve) => {
     client.Check({ service }, { deadline: Date.now() + timeoutMs }, (error, response) => {
@@ -26,7 +54,10 @@ export function checkHealth(address: string, service = '', timeoutMs = 2000): Pr
   });
 }
 
-/** The whole health map of a server (`Health/List`): its services and, for visitsarch, `dependency/<name>` entries. */
+/**
+ * The whole health map of a server (`Health/List`): its services and, for visitsarch, `dependency/<name>` entries.
+ * Of an address list, the map of the first replica that answers.
+ */
 export function listHealth(address: string, timeoutMs = 2000): Promise<Record<string, ServingStatus>> {
   const client = new HealthClient(address, grpc.credentials.createInsecure());
   return new Promise((resolve, reject) => {
@@ -52,10 +83,15 @@ export async function waitForServing(address: string, timeoutMs: number, isGone?
   throw new Error(`${address} is not SERVING after ${timeoutMs / 1000} s (last status: ${last})`);
 }
 
-/** A health-based dependency check for another visitsarch service. */
+/**
+ * A health-based dependency check for another visitsarch service. Given several replicas (an address
+ * list), the dependency is met while any replica is SERVING; when none is, the error names each.
+ */
 export function grpcServiceCheck(address: string): () => Promise<void> {
   return async () => {
-    const status = await checkHealth(address, '', 1500);
-    if (status !== 'SERVING') throw new Error(`${address} is ${status}`);
+    const statuses = await replicaStatuses(address, '', 1500);
+    if (statuses.some(([, status]) => status === 'SERVING')) return;
+    if (statuses.length === 1) throw new Error(`${address} is ${statuses[0][1]}`);
+    throw new Error(`no replica of ${address} is SERVING (${statuses.map(([replica, status]) => `${replica} ${status}`).join(', ')})`);
   };
 }

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Observable } from 'rxjs';
 import { PROTO_LOADER_OPTIONS, PROTO_ROOT, ServiceContract } from '@visitsarch/contracts';
+import { injectIntoMetadata, outgoingContext } from '@visitsarch/tracing';
 
 /** Per-call options: a deadline, and/or the server call this one is made on behalf of. */
 export interface CallOptions {
@@ -22,6 +23,12 @@ type MethodName<C> = Extract<keyof C, string>;
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** The HTTP/2 receive window of a client connection (what the server may send ahead of our reads). */
 const RECEIVE_WINDOW_BYTES = 16 * 1024 * 1024;
+/**
+ * Several replicas of a service, dialled as one gRPC address list (`ipv4:10.0.0.1:50052,10.0.0.2:50052`):
+ * one connection to each, calls spread round robin over those that are connected (a killed
+ * replica is skipped until it answers again). A single address keeps grpc-js's default policy.
+ */
+const ROUND_ROBIN = { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) };
 
 const definitionCache = new Map<string, protoLoader.PackageDefinition>();
 
@@ -30,7 +37,9 @@ const definitionCache = new Map<string, protoLoader.PackageDefinition>();
  * `XServiceClient` interface `C` (method names in lowerCamelCase). Unlike NestJS's
  * ClientGrpc it takes deadlines and a parent call, so a service propagates its caller's
  * deadline and cancellation downstream, and streams are plain async iterables with
- * backpressure.
+ * backpressure. Every call carries the W3C trace context of the current span (`traceparent`,
+ * `tracestate`; libs/tracing): the RPC being served, whose server span it is a child of, or the
+ * CLI's command.
  */
 export class ServiceClient<C> {
   private readonly client: grpc.Client & Record<string, Function>;
@@ -55,12 +64,13 @@ export class ServiceClient<C> {
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
       // Node's 64 KiB default window caps a downloaded table at a few hundred MB/s.
       'grpc-node.flow_control_window': RECEIVE_WINDOW_BYTES,
+      ...(spreadsCalls(address) ? ROUND_ROBIN : {}),
     }) as grpc.Client & Record<string, Function>;
   }
 
   unary<M extends MethodName<C>>(method: M, request: RequestOf<C[M]>, options: CallOptions = {}): Promise<ResponseOf<C[M]>> {
     return new Promise((resolve, reject) => {
-      this.client[method](request, options.metadata ?? new grpc.Metadata(), callOptions(options), (error: grpc.ServiceError | null, response: ResponseOf<C[M]>) =>
+      this.client[method](request, outgoingMetadata(options), callOptions(options), (error: grpc.ServiceError | null, response: ResponseOf<C[M]>) =>
         error ? reject(this.named(error)) : resolve(response),
       );
     });
@@ -68,7 +78,7 @@ export class ServiceClient<C> {
 
   /** A server-streaming call as an async iterable; an error status is thrown by the iteration. */
   serverStream<M extends MethodName<C>>(method: M, request: RequestOf<C[M]>, options: CallOptions = {}): grpc.ClientReadableStream<ResponseOf<C[M]>> {
-    const stream: grpc.ClientReadableStream<ResponseOf<C[M]>> = this.client[method](request, options.metadata ?? new grpc.Metadata(), callOptions(options));
+    const stream: grpc.ClientReadableStream<ResponseOf<C[M]>> = this.client[method](request, outgoingMetadata(options), callOptions(options));
     stream.on('error', (error: grpc.ServiceError) => this.named(error)); // first listener: consumers see the named error
     return stream;
   }
@@ -81,7 +91,7 @@ export class ServiceClient<C> {
   async clientStream<M extends MethodName<C>>(method: M, requests: AsyncIterable<RequestOf<C[M]>> | Iterable<RequestOf<C[M]>>, options: CallOptions = {}): Promise<ResponseOf<C[M]>> {
     let call!: grpc.ClientWritableStream<RequestOf<C[M]>>;
     const response = new Promise<ResponseOf<C[M]>>((resolve, reject) => {
-      call = this.client[method](options.metadata ?? new grpc.Metadata(), callOptions(options), (error: grpc.ServiceError | null, value: ResponseOf<C[M]>) =>
+      call = this.client[method](outgoingMetadata(options), callOptions(options), (error: grpc.ServiceError | null, value: ResponseOf<C[M]>) =>
         error ? reject(this.named(error)) : resolve(value),
       );
     });
@@ -125,6 +135,17 @@ export class ServiceClient<C> {
   }
 }
 
+/**
+ * The metadata of a call: the caller's, with the `traceparent` of the current span (or, when the
+ * async context was lost on the way, of the server call's span) unless the caller set one.
+ */
+function outgoingMetadata(options: CallOptions): grpc.Metadata {
+  if (options.metadata?.get('traceparent').length) return options.metadata;
+  const metadata = options.metadata?.clone() ?? new grpc.Metadata();
+  injectIntoMetadata(metadata, outgoingContext(options.parent));
+  return metadata;
+}
+
 function callOptions(options: CallOptions): grpc.CallOptions {
   const result: grpc.CallOptions = {};
   if (options.deadline !== undefined) result.deadline = options.deadline;
@@ -133,4 +154,13 @@ function callOptions(options: CallOptions): grpc.CallOptions {
     result.propagate_flags = grpc.propagate.DEFAULTS;
   }
   return result;
+}
+
+/**
+ * Whether a target names several servers to spread calls over (round robin): a list of replicas
+ * (`ipv4:a:p,b:p`), or a `dns:` name, which may resolve to every pod of a headless Kubernetes
+ * Service. A plain `host:port` keeps grpc-js's default (one connection).
+ */
+export function spreadsCalls(target: string): boolean {
+  return target.includes(',') || target.startsWith('dns:');
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { archiveUrl, ConfigError, DEFAULT_ADDRESSES, grpcAddress, httpUrl, loadConfig, postgresUrl, text, visitsarchHome } from '@visitsarch/config';
+import { archiveUrl, ConfigError, DEFAULT_ADDRESSES, hostPort, httpUrl, loadConfig, postgresUrl, text, visitsarchHome } from '@visitsarch/config';
 import { createLogger } from '@visitsarch/logging';
 import { startStack } from './stack';
 
@@ -12,14 +12,14 @@ async function main(): Promise<void> {
   try {
     config = loadConfig({
       VISITSARCH_HOME: { parse: text, default: () => visitsarchHome(), description: 'state directory of the embedded archive' },
-      VISITSARCH_GATEWAY: { parse: grpcAddress, default: '127.0.0.1:50051', description: 'where the gateway listens' },
+      VISITSARCH_GATEWAY: { parse: hostPort, default: '127.0.0.1:50051', description: 'where the gateway listens' },
       DATABASE_URL: { parse: postgresUrl, default: '', description: 'production PostgreSQL (unset: embedded)' },
       VISITSARCH_ARCHIVE_URL: { parse: archiveUrl, default: '', description: 'production archive (unset: <home>/archive)' },
       S3_ENDPOINT_URL: { parse: httpUrl, default: '', description: 'S3 endpoint for s3:// archives' },
-      METADATA_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.metadata, description: 'where the metadata service listens' },
-      BLOB_ARCHIVE_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.blobArchive, description: 'where the blob-archive service listens' },
-      CONSDB_INGEST_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.consdbIngest, description: 'where the consdb-ingest service listens' },
-      STATS_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.stats, description: 'where the stats service listens' },
+      METADATA_SERVICE_ADDRESS: { parse: hostPort, default: DEFAULT_ADDRESSES.metadata, description: 'where the metadata service listens' },
+      BLOB_ARCHIVE_SERVICE_ADDRESS: { parse: hostPort, default: DEFAULT_ADDRESSES.blobArchive, description: 'where the blob-archive service listens' },
+      CONSDB_INGEST_SERVICE_ADDRESS: { parse: hostPort, default: DEFAULT_ADDRESSES.consdbIngest, description: 'where the consdb-ingest service listens' },
+      STATS_SERVICE_ADDRESS: { parse: hostPort, default: DEFAULT_ADDRESSES.stats, description: 'where the stats service listens' },
     });
   } catch (error) {
     if (error instanceof ConfigError) {

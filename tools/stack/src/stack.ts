@@ -36,11 +36,25 @@ export interface StackOptions {
   logger: Logger;
   /** How long all services get to report SERVING. */
   startTimeoutMs?: number;
+  /**
+   * Further replicas of a service: one more process of it on each of these IPv4 `host:port`s, with
+   * the same settings. The services that dial it get all of its addresses as one gRPC address list
+   * (`ipv4:<address>,<replicas…>`), over which they spread their calls. Unset: one process each.
+   */
+  replicas?: Partial<Record<ServiceName, string[]>>;
+  /**
+   * Where each service serves its Prometheus metrics (METRICS_ADDRESS, or `none`); unset ones, and
+   * every replica, take a free loopback port, so that stacks and replicas side by side never clash.
+   * The gateway is told them all, and reports them on its health answers (`visitsarch status`).
+   */
+  metricsAddresses?: Partial<Record<ServiceName, string>>;
 }
 
 export interface RunningService {
   name: ServiceName;
   address: string;
+  /** Its METRICS_ADDRESS (`none`: it serves no metrics). */
+  metricsAddress: string;
   process: ChildProcess;
 }
 
@@ -49,6 +63,12 @@ export interface Stack {
   databaseUrl: string;
   archiveUrl: string;
   services: Record<ServiceName, RunningService>;
+  /** The further processes started by `replicas`, in the order given. */
+  replicas: RunningService[];
+  /** What each service is dialled at: its address, or the address list of all its replicas. */
+  targets: Record<ServiceName, string>;
+  /** Each service's metrics URL (`http://host:port/metrics`; its replicas' too, comma-separated; empty if it serves none). */
+  metricsUrls: Record<ServiceName, string>;
   /** SIGTERM to every service (gateway first), then the embedded PostgreSQL. */
   stop(): Promise<void>;
 }
@@ -76,6 +96,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   for (const name of SERVICE_NAMES) {
     if (!fs.existsSync(serviceEntryPoint(name))) throw new Error(`${serviceEntryPoint(name)} is missing: run \`npm run build\` first`);
   }
+  // Each process's metrics address (by its gRPC address), and the URLs the gateway reports.
+  const metricsAddresses = new Map<string, string>();
+  const metricsUrls = {} as Record<ServiceName, string>;
+  for (const name of SERVICE_NAMES) {
+    const processes = [addresses[name], ...(options.replicas?.[name] ?? [])];
+    for (const [index, address] of processes.entries()) metricsAddresses.set(address, (index === 0 ? options.metricsAddresses?.[name] : undefined) ?? (await freeAddress()));
+    metricsUrls[name] = processes.map((address) => metricsAddresses.get(address)!).filter((address) => address !== 'none').map((address) => `http://${address}/metrics`).join(',');
+  }
   fs.mkdirSync(options.home, { recursive: true });
 
   let postgres: RunningPostgres | undefined;
@@ -88,41 +116,52 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       settings: options.postgresSettings,
     })).url;
   const archiveUrl = options.archiveUrl ?? `file://${path.join(options.home, 'archive')}/`;
+  const targets = {} as Record<ServiceName, string>;
+  for (const name of SERVICE_NAMES) targets[name] = addressList([addresses[name], ...(options.replicas?.[name] ?? [])]);
 
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
     ...options.env,
-    METADATA_SERVICE_ADDRESS: addresses.metadata,
-    BLOB_ARCHIVE_SERVICE_ADDRESS: addresses['blob-archive'],
-    CONSDB_INGEST_SERVICE_ADDRESS: addresses['consdb-ingest'],
-    STATS_SERVICE_ADDRESS: addresses.stats,
+    METADATA_SERVICE_ADDRESS: targets.metadata,
+    BLOB_ARCHIVE_SERVICE_ADDRESS: targets['blob-archive'],
+    CONSDB_INGEST_SERVICE_ADDRESS: targets['consdb-ingest'],
+    STATS_SERVICE_ADDRESS: targets.stats,
   };
   const ownEnv: Record<ServiceName, NodeJS.ProcessEnv> = {
     metadata: { DATABASE_URL: databaseUrl },
     'blob-archive': { VISITSARCH_ARCHIVE_URL: archiveUrl },
     'consdb-ingest': {},
     stats: {},
-    gateway: { VISITSARCH_ARCHIVE_URL: archiveUrl },
+    gateway: {
+      VISITSARCH_ARCHIVE_URL: archiveUrl,
+      METADATA_METRICS_URL: metricsUrls.metadata,
+      BLOB_ARCHIVE_METRICS_URL: metricsUrls['blob-archive'],
+      CONSDB_INGEST_METRICS_URL: metricsUrls['consdb-ingest'],
+      STATS_METRICS_URL: metricsUrls.stats,
+    },
   };
 
   const services = {} as Record<ServiceName, RunningService>;
-  const exits = new Map<ServiceName, string>();
+  const replicas: RunningService[] = [];
+  /** Why each process (by its address) exited. */
+  const exits = new Map<string, string>();
   const stop = async () => {
     for (const name of [...SERVICE_NAMES].reverse()) {
-      const child = services[name]?.process;
-      if (child && child.exitCode === null && child.signalCode === null) {
-        await new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        });
+      for (const child of [services[name], ...replicas.filter((replica) => replica.name === name)].map((running) => running?.process)) {
+        if (child && child.exitCode === null && child.signalCode === null) {
+          await new Promise<void>((resolve) => {
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          });
+        }
       }
     }
     await postgres?.stop();
   };
 
-  for (const name of SERVICE_NAMES) {
+  const launch = (name: ServiceName, address: string): RunningService => {
     const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, serviceEntryPoint(name)], {
-      env: { ...baseEnv, ...ownEnv[name], GRPC_ADDRESS: addresses[name] },
+      env: { ...baseEnv, ...ownEnv[name], GRPC_ADDRESS: address, METRICS_ADDRESS: metricsAddresses.get(address) },
       stdio: ['ignore', options.serviceLogs === 'ignore' ? 'ignore' : 'inherit', 'pipe'],
     });
     let lastError = '';
@@ -131,15 +170,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (options.serviceLogs !== 'ignore') process.stderr.write(chunk);
     });
     child.on('exit', (code, signal) => {
-      exits.set(name, `visitsarch-${name} exited (${signal ?? `code ${code}`})${lastError ? `: ${lastError}` : ''}`);
+      exits.set(address, `visitsarch-${name} exited (${signal ?? `code ${code}`})${lastError ? `: ${lastError}` : ''}`);
     });
-    services[name] = { name, address: addresses[name], process: child };
+    return { name, address, metricsAddress: metricsAddresses.get(address)!, process: child };
+  };
+  for (const name of SERVICE_NAMES) {
+    services[name] = launch(name, addresses[name]);
+    for (const address of options.replicas?.[name] ?? []) replicas.push(launch(name, address));
   }
 
   try {
     await Promise.all(
-      SERVICE_NAMES.map((name) =>
-        waitForServing(addresses[name], options.startTimeoutMs ?? 60_000, () => exits.get(name)).catch((error: Error) => {
+      [...Object.values(services), ...replicas].map(({ name, address }) =>
+        waitForServing(address, options.startTimeoutMs ?? 60_000, () => exits.get(address)).catch((error: Error) => {
           throw new Error(error.message.startsWith('visitsarch-') ? error.message : `visitsarch-${name}: ${error.message}`);
         }),
       ),
@@ -148,7 +191,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw error;
   }
-  return { gateway: addresses.gateway, databaseUrl, archiveUrl, services, stop };
+  return { gateway: addresses.gateway, databaseUrl, archiveUrl, services, replicas, targets, metricsUrls, stop };
+}
+
+/** One address as it is; several as gRPC's IPv4 address list (`ipv4:a:1,b:2`), which clients dial round robin. */
+function addressList(addresses: string[]): string {
+  if (addresses.length === 1) return addresses[0];
+  const notIpv4 = addresses.find((address) => !/^\d{1,3}(\.\d{1,3}){3}:\d+$/.test(address));
+  if (notIpv4) throw new Error(`replicas need IPv4 host:port addresses (dialled as one ipv4: list), got ${JSON.stringify(notIpv4)}`);
+  return `ipv4:${addresses.join(',')}`;
 }
 
 /** One free loopback address per service (for tests and for running several stacks side by side). */
