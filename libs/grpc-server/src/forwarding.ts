@@ -1,7 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { spreadsCalls } from '@visitsarch/grpc-client';
 import { PROTO_LOADER_OPTIONS, PROTO_ROOT, type ServiceContract } from '@visitsarch/contracts';
 import { boundText, type Logger } from '@visitsarch/logging';
+import { endRpcSpan, injectIntoMetadata, startRpcSpan, withContext, type Context, type Span } from '@visitsarch/tracing';
 
 /** A service that this server also answers for, by forwarding each call to the server that implements it. */
 export interface ForwardedService {
@@ -9,8 +11,13 @@ export interface ForwardedService {
   contract: ServiceContract;
   /** The fully-qualified name of the service forwarded, e.g. `visitsarch.metadata.v1.MetadataService`. */
   service: string;
-  /** `host:port` of the server implementing it. */
+  /** `host:port` of the server implementing it, or several replicas' (`ipv4:a:p,b:p`: calls are spread round robin). */
   address: string;
+  /**
+   * The largest request message a method (its RPC name) accepts, checked before anything is
+   * forwarded: an oversized request is refused here, undecoded, instead of costing the service.
+   */
+  maxRequestBytes?: (method: string) => number;
 }
 
 export interface Forwarding {
@@ -35,6 +42,10 @@ const asIs = (bytes: Buffer): Buffer => bytes;
  * decoded, so no field can be dropped on the way: an operation is declared once, in the service
  * that performs it, and reached through the gateway with the same stubs. An UNAVAILABLE raised by
  * the forwarding itself names the service it could not reach, like ServiceClient's.
+ *
+ * One exception to "unchanged": each forwarded call has a span of its own (libs/tracing), child of
+ * the caller's (its `traceparent`) and parent of the service's, so the `traceparent` sent on names
+ * it; the forwarder's log line carries its ids.
  */
 export function addForwardedServices(server: grpc.Server, forwards: readonly ForwardedService[], logger: Logger): Forwarding {
   const clients: grpc.Client[] = [];
@@ -48,6 +59,8 @@ export function addForwardedServices(server: grpc.Server, forwards: readonly For
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
       'grpc-node.flow_control_window': RECEIVE_WINDOW_BYTES,
+      // Several replicas (a list, or a DNS name of every pod): spread the calls over them, as ServiceClient does.
+      ...(spreadsCalls(forward.address) ? { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) } : {}),
     });
     clients.push(client);
     const shortName = forward.service.split('.').pop() as string;
@@ -64,7 +77,7 @@ export function addForwardedServices(server: grpc.Server, forwards: readonly For
         responseSerialize: asIs,
         responseDeserialize: asIs,
       };
-      const relay = new Relay(client, method.path, `${shortName}.${name}`, shortName, logger);
+      const relay = new Relay(client, method.path, `${shortName}.${name}`, shortName, forward.address, logger, forward.maxRequestBytes?.(name) ?? Infinity);
       if (method.requestStream && method.responseStream) throw new Error(`forwarding: ${method.path} is bidirectional, which is not forwarded`);
       handlers[name] = method.requestStream ? relay.clientStream : method.responseStream ? relay.serverStream : relay.unary;
     }
@@ -80,12 +93,26 @@ class Relay {
     private readonly path: string,
     private readonly rpc: string,
     private readonly serviceName: string,
+    private readonly address: string,
     private readonly logger: Logger,
+    private readonly maxRequestBytes: number,
   ) {}
 
+  /** The refusal of a request message over the method's size, or undefined. */
+  private oversized(message: Buffer): Partial<grpc.StatusObject> | undefined {
+    if (message.length <= this.maxRequestBytes) return undefined;
+    this.logger.info({ rpc: this.rpc, forwarded: false, code: grpc.status.INVALID_ARGUMENT, bytes: message.length }, 'rpc refused: request too large');
+    return {
+      code: grpc.status.INVALID_ARGUMENT,
+      details: `the request is ${message.length} bytes encoded; ${this.rpc} accepts at most ${this.maxRequestBytes} (docs/security.md)`,
+    };
+  }
+
   readonly unary = (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void => {
-    const done = this.timer();
-    this.client.makeUnaryRequest(this.path, asIs, asIs, call.request, outgoing(call.metadata), options(call), (error, response) => {
+    const refused = this.oversized(call.request);
+    if (refused) return callback(refused);
+    const { done, metadata } = this.begin(call.metadata);
+    this.client.makeUnaryRequest(this.path, asIs, asIs, call.request, metadata, options(call), (error, response) => {
       done(error);
       if (error) callback(this.relayed(error));
       else callback(null, response);
@@ -93,8 +120,10 @@ class Relay {
   };
 
   readonly serverStream = (call: grpc.ServerWritableStream<Buffer, Buffer>): void => {
-    const done = this.timer();
-    const upstream = this.client.makeServerStreamRequest(this.path, asIs, asIs, call.request, outgoing(call.metadata), options(call));
+    const refused = this.oversized(call.request);
+    if (refused) return void call.emit('error', refused);
+    const { done, metadata } = this.begin(call.metadata);
+    const upstream = this.client.makeServerStreamRequest(this.path, asIs, asIs, call.request, metadata, options(call));
     upstream.on('data', (message: Buffer) => {
       // Backpressure: read from the service no faster than the caller takes.
       if (!call.write(message)) {
@@ -118,8 +147,8 @@ class Relay {
   };
 
   readonly clientStream = (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void => {
-    const done = this.timer();
-    const upstream = this.client.makeClientStreamRequest(this.path, asIs, asIs, outgoing(call.metadata), options(call), (error, response) => {
+    const { done, metadata } = this.begin(call.metadata);
+    const upstream = this.client.makeClientStreamRequest(this.path, asIs, asIs, metadata, options(call), (error, response) => {
       done(error);
       if (error) callback(this.relayed(error));
       else callback(null, response);
@@ -142,14 +171,26 @@ class Relay {
     return { code: error.code, details, metadata: error.metadata };
   }
 
-  /** One structured log line per forwarded call, like RpcLoggingInterceptor's. */
-  private timer(): (error: grpc.ServiceError | null) => void {
+  /**
+   * Starts a forwarded call: its span, the metadata to send on (the caller's, with a `traceparent`
+   * naming that span), and `done`, which writes one structured log line per forwarded call, like
+   * RpcLoggingInterceptor's, with the span's ids, and ends the span.
+   */
+  private begin(incoming: grpc.Metadata): { done: (error: grpc.ServiceError | null) => void; metadata: grpc.Metadata } {
     const started = process.hrtime.bigint();
-    return (error) => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const { span, context } = startRpcSpan(this.path, incoming, { 'visitsarch.forwarded_to': this.address });
+    const metadata = outgoing(incoming);
+    injectIntoMetadata(metadata, context);
+    return { done: (error) => this.finish(span, context, started, error), metadata };
+  }
+
+  private finish(span: Span, context: Context, started: bigint, error: grpc.ServiceError | null): void {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    withContext(context, () => {
       if (!error) this.logger.info({ rpc: this.rpc, forwarded: true, code: 'OK', ms }, 'rpc');
       else this.logger.info({ rpc: this.rpc, forwarded: true, code: error.code, ms, error: boundText(error.details) }, 'rpc failed');
-    };
+    });
+    endRpcSpan(span, error ? error.code : 0, error ? boundText(error.details) : undefined);
   }
 }
 

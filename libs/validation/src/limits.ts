@@ -39,6 +39,20 @@ export const MAX_LIST_ITEMS = 10_000;
 /** MJDs (`survey_start_mjd`): finite and between these (1858-11-17 and the year 2132). */
 export const MIN_MJD = 0;
 export const MAX_MJD = 100_000;
+/**
+ * The encoded size of one request message, checked before it is decoded (the gateway's forwarding
+ * does): well above any valid request, so that an oversized one costs its sender, not the archive.
+ * Batch calls (Upsert*: up to MAX_LIST_ITEMS rows) and conda environments (MAX_CONDA_ENV_JSON_CHARS)
+ * may be larger, up to MAX_BATCH_REQUEST_BYTES.
+ */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+export const MAX_BATCH_REQUEST_BYTES = 16 * 1024 * 1024;
+
+/** The largest encoded request message a method (its RPC name, e.g. `AddTags`) accepts. */
+export function maxRequestBytes(method: string): number {
+  return /^Upsert|^RecordCondaEnv$|^ImportMafResults$/.test(method) ? MAX_BATCH_REQUEST_BYTES : MAX_REQUEST_BYTES;
+}
+
 /** Characters of a refused value an error message quotes at most. */
 export const QUOTE_PREFIX_CHARS = 64;
 

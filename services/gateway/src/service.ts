@@ -1,8 +1,8 @@
 import { archiveUrl, boolean, DEFAULT_ADDRESSES, flightLocation, grpcAddress } from '@visitsarch/config';
 import { CONTRACTS } from '@visitsarch/contracts';
 import { grpcServiceCheck } from '@visitsarch/grpc-client';
-import { defineService } from '@visitsarch/grpc-server';
-import { checkRequestLimits } from '@visitsarch/validation';
+import { defineService, metricsUrls } from '@visitsarch/grpc-server';
+import { checkRequestLimits, maxRequestBytes } from '@visitsarch/validation';
 import { GatewayModule } from './gateway.module';
 
 /** The gateway service: its settings, its module and what it depends on. */
@@ -24,14 +24,19 @@ export const gatewayService = defineService({
     STATS_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.stats, description: 'the stats service' },
     COMPUTE_NIGHTLY_STATS_ON_ADD: { parse: boolean, default: false, description: 'compute and store nightly statistics (per night and accumulated) of every sequence added with stored visits' },
     VISITSARCH_ARCHIVE_URL: { parse: archiveUrl, description: 'the archive new visits and files go to when a request names none (file:///path/ or s3://bucket/prefix/)' },
+    // Only reported (on health answers, for `visitsarch status`): whoever started the services knows where their metrics are.
+    METADATA_METRICS_URL: { parse: metricsUrls, default: '', description: "the metadata service's metrics URL(s), reported by the gateway's health answers; empty: not known" },
+    BLOB_ARCHIVE_METRICS_URL: { parse: metricsUrls, default: '', description: "the blob-archive service's metrics URL(s), reported likewise" },
+    CONSDB_INGEST_METRICS_URL: { parse: metricsUrls, default: '', description: "the consdb-ingest service's metrics URL(s), reported likewise" },
+    STATS_METRICS_URL: { parse: metricsUrls, default: '', description: "the stats service's metrics URL(s), reported likewise" },
   },
   build: (config, logger) => ({
     module: GatewayModule.forRoot(config, logger),
     // The records and statistics operations are declared once, by the services that perform them;
     // the gateway answers for them at its address by forwarding each call unchanged.
     forward: [
-      { contract: CONTRACTS.metadataService, service: 'visitsarch.metadata.v1.MetadataService', address: config.METADATA_SERVICE_ADDRESS },
-      { contract: CONTRACTS.stats, service: 'visitsarch.stats.v1.StatsService', address: config.STATS_SERVICE_ADDRESS },
+      { contract: CONTRACTS.metadataService, service: 'visitsarch.metadata.v1.MetadataService', address: config.METADATA_SERVICE_ADDRESS, maxRequestBytes },
+      { contract: CONTRACTS.stats, service: 'visitsarch.stats.v1.StatsService', address: config.STATS_SERVICE_ADDRESS, maxRequestBytes },
     ],
     dependencies: [
       { name: 'metadata', check: grpcServiceCheck(config.METADATA_SERVICE_ADDRESS) },
@@ -39,5 +44,11 @@ export const gatewayService = defineService({
       { name: 'consdb-ingest', check: grpcServiceCheck(config.CONSDB_INGEST_SERVICE_ADDRESS) },
       { name: 'stats', check: grpcServiceCheck(config.STATS_SERVICE_ADDRESS) },
     ],
+    dependencyMetricsUrls: {
+      metadata: config.METADATA_METRICS_URL,
+      'blob-archive': config.BLOB_ARCHIVE_METRICS_URL,
+      'consdb-ingest': config.CONSDB_INGEST_METRICS_URL,
+      stats: config.STATS_METRICS_URL,
+    },
   }),
 });

@@ -1,0 +1,138 @@
+/**
+ * Free SQL cannot hurt anyone else (issue #17): while clients hold every free-SQL connection with
+ * slow statements and another client keeps sending oversized requests, query_night, the call the
+ * pre-night briefing makes, keeps its latency. Measured through the gateway, the way users call it,
+ * as a ratio against the same calls without the load, in the same run.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { spawn } from 'node:child_process';
+import { CONTRACTS, PROTO_ROOT } from '@visitsarch/contracts';
+import { GatewayClients } from '@visitsarch/grpc-client';
+import { cli } from './support/run';
+import { SAMPLE_OPSIM_DB, startTestStack } from './support/stack-fixture';
+
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
+
+const SAMPLES = 200;
+
+/**
+ * Another client: oversized requests, one after the other, at most 50 a second, until SIGTERM —
+ * alternately the issue's probe (GetVisitSequence with a 100,000-character UUID, which once stalled
+ * every caller of metadata) and a 1 MB label_contains; prints how many were refused. Paced: an
+ * unpaced loop on this same 2-core machine would measure CPU sharing, not the archive.
+ */
+const FLOOD_CLIENT = `
+const grpc = require(${JSON.stringify(require.resolve('@grpc/grpc-js'))});
+const loader = require(${JSON.stringify(require.resolve('@grpc/proto-loader'))});
+const [gateway, file, root] = process.argv.slice(1);
+const definition = loader.loadSync(file, { keepCase: false, includeDirs: [root] });
+const Service = grpc.loadPackageDefinition(definition).visitsarch.metadata.v1.MetadataService;
+const client = new Service(gateway, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 8 << 20 });
+const longUuid = 'f'.repeat(100000);
+const huge = 'x'.repeat(1 << 20);
+let refused = 0;
+let sent = 0;
+let running = true;
+process.on('SIGTERM', () => { running = false; });
+(function next() {
+  if (!running) { process.stdout.write(refused + '\\n'); process.exit(0); }
+  const started = Date.now();
+  const done = (error) => {
+    if (error && error.code === grpc.status.INVALID_ARGUMENT) refused++;
+    setTimeout(next, Math.max(0, 20 - (Date.now() - started)));
+  };
+  if (sent++ % 2 === 0) client.GetVisitSequence({ visitseqUuid: longUuid }, done);
+  else client.ListVisitSequences({ labelContains: huge, pageSize: 1 }, done);
+})();
+`;
+
+function p99(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)];
+}
+
+describe('free SQL cannot starve the archive', () => {
+  let stack: Stack;
+  let archive: GatewayClients;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    archive = new GatewayClients(stack.gateway);
+    for (const label of ['briefing a', 'briefing b', 'briefing c']) {
+      const added = await cli(['add_simulation', SAMPLE_OPSIM_DB, label, '--tag', 'prenight'], stack.gateway);
+      expect(added.stderr).toBe('');
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    archive?.close();
+    await stack?.stop();
+  });
+
+  /** Wall time of one query_night through the gateway, in ms (its rows drained). */
+  async function queryNight(): Promise<number> {
+    const started = performance.now();
+    let rows = 0;
+    for await (const message of archive.metadata.serverStream('queryNight', { firstDayObs: '2025-11-01', lastDayObs: '2025-11-01', telescope: 'simonyi', columns: [], tags: [] }, { deadline: Date.now() + 60_000 })) {
+      rows += message.chunk?.rowCount ?? 0;
+    }
+    expect(rows).toBeGreaterThanOrEqual(0);
+    return performance.now() - started;
+  }
+
+  async function sample(): Promise<number[]> {
+    const times: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) times.push(await queryNight());
+    return times;
+  }
+
+  it('query_night keeps its p99 within 2x while every free-SQL connection sleeps and a client sends oversized requests', async () => {
+    for (let i = 0; i < 5; i++) await queryNight(); // warm-up
+    const unloadedTimes = await sample();
+    const unloaded = p99(unloadedTimes);
+
+    // Hold every free-SQL connection (QUERY_MAX_CONCURRENT, 8 by default) with a slow statement.
+    const sleepers = Array.from({ length: 8 }, () => {
+      const call = archive.metadata.serverStream('query', { sql: 'SELECT pg_sleep(30) AS slept', maxRows: 0, timeout: { seconds: 40, nanos: 0 } }, { deadline: Date.now() + 60_000 });
+      const finished = (async () => {
+        try {
+          for await (const _ of call) void _;
+          return 'OK';
+        } catch (error) {
+          return grpc.status[(error as grpc.ServiceError).code];
+        }
+      })();
+      return { call, finished };
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the sleeps are running
+    // A ninth is turned away at once rather than queued behind them.
+    const ninth = await (async () => {
+      try {
+        for await (const _ of archive.metadata.serverStream('query', { sql: 'SELECT 1', maxRows: 0 }, { deadline: Date.now() + 10_000 })) void _;
+        return 'OK';
+      } catch (error) {
+        return grpc.status[(error as grpc.ServiceError).code];
+      }
+    })();
+    expect(ninth).toBe('RESOURCE_EXHAUSTED');
+
+    // Meanwhile another client, a process of its own, keeps sending oversized requests (refused: INVALID_ARGUMENT).
+    const flood = spawn(process.execPath, ['-e', FLOOD_CLIENT, stack.gateway, CONTRACTS.metadataService.protoFiles[0], PROTO_ROOT], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let refusedCount = '';
+    flood.stdout.on('data', (data: Buffer) => (refusedCount += data.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // flooding
+    const loadedTimes = await sample();
+    const loaded = p99(loadedTimes);
+    const floodEnded = new Promise((resolve) => flood.once('exit', resolve));
+    flood.kill('SIGTERM');
+    await floodEnded;
+    expect(Number(refusedCount.trim().split('\n').pop())).toBeGreaterThan(10);
+    for (const sleeper of sleepers) sleeper.call.cancel();
+    expect(new Set(await Promise.all(sleepers.map((sleeper) => sleeper.finished)))).toEqual(new Set(['CANCELLED']));
+
+    const median = (values: number[]) => [...values].sort((x, y) => x - y)[values.length >> 1];
+    process.stdout.write(`query_night through the gateway: p50 ${median(unloadedTimes).toFixed(1)} ms, p99 ${unloaded.toFixed(1)} ms unloaded; p50 ${median(loadedTimes).toFixed(1)} ms, p99 ${loaded.toFixed(1)} ms with free SQL saturated and ${refusedCount.trim()} oversized requests refused\n`);
+    // Within 2x; a few ms of scheduling noise on a 2-core machine are not a regression.
+    expect(loaded).toBeLessThanOrEqual(Math.max(2 * unloaded, unloaded + 20));
+  }, 240_000);
+});
