@@ -7,7 +7,7 @@ import type { Logger } from '@visitsarch/logging';
 import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
 import { replacementName } from '../support/replacement-name';
-import { deleteQuietly, findSequence } from '../sequences/record-sequence';
+import { deleteQuietly, discardUnrecorded, findSequence } from '../sequences/record-sequence';
 import { checkFileName, requireText, requireUuid } from '../sequences/validation';
 
 /**
@@ -76,7 +76,7 @@ export async function addFile(
     if (existing?.fileUrl && existing.fileUrl !== stored.fileUrl) await deleteQuietly(downstream, existing.fileUrl, logger);
     return { fileUrl: stored.fileUrl, fileSha256: stored.fileSha256, fileSize: stored.fileSize, file: registered.file };
   } catch (error) {
-    await deleteQuietly(downstream, stored.fileUrl, logger);
+    await discardUnrecorded(downstream, stored.fileUrl, error, logger);
     throw error;
   }
 }

@@ -7,7 +7,7 @@ import { Downstream } from '../support/downstream';
 import { sequenceUuidFor } from '../support/request-id';
 import { mapAsync } from '../support/streams';
 import { storedVisitsFile } from '@visitsarch/sequence-visits';
-import { deleteQuietly, findSequence } from './record-sequence';
+import { discardUnrecorded, findSequence } from './record-sequence';
 import { optionalDayObs, requireText, requireUuid } from './validation';
 
 /**
@@ -104,7 +104,7 @@ export async function addMixed(
     );
     return { visitseqUuid: uuid, visitseqUrl: hashed.file?.fileUrl, visitseqSha256: hashed.visitseqSha256, rowCount: hashed.rowCount, visitSequence: created.visitSequence };
   } catch (error) {
-    if (hashed.file?.fileUrl) await deleteQuietly(downstream, hashed.file.fileUrl, logger);
+    if (hashed.file?.fileUrl) await discardUnrecorded(downstream, hashed.file.fileUrl, error, logger);
     throw error;
   }
 }

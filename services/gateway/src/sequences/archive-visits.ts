@@ -6,7 +6,7 @@ import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
 import { replacementName } from '../support/replacement-name';
 import { FORMAT_EXTENSIONS, visitTableFormatOf } from '@visitsarch/visit-tables';
-import { deleteQuietly, findSequence } from './record-sequence';
+import { deleteQuietly, discardUnrecorded, findSequence } from './record-sequence';
 import { requireUuid } from './validation';
 
 /**
@@ -58,7 +58,7 @@ export async function archiveVisits(
     if (previousUrl && previousUrl !== stored.fileUrl) await deleteQuietly(downstream, previousUrl, logger);
     return { visitseqUrl: stored.fileUrl, rowCount: stored.rowCount, file: registered.file };
   } catch (error) {
-    await deleteQuietly(downstream, stored.fileUrl, logger);
+    await discardUnrecorded(downstream, stored.fileUrl, error, logger);
     throw error;
   }
 }

@@ -116,7 +116,7 @@ export async function recordSequence(
     const record = created.visitSequence as metadataV1.VisitSequence;
     return { visitseqUuid: uuid, visitseqUrl: stored.file?.url, visitseqSha256: stored.visitseqSha256, rowCount: stored.rowCount, visitSequence: record };
   } catch (error) {
-    if (stored.file) await deleteQuietly(downstream, stored.file.url, logger);
+    if (stored.file) await discardUnrecorded(downstream, stored.file.url, error, logger);
     throw error;
   }
 }
@@ -158,6 +158,27 @@ export async function findSequence(downstream: Downstream, uuid: string, call?: 
 }
 
 /** Compensation: removes an object whose metadata could not be recorded. Never masks the original error. */
+/**
+ * Failures after which the record may have been written anyway: the service committed, then died,
+ * timed out or was cut off before it answered (or our own code failed in an unforeseen way).
+ */
+const MAYBE_RECORDED = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.CANCELLED, status.UNKNOWN, status.INTERNAL, status.ABORTED, status.DATA_LOSS]);
+
+/**
+ * After recording a stored object failed: deletes the object when the failure says no record was
+ * written, keeps it otherwise. A record must never point at a deleted object; an object no record
+ * points to is only space, which `visitsarch gc` reclaims (and a retry with the same request id
+ * overwrites it).
+ */
+export async function discardUnrecorded(downstream: Downstream, url: string, failure: unknown, logger: Logger): Promise<void> {
+  const code = (failure as { code?: unknown }).code;
+  if (typeof code !== 'number' || MAYBE_RECORDED.has(code)) {
+    logger.warn({ url, code }, 'kept a stored object whose record may have been written: visitsarch gc removes it if no record points to it');
+    return;
+  }
+  await deleteQuietly(downstream, url, logger);
+}
+
 export async function deleteQuietly(downstream: Downstream, url: string, logger: Logger): Promise<void> {
   try {
     await downstream.blobArchive.unary('deleteObject', { url, allowMissing: true }, { deadline: Date.now() + 30_000 });
