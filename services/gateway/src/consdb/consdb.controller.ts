@@ -1,12 +1,10 @@
 import type * as grpc from '@grpc/grpc-js';
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
 import { gatewayV1 } from '@visitsarch/contracts';
 import { responseStream } from '@visitsarch/grpc-server';
-import type { Logger } from '@visitsarch/logging';
-import { Downstream } from '../support/downstream';
-import { GATEWAY_CONFIG, GATEWAY_LOGGER, GatewayConfig } from '../support/tokens';
+import { GatewayController } from '../support/gateway-controller';
 import { ingestConsdbVisits } from './ingest';
 
 type Call = grpc.ServerUnaryCall<unknown, unknown>;
@@ -16,13 +14,7 @@ type Call = grpc.ServerUnaryCall<unknown, unknown>;
  * forwarded unchanged); the gateway records them (ingest.ts).
  */
 @Controller()
-export class ConsdbController {
-  constructor(
-    private readonly downstream: Downstream,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
-  ) {}
-
+export class ConsdbController extends GatewayController {
   @GrpcMethod('GatewayService', 'GetDefaultConsdbQuery')
   getDefaultConsdbQuery(request: gatewayV1.GetDefaultConsdbQueryRequest, _m: grpc.Metadata, call: Call) {
     return this.downstream.consdbIngest.unary('getDefaultConsdbQuery', request, { parent: call });

@@ -1,12 +1,10 @@
 import type * as grpc from '@grpc/grpc-js';
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
 import { gatewayV1 } from '@visitsarch/contracts';
 import { HeaderOrData, serveClientStream, splitHeader } from '@visitsarch/grpc-server';
-import type { Logger } from '@visitsarch/logging';
 import { checkRequestLimits } from '@visitsarch/validation';
-import { Downstream } from '../support/downstream';
-import { GATEWAY_CONFIG, GATEWAY_LOGGER, GatewayConfig } from '../support/tokens';
+import { GatewayController } from '../support/gateway-controller';
 import { addFile } from './add-file';
 import { deleteSequenceFile } from './delete-file';
 
@@ -14,13 +12,7 @@ type Call = grpc.ServerUnaryCall<unknown, unknown>;
 
 /** Files of a sequence (rewards, pickles, …), and deleting what a sequence stores. */
 @Controller()
-export class FilesController {
-  constructor(
-    private readonly downstream: Downstream,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
-  ) {}
-
+export class FilesController extends GatewayController {
   @GrpcStreamCall('GatewayService', 'AddFile')
   addFile(call: grpc.ServerReadableStream<HeaderOrData<gatewayV1.AddFileHeader, Uint8Array>, unknown>, callback: grpc.sendUnaryData<gatewayV1.AddFileResponse>) {
     return serveClientStream(call, callback, async (requests) => {

@@ -1,12 +1,10 @@
 import type * as grpc from '@grpc/grpc-js';
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
 import { gatewayV1, typeV1 } from '@visitsarch/contracts';
 import { HeaderOrData, serveClientStream, splitHeader } from '@visitsarch/grpc-server';
-import type { Logger } from '@visitsarch/logging';
 import { checkRequestLimits } from '@visitsarch/validation';
-import { Downstream } from '../support/downstream';
-import { GATEWAY_CONFIG, GATEWAY_LOGGER, GatewayConfig } from '../support/tokens';
+import { GatewayController } from '../support/gateway-controller';
 import { archiveVisits } from './archive-visits';
 import { addCompleted, commonSequenceFields, withStatistics } from './add-completed';
 import { addMixed } from './add-mixed';
@@ -14,13 +12,7 @@ import { recordSequence } from './record-sequence';
 
 /** Adding visit sequences: simulations, completed visits, mixed sequences, and visits for existing records. */
 @Controller()
-export class SequencesController {
-  constructor(
-    private readonly downstream: Downstream,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
-  ) {}
-
+export class SequencesController extends GatewayController {
   @GrpcStreamCall('GatewayService', 'AddSimulation')
   addSimulation(call: grpc.ServerReadableStream<HeaderOrData<gatewayV1.AddSimulationHeader, typeV1.ArrowIpcChunk>, unknown>, callback: grpc.sendUnaryData<gatewayV1.AddSimulationResponse>) {
     return serveClientStream(call, callback, async (requests) => {
