@@ -63,14 +63,31 @@ export async function checkFollowsServiceDependencies(
   }
 }
 
-/** A loopback `host:port` that is free right now. */
-export function freeAddress(): Promise<string> {
-  return new Promise((resolve, reject) => {
+/**
+ * A loopback `host:port` that is free right now, for a server started next. Taken below Linux's
+ * ephemeral range (32768–60999), where the source ports of outgoing connections come from: a port
+ * of that range can be taken by some client's connection between this check and the server's
+ * bind. Never the same port twice in one process.
+ */
+export async function freeAddress(): Promise<string> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = LOW_PORTS.first + Math.floor(Math.random() * (LOW_PORTS.last - LOW_PORTS.first));
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) {
+      handedOut.add(port);
+      return `127.0.0.1:${port}`;
+    }
+  }
+  throw new Error(`no free loopback port found in ${LOW_PORTS.first}-${LOW_PORTS.last}`);
+}
+
+const LOW_PORTS = { first: 20_000, last: 32_000 };
+const handedOut = new Set<number>();
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = (probe.address() as net.AddressInfo);
-      probe.close(() => resolve(`127.0.0.1:${port}`));
-    });
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
 }
