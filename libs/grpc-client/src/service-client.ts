@@ -59,13 +59,7 @@ export class ServiceClient<C> {
       definitionCache.set(key, definition);
     }
     const Constructor = grpc.makeClientConstructor(definition[contract.serviceNames[0]] as grpc.ServiceDefinition, contract.serviceNames[0]);
-    this.client = new Constructor(address, grpc.credentials.createInsecure(), {
-      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
-      // Node's 64 KiB default window caps a downloaded table at a few hundred MB/s.
-      'grpc-node.flow_control_window': RECEIVE_WINDOW_BYTES,
-      ...(spreadsCalls(address) ? ROUND_ROBIN : {}),
-    }) as grpc.Client & Record<string, Function>;
+    this.client = new Constructor(address, grpc.credentials.createInsecure(), channelOptions(address)) as grpc.Client & Record<string, Function>;
   }
 
   unary<M extends MethodName<C>>(method: M, request: RequestOf<C[M]>, options: CallOptions = {}): Promise<ResponseOf<C[M]>> {
@@ -154,6 +148,20 @@ function callOptions(options: CallOptions): grpc.CallOptions {
     result.propagate_flags = grpc.propagate.DEFAULTS;
   }
   return result;
+}
+
+/**
+ * The channel options of every client of a visitsarch service (ServiceClient's, the gateway's
+ * forwarding): messages up to 16 MiB, a 16 MiB receive window (Node's 64 KiB default caps a
+ * downloaded table at a few hundred MB/s), and round robin over a target of several servers.
+ */
+export function channelOptions(target: string): grpc.ChannelOptions {
+  return {
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    'grpc-node.flow_control_window': RECEIVE_WINDOW_BYTES,
+    ...(spreadsCalls(target) ? ROUND_ROBIN : {}),
+  };
 }
 
 /**

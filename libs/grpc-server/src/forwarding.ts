@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { spreadsCalls } from '@visitsarch/grpc-client';
+import { channelOptions } from '@visitsarch/grpc-client';
 import { PROTO_LOADER_OPTIONS, PROTO_ROOT, type ServiceContract } from '@visitsarch/contracts';
 import { boundText, type Logger } from '@visitsarch/logging';
 import { endRpcSpan, injectIntoMetadata, startRpcSpan, withContext, type Context, type Span } from '@visitsarch/tracing';
@@ -25,10 +25,6 @@ export interface Forwarding {
   definition: protoLoader.PackageDefinition;
   close(): void;
 }
-
-/** Message sizes and the receive window of the forwarding clients: the same as every ServiceClient's. */
-const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-const RECEIVE_WINDOW_BYTES = 16 * 1024 * 1024;
 
 /** Metadata that belongs to one HTTP/2 hop: grpc-js sets it again on the outgoing call. */
 const HOP_METADATA = new Set(['user-agent', 'content-type', 'te', 'host', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'grpc-message-type']);
@@ -55,13 +51,8 @@ export function addForwardedServices(server: grpc.Server, forwards: readonly For
     const methods = loaded[forward.service] as protoLoader.ServiceDefinition | undefined;
     if (!methods) throw new Error(`forwarding: no service ${forward.service} in ${forward.contract.protoFiles.join(', ')}`);
     Object.assign(definition, loaded);
-    const client = new grpc.Client(forward.address, grpc.credentials.createInsecure(), {
-      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
-      'grpc-node.flow_control_window': RECEIVE_WINDOW_BYTES,
-      // Several replicas (a list, or a DNS name of every pod): spread the calls over them, as ServiceClient does.
-      ...(spreadsCalls(forward.address) ? { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) } : {}),
-    });
+    // The same channel as every ServiceClient's (message sizes, window, round robin over replicas).
+    const client = new grpc.Client(forward.address, grpc.credentials.createInsecure(), channelOptions(forward.address));
     clients.push(client);
     const shortName = forward.service.split('.').pop() as string;
     const rawService: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
