@@ -43,24 +43,29 @@ function contract(pkg: string, file: string, service: string): ServiceContract {
 function together(...contracts: ServiceContract[]): ServiceContract {
   return {
     packages: [...new Set(contracts.flatMap((c) => c.packages))],
-    protoFiles: contracts.flatMap((c) => c.protoFiles),
+    protoFiles: [...new Set(contracts.flatMap((c) => c.protoFiles))],
     serviceNames: contracts.flatMap((c) => c.serviceNames),
   };
 }
 
 const metadataService = contract('visitsarch.metadata.v1', 'visitsarch/metadata/v1/metadata_service.proto', 'MetadataService');
 const registryService = contract('visitsarch.metadata.v1', 'visitsarch/metadata/v1/registry_service.proto', 'RegistryService');
+const tokenService = contract('visitsarch.metadata.v1', 'visitsarch/metadata/v1/token_service.proto', 'TokenService');
+const tokenVerification = contract('visitsarch.metadata.v1', 'visitsarch/metadata/v1/token_service.proto', 'TokenVerificationService');
 
 /**
- * The gRPC APIs of visitsarch: what each service process serves (`metadata` serves MetadataService and
- * RegistryService), and each of the metadata process's services on its own (`metadataService`,
- * `registry`: for clients, and for the gateway, which forwards MetadataService and StatsService
- * and must not expose RegistryService, even in server reflection).
+ * The gRPC APIs of visitsarch: what each service process serves (`metadata` serves MetadataService,
+ * RegistryService, TokenService and TokenVerificationService), and each of the metadata process's
+ * services on its own (`metadataService`, `registry`, `tokens`, `tokenVerification`: for clients,
+ * and for the gateway, which forwards MetadataService, TokenService and StatsService and must not
+ * expose RegistryService or TokenVerificationService, even in server reflection).
  */
 export const CONTRACTS = {
-  metadata: together(metadataService, registryService),
+  metadata: together(metadataService, registryService, tokenService, tokenVerification),
   metadataService,
   registry: registryService,
+  tokens: tokenService,
+  tokenVerification,
   blobArchive: contract('visitsarch.blob_archive.v1', 'visitsarch/blob_archive/v1/blob_archive_service.proto', 'BlobArchiveService'),
   consdbIngest: contract('visitsarch.consdb_ingest.v1', 'visitsarch/consdb_ingest/v1/consdb_ingest_service.proto', 'ConsdbIngestService'),
   stats: contract('visitsarch.stats.v1', 'visitsarch/stats/v1/stats_service.proto', 'StatsService'),

@@ -101,6 +101,18 @@ class VisitTableTicket(_message.Message):
     columns: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, file_url: _Optional[str] = ..., expected_file_sha256: _Optional[bytes] = ..., day_obs_range: _Optional[_Union[_common_pb2.DayObsRange, _Mapping]] = ..., columns: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class SignedVisitTableTicket(_message.Message):
+    __slots__ = ("visit_table_ticket", "caller", "expire_time", "signature")
+    VISIT_TABLE_TICKET_FIELD_NUMBER: _ClassVar[int]
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    visit_table_ticket: bytes
+    caller: str
+    expire_time: _timestamp_pb2.Timestamp
+    signature: bytes
+    def __init__(self, visit_table_ticket: _Optional[bytes] = ..., caller: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
 class DownloadVisitTableResponse(_message.Message):
     __slots__ = ("chunk",)
     CHUNK_FIELD_NUMBER: _ClassVar[int]

@@ -423,15 +423,19 @@ class PrenightSimsResponse(_message.Message):
     def __init__(self, chunk: _Optional[_Union[_arrow_pb2.ArrowIpcChunk, _Mapping]] = ..., total_rows: _Optional[int] = ...) -> None: ...
 
 class ImportUpstreamRequest(_message.Message):
-    __slots__ = ("dsn", "schema")
+    __slots__ = ("dsn", "schema", "dry_run")
     DSN_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     dsn: str
     schema: str
-    def __init__(self, dsn: _Optional[str] = ..., schema: _Optional[str] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, dsn: _Optional[str] = ..., schema: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class ImportUpstreamResponse(_message.Message):
-    __slots__ = ("tables",)
+    __slots__ = ("tables", "rows")
     TABLES_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
     tables: _containers.RepeatedCompositeFieldContainer[_visit_sequence_pb2.TableImportResult]
-    def __init__(self, tables: _Optional[_Iterable[_Union[_visit_sequence_pb2.TableImportResult, _Mapping]]] = ...) -> None: ...
+    rows: _containers.RepeatedCompositeFieldContainer[_visit_sequence_pb2.RowImportReport]
+    def __init__(self, tables: _Optional[_Iterable[_Union[_visit_sequence_pb2.TableImportResult, _Mapping]]] = ..., rows: _Optional[_Iterable[_Union[_visit_sequence_pb2.RowImportReport, _Mapping]]] = ...) -> None: ...

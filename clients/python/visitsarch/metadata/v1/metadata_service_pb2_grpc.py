@@ -433,9 +433,14 @@ class MetadataServiceServicer:
 
     def ImportUpstream(self, request, context):
         """Copies the records of an upstream (rubin_sim `vseqarchive`) PostgreSQL
-        schema into this archive. Rows whose key already exists are skipped, so
-        the import can be repeated. Fails with INVALID_ARGUMENT if dsn is empty
-        or malformed or schema is not a valid identifier; UNAVAILABLE if the
+        schema into this archive, in one transaction, and reports every upstream
+        row read: imported, already present, skipped or refused, with the
+        reason. Rows whose key already exists are not copied again, so the
+        import can be repeated. With dry_run, nothing is committed. Rows this
+        archive cannot hold are refused (reported, never dropped silently); the
+        call still succeeds. Fails with INVALID_ARGUMENT if dsn is empty or
+        malformed or schema is not a valid identifier; PERMISSION_DENIED if the
+        dsn names an endpoint the operator does not allow; UNAVAILABLE if the
         upstream server cannot be reached; FAILED_PRECONDITION if it refuses the
         login or the schema lacks the upstream tables.
         """

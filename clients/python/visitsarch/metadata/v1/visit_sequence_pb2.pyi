@@ -4,12 +4,26 @@ from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from visitsarch.type.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class RowImportOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ROW_IMPORT_OUTCOME_UNSPECIFIED: _ClassVar[RowImportOutcome]
+    ROW_IMPORT_OUTCOME_IMPORTED: _ClassVar[RowImportOutcome]
+    ROW_IMPORT_OUTCOME_ALREADY_PRESENT: _ClassVar[RowImportOutcome]
+    ROW_IMPORT_OUTCOME_SKIPPED: _ClassVar[RowImportOutcome]
+    ROW_IMPORT_OUTCOME_REFUSED: _ClassVar[RowImportOutcome]
+ROW_IMPORT_OUTCOME_UNSPECIFIED: RowImportOutcome
+ROW_IMPORT_OUTCOME_IMPORTED: RowImportOutcome
+ROW_IMPORT_OUTCOME_ALREADY_PRESENT: RowImportOutcome
+ROW_IMPORT_OUTCOME_SKIPPED: RowImportOutcome
+ROW_IMPORT_OUTCOME_REFUSED: RowImportOutcome
 
 class VisitSequence(_message.Message):
     __slots__ = ("visitseq_uuid", "visitseq_sha256", "visitseq_label", "visitseq_url", "telescope", "first_day_obs", "last_day_obs", "creation_time", "kind", "tags", "simulation", "completed", "mixed")
@@ -278,13 +292,33 @@ class MafHealpixStat(_message.Message):
     def __init__(self, visitseq_uuid: _Optional[str] = ..., maf_metric_name: _Optional[str] = ..., day_obs: _Optional[str] = ..., accumulated: _Optional[bool] = ..., nside: _Optional[int] = ..., count: _Optional[int] = ..., mean: _Optional[float] = ..., std: _Optional[float] = ..., min: _Optional[float] = ..., p05: _Optional[float] = ..., q1: _Optional[float] = ..., median: _Optional[float] = ..., q3: _Optional[float] = ..., p95: _Optional[float] = ..., max: _Optional[float] = ..., url: _Optional[str] = ...) -> None: ...
 
 class TableImportResult(_message.Message):
-    __slots__ = ("table_name", "copied_count", "skipped_count", "rejected_count")
+    __slots__ = ("table_name", "copied_count", "skipped_count", "rejected_count", "already_present_count", "absent_upstream")
     TABLE_NAME_FIELD_NUMBER: _ClassVar[int]
     COPIED_COUNT_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_COUNT_FIELD_NUMBER: _ClassVar[int]
     REJECTED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ALREADY_PRESENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ABSENT_UPSTREAM_FIELD_NUMBER: _ClassVar[int]
     table_name: str
     copied_count: int
     skipped_count: int
     rejected_count: int
-    def __init__(self, table_name: _Optional[str] = ..., copied_count: _Optional[int] = ..., skipped_count: _Optional[int] = ..., rejected_count: _Optional[int] = ...) -> None: ...
+    already_present_count: int
+    absent_upstream: bool
+    def __init__(self, table_name: _Optional[str] = ..., copied_count: _Optional[int] = ..., skipped_count: _Optional[int] = ..., rejected_count: _Optional[int] = ..., already_present_count: _Optional[int] = ..., absent_upstream: _Optional[bool] = ...) -> None: ...
+
+class RowImportReport(_message.Message):
+    __slots__ = ("table_name", "visitseq_uuid", "key", "outcome", "reason", "upstream_visitseq_sha256")
+    TABLE_NAME_FIELD_NUMBER: _ClassVar[int]
+    VISITSEQ_UUID_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    UPSTREAM_VISITSEQ_SHA256_FIELD_NUMBER: _ClassVar[int]
+    table_name: str
+    visitseq_uuid: str
+    key: str
+    outcome: RowImportOutcome
+    reason: str
+    upstream_visitseq_sha256: bytes
+    def __init__(self, table_name: _Optional[str] = ..., visitseq_uuid: _Optional[str] = ..., key: _Optional[str] = ..., outcome: _Optional[_Union[RowImportOutcome, str]] = ..., reason: _Optional[str] = ..., upstream_visitseq_sha256: _Optional[bytes] = ...) -> None: ...

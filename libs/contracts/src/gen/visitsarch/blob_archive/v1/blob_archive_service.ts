@@ -173,6 +173,35 @@ export interface VisitTableTicket {
   columns: string[];
 }
 
+/**
+ * What the `Ticket.ticket` of a DoGet from a client holds: a
+ * VisitTableTicket the gateway signed for one caller and a short time
+ * (docs/security.md). The blob-archive server serves a client's DoGet only
+ * with such a ticket, presented by the caller it was issued to before it
+ * expires; otherwise the DoGet fails with UNAUTHENTICATED (no or a bad
+ * signature, expired) or PERMISSION_DENIED (another caller). Opaque to
+ * clients.
+ */
+export interface SignedVisitTableTicket {
+  /** The encoded VisitTableTicket. */
+  visitTableTicket: Uint8Array;
+  /**
+   * Who may present it: the SHA-256 (hex) of the bearer token the ticket
+   * was issued on, or `identity:<name>` when the caller was authenticated
+   * by the ingress.
+   */
+  caller: string;
+  /** When the ticket stops being accepted. */
+  expireTime?:
+    | Date
+    | undefined;
+  /**
+   * HMAC-SHA256, with the deployment's ticket key, of fields 1 to 3 as
+   * encoded with this field unset.
+   */
+  signature: Uint8Array;
+}
+
 /** One message of the BlobArchiveService.DownloadVisitTable response stream. */
 export interface DownloadVisitTableResponse {
   /** The next piece of the Arrow IPC stream of the selected visits. */
@@ -1066,6 +1095,85 @@ export const VisitTableTicket: MessageFns<VisitTableTicket> = {
             }
 
             message.columns.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSignedVisitTableTicket(): SignedVisitTableTicket {
+  return { visitTableTicket: new Uint8Array(0), caller: "", signature: new Uint8Array(0) };
+}
+
+export const SignedVisitTableTicket: MessageFns<SignedVisitTableTicket> = {
+  encode(message: SignedVisitTableTicket, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.visitTableTicket.length !== 0) {
+      writer.uint32(10).bytes(message.visitTableTicket);
+    }
+    if (message.caller !== "") {
+      writer.uint32(18).string(message.caller);
+    }
+    if (message.expireTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.expireTime), writer.uint32(26).fork()).join();
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(34).bytes(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignedVisitTableTicket {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignedVisitTableTicket();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.visitTableTicket = reader.bytes();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.caller = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.expireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.signature = reader.bytes();
             continue;
           }
         }

@@ -25,6 +25,7 @@ import {
   MafSummaryEntry,
   MafSummaryMetric,
   NightlyStat,
+  RowImportReport,
   TableImportResult,
   VisitSequence,
   VisitSequenceFile,
@@ -679,12 +680,23 @@ export interface ImportUpstreamRequest {
   dsn: string;
   /** The upstream schema to read; empty means "vsmd". */
   schema: string;
+  /**
+   * Do everything but commit: read the upstream, check and write every row
+   * in one transaction, report what became of each, then roll back, so this
+   * archive is left unchanged.
+   */
+  dryRun: boolean;
 }
 
 /** The response of MetadataService.ImportUpstream. */
 export interface ImportUpstreamResponse {
   /** One entry per upstream table read, in import order. */
   tables: TableImportResult[];
+  /**
+   * One entry per upstream row read, in import order (tables as in tables,
+   * the rows of a table in the order of their key).
+   */
+  rows: RowImportReport[];
 }
 
 wrappers[".google.protobuf.Timestamp"] = {
@@ -3548,7 +3560,7 @@ export const PrenightSimsResponse: MessageFns<PrenightSimsResponse> = {
 };
 
 function createBaseImportUpstreamRequest(): ImportUpstreamRequest {
-  return { dsn: "", schema: "" };
+  return { dsn: "", schema: "", dryRun: false };
 }
 
 export const ImportUpstreamRequest: MessageFns<ImportUpstreamRequest> = {
@@ -3558,6 +3570,9 @@ export const ImportUpstreamRequest: MessageFns<ImportUpstreamRequest> = {
     }
     if (message.schema !== "") {
       writer.uint32(18).string(message.schema);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(24).bool(message.dryRun);
     }
     return writer;
   },
@@ -3591,6 +3606,14 @@ export const ImportUpstreamRequest: MessageFns<ImportUpstreamRequest> = {
             message.schema = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3605,13 +3628,16 @@ export const ImportUpstreamRequest: MessageFns<ImportUpstreamRequest> = {
 };
 
 function createBaseImportUpstreamResponse(): ImportUpstreamResponse {
-  return { tables: [] };
+  return { tables: [], rows: [] };
 }
 
 export const ImportUpstreamResponse: MessageFns<ImportUpstreamResponse> = {
   encode(message: ImportUpstreamResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.tables) {
       TableImportResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.rows) {
+      RowImportReport.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -3635,6 +3661,14 @@ export const ImportUpstreamResponse: MessageFns<ImportUpstreamResponse> = {
             }
 
             message.tables.push(TableImportResult.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rows.push(RowImportReport.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -3897,9 +3931,14 @@ export interface MetadataServiceClient {
 
   /**
    * Copies the records of an upstream (rubin_sim `vseqarchive`) PostgreSQL
-   * schema into this archive. Rows whose key already exists are skipped, so
-   * the import can be repeated. Fails with INVALID_ARGUMENT if dsn is empty
-   * or malformed or schema is not a valid identifier; UNAVAILABLE if the
+   * schema into this archive, in one transaction, and reports every upstream
+   * row read: imported, already present, skipped or refused, with the
+   * reason. Rows whose key already exists are not copied again, so the
+   * import can be repeated. With dry_run, nothing is committed. Rows this
+   * archive cannot hold are refused (reported, never dropped silently); the
+   * call still succeeds. Fails with INVALID_ARGUMENT if dsn is empty or
+   * malformed or schema is not a valid identifier; PERMISSION_DENIED if the
+   * dsn names an endpoint the operator does not allow; UNAVAILABLE if the
    * upstream server cannot be reached; FAILED_PRECONDITION if it refuses the
    * login or the schema lacks the upstream tables.
    */
@@ -4205,9 +4244,14 @@ export interface MetadataServiceController {
 
   /**
    * Copies the records of an upstream (rubin_sim `vseqarchive`) PostgreSQL
-   * schema into this archive. Rows whose key already exists are skipped, so
-   * the import can be repeated. Fails with INVALID_ARGUMENT if dsn is empty
-   * or malformed or schema is not a valid identifier; UNAVAILABLE if the
+   * schema into this archive, in one transaction, and reports every upstream
+   * row read: imported, already present, skipped or refused, with the
+   * reason. Rows whose key already exists are not copied again, so the
+   * import can be repeated. With dry_run, nothing is committed. Rows this
+   * archive cannot hold are refused (reported, never dropped silently); the
+   * call still succeeds. Fails with INVALID_ARGUMENT if dsn is empty or
+   * malformed or schema is not a valid identifier; PERMISSION_DENIED if the
+   * dsn names an endpoint the operator does not allow; UNAVAILABLE if the
    * upstream server cannot be reached; FAILED_PRECONDITION if it refuses the
    * login or the schema lacks the upstream tables.
    */

@@ -11,6 +11,34 @@ import { Struct } from "../../../google/protobuf/struct";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { VisitSequenceKind } from "../../type/v1/common";
 
+/** What ImportUpstream did with one upstream row. */
+export enum RowImportOutcome {
+  /** ROW_IMPORT_OUTCOME_UNSPECIFIED - Not specified; never returned. */
+  ROW_IMPORT_OUTCOME_UNSPECIFIED = 0,
+  /** ROW_IMPORT_OUTCOME_IMPORTED - The row was copied into this archive (in a dry run: it would be). */
+  ROW_IMPORT_OUTCOME_IMPORTED = 1,
+  /**
+   * ROW_IMPORT_OUTCOME_ALREADY_PRESENT - A row with the same key and the same values is already here (an earlier
+   * import); nothing was written.
+   */
+  ROW_IMPORT_OUTCOME_ALREADY_PRESENT = 2,
+  /**
+   * ROW_IMPORT_OUTCOME_SKIPPED - The row was not copied, without fault: this archive has a row with the
+   * same key but other values (this archive's is kept; the reason names the
+   * columns that differ), or the row repeats the key of an earlier upstream
+   * row.
+   */
+  ROW_IMPORT_OUTCOME_SKIPPED = 3,
+  /**
+   * ROW_IMPORT_OUTCOME_REFUSED - The row was not copied because this archive cannot hold it (a NULL
+   * first_day_obs, a hash that is not 32 bytes, a row of a sequence or MAF
+   * metric that exists neither upstream nor here or was itself refused, …);
+   * the reason says which, and how to fix it upstream.
+   */
+  ROW_IMPORT_OUTCOME_REFUSED = 4,
+  UNRECOGNIZED = -1,
+}
+
 /**
  * A visit sequence: the metadata record of one table of visits, i.e. one row
  * of the spec's `visitseq` table, the columns of the child table that holds
@@ -475,19 +503,76 @@ export interface MafHealpixStat {
   url?: string | undefined;
 }
 
-/** The outcome of importing one upstream table. */
+/**
+ * The outcome of importing one upstream table: the counts of its rows in
+ * ImportUpstreamResponse.rows, by outcome.
+ */
 export interface TableImportResult {
   /** The name of the upstream table, e.g. "simulations". */
   tableName: string;
-  /** The number of rows copied. */
+  /**
+   * The number of rows copied (outcome IMPORTED; in a dry run, the rows that
+   * would be copied).
+   */
   copiedCount: number;
-  /** The number of rows skipped because their key already exists here. */
+  /**
+   * The number of rows not copied without fault: their key already exists
+   * here (outcome ALREADY_PRESENT, or SKIPPED if this archive's row differs)
+   * or an earlier upstream row had the same key (SKIPPED).
+   */
   skippedCount: number;
   /**
-   * The number of rows not copied because they violate this archive's
-   * constraints (e.g. a NULL first_day_obs).
+   * The number of rows not copied because this archive cannot hold them
+   * (outcome REFUSED: e.g. a NULL first_day_obs, or a row of a sequence that
+   * does not exist).
    */
   rejectedCount: number;
+  /**
+   * Of skipped_count, the rows found here with the same key and the same
+   * values (outcome ALREADY_PRESENT).
+   */
+  alreadyPresentCount: number;
+  /**
+   * Whether the upstream schema lacks this table (schemas created before
+   * the upstream added its MAF tables); nothing was read from it.
+   */
+  absentUpstream: boolean;
+}
+
+/** The report of one upstream row read by ImportUpstream. */
+export interface RowImportReport {
+  /** The upstream table of the row, e.g. "simulations" or "tags". */
+  tableName: string;
+  /**
+   * The visit sequence the row is or belongs to; empty for rows of no
+   * sequence (conda_env, maf_metrics, maf_metric_sets).
+   */
+  visitseqUuid: string;
+  /**
+   * The rest of the row's key, as `column=value` pairs separated by spaces
+   * (values with spaces, `=` or quotes in JSON quotes), e.g. `tag=prenight`,
+   * `file_type=rewards`, `day_obs=2025-12-01 value_name=altitude
+   * accumulated=false`; for a comment (which has no key) its time and
+   * author. Empty for sequence rows (their key is visitseq_uuid).
+   */
+  key: string;
+  /** What became of the row. */
+  outcome: RowImportOutcome;
+  /**
+   * Why: set for every outcome but a plain IMPORTED or ALREADY_PRESENT. An
+   * IMPORTED row may carry a remark on what was stored differently (a NULL
+   * boolean stored as false) or not checked (a sequence's hash).
+   */
+  reason: string;
+  /**
+   * For rows of the upstream's sequence tables (simulations, completed,
+   * mixedvisitseq, visitseq): the visitseq_sha256 the upstream recorded, as
+   * read (not necessarily 32 bytes). The import does not read visits, so it
+   * cannot recompute the canonical hash: an imported sequence keeps this
+   * value (the reason says so), and a sequence already here may have
+   * another.
+   */
+  upstreamVisitseqSha256: Uint8Array;
 }
 
 wrappers[".google.protobuf.Timestamp"] = {
@@ -2205,7 +2290,14 @@ export const MafHealpixStat: MessageFns<MafHealpixStat> = {
 };
 
 function createBaseTableImportResult(): TableImportResult {
-  return { tableName: "", copiedCount: 0, skippedCount: 0, rejectedCount: 0 };
+  return {
+    tableName: "",
+    copiedCount: 0,
+    skippedCount: 0,
+    rejectedCount: 0,
+    alreadyPresentCount: 0,
+    absentUpstream: false,
+  };
 }
 
 export const TableImportResult: MessageFns<TableImportResult> = {
@@ -2221,6 +2313,12 @@ export const TableImportResult: MessageFns<TableImportResult> = {
     }
     if (message.rejectedCount !== 0) {
       writer.uint32(32).int64(message.rejectedCount);
+    }
+    if (message.alreadyPresentCount !== 0) {
+      writer.uint32(40).int64(message.alreadyPresentCount);
+    }
+    if (message.absentUpstream !== false) {
+      writer.uint32(48).bool(message.absentUpstream);
     }
     return writer;
   },
@@ -2268,6 +2366,130 @@ export const TableImportResult: MessageFns<TableImportResult> = {
             }
 
             message.rejectedCount = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.alreadyPresentCount = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.absentUpstream = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRowImportReport(): RowImportReport {
+  return {
+    tableName: "",
+    visitseqUuid: "",
+    key: "",
+    outcome: 0,
+    reason: "",
+    upstreamVisitseqSha256: new Uint8Array(0),
+  };
+}
+
+export const RowImportReport: MessageFns<RowImportReport> = {
+  encode(message: RowImportReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tableName !== "") {
+      writer.uint32(10).string(message.tableName);
+    }
+    if (message.visitseqUuid !== "") {
+      writer.uint32(18).string(message.visitseqUuid);
+    }
+    if (message.key !== "") {
+      writer.uint32(26).string(message.key);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(32).int32(message.outcome);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.upstreamVisitseqSha256.length !== 0) {
+      writer.uint32(50).bytes(message.upstreamVisitseqSha256);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RowImportReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRowImportReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tableName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.visitseqUuid = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.upstreamVisitseqSha256 = reader.bytes();
             continue;
           }
         }
