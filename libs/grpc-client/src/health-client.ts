@@ -30,21 +30,22 @@ const PRECEDENCE: ServingStatus[] = ['NOT_SERVING', 'SERVICE_UNKNOWN', 'UNKNOWN'
  * Asks a server's `grpc.health.v1.Health/Check`; an unreachable server is `UNREACHABLE`, never an
  * exception. An address list (several replicas of one service) asks each replica and is SERVING if
  * any of them is: a client of the list sends its calls to the replicas it is connected to.
+ * `credentials`: of a server that serves TLS (default: plain).
  */
-export async function checkHealth(address: string, service = '', timeoutMs = 2000): Promise<ServingStatus> {
-  const statuses = await replicaStatuses(address, service, timeoutMs);
+export async function checkHealth(address: string, service = '', timeoutMs = 2000, credentials?: grpc.ChannelCredentials): Promise<ServingStatus> {
+  const statuses = await replicaStatuses(address, service, timeoutMs, credentials);
   if (statuses.length === 1) return statuses[0][1];
   if (statuses.some(([, status]) => status === 'SERVING')) return 'SERVING';
   return PRECEDENCE.find((candidate) => statuses.some(([, status]) => status === candidate)) ?? 'UNREACHABLE';
 }
 
 /** Each replica of `address` (see replicaAddresses) with its status. */
-function replicaStatuses(address: string, service: string, timeoutMs: number): Promise<[string, ServingStatus][]> {
-  return Promise.all(replicaAddresses(address).map(async (replica) => [replica, await checkOne(replica, service, timeoutMs)] as [string, ServingStatus]));
+function replicaStatuses(address: string, service: string, timeoutMs: number, credentials?: grpc.ChannelCredentials): Promise<[string, ServingStatus][]> {
+  return Promise.all(replicaAddresses(address).map(async (replica) => [replica, await checkOne(replica, service, timeoutMs, credentials)] as [string, ServingStatus]));
 }
 
-function checkOne(address: string, service: string, timeoutMs: number): Promise<ServingStatus> {
-  const client = new HealthClient(address, grpc.credentials.createInsecure());
+function checkOne(address: string, service: string, timeoutMs: number, credentials = grpc.credentials.createInsecure()): Promise<ServingStatus> {
+  const client = new HealthClient(address, credentials);
   return new Promise<ServingStatus>((resolve) => {
     client.Check({ service }, { deadline: Date.now() + timeoutMs }, (error, response) => {
       client.close();
@@ -58,8 +59,8 @@ function checkOne(address: string, service: string, timeoutMs: number): Promise<
  * The whole health map of a server (`Health/List`): its services and, for visitsarch, `dependency/<name>` entries.
  * Of an address list, the map of the first replica that answers.
  */
-export function listHealth(address: string, timeoutMs = 2000): Promise<Record<string, ServingStatus>> {
-  const client = new HealthClient(address, grpc.credentials.createInsecure());
+export function listHealth(address: string, timeoutMs = 2000, credentials = grpc.credentials.createInsecure()): Promise<Record<string, ServingStatus>> {
+  const client = new HealthClient(address, credentials);
   return new Promise((resolve, reject) => {
     client.List({}, { deadline: Date.now() + timeoutMs }, (error, response) => {
       client.close();
@@ -69,14 +70,14 @@ export function listHealth(address: string, timeoutMs = 2000): Promise<Record<st
   });
 }
 
-/** Polls `Health/Check` until the server reports SERVING, or fails after `timeoutMs`. */
-export async function waitForServing(address: string, timeoutMs: number, isGone?: () => string | undefined): Promise<void> {
+/** Polls `Health/Check` until the server reports SERVING, or fails after `timeoutMs` (`credentials`: see checkHealth). */
+export async function waitForServing(address: string, timeoutMs: number, isGone?: () => string | undefined, credentials?: grpc.ChannelCredentials): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: ServingStatus = 'UNREACHABLE';
   while (Date.now() < deadline) {
     const gone = isGone?.();
     if (gone) throw new Error(gone);
-    last = await checkHealth(address, '', 1000);
+    last = await checkHealth(address, '', 1000, credentials);
     if (last === 'SERVING') return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -94,4 +95,15 @@ export function grpcServiceCheck(address: string): () => Promise<void> {
     if (statuses.length === 1) throw new Error(`${address} is ${statuses[0][1]}`);
     throw new Error(`no replica of ${address} is SERVING (${statuses.map(([replica, status]) => `${replica} ${status}`).join(', ')})`);
   };
+}
+
+/**
+ * What a readiness probe of a service started with `env` dials it with: TLS when the service
+ * serves TLS on its GRPC_ADDRESS (TLS_CERT_FILE set, no TLS_ADDRESS), without verifying the
+ * certificate: the probe asks a process it started for its health and trusts nothing it answers;
+ * else plain (undefined).
+ */
+export function probeCredentialsOf(env: NodeJS.ProcessEnv): grpc.ChannelCredentials | undefined {
+  if (!env.TLS_CERT_FILE || env.TLS_ADDRESS) return undefined;
+  return grpc.credentials.createSsl(null, null, null, { rejectUnauthorized: false });
 }

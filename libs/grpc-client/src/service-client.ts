@@ -3,6 +3,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { Observable } from 'rxjs';
 import { PROTO_LOADER_OPTIONS, PROTO_ROOT, ServiceContract } from '@visitsarch/contracts';
 import { injectIntoMetadata, outgoingContext } from '@visitsarch/tracing';
+import { addPeerHeaders } from './peer-credential';
+import { bearerTokenInterceptor, channelCredentialsOf, type ClientCredentials } from './client-credentials';
 
 /** Per-call options: a deadline, and/or the server call this one is made on behalf of. */
 export interface CallOptions {
@@ -49,8 +51,10 @@ export class ServiceClient<C> {
   /**
    * `unreachableName` is what a failed connection names (default: the service): a client of a
    * service forwarded by the gateway names the gateway, which is what it could not reach.
+   * `token` and `tls` are a user-facing client's credentials (client-credentials.ts): every call
+   * carries the bearer token, and the channel verifies the server's certificate.
    */
-  constructor(contract: ServiceContract, address: string, options: { unreachableName?: string } = {}) {
+  constructor(contract: ServiceContract, address: string, options: { unreachableName?: string } & ClientCredentials = {}) {
     this.serviceName = options.unreachableName ?? (contract.serviceNames[0].split('.').pop() as string);
     const key = contract.protoFiles.join('|');
     let definition = definitionCache.get(key);
@@ -59,7 +63,8 @@ export class ServiceClient<C> {
       definitionCache.set(key, definition);
     }
     const Constructor = grpc.makeClientConstructor(definition[contract.serviceNames[0]] as grpc.ServiceDefinition, contract.serviceNames[0]);
-    this.client = new Constructor(address, grpc.credentials.createInsecure(), channelOptions(address)) as grpc.Client & Record<string, Function>;
+    const interceptors = options.token ? { interceptors: [bearerTokenInterceptor(options.token)] } : {};
+    this.client = new Constructor(address, channelCredentialsOf(options.tls), { ...channelOptions(address), ...interceptors }) as grpc.Client & Record<string, Function>;
   }
 
   unary<M extends MethodName<C>>(method: M, request: RequestOf<C[M]>, options: CallOptions = {}): Promise<ResponseOf<C[M]>> {
@@ -131,12 +136,13 @@ export class ServiceClient<C> {
 
 /**
  * The metadata of a call: the caller's, with the `traceparent` of the current span (or, when the
- * async context was lost on the way, of the server call's span) unless the caller set one.
+ * async context was lost on the way, of the server call's span) unless the caller set one; and,
+ * from a service, its service credential and the identity of the call it serves (addPeerHeaders).
  */
 function outgoingMetadata(options: CallOptions): grpc.Metadata {
-  if (options.metadata?.get('traceparent').length) return options.metadata;
   const metadata = options.metadata?.clone() ?? new grpc.Metadata();
-  injectIntoMetadata(metadata, outgoingContext(options.parent));
+  if (!metadata.get('traceparent').length) injectIntoMetadata(metadata, outgoingContext(options.parent));
+  addPeerHeaders(metadata, options.parent?.metadata);
   return metadata;
 }
 

@@ -4,6 +4,13 @@ import { HealthImplementation, ServingStatus } from 'grpc-health-check';
 import { listHealth } from './health-client';
 
 /**
+ * The service credential of services started in tests (SERVICE_CREDENTIAL): they present it to
+ * each other, and a test calling an internal service directly presents it too (a ServiceClient in
+ * a process that started a service does so by itself, see setPeerCredential).
+ */
+export const TEST_SERVICE_CREDENTIAL = 'visitsarch-test-service-credential';
+
+/**
  * A gRPC server that serves only grpc.health.v1 with a status the test controls: it stands
  * where a downstream service would be, to test how a service reacts to that service's health.
  */
@@ -42,7 +49,7 @@ export async function checkFollowsServiceDependencies(
   dependencyVariables: Record<string, string>,
 ): Promise<void> {
   const servers = await Promise.all(Object.keys(dependencyVariables).map(() => startHealthServer('NOT_SERVING')));
-  const env: NodeJS.ProcessEnv = { GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', HEALTH_INTERVAL_MS: '100' };
+  const env: NodeJS.ProcessEnv = { GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', HEALTH_INTERVAL_MS: '100', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL };
   Object.values(dependencyVariables).forEach((variable, index) => (env[variable] = servers[index].address));
   const running = await start(env);
   const address = `127.0.0.1:${running.port}`;

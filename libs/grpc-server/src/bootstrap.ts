@@ -16,6 +16,8 @@ import { widenReceiveWindows } from './flow-control';
 import { markSerialized } from './encoded-responses';
 import { addForwardedServices, type ForwardedService, type Forwarding } from './forwarding';
 import { GrpcServerMetrics, startMetricsServer, type MetricsServer } from './metrics';
+import { accessInterceptor, type AccessControl } from './access-control';
+import { tlsServerCredentials, type TlsFiles } from './tls';
 
 /** What NestFactory accepts as the root module (a class or a dynamic module). */
 export type NestModuleRef = Parameters<typeof NestFactory.createMicroservice>[0];
@@ -56,6 +58,15 @@ export interface GrpcServiceOptions {
   metricsAddress?: string;
   /** Metrics URLs of the services this one depends on, by dependency name, advertised on health answers (see metrics.ts). */
   dependencyMetricsUrls?: Readonly<Record<string, string>>;
+  /** Who may call (access-control.ts); startService always sets it, unset only in tests of this machinery: anyone. */
+  access?: AccessControl;
+  /**
+   * Serve TLS with this certificate and key, re-read when they change (tls.ts): on `address`, or,
+   * given `tlsAddress`, on that second address, `address` then staying plain for the service's peers.
+   */
+  tls?: TlsFiles;
+  /** `host:port` of a second listener serving the same services with TLS (needs `tls`). */
+  tlsAddress?: string;
 }
 
 export interface RunningGrpcService {
@@ -65,6 +76,8 @@ export interface RunningGrpcService {
   port: number;
   /** The bound port of the metrics endpoint, if it serves metrics. */
   metricsPort?: number;
+  /** The bound port of the TLS listener, when it is a second one (`tlsAddress`). */
+  tlsPort?: number;
   /** Drain, then shut down gracefully, forcing after the grace period. */
   shutdown(): Promise<void>;
 }
@@ -90,6 +103,8 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
   let forwarding: Forwarding | undefined;
   const metricsAddress = options.metricsAddress && options.metricsAddress !== 'none' ? options.metricsAddress : undefined;
   const metrics = metricsAddress ? new GrpcServerMetrics(options.dependencyMetricsUrls) : undefined;
+  if (options.tlsAddress && !options.tls) throw new Error('tlsAddress needs tls (a certificate and key)');
+  const tlsCredentials = options.tls ? tlsServerCredentials(options.tls, logger) : undefined;
 
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(options.module, {
     logger: new NestJsonLogger(logger),
@@ -103,7 +118,9 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
       maxReceiveMessageLength: MAX_MESSAGE_BYTES,
       maxSendMessageLength: MAX_MESSAGE_BYTES,
       gracefulShutdown: true,
-      channelOptions: metrics ? { interceptors: [metrics.interceptor] } : undefined,
+      credentials: options.tlsAddress ? undefined : tlsCredentials,
+      // Metrics first: grpc-js runs the first interceptor innermost, so it also counts the calls access control refuses.
+      channelOptions: { interceptors: [...(metrics ? [metrics.interceptor] : []), ...(options.access ? [accessInterceptor(options.access, logger)] : [])] },
       onLoadPackageDefinition: (definition: protoLoader.PackageDefinition, server: grpc.Server) => {
         grpcServer = server;
         metrics?.instrument(server);
@@ -120,6 +137,7 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
   await app.listen();
   if (!grpcServer) throw new Error('gRPC server did not start');
   const port = boundPort(options.address, grpcServer);
+  const tlsPort = options.tlsAddress && tlsCredentials ? await bindTls(grpcServer, options.tlsAddress, tlsCredentials, app) : undefined;
   let metricsServer: MetricsServer | undefined;
   if (metrics && metricsAddress) {
     metricsServer = await startMetricsServer(metricsAddress, [metrics.registry]).catch(async (error: Error) => {
@@ -130,7 +148,8 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
   }
   if (widenReceiveWindows(grpcServer) === 0) logger.warn('could not widen the HTTP/2 receive windows (grpc-js internals changed): uploads will be slower');
   void health.start();
-  logger.info({ address: options.address, port, services: serviceNames, metrics: metrics?.endpoint ? `${metrics.endpoint.host}:${metrics.endpoint.port}` : 'none' }, 'listening');
+  const tlsListening = options.tls ? { tls: options.tlsAddress ? `${options.tlsAddress} (port ${tlsPort})` : options.address } : {};
+  logger.info({ address: options.address, port, ...tlsListening, services: serviceNames, metrics: metrics?.endpoint ? `${metrics.endpoint.host}:${metrics.endpoint.port}` : 'none' }, 'listening');
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = () => {
@@ -153,7 +172,17 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
     })();
     return shuttingDown;
   };
-  return { app, health, port, metricsPort: metricsServer?.port, shutdown };
+  return { app, health, port, metricsPort: metricsServer?.port, tlsPort, shutdown };
+}
+
+/** Binds the second, TLS listener of `tlsAddress` (the server serves it at once); a failed bind closes the app. */
+async function bindTls(server: grpc.Server, address: string, credentials: grpc.ServerCredentials, app: INestMicroservice): Promise<number> {
+  try {
+    return await new Promise<number>((resolve, reject) => server.bindAsync(address, credentials, (error, bound) => (error ? reject(error) : resolve(bound))));
+  } catch (error) {
+    await app.close();
+    throw new Error(`cannot listen with TLS on ${address} (TLS_ADDRESS): ${(error as Error).message}`);
+  }
 }
 
 /** Makes a method's response serializer send Buffers as they are (already-encoded messages). */

@@ -1,13 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { channelOptions } from '@visitsarch/grpc-client';
+import { callerOf, setCaller, stripClientAuthHeaders } from '@visitsarch/auth';
+import { addPeerHeaders, channelOptions } from '@visitsarch/grpc-client';
 import { PROTO_LOADER_OPTIONS, PROTO_ROOT, type ServiceContract } from '@visitsarch/contracts';
 import { boundText, type Logger } from '@visitsarch/logging';
 import { endRpcSpan, injectIntoMetadata, startRpcSpan, withContext, type Context, type Span } from '@visitsarch/tracing';
 
 /** A service that this server also answers for, by forwarding each call to the server that implements it. */
 export interface ForwardedService {
-  /** The contract holding the service: only its own proto files (reflection lists every service they declare). */
+  /** The contract holding the service (reflection lists it and the messages of its files, not the other services they declare). */
   contract: ServiceContract;
   /** The fully-qualified name of the service forwarded, e.g. `visitsarch.metadata.v1.MetadataService`. */
   service: string;
@@ -50,7 +51,8 @@ export function addForwardedServices(server: grpc.Server, forwards: readonly For
     const loaded = protoLoader.loadSync(forward.contract.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
     const methods = loaded[forward.service] as protoLoader.ServiceDefinition | undefined;
     if (!methods) throw new Error(`forwarding: no service ${forward.service} in ${forward.contract.protoFiles.join(', ')}`);
-    Object.assign(definition, loaded);
+    // Reflection lists the forwarded service, not the others its files declare (TokenVerificationService beside TokenService).
+    for (const [name, entry] of Object.entries(loaded)) if ('format' in entry || name === forward.service) definition[name] = entry;
     // The same channel as every ServiceClient's (message sizes, window, round robin over replicas).
     const client = new grpc.Client(forward.address, grpc.credentials.createInsecure(), channelOptions(forward.address));
     clients.push(client);
@@ -185,9 +187,19 @@ class Relay {
   }
 }
 
+/**
+ * The metadata sent on: the caller's, without what belongs to the hop, and, for access control
+ * (decision 0020), with the caller the gateway's interceptor found, this service's credential, and
+ * nothing else a client may have sent about itself (its token included: the services behind
+ * trust the identity headers and the credential, and never see a client's token).
+ */
 function outgoing(incoming: grpc.Metadata): grpc.Metadata {
   const metadata = incoming.clone();
   for (const key of Object.keys(metadata.getMap())) if (HOP_METADATA.has(key) || key.startsWith(':')) metadata.remove(key);
+  const caller = callerOf(incoming);
+  stripClientAuthHeaders(metadata);
+  if (caller) setCaller(metadata, caller);
+  addPeerHeaders(metadata);
   return metadata;
 }
 

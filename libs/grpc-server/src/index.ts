@@ -11,3 +11,5 @@ export * from './request-check';
 export * from './forwarding';
 export * from './call-streams';
 export * from './metrics';
+export * from './access-control';
+export * from './tls';

@@ -5,6 +5,7 @@ import { Controller, Module } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
 import { CONTRACTS, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '@visitsarch/contracts';
 import { ConfigError } from '@visitsarch/config';
+import { TEST_SERVICE_CREDENTIAL } from '@visitsarch/grpc-client';
 import { createLogger } from '@visitsarch/logging';
 import { RunningGrpcService, startGrpcService } from './bootstrap';
 import { responseStream, serveClientStream } from './call-streams';
@@ -288,7 +289,7 @@ describe('gRPC server metrics', () => {
 
 describe('METRICS_ADDRESS', () => {
   const spec = defineService({ name: 'probe', contract: CONTRACTS.consdbIngest, defaultAddress: '127.0.0.1:50054', schema: {}, build: () => ({ module: EmptyModule, dependencies: [] }) });
-  const env = { LOG_LEVEL: 'fatal' };
+  const env = { LOG_LEVEL: 'fatal', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL };
 
   it('is validated at start-up, the error naming the variable', async () => {
     await expect(startService(spec, { ...env, GRPC_ADDRESS: '127.0.0.1:0', METRICS_ADDRESS: 'localhost' })).rejects.toThrow(ConfigError);

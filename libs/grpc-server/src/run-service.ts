@@ -1,6 +1,9 @@
+import * as fs from 'node:fs';
+import { readServiceCredential } from '@visitsarch/auth';
 import { ConfigError, ConfigOf, hostPort, httpUrl, integer, loadConfig, oneOf, Schema, text } from '@visitsarch/config';
 import type { ServiceContract } from '@visitsarch/contracts';
 import { createLogger, type Logger } from '@visitsarch/logging';
+import { setPeerCredential } from '@visitsarch/grpc-client';
 import { configureTracing, flushTracing } from '@visitsarch/tracing';
 import { NestModuleRef, RunningGrpcService, startGrpcService } from './bootstrap';
 import { DEFAULT_STARTUP_GRACE_MS, type Dependency } from './health';
@@ -8,6 +11,8 @@ import type { ErrorMapper } from './error-filter';
 import type { RequestCheck } from './request-check';
 import type { ForwardedService } from './forwarding';
 import { defaultMetricsAddress, metricsAddress } from './metrics';
+import type { AccessControl, Authenticate } from './access-control';
+import { TLS_SETTINGS, tlsFilesOf } from './tls';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
@@ -31,6 +36,11 @@ export function commonServiceSchema(defaultAddress: string) {
     },
     OTEL_EXPORTER_OTLP_ENDPOINT: { parse: httpUrl, default: '', description: 'OTLP/HTTP endpoint spans are exported to (<endpoint>/v1/traces); empty: none (trace ids still reach the logs)' },
     OTEL_SERVICE_NAME: { parse: text, default: '', description: 'service.name of the exported spans (empty: visitsarch-<service>)' },
+    // One of the two is required (readServiceCredential); startService leaves the credential itself in SERVICE_CREDENTIAL.
+    SERVICE_CREDENTIAL_FILE: { parse: text, default: '', description: "a file holding the deployment's service credential, which the archive's services present to each other (decision 0020)" },
+    SERVICE_CREDENTIAL: { parse: text, default: '', description: 'the service credential itself, instead of SERVICE_CREDENTIAL_FILE' },
+    // TLS_CERT_FILE, TLS_KEY_FILE, TLS_RELOAD_INTERVAL_MS, TLS_ADDRESS (tls.ts)
+    ...TLS_SETTINGS,
   };
 }
 
@@ -49,11 +59,22 @@ export interface ServiceSpec<S extends Schema> {
   checkRequest?: RequestCheck;
   /** The service's own translation of its backends' errors (see GrpcServiceOptions). */
   mapError?: ErrorMapper;
-  /** Builds the Nest module and the dependency checks from the validated configuration. */
+  /**
+   * Who may call it (access-control.ts, decision 0020): `peer` (the default), only the archive's
+   * own services, with the service credential; `public`, clients authenticated by `build`'s
+   * `authenticate`, each allowed the methods its scopes grant.
+   */
+  access?: 'peer' | 'public';
+  /** Under `peer`: methods (`/package.Service/Method`) also admitted without the credential, their handlers checking something else. */
+  admitWithoutCredential?: readonly string[];
+  /**
+   * Builds the Nest module and the dependency checks from the validated configuration (its
+   * SERVICE_CREDENTIAL is the credential, whichever variable gave it).
+   */
   build(
     config: ConfigOf<S> & CommonServiceConfig,
     logger: Logger,
-  ): { module: NestModuleRef; dependencies: Dependency[]; forward?: ForwardedService[]; dependencyMetricsUrls?: Record<string, string> };
+  ): { module: NestModuleRef; dependencies: Dependency[]; forward?: ForwardedService[]; dependencyMetricsUrls?: Record<string, string>; authenticate?: Authenticate };
 }
 
 /**
@@ -62,9 +83,15 @@ export interface ServiceSpec<S extends Schema> {
  */
 export async function startService<S extends Schema>(spec: ServiceSpec<S>, env: NodeJS.ProcessEnv = process.env): Promise<RunningGrpcService> {
   const config = loadConfig({ ...commonServiceSchema(spec.defaultAddress), ...spec.schema }, env) as ConfigOf<S> & CommonServiceConfig;
+  const tls = tlsFilesOf(config);
+  config.SERVICE_CREDENTIAL = readServiceCredential(config.SERVICE_CREDENTIAL, config.SERVICE_CREDENTIAL_FILE);
   const logger = createLogger(`visitsarch-${spec.name}`, config.LOG_LEVEL);
+  warnIfOthersMayRead(config.SERVICE_CREDENTIAL_FILE, logger);
+  // Every call this process makes to the archive's other services presents it (ServiceClient, forwarding).
+  setPeerCredential(config.SERVICE_CREDENTIAL);
   configureTracing({ serviceName: config.OTEL_SERVICE_NAME || `visitsarch-${spec.name}`, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, onExportError: (error) => logger.warn({ err: error }, 'could not export spans') });
-  const { module, dependencies, forward, dependencyMetricsUrls } = spec.build(config, logger);
+  const { module, dependencies, forward, dependencyMetricsUrls, authenticate } = spec.build(config, logger);
+  const access = accessOf(spec, config.SERVICE_CREDENTIAL, authenticate);
   return startGrpcService({
     contract: spec.contract,
     module,
@@ -81,7 +108,23 @@ export async function startService<S extends Schema>(spec: ServiceSpec<S>, env: 
     forward,
     metricsAddress: metricsAddressOf(config, spec.defaultAddress, env),
     dependencyMetricsUrls,
+    access,
+    tls,
+    tlsAddress: config.TLS_ADDRESS || undefined,
   });
+}
+
+function accessOf(spec: ServiceSpec<Schema>, credential: string, authenticate: Authenticate | undefined): AccessControl {
+  if (spec.access !== 'public') return { policy: 'peer', credential, admitWithoutCredential: spec.admitWithoutCredential };
+  if (!authenticate) throw new Error(`${spec.name}: a public service's build must return authenticate`);
+  return { policy: 'public', authenticate };
+}
+
+/** A credential file others may read opens every service to them: said at start (Kubernetes mounts Secrets 0644 unless told otherwise). */
+function warnIfOthersMayRead(file: string, logger: Logger): void {
+  if (!file) return;
+  const mode = fs.statSync(file).mode;
+  if (mode & 0o004) logger.warn({ file, mode: (mode & 0o777).toString(8) }, 'the service credential file is readable by every user of this machine: make it 0600 (or 0400, 0440)');
 }
 
 /**
