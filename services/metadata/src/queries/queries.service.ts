@@ -3,9 +3,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { metadataV1 } from '@visitsarch/contracts';
 import { GrpcError, invalidArgument, processGauge } from '@visitsarch/grpc-server';
 import { finalize, map, Observable } from 'rxjs';
-import { ArchiveDatabase } from '../database/archive-database';
+import { ArchiveDatabase, READS_TIMEOUT_MS } from '../database/archive-database';
 import { isoInstant, optionalDayObs, requireDayObs, requireText } from '../common/validation';
-import { kindOfProto, SEQUENCE_FROM } from '../visit-sequences/visit-sequence-row';
+import { coversNights, KIND_OF_ROW, kindOfProto, sequencesFrom } from '../visit-sequences/visit-sequence-row';
 import { SqlStreamItem, streamSql } from './sql-stream';
 
 export const QUERY_LIMITS = Symbol('QUERY_LIMITS');
@@ -40,7 +40,7 @@ const NIGHT_COLUMNS: Record<string, string> = {
   first_day_obs: 'v.first_day_obs',
   last_day_obs: 'v.last_day_obs',
   creation_time: 'v.creation_time',
-  kind: `CASE r.kind WHEN 'visitseq' THEN NULL ELSE r.kind END`,
+  kind: `NULLIF(${KIND_OF_ROW}, 'visitseq')`,
   scheduler_version: 's.scheduler_version',
   config_url: 's.config_url',
   sim_runner_args: 's.sim_runner_args',
@@ -97,7 +97,7 @@ export class QueriesService {
     this.running++;
     this.runningGauge.inc();
     return streamSql(this.database, { sql, maxRows, timeoutMs }).pipe(
-      map((item) => ('chunk' in item ? { chunk: item.chunk, truncated: false, totalRows: 0 } : { chunk: { ipcBytes: new Uint8Array(), rowCount: 0 }, truncated: item.truncated, totalRows: item.totalRows })),
+      map((item) => (item.done ? { chunk: item.chunk, truncated: item.truncated, totalRows: item.totalRows } : { chunk: item.chunk, truncated: false, totalRows: 0 })),
       finalize(() => {
         this.running--;
         this.runningGauge.dec();
@@ -106,58 +106,85 @@ export class QueriesService {
   }
 
   queryNight(request: metadataV1.QueryNightRequest): Observable<metadataV1.QueryNightResponse> {
-    const first = requireDayObs(request.firstDayObs, 'first_day_obs');
-    const last = optionalDayObs(request.lastDayObs, 'last_day_obs') ?? first;
-    if (last < first) throw invalidArgument('last_day_obs is earlier than first_day_obs', 'last_day_obs');
-    const telescope = requireText(request.telescope, 'telescope');
-    const kind = request.kind ? kindOfProto(request.kind) : undefined;
-    if (request.kind && !kind) throw invalidArgument(`kind ${request.kind} is not a visit sequence kind`, 'kind');
-    const chosen = request.columns?.length ? request.columns : NIGHT_DEFAULT_COLUMNS;
-    const requested = [...chosen, ...NIGHT_ALWAYS_COLUMNS.filter((name) => !chosen.includes(name))];
-    const seen = new Set<string>();
-    const select = requested.map((name, index) => {
-      const expression = NIGHT_COLUMNS[NIGHT_ALIASES[name] ?? name];
-      if (!expression) throw invalidArgument(`columns[${index}]: unknown column ${JSON.stringify(name)}; available: ${[...Object.keys(NIGHT_COLUMNS), ...Object.keys(NIGHT_ALIASES)].join(', ')}`, `columns[${index}]`);
-      if (seen.has(name)) throw invalidArgument(`columns[${index}]: ${name} is requested twice`, `columns[${index}]`);
-      seen.add(name);
-      return `${expression} AS "${name}"`;
-    });
-    const sql = `SELECT ${select.join(', ')} FROM ${SEQUENCE_FROM}
-      WHERE v.telescope = $1 AND v.first_day_obs <= $2::date AND v.last_day_obs >= $3::date
-        AND ($4::timestamptz IS NULL OR v.creation_time >= $4::timestamptz)
-        AND $5::text[] <@ ARRAY(SELECT t.tag FROM tags t WHERE t.visitseq_uuid = v.visitseq_uuid)
-        AND ($6::text IS NULL OR r.kind = $6::text)
-      ORDER BY v.creation_time DESC, v.visitseq_uuid`;
-    const params = [telescope, first, last, isoInstant(request.earliestCreationTime ?? undefined) ?? null, request.tags ?? [], kind ?? null];
+    const { sql, params } = queryNightStatement(request);
     return this.tableStream(sql, params);
   }
 
   prenightSims(request: metadataV1.PrenightSimsRequest): Observable<metadataV1.PrenightSimsResponse> {
-    const dayObs = requireDayObs(request.dayObs, 'day_obs');
-    const telescope = requireText(request.telescope, 'telescope');
-    const tags = request.tags?.length ? request.tags : ['prenight'];
-    const stat = (name: string) => `'${name}', ${name === 'count' ? 'n.count' : `NULLIF(n.${name}, 'NaN')`}`;
-    const sql = `SELECT s.visitseq_uuid, s.visitseq_label, s.telescope, s.creation_time, s.parent_last_day_obs, s.visitseq_url,
-        (SELECT f.file_url FROM files f WHERE f.visitseq_uuid = s.visitseq_uuid AND f.file_type = 'rewards') AS rewards_url,
-        COALESCE((SELECT jsonb_agg(t.tag ORDER BY t.tag) FROM tags t WHERE t.visitseq_uuid = s.visitseq_uuid), '[]'::jsonb) AS tags,
-        COALESCE((SELECT jsonb_agg(jsonb_build_object('value_name', n.value_name, 'accumulated', n.accumulated, ${STAT_VALUES.map(stat).join(', ')})
-                         ORDER BY n.value_name, n.accumulated)
-                  FROM nightly_stats n WHERE n.visitseq_uuid = s.visitseq_uuid AND n.day_obs = $2::date), '[]'::jsonb) AS nightly_stats
-      FROM simulations s
-      WHERE s.telescope = $1 AND s.first_day_obs <= $2::date AND s.last_day_obs >= $2::date
-        AND $3::text[] <@ ARRAY(SELECT t.tag FROM tags t WHERE t.visitseq_uuid = s.visitseq_uuid)
-        AND ($4::timestamptz IS NULL OR s.creation_time >= $4::timestamptz)
-      ORDER BY s.creation_time DESC, s.visitseq_uuid`;
-    return this.tableStream(sql, [telescope, dayObs, tags, isoInstant(request.earliestCreationTime ?? undefined) ?? null]);
+    const { sql, params } = prenightSimsStatement(request);
+    return this.tableStream(sql, params);
   }
 
   /** Streams a query of ours (not a client's) as Arrow, with totals in the last message. */
   private tableStream(sql: string, params: unknown[]): Observable<{ chunk: { ipcBytes: Uint8Array; rowCount: number }; totalRows: number }> {
     // On the `reads` pool: clients' free SQL, however slow, never delays query_night or prenight_sims.
-    return streamSql(this.database, { sql, params, maxRows: Number.MAX_SAFE_INTEGER, timeoutMs: DEFAULT_TIMEOUT_SECONDS * 1000, pool: 'reads' }).pipe(
-      map((item: SqlStreamItem) => ('chunk' in item ? { chunk: item.chunk, totalRows: 0 } : { chunk: { ipcBytes: new Uint8Array(), rowCount: 0 }, totalRows: item.totalRows })),
+    // Without a cursor: one round trip for a result of at most the sequences covering a night.
+    return streamSql(this.database, { sql, params, maxRows: Number.MAX_SAFE_INTEGER, timeoutMs: READS_TIMEOUT_MS, pool: 'reads', cursor: false }).pipe(
+      map((item: SqlStreamItem) => ({ chunk: item.chunk, totalRows: item.done ? item.totalRows : 0 })),
     );
   }
+}
+
+/** A statement of ours and its parameters. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * The statement QueryNight runs: the sequences of a telescope covering every night from
+ * first_day_obs through last_day_obs, found through the covered-nights indexes (coversNights),
+ * newest first. Exported for the test of its plan (query-plans.spec.ts).
+ */
+export function queryNightStatement(request: metadataV1.QueryNightRequest): Statement {
+  const first = requireDayObs(request.firstDayObs, 'first_day_obs');
+  const last = optionalDayObs(request.lastDayObs, 'last_day_obs') ?? first;
+  if (last < first) throw invalidArgument('last_day_obs is earlier than first_day_obs', 'last_day_obs');
+  const telescope = requireText(request.telescope, 'telescope');
+  const kind = request.kind ? kindOfProto(request.kind) : undefined;
+  if (request.kind && !kind) throw invalidArgument(`kind ${request.kind} is not a visit sequence kind`, 'kind');
+  const chosen = request.columns?.length ? request.columns : NIGHT_DEFAULT_COLUMNS;
+  const requested = [...chosen, ...NIGHT_ALWAYS_COLUMNS.filter((name) => !chosen.includes(name))];
+  const seen = new Set<string>();
+  const select = requested.map((name, index) => {
+    const expression = NIGHT_COLUMNS[NIGHT_ALIASES[name] ?? name];
+    if (!expression) throw invalidArgument(`columns[${index}]: unknown column ${JSON.stringify(name)}; available: ${[...Object.keys(NIGHT_COLUMNS), ...Object.keys(NIGHT_ALIASES)].join(', ')}`, `columns[${index}]`);
+    if (seen.has(name)) throw invalidArgument(`columns[${index}]: ${name} is requested twice`, `columns[${index}]`);
+    seen.add(name);
+    return `${expression} AS "${name}"`;
+  });
+  const params: unknown[] = [telescope, first, last];
+  const where = ['v.telescope = $1', coversNights('$2::date', '$3::date')];
+  const earliest = isoInstant(request.earliestCreationTime ?? undefined);
+  if (earliest) where.push(`v.creation_time >= $${params.push(earliest)}::timestamptz`);
+  // Only when asked: a condition that holds anyway still costs a lookup per sequence of the night.
+  if (request.tags?.length) where.push(`$${params.push(request.tags)}::text[] <@ ARRAY(SELECT t.tag FROM tags t WHERE t.visitseq_uuid = v.visitseq_uuid)`);
+  const sql = `SELECT ${select.join(', ')} FROM ${sequencesFrom(kind)}
+    WHERE ${where.join(' AND ')}
+    ORDER BY v.creation_time DESC, v.visitseq_uuid`;
+  return { sql, params };
+}
+
+/** The statement PrenightSims runs (see queryNightStatement). */
+export function prenightSimsStatement(request: metadataV1.PrenightSimsRequest): Statement {
+  const dayObs = requireDayObs(request.dayObs, 'day_obs');
+  const telescope = requireText(request.telescope, 'telescope');
+  const tags = request.tags?.length ? request.tags : ['prenight'];
+  const stat = (name: string) => (name === 'count' ? 'n.count' : `NULLIF(n.${name}, 'NaN') AS ${name}`);
+  // The night's statistics as JSON text made by row_to_json, keys in the columns' order: half the
+  // work of jsonb_build_object, whose every number is converted to numeric (16 objects a simulation).
+  const sql = `SELECT s.visitseq_uuid, s.visitseq_label, s.telescope, s.creation_time, s.parent_last_day_obs, s.visitseq_url,
+      (SELECT f.file_url FROM files f WHERE f.visitseq_uuid = s.visitseq_uuid AND f.file_type = 'rewards') AS rewards_url,
+      COALESCE((SELECT jsonb_agg(t.tag ORDER BY t.tag) FROM tags t WHERE t.visitseq_uuid = s.visitseq_uuid), '[]'::jsonb) AS tags,
+      COALESCE((SELECT '[' || string_agg(row_to_json(n)::text, ', ' ORDER BY n.value_name, n.accumulated) || ']'
+                FROM (SELECT n.value_name, n.accumulated, ${STAT_VALUES.map(stat).join(', ')}
+                      FROM nightly_stats n WHERE n.visitseq_uuid = s.visitseq_uuid AND n.day_obs = $2::date) AS n), '[]') AS nightly_stats
+    FROM simulations s
+    WHERE s.telescope = $1 AND ${coversNights('$2::date', '$2::date', 's')}
+      AND $3::text[] <@ ARRAY(SELECT t.tag FROM tags t WHERE t.visitseq_uuid = s.visitseq_uuid)
+      AND ($4::timestamptz IS NULL OR s.creation_time >= $4::timestamptz)
+    ORDER BY s.creation_time DESC, s.visitseq_uuid`;
+  return { sql, params: [telescope, dayObs, tags, isoInstant(request.earliestCreationTime ?? undefined) ?? null] };
 }
 
 /** The first keyword of a statement, after whitespace, comments and opening parentheses. */
