@@ -1,7 +1,11 @@
-import { Controller } from '@nestjs/common';
+import type { Metadata } from '@grpc/grpc-js';
+import { Controller, Inject, UseInterceptors } from '@nestjs/common';
 import { metadataV1 } from '@visitsarch/contracts';
 import { Observable } from 'rxjs';
 import { requireUuid } from './common/validation';
+import { AuditInterceptor } from './identity/audit.interceptor';
+import { callerOfCall, commentAuthor } from './identity/caller';
+import { IdentityConcurrency, QUERIES_PER_IDENTITY } from './identity/identity-concurrency';
 import { AnnotationsService } from './annotations/annotations.service';
 import { CondaService } from './conda/conda.service';
 import { FilesService } from './files/files.service';
@@ -12,9 +16,13 @@ import { NightlyStatsService } from './statistics/nightly-stats.service';
 import { UpstreamImportService } from './upstream-import/upstream-import.service';
 import { VisitSequencesService } from './visit-sequences/visit-sequences.service';
 
-/** The gRPC face of the metadata service's MetadataService: every RPC handed to its feature service. */
+/**
+ * The gRPC face of the metadata service's MetadataService: every RPC handed to its feature service.
+ * Its writes are audited (AuditInterceptor); comments are recorded under the caller's identity.
+ */
 @Controller()
 @metadataV1.MetadataServiceControllerMethods()
+@UseInterceptors(AuditInterceptor)
 export class MetadataController implements metadataV1.MetadataServiceController {
   constructor(
     private readonly sequences: VisitSequencesService,
@@ -25,6 +33,7 @@ export class MetadataController implements metadataV1.MetadataServiceController 
     private readonly maf: MafService,
     private readonly queries: QueriesService,
     private readonly upstream: UpstreamImportService,
+    @Inject(QUERIES_PER_IDENTITY) private readonly queriesPerIdentity: IdentityConcurrency,
   ) {}
 
   async getVisitSequence(request: metadataV1.GetVisitSequenceRequest): Promise<metadataV1.GetVisitSequenceResponse> {
@@ -51,8 +60,8 @@ export class MetadataController implements metadataV1.MetadataServiceController 
     return this.annotations.checkTag(request);
   }
 
-  addComment(request: metadataV1.AddCommentRequest) {
-    return this.annotations.addComment(request);
+  addComment(request: metadataV1.AddCommentRequest, metadata?: Metadata) {
+    return this.annotations.addComment({ ...request, author: commentAuthor(request.author, metadata) });
   }
 
   listComments(request: metadataV1.ListCommentsRequest) {
@@ -107,8 +116,8 @@ export class MetadataController implements metadataV1.MetadataServiceController 
     return this.maf.listSummary(request);
   }
 
-  query(request: metadataV1.QueryRequest): Observable<metadataV1.QueryResponse> {
-    return this.queries.query(request);
+  query(request: metadataV1.QueryRequest, metadata?: Metadata): Observable<metadataV1.QueryResponse> {
+    return this.queriesPerIdentity.run(callerOfCall(metadata)?.identity, () => this.queries.query(request));
   }
 
   queryNight(request: metadataV1.QueryNightRequest): Observable<metadataV1.QueryNightResponse> {
@@ -124,9 +133,10 @@ export class MetadataController implements metadataV1.MetadataServiceController 
   }
 }
 
-/** RegistryService: the write path of records that stand for blobs, which only the gateway calls. */
+/** RegistryService: the write path of records that stand for blobs, which only the gateway calls. Its writes are audited. */
 @Controller()
 @metadataV1.RegistryServiceControllerMethods()
+@UseInterceptors(AuditInterceptor)
 export class RegistryController implements metadataV1.RegistryServiceController {
   constructor(
     private readonly sequences: VisitSequencesService,
@@ -158,7 +168,9 @@ export class RegistryController implements metadataV1.RegistryServiceController 
     return this.retention.checkBlobReferences(request);
   }
 
-  recordAudit(request: metadataV1.RecordAuditRequest) {
-    return this.retention.recordAudit(request);
+  /** Entries written on a caller's behalf are the caller's: their actor is its identity, whatever the request says. */
+  recordAudit(request: metadataV1.RecordAuditRequest, metadata?: Metadata) {
+    const caller = callerOfCall(metadata);
+    return this.retention.recordAudit(caller ? { ...request, entries: (request.entries ?? []).map((entry) => ({ ...entry, actor: caller.identity })) } : request);
   }
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmbeddedPostgres } from '@visitsarch/db';
-import { waitForHealthEntry } from '@visitsarch/grpc-client';
+import { TEST_SERVICE_CREDENTIAL, waitForHealthEntry } from '@visitsarch/grpc-client';
 import { startService } from '@visitsarch/grpc-server';
 import { createLogger } from '@visitsarch/logging';
 import { metadataService } from './service';
@@ -12,7 +12,7 @@ jest.setTimeout(120_000);
 it('is SERVING only while its PostgreSQL answers', async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-metadata-'));
   const postgres = await startEmbeddedPostgres({ dataDir: path.join(home, 'pg'), database: 'visitsarch', logger: createLogger('test', 'warn') });
-  const running = await startService(metadataService, { DATABASE_URL: postgres.url, GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', HEALTH_INTERVAL_MS: '100' });
+  const running = await startService(metadataService, { DATABASE_URL: postgres.url, GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', HEALTH_INTERVAL_MS: '100', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL });
   const address = `127.0.0.1:${running.port}`;
   try {
     await waitForHealthEntry(address, '', 'SERVING');

@@ -1,13 +1,30 @@
-import { DEFAULT_ADDRESSES, integer, postgresUrl } from '@visitsarch/config';
+import * as os from 'node:os';
+import { ConfigError, DEFAULT_ADDRESSES, integer, postgresUrl, text } from '@visitsarch/config';
 import { parseEndpointAllowList } from '@visitsarch/db';
 import { CONTRACTS } from '@visitsarch/contracts';
 import { instrumentPostgres, postgresCheck } from '@visitsarch/db';
 import { defineService } from '@visitsarch/grpc-server';
-import { checkRequestLimits } from '@visitsarch/validation';
+import { checkRequestLimits, MAX_AUTHOR_CHARS } from '@visitsarch/validation';
 import { translateDatabaseError } from './common/database-errors';
 import { MetadataModule } from './metadata.module';
 
 const optionalPostgresUrl = (raw: string, variable: string) => (raw ? postgresUrl(raw, variable) : '');
+
+/** An identity (a token's owner, a comment's author): at most MAX_AUTHOR_CHARS characters. */
+function identity(raw: string, variable: string): string {
+  const value = raw.trim();
+  if (value.length > MAX_AUTHOR_CHARS || /[\u0000-\u001f]/.test(value)) throw new ConfigError(variable, `expected an identity of at most ${MAX_AUTHOR_CHARS} characters without control characters`);
+  return value;
+}
+
+/** The OS user the service runs as: the default owner of the bootstrap token. */
+function osUserName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER || process.env.LOGNAME || 'admin';
+  }
+}
 
 /** The metadata service: its settings, its module and what it depends on. */
 export const metadataService = defineService({
@@ -27,16 +44,23 @@ export const metadataService = defineService({
     QUERY_MAX_ROWS: { parse: integer(1, 100_000_000), default: 1_000_000, description: 'the most rows one Query returns' },
     QUERY_MAX_TIMEOUT_S: { parse: integer(1, 86_400), default: 600, description: 'the longest statement timeout a Query may ask for, in seconds' },
     QUERY_MAX_CONCURRENT: { parse: integer(1, 1000), default: 8, description: 'how many Query calls may run at once' },
+    QUERY_MAX_CONCURRENT_PER_IDENTITY: { parse: integer(1, 1000), default: 2, description: 'how many Query calls of one identity may run at once' },
+    BOOTSTRAP_TOKEN_FILE: {
+      parse: text,
+      default: '',
+      description: 'a file holding the first admin token: registered at start unless known; made (0600) with a new admin token if missing; empty: none',
+    },
+    BOOTSTRAP_TOKEN_OWNER: { parse: identity, default: osUserName(), description: 'the identity the bootstrap token acts as (default: the user the service runs as)' },
     UPSTREAM_ALLOWED_ENDPOINTS: {
       parse: (raw: string) => parseEndpointAllowList(raw),
       default: [] as string[],
       description: 'comma-separated upstream PostgreSQL endpoints ImportUpstream may connect to, each host (any port) or host:port; empty: ImportUpstream is refused',
     },
   },
-  build: (config) => {
+  build: (config, logger) => {
     instrumentPostgres(); // every statement timed for the metrics (libs/db/src/pg-timing.ts)
     return {
-      module: MetadataModule.forRoot(config),
+      module: MetadataModule.forRoot(config, logger),
       dependencies: [{ name: 'postgresql', check: postgresCheck(config.DATABASE_URL).check }],
     };
   },

