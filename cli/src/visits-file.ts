@@ -1,6 +1,18 @@
-import { readArrowChunks } from '@visitsarch/arrow-ipc';
+import { RecordBatch, Table } from 'apache-arrow';
+import { openArrowChunks } from '@visitsarch/arrow-ipc';
 import { typeV1 } from '@visitsarch/contracts';
-import { canonicalSha256, formatFromFileName, Hdf5Layout, openVisitTable, tableFormatOf, VISIT_TABLE_FORMATS, VisitBatchStream, VisitTableFormat, writeVisitTable } from '@visitsarch/visit-tables';
+import {
+  batchStream,
+  canonicalSha256,
+  formatFromFileName,
+  Hdf5Layout,
+  openVisitTable,
+  tableFormatOf,
+  VISIT_TABLE_FORMATS,
+  VisitBatchStream,
+  VisitTableFormat,
+  writeVisitTable,
+} from '@visitsarch/visit-tables';
 import { CliError } from './cli-error';
 
 /** The visit-table format names (for --store_as). */
@@ -17,12 +29,19 @@ export function tableFormatOfFile(file: string): typeV1.TableFormat {
   return tableFormatOf(format);
 }
 
+/**
+ * Rows per record batch read from a local file. The batches are re-cut into ~1 MiB chunks for
+ * the wire anyway; smaller batches keep the memory of a large upload low (each batch is read,
+ * converted and sent before the next is read) at no cost in speed.
+ */
+const READ_BATCH_ROWS = 4096;
+
 /** Opens a local visits file of any readable format as a stream of record batches. */
 export async function openVisitsFile(file: string): Promise<VisitBatchStream> {
   const format = formatFromFileName(file);
   if (!format || format === 'csv') throw new CliError(`cannot read visits from ${file}: use a .h5, .db, .parquet, .arrow or .arrows file`, 2);
   try {
-    return await openVisitTable(file);
+    return await openVisitTable(file, { batchRows: READ_BATCH_ROWS });
   } catch (error) {
     throw new CliError(`cannot read the visits in ${file}: ${(error as Error).message}`, 2);
   }
@@ -31,7 +50,7 @@ export async function openVisitsFile(file: string): Promise<VisitBatchStream> {
 /** The canonical visit-table hash (visitseq_sha256) of a local visits file, read twice in bounded memory. */
 export async function canonicalHashOfFile(file: string): Promise<Buffer> {
   await openVisitsFile(file); // clear errors for unreadable files before hashing
-  return Buffer.from(await canonicalSha256(() => openVisitTable(file)));
+  return Buffer.from(await canonicalSha256(() => openVisitTable(file, { batchRows: READ_BATCH_ROWS })));
 }
 
 /** The pandas HDF5 layouts (for --hdf5-layout). */
@@ -39,10 +58,13 @@ export const HDF5_LAYOUTS: readonly Hdf5Layout[] = ['fixed', 'table'];
 
 /**
  * Writes visits received as Arrow chunks to `partial`, in the format of `dest`'s extension
- * (HDF5 in pandas' `hdf5Layout`, default "fixed").
+ * (HDF5 in pandas' `hdf5Layout`, default "fixed"), batch by batch as they arrive, in bounded
+ * memory (HDF5, whose writer reads the table twice, goes through a temporary copy of the stream
+ * beside `partial`: see writeHdf5).
  */
 export async function writeVisitsFile(messages: AsyncIterable<{ chunk?: typeV1.ArrowIpcChunk }>, partial: string, dest: string, hdf5Layout?: Hdf5Layout): Promise<void> {
   const format = formatFromFileName(dest);
   if (!format) throw new CliError(`cannot tell the format of ${dest} from its extension`, 2);
-  await writeVisitTable(partial, await readArrowChunks(messages), { format, hdf5Layout });
+  const reader = await openArrowChunks(messages);
+  await writeVisitTable(partial, reader.schema ? batchStream(reader.schema, reader as AsyncIterable<RecordBatch>) : new Table(), { format, hdf5Layout });
 }

@@ -251,16 +251,29 @@ async function downloadVisits(context: CliContext, uuid: string, dest: string, p
     firstDayObs: options.first_day_obs ? dayObsArgument(options.first_day_obs, '--first_day_obs') : '',
     lastDayObs: options.last_day_obs ? dayObsArgument(options.last_day_obs, '--last_day_obs') : '',
   };
-  const convertHere = () =>
+  const convertHere = (onBytes?: (bytes: number) => void) =>
     writeVisitsFile(
-      context.gateway.serverStream('downloadVisits', { visitseqUuid: uuid, dayObsRange, columns: options.columns ?? [] }, context.deadline('transfer')),
+      counted(context.gateway.serverStream('downloadVisits', { visitseqUuid: uuid, dayObsRange, columns: options.columns ?? [] }, context.deadline('transfer')), onBytes),
       partial,
       dest,
       options.hdf5Layout,
     );
   // The export contract carries no HDF5 layout (the archive writes the library's default,
   // "fixed"): when a layout is asked for, fetch Arrow and write the file here in that layout.
-  if (options.hdf5Layout) return convertHere();
+  // SQLite is always written here, as the Arrow batches arrive (DownloadVisits): the archive
+  // (ExportVisits) writes the whole database to a temporary file before it sends the first
+  // byte, and its SQLite writing is the slowest part of an export; here it overlaps the
+  // transfer (the same bytes; measured for 2.1 million visits on 2 CPUs: 14–15 s where the
+  // export took 16–17 s). HDF5 is not: the export, which reads the stored table twice from the
+  // archive's disk, took 5.5–7 s where fetching it and writing it here took 7–7.5 s.
+  if (options.hdf5Layout || format === typeV1.TableFormat.TABLE_FORMAT_OPSIM_SQLITE) {
+    const progress = new Progress(`downloading ${path.basename(dest)}`);
+    try {
+      return await convertHere((bytes) => progress.update(bytes));
+    } finally {
+      progress.done();
+    }
+  }
   const progress = new Progress(`downloading ${path.basename(dest)}`);
   const out = fs.createWriteStream(partial, { flags: 'wx' });
   try {
@@ -282,6 +295,16 @@ async function downloadVisits(context: CliContext, uuid: string, dest: string, p
     progress.done();
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+/** The messages as they are, telling `onBytes` the Arrow bytes received so far. */
+async function* counted(messages: AsyncIterable<{ chunk?: typeV1.ArrowIpcChunk }>, onBytes?: (bytes: number) => void): AsyncGenerator<{ chunk?: typeV1.ArrowIpcChunk }> {
+  let bytes = 0;
+  for await (const message of messages) {
+    bytes += message.chunk?.ipcBytes.length ?? 0;
+    onBytes?.(bytes);
+    yield message;
+  }
 }
 
 async function downloadFile(context: CliContext, uuid: string, fileType: string, partial: string) {

@@ -3,6 +3,7 @@
  * (SQLite rows, pickled object arrays). Each builder has a fixed capacity (the batch size),
  * writes straight into typed arrays and produces one `Data` without intermediate copies.
  */
+import { isUtf8 } from 'node:buffer';
 import { Bool, Data, DataType, Field, Float64, Int64, makeData, RecordBatch, Schema, Struct, Type, Utf8 } from 'apache-arrow';
 
 export interface ColumnBuilder {
@@ -144,6 +145,35 @@ class Utf8Builder implements ColumnBuilder {
     this.bytes.set(bytes, end);
     end += bytes.length;
     this.offsets[i + 1] = end;
+  }
+  /**
+   * Appends text given as UTF-8 bytes `src[start, end)`. Bytes that are not valid UTF-8 are
+   * appended as {@link push} appends the JS string they decode to (U+FFFD for each invalid
+   * sequence), so that every reader gives the same text.
+   */
+  pushUtf8Range(src: Uint8Array, start: number, end: number): void {
+    const i = this.length;
+    const at = this.offsets[i];
+    const n = end - start;
+    if (at + n > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, at + n));
+      this.bytes.copy(grown, 0, 0, at);
+      this.bytes = grown;
+    }
+    const out = this.bytes;
+    let high = 0;
+    if (n <= 32) {
+      for (let k = 0; k < n; k++) high |= out[at + k] = src[start + k];
+    } else {
+      out.set(src.subarray(start, end), at);
+      for (let k = start; k < end; k++) high |= src[k];
+    }
+    if (high & 0x80 && !isUtf8(out.subarray(at, at + n))) {
+      this.push(Buffer.from(src.buffer, src.byteOffset + start, n).toString('utf8'));
+      return;
+    }
+    this.length = i + 1;
+    this.offsets[i + 1] = at + n;
   }
   finish(): Data {
     const used = this.offsets[this.length];

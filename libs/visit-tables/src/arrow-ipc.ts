@@ -7,7 +7,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Table } from 'apache-arrow';
+import { AsyncByteQueue, RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Table } from 'apache-arrow';
 import { VisitBatchStream, VisitTableSource, collectTable, openSource } from './source';
 import { underSchema } from './opsim-info';
 
@@ -21,7 +21,8 @@ export async function openArrowIpc(path: string): Promise<VisitBatchStream> {
   await handle.read(head, 0, 6, 0);
   const isFile = Buffer.from(head).toString('latin1') === 'ARROW1';
   if (!isFile) await handle.close();
-  const reader = await RecordBatchReader.from((isFile ? handle : createReadStream(path)) as any);
+  // Large reads: a message (~1 MiB) then mostly lies within one piece, decoded without joining pieces.
+  const reader = await RecordBatchReader.from((isFile ? handle : createReadStream(path, { highWaterMark: 8 << 20 })) as any);
   await reader.open();
   return {
     schema: reader.schema,
@@ -56,33 +57,38 @@ export async function decodeArrowIpc(bytes: Uint8Array | AsyncIterable<Uint8Arra
   };
 }
 
+/** An AsyncByteQueue that only collects what a writer writes, so that it can be taken synchronously. */
+class CollectingSink extends AsyncByteQueue {
+  private collected: Uint8Array[] = [];
+  override write(value: Uint8Array): void {
+    if (value.byteLength > 0) this.collected.push(value);
+  }
+  takeAll(): Uint8Array | undefined {
+    const parts = this.collected;
+    this.collected = [];
+    return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+}
+
 /**
- * Encodes a table as Arrow IPC bytes, chunk by chunk, holding one batch at a time. A table
- * with no rows still yields its schema (and, for the file format, the footer).
+ * Encodes a table as Arrow IPC bytes, chunk by chunk, holding one batch at a time: each batch
+ * is encoded when the consumer asks for more bytes (so a slow consumer, such as a file on disk,
+ * slows the reading of the source rather than letting encoded batches pile up). A table with no
+ * rows still yields its schema (and, for the file format, the footer).
  */
 export async function* encodeArrowIpc(source: VisitTableSource, kind: ArrowIpcKind = 'stream'): AsyncGenerator<Uint8Array> {
   const stream = await openSource(source);
-  const writer = kind === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
-  // The writer is an async queue of byte chunks; feed it in the background and drain it here.
-  const feeding = (async () => {
-    try {
-      let wrote = false;
-      for await (const batch of stream) {
-        // Under the stream's schema: it may carry metadata (the opsim info) its batches lack.
-        writer.write(underSchema(batch, stream.schema));
-        wrote = true;
-      }
-      // Writing an empty Table makes the writer emit the schema.
-      if (!wrote) writer.write(new Table(stream.schema));
-      writer.finish();
-    } catch (error) {
-      writer.abort(error);
-      throw error;
-    }
-  })();
-  feeding.catch(() => undefined);
-  for await (const chunk of writer) yield chunk;
-  await feeding;
+  const sink = new CollectingSink();
+  const writer = kind === 'file' ? new RecordBatchFileWriter({ autoDestroy: false }) : new RecordBatchStreamWriter({ autoDestroy: false });
+  writer.reset(sink as never, stream.schema); // writes the schema (under which every batch goes: it may carry metadata, the opsim info, its batches lack)
+  for await (const batch of stream) {
+    writer.write(underSchema(batch, stream.schema));
+    const bytes = sink.takeAll();
+    if (bytes) yield bytes;
+  }
+  writer.finish();
+  const rest = sink.takeAll();
+  if (rest) yield rest;
 }
 
 /** Writes a table to an Arrow IPC file (`kind` 'file') or stream (`kind` 'stream'). */

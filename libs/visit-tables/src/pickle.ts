@@ -52,6 +52,45 @@ type StackItem = PyValue | Global | NumpyDtype | typeof MARK;
 
 /** Decodes a pickle made only of plain data and numpy object arrays (see the module comment). */
 export function safeUnpickle(input: Uint8Array): PyValue {
+  return unpickle(input, false) as PyValue;
+}
+
+/**
+ * Where the elements of a pickled numpy object array begin: what {@link safeUnpickle} knows
+ * once it has read everything before the array's list of elements (the array's shape and
+ * Fortran flag, the memo so far) and the position just after that list's EMPTY_LIST. The
+ * elements that follow can then be decoded piece by piece (pickle-stream.ts).
+ */
+export interface ObjectArrayPrelude {
+  shape: number[];
+  fortran: boolean;
+  /** Offset in the input of the first opcode after the elements' EMPTY_LIST. */
+  position: number;
+  /** The memo so far (index → value; the globals and the dtype are not plain data: undefined). */
+  memo: Map<number, PyValue | undefined>;
+}
+
+/**
+ * Reads the start of a pickle written by `pickle.dumps(numpy_object_array)` up to the
+ * beginning of its list of elements. Undefined if the pickle is not laid out that way (or that
+ * point is beyond `input`, a prefix of the pickle); throws PickleError for what
+ * {@link safeUnpickle} refuses.
+ */
+export function objectArrayPrelude(input: Uint8Array): ObjectArrayPrelude | undefined {
+  try {
+    const prelude = unpickle(input, true);
+    return prelude instanceof PreludeFound ? prelude.prelude : undefined;
+  } catch (error) {
+    if (error instanceof PickleError && error.message === 'truncated pickle') return undefined;
+    throw error;
+  }
+}
+
+class PreludeFound {
+  constructor(readonly prelude: ObjectArrayPrelude) {}
+}
+
+function unpickle(input: Uint8Array, stopAtElements: boolean): PyValue | PreludeFound {
   const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const stack: StackItem[] = [];
   const memo = new Map<number, StackItem>();
@@ -106,6 +145,7 @@ export function safeUnpickle(input: Uint8Array): PyValue {
         break;
       case 0x2e: // STOP
         if (stack.length !== 1) throw new PickleError('malformed pickle (stack at STOP)');
+        if (stopAtElements) return null; // a pickle of something else
         return data(stack[0]);
       case 0x28: // MARK
         stack.push(MARK);
@@ -226,6 +266,18 @@ export function safeUnpickle(input: Uint8Array): PyValue {
         break;
       }
       case 0x5d: // EMPTY_LIST
+        if (stopAtElements) {
+          // The elements of a numpy array: the fifth item of its state tuple, after
+          // (version, shape, dtype, fortran), the array being just below the tuple's MARK.
+          const n = stack.length;
+          const [array, mark, , shape, dtype, fortran] = stack.slice(n - 6);
+          if (n >= 6 && array instanceof PendingArray && mark === MARK && shape instanceof PyTuple && dtype instanceof NumpyDtype && typeof fortran === 'boolean') {
+            if (!shape.items.every((d) => typeof d === 'number')) throw new PickleError('bad numpy array shape');
+            const plain = new Map<number, PyValue | undefined>();
+            for (const [k, v] of memo) plain.set(k, v === MARK || v instanceof Global || v instanceof NumpyDtype || v instanceof PendingArray ? undefined : v);
+            return new PreludeFound({ shape: shape.items as number[], fortran, position: p, memo: plain });
+          }
+        }
         stack.push([]);
         break;
       case 0x6c: // LIST
@@ -482,7 +534,7 @@ export class NumpyObjectArrayPickler {
   private buf = Buffer.allocUnsafe(1 << 16);
   private pos = 0;
   private total = 0;
-  private memo = new Map<string, number>();
+  private memo = new ByteMemo();
   private inBatch = 0;
   private pushed = 0;
   private readonly expected: number;
@@ -524,26 +576,27 @@ export class NumpyObjectArrayPickler {
     this.item();
     const n = end - start;
     const literal = (n < 256 ? 2 : 5) + n;
-    const key = n > 3 ? Buffer.from(bytes.buffer, bytes.byteOffset + start, n).toString('latin1') : undefined;
-    const known = key === undefined ? undefined : this.memo.get(key);
+    const hash = n > 3 ? ByteMemo.hash(bytes, start, end) : 0;
+    const found = n > 3 ? this.memo.find(bytes, start, end, hash) : -1;
+    const known = found >= 0 ? found : undefined;
     if (known !== undefined && (known < 256 ? 2 : 5) < literal) {
-      if (known < 256) this.byte(0x68, known); // BINGET
+      if (known < 256) this.byte2(0x68, known); // BINGET
       else this.byte(0x6a, known & 0xff, (known >>> 8) & 0xff, (known >>> 16) & 0xff, known >>> 24); // LONG_BINGET
       return;
     }
-    if (n < 256) this.byte(0x8c, n); // SHORT_BINUNICODE
+    if (n < 256) this.byte2(0x8c, n); // SHORT_BINUNICODE
     else this.byte(0x58, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24); // BINUNICODE
-    this.raw(bytes.subarray(start, end));
-    if (key !== undefined && known === undefined && this.memo.size < this.memoLimit) {
-      this.byte(0x94); // MEMOIZE: the next memo index
-      this.memo.set(key, this.memo.size);
+    this.rawRange(bytes, start, end);
+    if (n > 3 && known === undefined && this.memo.size < this.memoLimit) {
+      this.byte1(0x94); // MEMOIZE: the next memo index
+      this.memo.add(bytes, start, end, hash);
     }
   }
 
   /** Appends None (a null value). */
   pushNone(): void {
     this.item();
-    this.byte(0x4e);
+    this.byte1(0x4e);
   }
 
   /** Bytes completed so far (handed out once). */
@@ -570,10 +623,10 @@ export class NumpyObjectArrayPickler {
   /** Opens the next value: batches of 1000 values between MARK and APPENDS. */
   private item(): void {
     if (this.inBatch === 1000) {
-      this.byte(0x65); // APPENDS
+      this.byte1(0x65); // APPENDS
       this.inBatch = 0;
     }
-    if (this.inBatch++ === 0) this.byte(0x28); // MARK
+    if (this.inBatch++ === 0) this.byte1(0x28); // MARK
     this.pushed++;
   }
 
@@ -594,6 +647,20 @@ export class NumpyObjectArrayPickler {
     this.raw(bytes);
   }
 
+  // One and two bytes without an array per call (once or twice per value).
+  private byte1(a: number): void {
+    if (this.pos + 1 > this.buf.length) this.ensure(1);
+    this.buf[this.pos++] = a;
+    this.total += 1;
+  }
+
+  private byte2(a: number, b: number): void {
+    if (this.pos + 2 > this.buf.length) this.ensure(2);
+    this.buf[this.pos++] = a;
+    this.buf[this.pos++] = b;
+    this.total += 2;
+  }
+
   private byte(...values: number[]): void {
     this.ensure(values.length);
     for (const v of values) this.buf[this.pos++] = v;
@@ -611,6 +678,19 @@ export class NumpyObjectArrayPickler {
     this.total += bytes.length;
   }
 
+  /** Like raw(bytes.subarray(start, end)), without a view per value for short text. */
+  private rawRange(bytes: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (n > 64 || this.pos + n > this.buf.length) {
+      this.raw(bytes.subarray(start, end));
+      return;
+    }
+    const buf = this.buf;
+    for (let k = 0, at = this.pos; k < n; k++) buf[at + k] = bytes[start + k];
+    this.pos += n;
+    this.total += n;
+  }
+
   private flush(): void {
     if (this.pos === 0) return;
     this.chunks.push(Buffer.from(this.buf.subarray(0, this.pos)));
@@ -621,5 +701,87 @@ export class NumpyObjectArrayPickler {
     if (this.pos + n <= this.buf.length) return;
     this.flush();
     if (n > this.buf.length && n <= 1 << 20) this.buf = Buffer.allocUnsafe(1 << 20);
+  }
+}
+
+/**
+ * The pickler's memo of text values: byte strings → memo indices (0, 1, 2, … in the order
+ * added). Keys are kept in one growing arena and found through an open-addressing hash table,
+ * so that looking a value up costs no JS string and no object per value.
+ */
+class ByteMemo {
+  size = 0;
+  private arena = new Uint8Array(1 << 16);
+  private used = 0;
+  private starts = new Float64Array(1024);
+  private table = new Int32Array(2048); // memo index + 1; 0: empty
+  private hashes = new Int32Array(1024);
+
+  /** FNV-1a over the bytes. */
+  static hash(bytes: Uint8Array, start: number, end: number): number {
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+    return h | 0;
+  }
+
+  /** The memo index of these bytes, or −1. */
+  find(bytes: Uint8Array, start: number, end: number, hash: number): number {
+    const mask = this.table.length - 1;
+    const n = end - start;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.table[slot];
+      if (entry === 0) return -1;
+      const index = entry - 1;
+      if (this.hashes[index] !== hash) continue;
+      const at = this.starts[index];
+      if (this.starts[index + 1] - at !== n) continue;
+      let same = true;
+      for (let k = 0; k < n; k++) {
+        if (this.arena[at + k] !== bytes[start + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return index;
+    }
+  }
+
+  /** Adds bytes not in the memo yet; returns their index. */
+  add(bytes: Uint8Array, start: number, end: number, hash: number): number {
+    const n = end - start;
+    if (this.used + n > this.arena.length) {
+      const grown = new Uint8Array(Math.max(this.arena.length * 2, this.used + n));
+      grown.set(this.arena.subarray(0, this.used));
+      this.arena = grown;
+    }
+    for (let k = 0; k < n; k++) this.arena[this.used + k] = bytes[start + k];
+    const index = this.size++;
+    if (index + 2 > this.starts.length) {
+      const starts = new Float64Array(this.starts.length * 2);
+      starts.set(this.starts);
+      this.starts = starts;
+      const hashes = new Int32Array(this.hashes.length * 2);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
+    }
+    this.starts[index] = this.used;
+    this.used += n;
+    this.starts[index + 1] = this.used;
+    this.hashes[index] = hash;
+    if (this.size * 2 > this.table.length) this.rehash(this.table.length * 2);
+    else this.place(index);
+    return index;
+  }
+
+  private place(index: number): void {
+    const mask = this.table.length - 1;
+    let slot = this.hashes[index] & mask;
+    while (this.table[slot] !== 0) slot = (slot + 1) & mask;
+    this.table[slot] = index + 1;
+  }
+
+  private rehash(slots: number): void {
+    this.table = new Int32Array(slots);
+    for (let index = 0; index < this.size; index++) this.place(index);
   }
 }

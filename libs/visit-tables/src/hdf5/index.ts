@@ -2,8 +2,13 @@
  * pandas HDF5 files (PyTables). Writing uses pandas' default "fixed" layout unless the
  * "table" layout is asked for; reading accepts both (see the modules for details).
  */
-import { Schema, Table } from 'apache-arrow';
-import { VisitBatchStream, VisitTableSource, collectTable, reReadable } from '../source';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { RecordBatch, Schema, Table } from 'apache-arrow';
+import { VisitBatchStream, VisitTableSource, batchStream, collectTable, isReReadable } from '../source';
+import { openArrowIpc, writeArrowIpc } from '../arrow-ipc';
+import { ColumnScanner } from './pandas-columns';
+import { PANDAS_NAN_REP } from './pandas-table-writer';
 import { loadH5wasm } from './h5wasm-loader';
 import { Hdf5Layout, layoutOf, openFixedLayout, openTableLayout } from './pandas-readers';
 import { Hdf5TableWriteOptions, writePandasTableHdf5 } from './pandas-table-writer';
@@ -29,11 +34,11 @@ export interface Hdf5ReadOptions {
   batchRows?: number;
 }
 
-async function openFile(path: string): Promise<{ h5: any; module: any; file: any }> {
+async function openFile(path: string): Promise<{ h5: any; module: any; file: any; path: string }> {
   if (!existsSync(path)) throw new Error(`no such HDF5 file: ${path}`);
   const { h5, module } = await loadH5wasm();
   // h5wasm's Node build uses the host file system directly (NODERAWFS).
-  return { h5, module, file: new h5.File(resolve(path), 'r') };
+  return { h5, module, file: new h5.File(resolve(path), 'r'), path: resolve(path) };
 }
 
 /** Which pandas layout the table under `key` uses ("table" or "fixed"). */
@@ -96,12 +101,24 @@ export async function readHdf5(path: string, options: Hdf5ReadOptions = {}): Pro
 
 /**
  * Writes a table to an HDF5 file readable with `pandas.read_hdf(path, key)`, in pandas' "fixed"
- * layout unless `options.layout` is "table". Two streaming passes over the source.
+ * layout unless `options.layout` is "table". Two streaming passes over the source; a one-shot
+ * stream is saved, as it is read (its first pass), to a temporary Arrow file beside `path`,
+ * which the second pass reads (memory stays bounded whatever the table's size).
  */
 export async function writeHdf5(path: string, source: VisitTableSource, options: Hdf5WriteOptions = {}): Promise<void> {
   const layout = options.layout ?? 'fixed';
   if (layout !== 'table' && layout !== 'fixed') throw new Error(`unknown pandas HDF5 layout ${JSON.stringify(layout)} (use "fixed" or "table")`);
-  const again = await reReadable(source);
+  if (!isReReadable(source)) {
+    const spool = `${path}.spool-${process.pid}-${randomBytes(4).toString('hex')}.arrows`;
+    try {
+      const scanner = new ColumnScanner(source.schema, layout === 'table' ? { textWidths: true, nullText: PANDAS_NAN_REP } : {});
+      await writeArrowIpc(spool, batchStream(source.schema, scanning(source, scanner)), 'stream');
+      return await writeHdf5(path, () => openArrowIpc(spool), { ...options, scanned: scanner.result() });
+    } finally {
+      rmSync(spool, { force: true });
+    }
+  }
+  const again = source;
   // The schema (and its opsim info) as the writer's first pass opens the source.
   const key = (options.key ?? 'observations').replace(/^\/+/, '');
   let info: OpsimInfoRow[] | undefined;
@@ -121,4 +138,12 @@ export async function writeHdf5(path: string, source: VisitTableSource, options:
   else await writePandasFixedHdf5(path, passes, options);
   // The opsim info as the DataFrame `opsimdb_to_hdf5` stores under `info` (index, Parameter, Value).
   if (info) await writePandasTableHdf5(path, opsimInfoTable(info), { key: OPSIM_INFO_NAME, append: true });
+}
+
+/** The stream's batches, each also given to `scanner` (the first pass, done while spooling). */
+async function* scanning(stream: VisitBatchStream, scanner: ColumnScanner): AsyncGenerator<RecordBatch> {
+  for await (const batch of stream) {
+    scanner.add(batch);
+    yield batch;
+  }
 }

@@ -6,7 +6,7 @@
  * pandas cannot hold nulls in int or bool columns, so such a column is written as float64 with
  * NaN ('as-f8'), exactly as pandas would hold it; null floats become NaN.
  */
-import { Data, DataType, Schema, Type } from 'apache-arrow';
+import { Data, DataType, RecordBatch, Schema, Type } from 'apache-arrow';
 import { VisitTableSource, openSource } from '../source';
 import { boolAt, hasNulls, isTextType, isValidAt, utf8Rows } from '../arrow-columns';
 
@@ -84,30 +84,59 @@ export interface ColumnScan {
   nulls: boolean[];
 }
 
-/** The first pass: row count, null presence and (optionally) text widths, `nullText` standing for nulls. */
-export async function scanColumns(source: VisitTableSource, { textWidths = false, nullText = '' } = {}): Promise<ColumnScan> {
-  const stream = await openSource(source);
-  const fields = stream.schema.fields;
-  const textBytes = fields.map(() => 0);
-  const nulls = fields.map(() => false);
-  const texts = fields.map((f) => textWidths && isTextType(f.type));
-  let rows = 0;
-  for await (const batch of stream) {
-    rows += batch.numRows;
-    for (let c = 0; c < fields.length; c++) {
+export interface ScanOptions {
+  /** Measure text widths (the "table" layout's fixed-width strings). */
+  textWidths?: boolean;
+  /** The text standing for a null (counted in the widths). */
+  nullText?: string;
+}
+
+/** The first pass, batch by batch: row count, null presence and (optionally) text widths. */
+export class ColumnScanner {
+  private readonly textBytes: number[];
+  private readonly nulls: boolean[];
+  private readonly texts: boolean[];
+  private readonly nullBytes: number;
+  private rows = 0;
+
+  constructor(
+    private readonly schema: Schema,
+    { textWidths = false, nullText = '' }: ScanOptions = {},
+  ) {
+    const fields = schema.fields;
+    this.textBytes = fields.map(() => 0);
+    this.nulls = fields.map(() => false);
+    this.texts = fields.map((f) => textWidths && isTextType(f.type));
+    this.nullBytes = Buffer.byteLength(nullText);
+  }
+
+  add(batch: RecordBatch): void {
+    this.rows += batch.numRows;
+    for (let c = 0; c < this.nulls.length; c++) {
       for (const data of batch.getChildAt(c)!.data) {
         const anyNull = hasNulls(data);
-        if (anyNull) nulls[c] = true;
-        if (!texts[c]) continue;
+        if (anyNull) this.nulls[c] = true;
+        if (!this.texts[c]) continue;
         const text = utf8Rows(data);
-        let max = textBytes[c];
+        let max = this.textBytes[c];
         for (let i = 0; i < data.length; i++) max = Math.max(max, text.end(i) - text.start(i));
-        if (anyNull) max = Math.max(max, Buffer.byteLength(nullText));
-        textBytes[c] = max;
+        if (anyNull) max = Math.max(max, this.nullBytes);
+        this.textBytes[c] = max;
       }
     }
   }
-  return { schema: stream.schema, rows, textBytes, nulls };
+
+  result(): ColumnScan {
+    return { schema: this.schema, rows: this.rows, textBytes: [...this.textBytes], nulls: [...this.nulls] };
+  }
+}
+
+/** The first pass: row count, null presence and (optionally) text widths, `nullText` standing for nulls. */
+export async function scanColumns(source: VisitTableSource, options: ScanOptions = {}): Promise<ColumnScan> {
+  const stream = await openSource(source);
+  const scanner = new ColumnScanner(stream.schema, options);
+  for await (const batch of stream) scanner.add(batch);
+  return scanner.result();
 }
 
 /**
@@ -122,8 +151,24 @@ export function packNumbers(plan: ColumnPlan, data: Data, from: number, count: n
     case 'uint': {
       const values = data.values as ArrayBufferView;
       const size = plan.itemsize;
-      const src = new Uint8Array(values.buffer, values.byteOffset + from * size, count * size);
-      for (let i = 0, s = 0; i < count; i++, s += size, d += stride) for (let k = 0; k < size; k++) out[d + k] = src[s + k];
+      const srcAt = values.byteOffset + from * size;
+      const outBase = out.byteOffset - (out.byteOffset % 4);
+      if ((size === 8 || size === 4) && srcAt % 4 === 0 && (out.byteOffset + offset) % 4 === 0 && stride % 4 === 0) {
+        // Whole 32-bit words (bit-exact: NaN payloads are kept).
+        const src = new Uint32Array(values.buffer, srcAt, (count * size) >> 2);
+        const dst = new Uint32Array(out.buffer, outBase, (out.byteLength + out.byteOffset - outBase) >> 2);
+        const step = stride >> 2;
+        let w = (out.byteOffset + offset - outBase) >> 2;
+        if (size === 8) {
+          for (let i = 0, s = 0; i < count; i++, s += 2, w += step) {
+            dst[w] = src[s];
+            dst[w + 1] = src[s + 1];
+          }
+        } else for (let i = 0; i < count; i++, w += step) dst[w] = src[i];
+      } else {
+        const src = new Uint8Array(values.buffer, srcAt, count * size);
+        for (let i = 0, s = 0; i < count; i++, s += size, d += stride) for (let k = 0; k < size; k++) out[d + k] = src[s + k];
+      }
       if (plan.kind === 'float' && hasNulls(data)) {
         // Nulls become NaN, as pandas holds them.
         for (let i = 0, e = offset; i < count; i++, e += stride) {

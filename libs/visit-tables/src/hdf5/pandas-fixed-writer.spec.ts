@@ -3,7 +3,7 @@
  * h5py and rubin_sim's own HDF5 → opsim converter; and no larger than pandas' own file.
  */
 import * as path from 'node:path';
-import { statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { Table } from 'apache-arrow';
 import { canonicalSha256, hdf5Layout, openVisitTable, readVisitTable, syntheticOpsimBatches, syntheticOpsimTable, writeVisitTable } from '../index';
 import { PRENIGHT_OPSIM, runPython, SAMPLE_OPSIM, tempDir } from '../spec-helpers/python';
@@ -57,6 +57,18 @@ describe('TypeScript reads back the "fixed" layout it writes', () => {
     await writeVisitTable(file('stream-table.h5'), source, { hdf5Layout: 'table' });
     expect(await hdf5Layout(file('stream-table.h5'))).toBe('table');
     expect(await hex(await readVisitTable(file('stream-table.h5')))).toBe(await hex(table));
+  });
+
+  it('writes a one-shot stream through a temporary copy beside the file, in both layouts, the same bytes as from a factory', async () => {
+    const source = () => syntheticOpsimBatches({ rows: 40000, seed: 6, batchRows: 15000 });
+    for (const layout of ['fixed', 'table'] as const) {
+      const name = `once-${layout}.h5`;
+      await writeVisitTable(file(name), await source(), { hdf5Layout: layout });
+      expect(readdirSync(tmp.dir).filter((f) => f.startsWith(`${name}.`))).toEqual([]); // the copy is gone
+      await writeVisitTable(file(`factory-${layout}.h5`), source, { hdf5Layout: layout });
+      if (layout === 'fixed') expect(readFileSync(file(name)).equals(readFileSync(file(`factory-${layout}.h5`)))).toBe(true);
+      expect(await hex(await readVisitTable(file(name)))).toBe(await hex(syntheticOpsimTable({ rows: 40000, seed: 6 })));
+    }
   });
 
   it('refuses keys it cannot write and layouts it does not know', async () => {

@@ -24,12 +24,14 @@ import { Data, RecordBatch } from 'apache-arrow';
 import { VisitTableSource, openSource, reReadable } from '../source';
 import { isValidAt, utf8Rows } from '../arrow-columns';
 import { NumpyObjectArrayPickler, pickleProtocol0 } from '../pickle';
-import { ColumnPlan, packNumbers, planColumns, scanColumns } from './pandas-columns';
+import { ColumnPlan, ColumnScan, packNumbers, planColumns, scanColumns } from './pandas-columns';
 import { attribute, eofPatch, fixedWidthStrings, globalHeapWithOneObject, H5Attribute, H5Dataset, H5Type, h5TypeSize, layoutFile } from './hdf5-structures';
 
 export interface Hdf5FixedWriteOptions {
   /** The HDF5 key (pandas) of the table; default `observations`. A single name (no '/'). */
   key?: string;
+  /** The first pass's result (rows, nulls), when the caller already has it: the source is then read once. */
+  scanned?: ColumnScan;
 }
 
 /** Rows packed per write (bounds the buffer when a source has very large batches). */
@@ -105,7 +107,7 @@ export async function writePandasFixedHdf5(path: string, source: VisitTableSourc
   const key = (options.key ?? 'observations').replace(/^\/+/, '');
   if (!key || key.includes('/')) throw new Error(`the pandas "fixed" HDF5 writer needs a single-name key, not ${JSON.stringify(options.key)}`);
   const again = await reReadable(source);
-  const { schema, rows, nulls } = await scanColumns(again);
+  const { schema, rows, nulls } = options.scanned ?? (await scanColumns(again));
   const plans = planColumns(schema, [], nulls);
   if (plans.length === 0) throw new Error('cannot write a table without columns to pandas HDF5');
   const blocks = blocksOf(plans);
@@ -184,11 +186,11 @@ export async function writePandasFixedHdf5(path: string, source: VisitTableSourc
         }
         if (text && pickler) {
           // Row-major (rows × text columns), as numpy lists the values of a C-order array.
-          const columns = text.columns.map((plan) => batch.getChildAt(plan.index)!.data);
-          const cursors = columns.map((chunks) => chunkCursor(chunks));
+          const cursors = text.columns.map((plan) => new ChunkCursor(batch.getChildAt(plan.index)!.data));
           for (let r = from; r < from + n; r++) {
             for (const cursor of cursors) {
-              const { data, i, rows: textRows } = cursor(r);
+              cursor.seek(r);
+              const { data, i, rows: textRows } = cursor;
               if (!isValidAt(data, i)) pickler.pushNone();
               else pickler.pushUtf8(textRows.bytes, textRows.start(i), textRows.end(i));
             }
@@ -231,16 +233,23 @@ function packColumnSlice(plan: ColumnPlan, batch: RecordBatch, from: number, n: 
   }
 }
 
-/** Finds the Data chunk and position of a row of a column (rows asked in increasing order). */
-function chunkCursor(chunks: readonly Data[]) {
-  let k = 0;
-  let base = 0;
-  let textRows = utf8Rows(chunks[0]);
-  return (row: number) => {
-    while (row >= base + chunks[k].length) {
-      base += chunks[k].length;
-      textRows = utf8Rows(chunks[++k]);
+/** The Data chunk and position of a row of a column (rows asked in increasing order; no object per row). */
+class ChunkCursor {
+  private k = 0;
+  private base = 0;
+  data: Data;
+  i = 0;
+  rows: ReturnType<typeof utf8Rows>;
+  constructor(private readonly chunks: readonly Data[]) {
+    this.data = chunks[0];
+    this.rows = utf8Rows(chunks[0]);
+  }
+  seek(row: number): void {
+    while (row >= this.base + this.chunks[this.k].length) {
+      this.base += this.chunks[this.k].length;
+      this.data = this.chunks[++this.k];
+      this.rows = utf8Rows(this.data);
     }
-    return { data: chunks[k], i: row - base, rows: textRows };
-  };
+    this.i = row - this.base;
+  }
 }

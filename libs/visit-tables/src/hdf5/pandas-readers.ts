@@ -5,16 +5,23 @@
  *   block's columns). Read in slices of rows straight from disk.
  * - "fixed" (pandas' default, what the upstream archive and {@link writePandasFixedHdf5}
  *   write): per dtype block a 2-D array `block<k>_values` (rows × columns), except text/object
- *   blocks, which are PyTables VLArrays holding a pickled numpy object array, decoded by
- *   {@link safeUnpickle} (data only).
- *   Numeric blocks are read in row slices; object blocks must be decoded whole.
+ *   blocks, which are PyTables VLArrays holding a pickled numpy object array (data only).
+ *   Read in slices of rows straight from the file, as pandas lays it out (raw-storage.ts finds
+ *   the bytes): numeric blocks by pread, object blocks' pickles decoded as they are read
+ *   (pickle-stream.ts), so memory does not grow with the table. What is laid out otherwise
+ *   (compressed blocks, big-endian data, untransposed blocks) is read through h5wasm, each
+ *   pickle decoded whole by {@link safeUnpickle}.
  * The DataFrame index is not a column and is not read.
  */
 import { Bool, DataType, Field, Float32, Float64, Int16, Int32, Int64, Int8, Schema, Uint16, Uint32, Uint64, Uint8, makeData, Utf8, Data } from 'apache-arrow';
 import { VisitBatchStream } from '../source';
 import { recordBatchOf, Utf8Builder, columnBuilder } from '../arrow-build';
 import { NumpyObjectArray, PickleError, PyTuple, PyValue, safeUnpickle } from '../pickle';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { H5Api, readRaw } from './h5wasm-loader';
+import { ObjectArrayRows, scanObjectArrayPickle } from '../pickle-stream';
+import { globalHeapObject, RawStorage, rawStorage, readSuperblock, Superblock } from './raw-storage';
+import { VLEN_REFERENCE_SIZE } from './hdf5-structures';
 
 const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
@@ -29,6 +36,8 @@ interface OpenFile {
   module: any;
   file: any;
   key: string;
+  /** The file on the host (read directly where h5wasm is not needed). */
+  path: string;
 }
 
 function attrValue(node: any, name: string): unknown {
@@ -81,14 +90,41 @@ function arrowType(meta: any, pandasDtype: string | undefined, what: string): Da
 /** Extracts `count` items of `size` bytes, `stride` bytes apart, into a new typed array. */
 function gather(type: DataType, raw: Uint8Array, first: number, count: number, stride: number, size: number): Data {
   const out = new Uint8Array(count * size);
-  for (let i = 0, s = first, d = 0; i < count; i++, s += stride, d += size) for (let k = 0; k < size; k++) out[d + k] = raw[s + k];
-  if (type instanceof Bool) {
-    const bits = new Uint8Array(Math.ceil(count / 8));
-    for (let i = 0; i < count; i++) if (out[i]) bits[i >> 3] |= 1 << (i & 7);
-    return makeData({ type, length: count, nullCount: 0, data: bits });
+  copyStrided(raw, first, count, stride, size, out);
+  return columnData(type, out, count);
+}
+
+/**
+ * Copies `count` items of `size` bytes, `stride` bytes apart from `raw[first]`, into `out`
+ * (which starts at offset 0 of its buffer). Bytes are copied as they are (as 32- or 16-bit
+ * words when aligned, which keeps NaN payloads intact where copying doubles might not).
+ */
+function copyStrided(raw: Uint8Array, first: number, count: number, stride: number, size: number, out: Uint8Array): void {
+  if (stride === size) {
+    out.set(raw.subarray(first, first + count * size));
+    return;
   }
-  const ArrayType = (type as any).ArrayType as { new (buffer: ArrayBuffer): ArrayBufferView };
-  return makeData({ type: type as any, length: count, nullCount: 0, data: new ArrayType(out.buffer) as any });
+  const at = raw.byteOffset + first;
+  if ((size === 8 || size === 4) && at % 4 === 0 && stride % 4 === 0) {
+    const src = new Uint32Array(raw.buffer, raw.byteOffset - (raw.byteOffset % 4), (raw.byteLength + (raw.byteOffset % 4)) >> 2);
+    const dst = new Uint32Array(out.buffer, out.byteOffset, (count * size) >> 2);
+    const step = stride >> 2;
+    let s = (at - (raw.byteOffset - (raw.byteOffset % 4))) >> 2;
+    if (size === 8) for (let i = 0, d = 0; i < count; i++, s += step, d += 2) {
+      dst[d] = src[s];
+      dst[d + 1] = src[s + 1];
+    }
+    else for (let i = 0; i < count; i++, s += step) dst[i] = src[s];
+    return;
+  }
+  if (size === 2 && at % 2 === 0 && stride % 2 === 0) {
+    const src = new Uint16Array(raw.buffer, raw.byteOffset - (raw.byteOffset % 2), (raw.byteLength + (raw.byteOffset % 2)) >> 1);
+    const dst = new Uint16Array(out.buffer, out.byteOffset, count);
+    const step = stride >> 1;
+    for (let i = 0, s = (at - (raw.byteOffset - (raw.byteOffset % 2))) >> 1; i < count; i++, s += step) dst[i] = src[s];
+    return;
+  }
+  for (let i = 0, s = first, d = 0; i < count; i++, s += stride, d += size) for (let k = 0; k < size; k++) out[d + k] = raw[s + k];
 }
 
 /** Fixed-width text: UTF-8 bytes padded with NULs; the nan_rep text reads as null. */
@@ -229,84 +265,248 @@ const NUMPY_TYPES: Record<string, () => DataType> = {
   bool: () => new Bool(),
 };
 
-export function openFixedLayout({ module, file, key }: OpenFile, batchRows: number): VisitBatchStream {
+/**
+ * How the "fixed" reader reads (tests compare the ways): straight from the file where it can
+ * (numeric blocks by pread, object blocks' pickles decoded as they are read, through a window of
+ * `windowBytes`), or everything through h5wasm with each pickle decoded whole. `trace` hears,
+ * for each block, which way it is read.
+ */
+export const fixedLayoutReading = {
+  fromDisk: true,
+  windowBytes: 4 << 20,
+  trace: undefined as ((block: number, how: 'pread' | 'h5wasm' | 'streamed pickle' | 'whole pickle') => void) | undefined,
+};
+
+/** A block's storage: how a slice of its rows is read. */
+interface FixedBlock {
+  rowsFirst: boolean;
+  nitems: number;
+  size: number;
+  oneDimensional: boolean;
+  /** Numeric block stored contiguously and unfiltered: its file offset (read with pread, not h5wasm). */
+  address?: number;
+  /** Object block decoded while it is read (pickle-stream.ts). */
+  objectRows?: ObjectArrayRows;
+}
+
+/** The file opened for direct reads, when its superblock is one this reader understands. */
+interface DirectFile {
+  fd: number;
+  superblock: Superblock;
+}
+
+function openDirect(path: string): DirectFile | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const superblock = readSuperblock(fd, fstatSync(fd).size);
+    if (superblock) return { fd, superblock };
+  } catch {
+    // not readable directly: h5wasm reads everything
+  }
+  closeSync(fd);
+  return undefined;
+}
+
+/** The storage of dataset `path` (object header address from an HDF5 object reference), or undefined. */
+function storageOf(direct: DirectFile, module: any, file: any, path: string): RawStorage | undefined {
+  try {
+    const reference = Buffer.from(module.create_object_reference(file.file_id, path) as number[]);
+    const header = reference.readBigUInt64LE(0);
+    if (header === 0n || header > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+    return rawStorage(direct.fd, Number(header), direct.superblock);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The object block at `path` as a stream of row slices, when its pickle can be read from disk
+ * as it is decoded; undefined otherwise (the caller then decodes it whole).
+ */
+function streamedObjectBlock(direct: DirectFile, module: any, file: any, path: string, names: string[], rows: number): ObjectArrayRows | undefined {
+  const storage = storageOf(direct, module, file, path);
+  if (!storage) return undefined;
+  let heapObject: { address: number; size: number };
+  try {
+    let reference: Uint8Array;
+    if (storage.kind === 'compact') reference = storage.data;
+    else {
+      if (storage.size < VLEN_REFERENCE_SIZE) return undefined;
+      reference = Buffer.alloc(VLEN_REFERENCE_SIZE);
+      readSync(direct.fd, reference, 0, VLEN_REFERENCE_SIZE, storage.address);
+    }
+    if (reference.length < VLEN_REFERENCE_SIZE) return undefined;
+    heapObject = globalHeapObject(direct.fd, reference, direct.superblock);
+  } catch {
+    return undefined;
+  }
+  const scan = scanObjectArrayPickle(direct.fd, heapObject.address, heapObject.size, names, fixedLayoutReading.windowBytes);
+  if (!scan || scan.shape[0] !== rows) return undefined;
+  return new ObjectArrayRows(direct.fd, scan, heapObject.address + heapObject.size, fixedLayoutReading.windowBytes);
+}
+
+export function openFixedLayout({ module, file, key, path }: OpenFile, batchRows: number): VisitBatchStream {
   const group = file.get(key);
   const nblocks = Number(attrValue(group, 'nblocks'));
   const names = readStrings(file, `${key}/axis0`);
   const axis1 = file.get(`${key}/axis1`);
   const rows: number = (declaredShape(axis1) ?? axis1.metadata.shape)[0];
   const byName = new Map<string, FixedColumn>();
-  const blocks: { rowsFirst: boolean; nitems: number; size: number; oneDimensional: boolean }[] = [];
-  for (let b = 0; b < nblocks; b++) {
-    const items = readStrings(file, `${key}/block${b}_items`);
-    const values = file.get(`${key}/block${b}_values`);
-    const meta = values.metadata;
-    const transposed = Number(attrValue(values, 'transposed') ?? 0) === 1;
-    if (meta.type === 9 /* H5T_VLEN: a VLArray of pickled objects */) {
-      const pickle = values.value;
-      const array = safeUnpickle((Array.isArray(pickle) ? pickle[0] : pickle) as Uint8Array);
-      if (!(array instanceof NumpyObjectArray)) throw new PickleError(`block ${b} of ${key} is not a pickled numpy array`);
-      // Stored as values.T: rows × items (or just rows for a 1-D extension block).
-      const shape = array.shape;
-      const rowsFirst = shape.length === 1 || transposed;
-      const nitems = shape.length === 1 ? 1 : rowsFirst ? shape[1] : shape[0];
-      const objects = rows === 0 ? [] : rowsFirst ? array.items : transpose(array.items, shape[0], shape[1]);
-      items.forEach((name, item) => {
-        byName.set(name, { name, type: objectColumnType(objects, item, nitems, name), block: b, item, nitems, objects });
-      });
-      blocks.push({ rowsFirst: true, nitems, size: 0, oneDimensional: true });
-    } else {
-      const declared = declaredShape(values);
-      const valueType = textAttr(values, 'value_type');
-      if (declared && declared.reduce((x, y) => x * y, 1) === 0) {
-        // An empty placeholder: the type comes from value_type.
-        const type = NUMPY_TYPES[valueType ?? '']?.();
-        if (!type) throw new Error(`block ${b} of ${key}: pandas dtype ${valueType} is not supported`);
-        items.forEach((name, item) => byName.set(name, { name, type, block: b, item, nitems: items.length }));
-        blocks.push({ rowsFirst: true, nitems: items.length, size: 0, oneDimensional: false });
-        continue;
+  const blocks: FixedBlock[] = [];
+  const direct = rows > 0 && fixedLayoutReading.fromDisk ? openDirect(path) : undefined;
+  try {
+    for (let b = 0; b < nblocks; b++) {
+      const items = readStrings(file, `${key}/block${b}_items`);
+      const valuesPath = `${key}/block${b}_values`;
+      const values = file.get(valuesPath);
+      const meta = values.metadata;
+      const transposed = Number(attrValue(values, 'transposed') ?? 0) === 1;
+      if (meta.type === 9 /* H5T_VLEN: a VLArray of pickled objects */) {
+        // Streamed from disk when it is laid out as pandas writes it (rows × items, C order).
+        const streamed = direct && (transposed || items.length === 1) ? streamedObjectBlock(direct, module, file, valuesPath, items, rows) : undefined;
+        fixedLayoutReading.trace?.(b, streamed ? 'streamed pickle' : 'whole pickle');
+        if (streamed) {
+          items.forEach((name, item) => byName.set(name, { name, type: streamed.types[item], block: b, item, nitems: items.length }));
+          blocks.push({ rowsFirst: true, nitems: items.length, size: 0, oneDimensional: items.length === 1, objectRows: streamed });
+          continue;
+        }
+        const pickle = values.value;
+        const array = safeUnpickle((Array.isArray(pickle) ? pickle[0] : pickle) as Uint8Array);
+        if (!(array instanceof NumpyObjectArray)) throw new PickleError(`block ${b} of ${key} is not a pickled numpy array`);
+        // Stored as values.T: rows × items (or just rows for a 1-D extension block).
+        const shape = array.shape;
+        const rowsFirst = shape.length === 1 || transposed;
+        const nitems = shape.length === 1 ? 1 : rowsFirst ? shape[1] : shape[0];
+        const objects = rows === 0 ? [] : rowsFirst ? array.items : transpose(array.items, shape[0], shape[1]);
+        items.forEach((name, item) => {
+          byName.set(name, { name, type: objectColumnType(objects, item, nitems, name), block: b, item, nitems, objects });
+        });
+        blocks.push({ rowsFirst: true, nitems, size: 0, oneDimensional: true });
+      } else {
+        const declared = declaredShape(values);
+        const valueType = textAttr(values, 'value_type');
+        if (declared && declared.reduce((x, y) => x * y, 1) === 0) {
+          // An empty placeholder: the type comes from value_type.
+          const type = NUMPY_TYPES[valueType ?? '']?.();
+          if (!type) throw new Error(`block ${b} of ${key}: pandas dtype ${valueType} is not supported`);
+          items.forEach((name, item) => byName.set(name, { name, type, block: b, item, nitems: items.length }));
+          blocks.push({ rowsFirst: true, nitems: items.length, size: 0, oneDimensional: false });
+          continue;
+        }
+        const type = arrowType(meta, valueType === 'bool' ? 'bool' : valueType, `block ${b} of ${key}`);
+        const shape: number[] = meta.shape;
+        const oneDimensional = shape.length === 1;
+        const rowsFirst = oneDimensional || transposed;
+        const nitems = oneDimensional ? 1 : rowsFirst ? shape[1] : shape[0];
+        items.forEach((name, item) => byName.set(name, { name, type, block: b, item, nitems, elementSize: meta.size }));
+        // Read straight from the file when it lies there as it is meant (contiguous, unfiltered,
+        // little-endian or single bytes, rows first).
+        const storage = direct && rowsFirst && (meta.littleEndian || meta.size === 1) ? storageOf(direct, module, file, valuesPath) : undefined;
+        const address = storage?.kind === 'contiguous' && storage.size === rows * nitems * meta.size ? storage.address : undefined;
+        fixedLayoutReading.trace?.(b, address === undefined ? 'h5wasm' : 'pread');
+        blocks.push({ rowsFirst, nitems, size: meta.size, oneDimensional, address });
       }
-      const type = arrowType(meta, valueType === 'bool' ? 'bool' : valueType, `block ${b} of ${key}`);
-      const shape: number[] = meta.shape;
-      const oneDimensional = shape.length === 1;
-      const rowsFirst = oneDimensional || transposed;
-      const nitems = oneDimensional ? 1 : rowsFirst ? shape[1] : shape[0];
-      items.forEach((name, item) => byName.set(name, { name, type, block: b, item, nitems, elementSize: meta.size }));
-      blocks.push({ rowsFirst, nitems, size: meta.size, oneDimensional });
     }
+  } catch (error) {
+    if (direct) closeSync(direct.fd);
+    throw error;
   }
   const columns = names.map((name) => {
     const column = byName.get(name);
-    if (!column) throw new Error(`pandas fixed frame ${JSON.stringify(key)}: no block holds column ${JSON.stringify(name)}`);
+    if (!column) {
+      if (direct) closeSync(direct.fd);
+      throw new Error(`pandas fixed frame ${JSON.stringify(key)}: no block holds column ${JSON.stringify(name)}`);
+    }
     return column;
   });
   const schema = new Schema(columns.map((c) => new Field(c.name, c.type, true)));
   return {
     schema,
     async *[Symbol.asyncIterator]() {
+      // One read buffer per directly read block, reused batch after batch (columns are copied out).
+      const buffers = new Map<number, Uint8Array>();
       try {
         for (let start = 0; start < rows; start += batchRows) {
           const n = Math.min(batchRows, rows - start);
-          const raws = new Map<number, Uint8Array>();
+          // Each block's columns for rows [start, start + n): one read (or one pickle slice) per block.
+          const blockData = new Map<number, Data[]>();
           const data = columns.map((c) => {
             if (c.objects) return objectSlice(c, start, n);
-            const { nitems, size, rowsFirst, oneDimensional } = blocks[c.block];
-            const path = `/${key}/block${c.block}_values`;
-            if (!raws.has(c.block)) {
-              // One read per block and batch: rows [start, start + n) of every item.
-              const [offset, count] = oneDimensional ? [[start], [n]] : rowsFirst ? [[start, 0], [n, nitems]] : [[0, start], [nitems, n]];
-              raws.set(c.block, readRaw(module, file.file_id, path, offset, count, n * nitems * size));
+            let decoded = blockData.get(c.block);
+            if (!decoded) {
+              const block = blocks[c.block];
+              if (block.objectRows) decoded = block.objectRows.next(n);
+              else {
+                const { nitems, size, rowsFirst, oneDimensional } = block;
+                const bytes = n * nitems * size;
+                let raw: Uint8Array;
+                if (block.address !== undefined) {
+                  raw = buffers.get(c.block) ?? new Uint8Array(Math.min(batchRows, rows) * nitems * size);
+                  buffers.set(c.block, raw);
+                  readFully(direct!.fd, raw, bytes, block.address + start * nitems * size);
+                } else {
+                  const [offset, count] = oneDimensional ? [[start], [n]] : rowsFirst ? [[start, 0], [n, nitems]] : [[0, start], [nitems, n]];
+                  raw = readRaw(module, file.file_id, `/${key}/block${c.block}_values`, offset, count, bytes);
+                }
+                const types = new Array<DataType>(nitems).fill(c.type); // a numeric block has one dtype
+                decoded = rowsFirst ? splitRows(raw, n, nitems, size, types) : types.map((type, item) => gather(type, raw, item * n * size, n, size, size));
+              }
+              blockData.set(c.block, decoded);
             }
-            const raw = raws.get(c.block)!;
-            return rowsFirst ? gather(c.type, raw, c.item * size, n, nitems * size, size) : gather(c.type, raw, c.item * n * size, n, size, size);
+            return decoded[c.item];
           });
           yield recordBatchOf(schema, data);
         }
       } finally {
         file.close();
+        if (direct) closeSync(direct.fd);
       }
     },
   };
+}
+
+/**
+ * The columns of `n` rows × `nitems` items of `size` bytes stored row after row (one pass over
+ * the rows, each item's bytes to its column; whole 32-bit words where they are aligned).
+ */
+function splitRows(raw: Uint8Array, n: number, nitems: number, size: number, types: DataType[]): Data[] {
+  const outs = types.map(() => new Uint8Array(n * size));
+  if (nitems === 1) outs[0].set(raw.subarray(0, n * size));
+  else if ((size === 8 || size === 4) && raw.byteOffset % 4 === 0) {
+    const src = new Uint32Array(raw.buffer, raw.byteOffset, (n * nitems * size) >> 2);
+    const dsts = outs.map((out) => new Uint32Array(out.buffer));
+    if (size === 8) {
+      for (let r = 0, s = 0, d = 0; r < n; r++, d += 2) {
+        for (let k = 0; k < nitems; k++, s += 2) {
+          const dst = dsts[k];
+          dst[d] = src[s];
+          dst[d + 1] = src[s + 1];
+        }
+      }
+    } else for (let r = 0, s = 0; r < n; r++) for (let k = 0; k < nitems; k++, s++) dsts[k][r] = src[s];
+  } else {
+    for (let r = 0, s = 0; r < n; r++) for (let k = 0; k < nitems; k++) for (let b = 0, d = r * size; b < size; b++) outs[k][d + b] = raw[s++];
+  }
+  return types.map((type, k) => columnData(type, outs[k], n));
+}
+
+/** A column of `n` values of `type` whose bytes are `values` (bools: one byte each, packed here). */
+function columnData(type: DataType, values: Uint8Array, n: number): Data {
+  if (type instanceof Bool) {
+    const bits = new Uint8Array(Math.ceil(n / 8));
+    for (let i = 0; i < n; i++) if (values[i]) bits[i >> 3] |= 1 << (i & 7);
+    return makeData({ type, length: n, nullCount: 0, data: bits });
+  }
+  const ArrayType = (type as any).ArrayType as { new (buffer: ArrayBuffer): ArrayBufferView };
+  return makeData({ type: type as any, length: n, nullCount: 0, data: new ArrayType(values.buffer as ArrayBuffer) as any });
+}
+
+function readFully(fd: number, buffer: Uint8Array, bytes: number, position: number): void {
+  for (let done = 0; done < bytes; ) {
+    const n = readSync(fd, buffer, done, bytes - done, position + done);
+    if (n === 0) throw new Error(`the HDF5 file ends at ${position + done}, inside a dataset`);
+    done += n;
+  }
 }
 
 function transpose(items: PyValue[], rows: number, cols: number): PyValue[] {

@@ -20,7 +20,7 @@ import { VisitTableSource, openSource, reReadable } from '../source';
 import { isValidAt, utf8Rows } from '../arrow-columns';
 import { pickleProtocol0, PicklableValue } from '../pickle';
 import { withHostFile, writeRaw } from './h5wasm-loader';
-import { ColumnPlan, packNumbers, planColumns, scanColumns } from './pandas-columns';
+import { ColumnPlan, ColumnScan, packNumbers, planColumns, scanColumns } from './pandas-columns';
 
 export interface Hdf5TableWriteOptions {
   /** The HDF5 key (pandas) of the table; default `observations`. */
@@ -29,6 +29,8 @@ export interface Hdf5TableWriteOptions {
   chunkRows?: number;
   /** Add `key` to an existing file (as pandas' `mode="a"`, e.g. the two tables of a `rewards.h5`) instead of replacing it. */
   append?: boolean;
+  /** The first pass's result (with text widths, {@link PANDAS_NAN_REP} for nulls) when the caller has it: the source is then read once. */
+  scanned?: ColumnScan;
 }
 
 /** The text pandas writes for a null string (its default nan_rep). */
@@ -72,7 +74,7 @@ export async function writePandasTableHdf5(path: string, source: VisitTableSourc
   const key = (options.key ?? 'observations').replace(/^\/+/, '');
   const chunkRows = options.chunkRows ?? 32768;
   const again = await reReadable(source);
-  const { schema, textBytes, nulls } = await scanColumns(again, { textWidths: true, nullText: PANDAS_NAN_REP });
+  const { schema, textBytes, nulls } = options.scanned ?? (await scanColumns(again, { textWidths: true, nullText: PANDAS_NAN_REP }));
   const plans = planColumns(schema, textBytes, nulls);
   const blocks = plans.map((_, k) => `values_block_${k}`);
 
