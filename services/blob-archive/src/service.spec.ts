@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { waitForHealthEntry } from '@visitsarch/grpc-client';
+import { TEST_SERVICE_CREDENTIAL, waitForHealthEntry } from '@visitsarch/grpc-client';
 import { startService } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
 import { ArchiveStorage } from '@visitsarch/storage';
@@ -15,7 +15,7 @@ describe('blob-archive health', () => {
   afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
 
   const start = (archive: string) =>
-    startService(blobArchiveService, { VISITSARCH_ARCHIVE_URL: archive, GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', HEALTH_INTERVAL_MS: '100' });
+    startService(blobArchiveService, { VISITSARCH_ARCHIVE_URL: archive, GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', HEALTH_INTERVAL_MS: '100', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL });
 
   it('creates a local archive directory and serves', async () => {
     const running = await start(`file://${home}/archive/`);
@@ -64,6 +64,7 @@ describe('blob-archive start-up sweep', () => {
       INCOMING_GRACE_S: '600',
       GRPC_ADDRESS: '127.0.0.1:0',
       LOG_LEVEL: 'fatal',
+      SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL,
     });
     try {
       for (let waited = 0; fs.existsSync(crashed) && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -87,7 +88,7 @@ describe('blob-archive start-up sweep', () => {
   });
 
   it('refuses a grace period that is not a number of seconds', async () => {
-    await expect(startService(blobArchiveService, { VISITSARCH_ARCHIVE_URL: `file://${home}/archive/`, INCOMING_GRACE_S: '1h', GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal' })).rejects.toThrow(
+    await expect(startService(blobArchiveService, { VISITSARCH_ARCHIVE_URL: `file://${home}/archive/`, INCOMING_GRACE_S: '1h', GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL })).rejects.toThrow(
       'INCOMING_GRACE_S: expected an integer, got "1h"',
     );
   });

@@ -39,6 +39,9 @@ export const blobArchiveService = defineService({
   defaultAddress: DEFAULT_ADDRESSES.blobArchive,
   // DoGet reads stored messages straight into encoded FlightData (no second copy per message).
   preEncodedResponses: ['arrow.flight.protocol.FlightService.DoGet'],
+  // Clients read visit tables by Flight DoGet with a ticket the gateway signed for them (checked by
+  // FlightController); everything else is for the archive's own services.
+  admitWithoutCredential: ['/arrow.flight.protocol.FlightService/DoGet'],
   schema: {
     VISITSARCH_ARCHIVE_URL: { parse: archiveUrl, description: 'the default archive: file:///path/ or s3://bucket/prefix/' },
     VISITSARCH_EXTRA_ARCHIVE_URLS: {
@@ -66,7 +69,7 @@ export const blobArchiveService = defineService({
     });
     void sweepCrashLeftovers(storage, config.INCOMING_GRACE_S, logger);
     return {
-      module: BlobArchiveModule.forRoot(storage, { spoolDirectory: config.VISITSARCH_SPOOL_DIR }),
+      module: BlobArchiveModule.forRoot(storage, { spoolDirectory: config.VISITSARCH_SPOOL_DIR, serviceCredential: config.SERVICE_CREDENTIAL }),
       dependencies: [{ name: 'archive', check: () => storage.probe() }],
     };
   },

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { CONTRACTS } from '@visitsarch/contracts';
-import { listHealth, ServiceClient, waitForHealthEntry } from '@visitsarch/grpc-client';
+import { listHealth, ServiceClient, TEST_SERVICE_CREDENTIAL, waitForHealthEntry } from '@visitsarch/grpc-client';
 import { startService } from '@visitsarch/grpc-server';
 import { consdbIngestService } from './service';
 
@@ -8,7 +8,7 @@ jest.setTimeout(60_000);
 
 it('calls no service of the archive: no address settings, no dependency in its health, SERVING on its own', async () => {
   expect(Object.keys(consdbIngestService.schema).filter((variable) => variable.endsWith('_ADDRESS'))).toEqual([]);
-  const running = await startService(consdbIngestService, { GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', HEALTH_INTERVAL_MS: '100' });
+  const running = await startService(consdbIngestService, { GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', HEALTH_INTERVAL_MS: '100', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL });
   const address = `127.0.0.1:${running.port}`;
   try {
     await waitForHealthEntry(address, '', 'SERVING');
@@ -21,7 +21,7 @@ it('calls no service of the archive: no address settings, no dependency in its h
 });
 
 it('refuses the deprecated IngestConsdbVisits with UNIMPLEMENTED (the gateway ingests)', async () => {
-  const running = await startService(consdbIngestService, { GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal' });
+  const running = await startService(consdbIngestService, { GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL });
   const client = new ServiceClient(CONTRACTS.consdbIngest, `127.0.0.1:${running.port}`);
   try {
     const stream = client.serverStream('ingestConsdbVisits', { query: '', label: 'x', telescope: 'simonyi', firstDayobs: '', lastDayobs: '', endpoint: '', archiveUrl: '', incremental: false, baseVisitseqUuid: '', tags: [], requestId: '', returnVisits: false });

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import type { Logger } from '@visitsarch/logging';
 import { DownloadsController } from './downloads/downloads.controller';
 import { FilesController } from './files/files.controller';
@@ -14,7 +14,8 @@ import { GATEWAY_CONFIG, GATEWAY_LOGGER, GatewayConfig } from './support/tokens'
  */
 @Module({})
 export class GatewayModule {
-  static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
+  /** `providers`: values made before the module (the authenticator the server's interceptor uses), closed with it. */
+  static forRoot(config: GatewayConfig, logger: Logger, providers: Provider[] = []): DynamicModule {
     return {
       module: GatewayModule,
       controllers: [SequencesController, FilesController, DownloadsController, ConsdbController, RetentionController],
@@ -22,6 +23,7 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_LOGGER, useValue: logger },
         { provide: Downstream, useFactory: () => new Downstream(config) },
+        ...providers,
       ],
     };
   }

@@ -1,9 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeNewCredentialFile } from '@visitsarch/auth';
 import { DEFAULT_ADDRESSES } from '@visitsarch/config';
 import { startEmbeddedPostgres, RunningPostgres } from '@visitsarch/db';
-import { freeAddress, waitForServing } from '@visitsarch/grpc-client';
+import { freeAddress, probeCredentialsOf, waitForServing } from '@visitsarch/grpc-client';
 import type { Logger } from '@visitsarch/logging';
 
 /**
@@ -19,7 +20,10 @@ export const SERVICE_NAMES = ['metadata', 'blob-archive', 'consdb-ingest', 'stat
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface StackOptions {
-  /** State directory: embedded PostgreSQL under `postgres/` (its passwords in `postgres-credentials.json`, 0600), the local archive under `archive/`. */
+  /**
+   * State directory: embedded PostgreSQL under `postgres/` (its passwords in `postgres-credentials.json`, 0600), the local archive
+   * under `archive/`, the service credential (`service-credential`) and the first admin token (`token`), both 0600.
+   */
   home: string;
   /** Where each service listens; unset ones take the defaults (gateway 127.0.0.1:50051, …). */
   addresses?: Partial<Record<ServiceName, string>>;
@@ -29,6 +33,11 @@ export interface StackOptions {
   archiveUrl?: string;
   /** Extra environment for every service (S3_ENDPOINT_URL, AWS_*, LOG_LEVEL, …). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Extra environment of some services only, over `env` (e.g. TLS_CERT_FILE and TLS_KEY_FILE of
+   * the gateway). A service serving TLS on its address is probed for readiness over TLS.
+   */
+  serviceEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
   /** Settings of the embedded PostgreSQL server (tests set TimeZone). */
   postgresSettings?: Record<string, string>;
   /** Where the services' JSON logs go: this process's stdout, or nowhere. */
@@ -69,6 +78,10 @@ export interface Stack {
   targets: Record<ServiceName, string>;
   /** Each service's metrics URL (`http://host:port/metrics`; its replicas' too, comma-separated; empty if it serves none). */
   metricsUrls: Record<ServiceName, string>;
+  /** The file holding the first admin token (metadata's BOOTSTRAP_TOKEN_FILE; written by the metadata service once it starts). */
+  tokenFile: string;
+  /** The file of the service credential, unless the environment gave the credential itself. */
+  serviceCredentialFile?: string;
   /** SIGTERM to every service (gateway first), then the embedded PostgreSQL. */
   stop(): Promise<void>;
 }
@@ -105,6 +118,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     metricsUrls[name] = processes.map((address) => metricsAddresses.get(address)!).filter((address) => address !== 'none').map((address) => `http://${address}/metrics`).join(',');
   }
   fs.mkdirSync(options.home, { recursive: true });
+  const access = accessFiles(options.home, { ...process.env, ...options.env });
 
   let postgres: RunningPostgres | undefined;
   const databaseUrl =
@@ -122,13 +136,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
     ...options.env,
+    ...access.env,
     METADATA_SERVICE_ADDRESS: targets.metadata,
     BLOB_ARCHIVE_SERVICE_ADDRESS: targets['blob-archive'],
     CONSDB_INGEST_SERVICE_ADDRESS: targets['consdb-ingest'],
     STATS_SERVICE_ADDRESS: targets.stats,
   };
   const ownEnv: Record<ServiceName, NodeJS.ProcessEnv> = {
-    metadata: { DATABASE_URL: databaseUrl },
+    metadata: { DATABASE_URL: databaseUrl, BOOTSTRAP_TOKEN_FILE: access.tokenFile },
     'blob-archive': { VISITSARCH_ARCHIVE_URL: archiveUrl },
     'consdb-ingest': {},
     stats: {},
@@ -159,9 +174,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await postgres?.stop();
   };
 
+  const envOf = (name: ServiceName): NodeJS.ProcessEnv => ({ ...baseEnv, ...ownEnv[name], ...options.serviceEnv?.[name] });
   const launch = (name: ServiceName, address: string): RunningService => {
     const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, serviceEntryPoint(name)], {
-      env: { ...baseEnv, ...ownEnv[name], GRPC_ADDRESS: address, METRICS_ADDRESS: metricsAddresses.get(address) },
+      env: { ...envOf(name), GRPC_ADDRESS: address, METRICS_ADDRESS: metricsAddresses.get(address) },
       stdio: ['ignore', options.serviceLogs === 'ignore' ? 'ignore' : 'inherit', 'pipe'],
     });
     let lastError = '';
@@ -182,7 +198,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     await Promise.all(
       [...Object.values(services), ...replicas].map(({ name, address }) =>
-        waitForServing(address, options.startTimeoutMs ?? 60_000, () => exits.get(address)).catch((error: Error) => {
+        waitForServing(address, options.startTimeoutMs ?? 60_000, () => exits.get(address), probeCredentialsOf(envOf(name))).catch((error: Error) => {
           throw new Error(error.message.startsWith('visitsarch-') ? error.message : `visitsarch-${name}: ${error.message}`);
         }),
       ),
@@ -191,7 +207,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw error;
   }
-  return { gateway: addresses.gateway, databaseUrl, archiveUrl, services, replicas, targets, metricsUrls, stop };
+  return { gateway: addresses.gateway, databaseUrl, archiveUrl, services, replicas, targets, metricsUrls, tokenFile: access.tokenFile, serviceCredentialFile: access.serviceCredentialFile, stop };
+}
+
+/**
+ * The credentials of a stack (decision 0020). The service credential the services present to each
+ * other: `<home>/service-credential`, made once (0600), unless the environment names one
+ * (SERVICE_CREDENTIAL or SERVICE_CREDENTIAL_FILE, as in production). The first admin token: the
+ * metadata service registers, or makes, `BOOTSTRAP_TOKEN_FILE` (default `<home>/token`), where
+ * the CLI and the Python client look for one.
+ */
+function accessFiles(home: string, given: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; tokenFile: string; serviceCredentialFile?: string } {
+  const tokenFile = given.BOOTSTRAP_TOKEN_FILE || path.join(home, 'token');
+  if (given.SERVICE_CREDENTIAL) return { env: {}, tokenFile };
+  if (given.SERVICE_CREDENTIAL_FILE) return { env: {}, tokenFile, serviceCredentialFile: given.SERVICE_CREDENTIAL_FILE };
+  const serviceCredentialFile = path.join(home, 'service-credential');
+  writeNewCredentialFile(serviceCredentialFile);
+  return { env: { SERVICE_CREDENTIAL_FILE: serviceCredentialFile }, tokenFile, serviceCredentialFile };
 }
 
 /** One address as it is; several as gRPC's IPv4 address list (`ipv4:a:1,b:2`), which clients dial round robin. */

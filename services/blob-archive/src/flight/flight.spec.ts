@@ -3,11 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { Table, tableFromIPC } from 'apache-arrow';
 import type { Observable } from 'rxjs';
-import { blobArchiveV1 } from '@visitsarch/contracts';
-import { ServiceClient } from '@visitsarch/grpc-client';
+import { sha256, signVisitTableTicket, ticketKey } from '@visitsarch/auth';
+import { blobArchiveV1, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '@visitsarch/contracts';
+import { ServiceClient, TEST_SERVICE_CREDENTIAL } from '@visitsarch/grpc-client';
 import { decodeVisitTableTicket, encapsulate, FlightData, FlightDescriptor, FlightInfo, DescriptorType, Ticket } from '@visitsarch/flight';
 import { canonicalSha256, readVisitTable, syntheticOpsimTable } from '@visitsarch/visit-tables';
 import { BLOB_ARCHIVE_CONTRACT } from '../service';
@@ -40,7 +43,10 @@ describe('Arrow Flight, from pyarrow with no visitsarch code', () => {
 
     const received = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-flight-')), 'received.arrow');
     const sha = Buffer.from(stored.fileSha256).toString('hex');
-    const { stdout } = await promisify(execFile)(PYTHON, [CHECK, harness.address, stored.fileUrl, sha, JSON.stringify(destination), received], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)(PYTHON, [CHECK, harness.address, stored.fileUrl, sha, JSON.stringify(destination), received], {
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, VISITSARCH_PEER_CREDENTIAL: TEST_SERVICE_CREDENTIAL },
+    });
     const seen = JSON.parse(stdout);
     // Every value pyarrow received is the stored one.
     expect(await canonicalSha256(await readVisitTable(received))).toEqual(Buffer.from(stored.visitseqSha256));
@@ -56,8 +62,16 @@ describe('Arrow Flight, from pyarrow with no visitsarch code', () => {
     expect(seen.selected_schema).toEqual(['observationId', 'band']);
     expect(seen.selected_rows).toBeGreaterThan(0);
     expect(seen.selected_rows).toBeLessThan(rows);
-    // INVALID_ARGUMENT and NOT_FOUND, as pyarrow reports them.
-    expect(seen.refused).toEqual({ url_ticket: 'ArrowInvalid', json_ticket: 'ArrowInvalid', path_descriptor: 'ArrowInvalid', descriptor_without_hash: 'ArrowInvalid', missing: 'ArrowKeyError' });
+    // INVALID_ARGUMENT, NOT_FOUND and UNAUTHENTICATED, as pyarrow reports them.
+    expect(seen.refused).toEqual({
+      url_ticket: 'ArrowInvalid',
+      json_ticket: 'ArrowInvalid',
+      path_descriptor: 'ArrowInvalid',
+      descriptor_without_hash: 'ArrowInvalid',
+      missing: 'ArrowKeyError',
+      info_without_credential: 'FlightUnauthenticatedError',
+      unsigned_ticket_without_credential: 'FlightUnauthenticatedError',
+    });
 
     const put = seen.put_result;
     expect(put).toMatchObject({ row_count: rows, file_url: `${archive()}auxtel/2025-11-01/${putUuid}/visits.parquet`, visitseq_sha256: stored.visitseqSha256 && Buffer.from(stored.visitseqSha256).toString('hex') });
@@ -118,5 +132,45 @@ describe('Arrow Flight tickets (DoGet)', () => {
     expect((await failure(doGet(encoded({ expectedFileSha256: Buffer.alloc(32, 7) })))).code).toBe(status.DATA_LOSS);
     expect((await failure(doGet(Buffer.from(stored.fileUrl)))).code).toBe(status.INVALID_ARGUMENT);
     expect((await failure(flight.unary('getFlightInfo', command({ file_url: stored.fileUrl })))).code).toBe(status.INVALID_ARGUMENT);
+  });
+
+  describe("from a client (no service credential): only the gateway's signed tickets, by their caller", () => {
+    const key = ticketKey(TEST_SERVICE_CREDENTIAL);
+    const alice = 'vsa_0123456789abcdef_alice';
+    const signedFor = (token: string, ttlMs = 60_000) => signVisitTableTicket(encoded({}), sha256(token).toString('hex'), key, ttlMs);
+    /** A DoGet as a client makes it: its own headers, no credential. */
+    const clientDoGet = async (ticket: Uint8Array, token?: string): Promise<Table> => {
+      const definition = protoLoader.loadSync(BLOB_ARCHIVE_CONTRACT.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
+      const Client = grpc.makeClientConstructor(definition['arrow.flight.protocol.FlightService'] as grpc.ServiceDefinition, 'FlightService');
+      const client = new Client(harness.address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
+      const metadata = new grpc.Metadata();
+      if (token) metadata.set('authorization', `Bearer ${token}`);
+      try {
+        return tableFromIPC(Buffer.concat((await collect<FlightData>(client.doGet({ ticket }, metadata))).map((data) => encapsulate(data))));
+      } finally {
+        client.close();
+      }
+    };
+
+    it('streams a signed ticket to the caller it was issued to', async () => {
+      expect(await canonicalSha256(await clientDoGet(signedFor(alice), alice))).toEqual(Buffer.from(stored.visitseqSha256));
+    });
+
+    it('refuses it to another caller (PERMISSION_DENIED), without a token, expired or unsigned (UNAUTHENTICATED)', async () => {
+      expect(await failure(clientDoGet(signedFor(alice), 'vsa_0123456789abcdef_bob'))).toMatchObject({ code: status.PERMISSION_DENIED, reason: 'TICKET_OF_ANOTHER_CALLER' });
+      expect(await failure(clientDoGet(signedFor(alice)))).toMatchObject({ code: status.UNAUTHENTICATED, reason: 'NO_CREDENTIALS' });
+      expect(await failure(clientDoGet(signedFor(alice, -1), alice))).toMatchObject({ code: status.UNAUTHENTICATED, reason: 'TICKET_EXPIRED' });
+      expect(await failure(clientDoGet(encoded({}), alice))).toMatchObject({ code: status.UNAUTHENTICATED, reason: 'TICKET_NOT_SIGNED' });
+    });
+
+    it('refuses the other Flight methods (peers only)', async () => {
+      const definition = protoLoader.loadSync(BLOB_ARCHIVE_CONTRACT.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
+      const Client = grpc.makeClientConstructor(definition['arrow.flight.protocol.FlightService'] as grpc.ServiceDefinition, 'FlightService');
+      const client = new Client(harness.address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
+      const read = { file_url: stored.fileUrl, expected_file_sha256: Buffer.from(stored.fileSha256).toString('hex') };
+      const error = await new Promise<grpc.ServiceError>((resolve) => client.getFlightInfo(command(read), (e: grpc.ServiceError) => resolve(e)));
+      client.close();
+      expect(error.code).toBe(status.UNAUTHENTICATED);
+    });
   });
 });

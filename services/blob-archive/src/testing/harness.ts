@@ -6,7 +6,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { RecordBatch, RecordBatchReader, Table, tableToIPC } from 'apache-arrow';
 import { blobArchiveV1, CONTRACTS, googleRpc, typeV1 } from '@visitsarch/contracts';
 import { readIpcMessages } from '@visitsarch/arrow-ipc';
-import { ServiceClient } from '@visitsarch/grpc-client';
+import { ServiceClient, TEST_SERVICE_CREDENTIAL } from '@visitsarch/grpc-client';
 import { decodeStatusDetails, startService, type RunningGrpcService } from '@visitsarch/grpc-server';
 import { startS3TestServer, type S3TestServer } from '@visitsarch/storage';
 import { blobArchiveService } from '../service';
@@ -41,6 +41,7 @@ export async function startHarness(): Promise<BlobArchiveHarness> {
       VISITSARCH_SPOOL_DIR: path.join(home),
       GRPC_ADDRESS: '127.0.0.1:0',
       LOG_LEVEL: 'fatal',
+      SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL,
     });
   } catch (error) {
     await s3.stop();

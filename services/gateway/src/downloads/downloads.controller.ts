@@ -1,15 +1,17 @@
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
 import { gatewayV1, metadataV1 } from '@visitsarch/contracts';
-import { failedPrecondition, invalidArgument, notFound, responseStream } from '@visitsarch/grpc-server';
+import { callerBinding, signVisitTableTicket, ticketKey } from '@visitsarch/auth';
+import { failedPrecondition, GrpcError, invalidArgument, notFound, responseStream } from '@visitsarch/grpc-server';
 import { Downstream } from '../support/downstream';
 import { GATEWAY_CONFIG, GatewayConfig } from '../support/tokens';
 import { FORMAT_EXTENSIONS, FORMAT_MEDIA_TYPES, visitTableFormatOf } from '@visitsarch/visit-tables';
 import { encodeVisitTableTicket } from '@visitsarch/flight';
 import { sequenceVisitChunks, StoredVisitsFile, storedVisitsFile } from '@visitsarch/sequence-visits';
 import { deletedVisitsError } from '../retention/deleted-visits';
+import { flightLocationOf } from './flight-location';
 import { findSequence } from '../sequences/record-sequence';
 import { requireText, requireUuid } from '../sequences/validation';
 
@@ -22,12 +24,17 @@ type StreamingCall = grpc.ServerWritableStream<unknown, unknown>;
 export class DownloadsController {
   /** The Flight location GetVisitsFlightEndpoint hands out ('none': none). */
   private readonly flightLocation: string;
+  /** The key its tickets are signed with, and how long they may be used. */
+  private readonly ticketKey: Buffer;
+  private readonly ticketTtlMs: number;
 
   constructor(
     private readonly downstream: Downstream,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
-    this.flightLocation = config.BLOB_ARCHIVE_FLIGHT_LOCATION || `grpc://${config.BLOB_ARCHIVE_SERVICE_ADDRESS.replace(/^dns:\/{0,3}/, '')}`;
+    this.flightLocation = flightLocationOf({ TLS_CERT_FILE: '', ...config });
+    this.ticketKey = ticketKey(config.SERVICE_CREDENTIAL);
+    this.ticketTtlMs = config.FLIGHT_TICKET_TTL_S * 1000;
   }
 
   @GrpcMethod('GatewayService', 'DownloadVisits')
@@ -59,8 +66,12 @@ export class DownloadsController {
     if (!file.fileSha256?.byteLength) {
       throw failedPrecondition(`the visits of ${sequence.visitseqUuid} have no recorded SHA-256, and Arrow Flight serves only verified reads: read them with DownloadVisits`, 'VISITS_HASH_NOT_RECORDED');
     }
-    // The blob archive's DoGet ticket, made by @visitsarch/flight (docs/storage.md, "Arrow Flight").
-    const ticket = encodeVisitTableTicket({ fileUrl: file.fileUrl, expectedFileSha256: file.fileSha256, columns: request.columns, dayObsRange: request.dayObsRange });
+    // The blob archive's DoGet ticket, made by @visitsarch/flight (docs/storage.md, "Arrow Flight"),
+    // signed for this caller alone and a short time: the blob archive serves it to nobody else (decision 0020).
+    const caller = callerBinding(call.metadata);
+    if (!caller) throw new GrpcError(grpc.status.UNAUTHENTICATED, 'a Flight ticket is issued only to an authenticated caller', { reason: 'NO_CREDENTIALS' });
+    const visitTableTicket = encodeVisitTableTicket({ fileUrl: file.fileUrl, expectedFileSha256: file.fileSha256, columns: request.columns, dayObsRange: request.dayObsRange });
+    const ticket = signVisitTableTicket(visitTableTicket, caller, this.ticketKey, this.ticketTtlMs);
     return { location, ticket, visitSequence: sequence };
   }
 

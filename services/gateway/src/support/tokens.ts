@@ -13,4 +13,8 @@ export interface GatewayConfig {
   COMPUTE_NIGHTLY_STATS_ON_ADD: boolean;
   /** The archive new visits and files go to when a request names none. */
   VISITSARCH_ARCHIVE_URL: string;
+  /** The deployment's service credential: the key of the Flight tickets the gateway signs derives from it. */
+  SERVICE_CREDENTIAL: string;
+  /** How long a signed Flight ticket may be used, in seconds. */
+  FLIGHT_TICKET_TTL_S: number;
 }
