@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, type Schema } from '@visitsarch/config';
-import { commonServiceSchema } from '@visitsarch/grpc-server';
+import { commonServiceSchema, tlsFilesOf } from '@visitsarch/grpc-server';
 import { REPO_ROOT, run } from './support/run';
 import { serviceSpec, SERVICES, type ServiceDir } from './support/service-specs';
 
@@ -40,6 +40,9 @@ const DEFAULTS_RIGHT_IN_A_CLUSTER: Partial<Record<ServiceDir, Record<string, str
     QUERY_MAX_TIMEOUT_S: 'longest statement timeout of free SQL',
     QUERY_MAX_CONCURRENT: 'concurrent free SQL queries per pod',
     UPSTREAM_ALLOWED_ENDPOINTS: 'empty: ImportUpstream is refused until the operator lists the upstream databases it may reach (metadata.env)',
+    // A pod never makes a token of its own (it would be lost with the pod): the token comes from a Secret, or there is none.
+    BOOTSTRAP_TOKEN_FILE: 'empty: no bootstrap token; metadata.bootstrapToken.existingSecret mounts one from a Secret and sets it',
+    BOOTSTRAP_TOKEN_OWNER: 'read only with BOOTSTRAP_TOKEN_FILE: set with it (metadata.bootstrapToken.owner)',
   },
   'blob-archive': {
     INCOMING_GRACE_S: 'age after which the start-up sweep removes temporary upload files of file archives (an hour outlasts any upload)',
@@ -56,6 +59,11 @@ const DEFAULTS_RIGHT_IN_A_CLUSTER: Partial<Record<ServiceDir, Record<string, str
 const COMMON_DEFAULTS_RIGHT_IN_A_CLUSTER: Record<string, string> = {
   OTEL_EXPORTER_OTLP_ENDPOINT: 'empty: no spans are exported until the operator names a collector (<service>.env); trace ids reach the logs all the same',
   OTEL_SERVICE_NAME: 'empty: visitsarch-<service>',
+  SERVICE_CREDENTIAL: 'empty: the credential is the file SERVICE_CREDENTIAL_FILE, a Secret volume (serviceCredential)',
+  TLS_CERT_FILE: 'empty: plain gRPC; set, with TLS_KEY_FILE and TLS_ADDRESS, for the gateway and blob-archive by <service>.tls.existingSecret',
+  TLS_KEY_FILE: 'likewise',
+  TLS_ADDRESS: 'likewise: TLS on a second port, GRPC_ADDRESS staying plain for the probes and the peers',
+  TLS_RELOAD_INTERVAL_MS: 'a minute: about how long the kubelet itself takes to update a mounted Secret',
 };
 
 /** Variables the chart sets that are read outside loadConfig. */
@@ -84,6 +92,16 @@ const ADDRESS_VARIABLES: Record<string, ServiceDir> = {
   BLOB_ARCHIVE_SERVICE_ADDRESS: 'blob-archive',
   CONSDB_INGEST_SERVICE_ADDRESS: 'consdb-ingest',
   STATS_SERVICE_ADDRESS: 'stats',
+};
+
+/** The kubernetes.io/tls Secrets each values file gives the services that serve TLS (<service>.tls.existingSecret). */
+const TLS_SECRETS: Record<string, Partial<Record<ServiceDir, string>>> = {
+  'ci/production-values.yaml': { gateway: 'visitsarch-gateway-tls', 'blob-archive': 'visitsarch-flight-tls' },
+};
+
+/** The gateway's own check of the Flight location it hands out (required by path, as serviceSpec is). */
+const { flightLocationOf } = require(path.join(REPO_ROOT, 'services', 'gateway', 'src', 'downloads', 'flight-location.ts')) as {
+  flightLocationOf(config: { BLOB_ARCHIVE_FLIGHT_LOCATION: string; BLOB_ARCHIVE_SERVICE_ADDRESS: string; TLS_CERT_FILE: string }): string;
 };
 
 const VALUES_FILES = {
@@ -152,6 +170,79 @@ function selects(selector: Record<string, string>, labels: Record<string, string
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
+/** A service's rendered environment: every variable it declares, unless defaulted on purpose (above), and nothing it does not read. */
+function expectDeclaredEnvironment(objects: K8sObject[], dir: ServiceDir): void {
+  const schema = declaredSchema(dir);
+  const declared = Object.keys(schema);
+  const defaulted = Object.keys({ ...COMMON_DEFAULTS_RIGHT_IN_A_CLUSTER, ...DEFAULTS_RIGHT_IN_A_CLUSTER[dir] });
+  const extra = Object.keys(READ_OUTSIDE_THE_SCHEMA[dir] ?? {});
+  for (const variable of defaulted) {
+    expect({ variable, declared: variable in schema, hasDefault: 'default' in (schema[variable] ?? {}) }).toEqual({ variable, declared: true, hasDefault: true });
+  }
+  const set = (containerOf(deploymentOf(objects, dir)).env as EnvVar[]).map((v) => v.name);
+  expect(new Set(set).size).toBe(set.length);
+  expect(declared.filter((v) => !set.includes(v) && !defaulted.includes(v))).toEqual([]);
+  expect(set.filter((v) => !declared.includes(v) && !extra.includes(v))).toEqual([]);
+}
+
+/** The ingress rules of the NetworkPolicy of a Deployment's pods that open `port`, or undefined without NetworkPolicies. */
+function rulesFor(objects: K8sObject[], deployment: K8sObject, port: string): any[] | undefined {
+  const policy = objects.find((o) => o.kind === 'NetworkPolicy' && selects(o.spec.podSelector.matchLabels, deployment.spec.template.metadata.labels));
+  return policy?.spec.ingress.filter((rule: any) => rule.ports.some((p: any) => p.port === port));
+}
+
+/**
+ * What a service renders when it serves TLS from the kubernetes.io/tls Secret `secretName`, or none
+ * (undefined): the Secret's tls.crt and tls.key mounted read-only, the whole volume (no subPath, so
+ * the kubelet updates a renewed Secret in place and TLS_RELOAD_INTERVAL_MS serves it), served on a
+ * second port `grpc-tls` (TLS_ADDRESS), GRPC_ADDRESS staying plain for Kubernetes' gRPC probes
+ * (which speak plain gRPC only) and the service's peers.
+ */
+function expectTls(objects: K8sObject[], dir: ServiceDir, secretName: string | undefined): void {
+  const deployment = deploymentOf(objects, dir);
+  const pod = deployment.spec.template.spec;
+  const container = containerOf(deployment);
+  const env = processEnvironment(container.env);
+  const files = tlsFilesOf(loadConfig(declaredSchema(dir), env) as any);
+  const service = serviceFor(objects, deployment);
+  const grpcPort = container.ports.find((p: any) => p.name === 'grpc').containerPort;
+  const tlsPort = container.ports.find((p: any) => p.name === 'grpc-tls')?.containerPort;
+  if (!secretName) {
+    expect({ dir, files, tlsPort, TLS_ADDRESS: env.TLS_ADDRESS }).toEqual({ dir, files: undefined, tlsPort: undefined, TLS_ADDRESS: undefined });
+    expect(service.spec.ports.map((p: any) => p.name)).not.toContain('grpc-tls');
+    expect(rulesFor(objects, deployment, 'grpc-tls') ?? []).toEqual([]);
+    return;
+  }
+  const mount = container.volumeMounts.find((m: any) => files?.certFile.startsWith(`${m.mountPath}/`));
+  expect({ dir, mount }).toEqual({ dir, mount: { name: mount?.name, mountPath: mount?.mountPath, readOnly: true } });
+  expect(files).toEqual({ certFile: `${mount.mountPath}/tls.crt`, keyFile: `${mount.mountPath}/tls.key`, reloadIntervalMs: 60_000 });
+  expect(pod.volumes.find((v: any) => v.name === mount.name).secret).toEqual({
+    secretName,
+    defaultMode: 0o440,
+    items: [
+      { key: 'tls.crt', path: 'tls.crt' },
+      { key: 'tls.key', path: 'tls.key' },
+    ],
+  });
+  expect(tlsPort).toBeDefined();
+  expect(tlsPort).not.toBe(grpcPort);
+  expect(env.TLS_ADDRESS).toBe(`0.0.0.0:${tlsPort}`);
+  expect(env.GRPC_ADDRESS).toBe(`0.0.0.0:${grpcPort}`);
+  for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) expect(probe.grpc.port).toBe(grpcPort);
+  expect(service.spec.ports.find((p: any) => p.name === 'grpc-tls')).toEqual({ name: 'grpc-tls', port: tlsPort, targetPort: 'grpc-tls', protocol: 'TCP' });
+  // A gateway serving TLS is reached only there (no service calls it); the blob archive's plain port stays for the gateway and stats.
+  expect({ dir, plainServicePort: service.spec.ports.some((p: any) => p.name === 'grpc') }).toEqual({ dir, plainServicePort: dir !== 'gateway' });
+  const tlsRules = rulesFor(objects, deployment, 'grpc-tls');
+  if (tlsRules) {
+    expect(tlsRules).toHaveLength(1);
+    expect(tlsRules[0].ports).toEqual([{ port: 'grpc-tls', protocol: 'TCP' }]);
+    // The plain port admits the archive's own callers only (the gateway's, nobody: the kubelet's probes come from the node).
+    const grpcRules = rulesFor(objects, deployment, 'grpc')!;
+    if (dir === 'gateway') expect(grpcRules).toEqual([]);
+    else for (const peer of grpcRules[0].from) expect(Object.keys(peer)).toEqual(['podSelector']);
+  }
+}
+
 describe('the Helm chart (deploy/helm/visitsarch)', () => {
   beforeAll(requireTools);
 
@@ -182,7 +273,7 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
     expect(refused.stderr).toContain("additional properties 'replica' not allowed");
   });
 
-  describe.each(Object.entries(VALUES_FILES))('rendered with %s', (_label, options) => {
+  describe.each(Object.entries(VALUES_FILES))('rendered with %s', (label, options) => {
     let objects: K8sObject[];
     beforeAll(async () => {
       requireTools();
@@ -191,22 +282,16 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
 
     describe.each(Object.keys(SERVICES) as ServiceDir[])('%s', (dir) => {
       it('sets every variable the service declares, unless its default is right in a cluster, and nothing it does not read', () => {
-        const schema = declaredSchema(dir);
-        const declared = Object.keys(schema);
-        const defaulted = Object.keys({ ...COMMON_DEFAULTS_RIGHT_IN_A_CLUSTER, ...DEFAULTS_RIGHT_IN_A_CLUSTER[dir] });
-        const extra = Object.keys(READ_OUTSIDE_THE_SCHEMA[dir] ?? {});
-        for (const variable of defaulted) {
-          expect({ variable, declared: variable in schema, hasDefault: 'default' in (schema[variable] ?? {}) }).toEqual({ variable, declared: true, hasDefault: true });
-        }
-        const set = (containerOf(deploymentOf(objects, dir)).env as EnvVar[]).map((v) => v.name);
-        expect(new Set(set).size).toBe(set.length);
-        expect(declared.filter((v) => !set.includes(v) && !defaulted.includes(v))).toEqual([]);
-        expect(set.filter((v) => !declared.includes(v) && !extra.includes(v))).toEqual([]);
+        expectDeclaredEnvironment(objects, dir);
       });
 
       it('gives values the service accepts (its own loadConfig parses them)', () => {
         const env = processEnvironment(containerOf(deploymentOf(objects, dir)).env);
         expect(() => loadConfig(declaredSchema(dir), env)).not.toThrow();
+        // What startService checks after loadConfig: both TLS files or neither, TLS_ADDRESS only with them; and the gateway's Flight location.
+        const config = loadConfig(declaredSchema(dir), env) as any;
+        expect(() => tlsFilesOf(config)).not.toThrow();
+        if (dir === 'gateway') expect(() => flightLocationOf(config)).not.toThrow();
         // Every value was parsed as given: an empty one would silently fall back to a developer default.
         for (const variable of ['GRPC_ADDRESS', ...Object.keys(ADDRESS_VARIABLES)].filter((v) => v in env)) expect(env[variable]).not.toBe('');
       });
@@ -221,7 +306,13 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
         expect(container.livenessProbe.grpc).toEqual({ port, service: 'liveness' });
         expect(container.startupProbe.grpc).toEqual({ port, service: 'liveness' });
         const service = serviceFor(objects, deployment);
+        // A gateway serving TLS is reached only on its TLS port (next test): the plain one is the probes'.
+        if (dir === 'gateway' && TLS_SECRETS[label]?.gateway) return;
         expect(service.spec.ports.find((p: any) => p.name === 'grpc')).toMatchObject({ port, targetPort: 'grpc', appProtocol: 'grpc' });
+      });
+
+      it('serves TLS, if its values say so, on a port of its own from a kubernetes.io/tls Secret mounted read-only, its gRPC port staying plain', () => {
+        expectTls(objects, dir, TLS_SECRETS[label]?.[dir]);
       });
 
       it('serves metrics on 0.0.0.0 at the port named `metrics` of its container and Service, open to the scrapers of the values', () => {
@@ -274,6 +365,23 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
       });
     });
 
+    it('gives every service the service credential as a file only its pod can read (SERVICE_CREDENTIAL_FILE), from a Secret the chart makes unless one is named', () => {
+      const production = options.length > 0 && options[1].endsWith('production-values.yaml');
+      const secretName = production ? 'visitsarch-credentials' : 'visitsarch-service-credential';
+      const made = objects.filter((o) => o.kind === 'Secret' && o.metadata.name === 'visitsarch-service-credential');
+      expect(made).toHaveLength(production ? 0 : 1);
+      if (!production) expect(Buffer.from((made[0] as any).data['service-credential'], 'base64').toString()).toMatch(/^[A-Za-z0-9]{43}$/);
+      for (const dir of Object.keys(SERVICES) as ServiceDir[]) {
+        const deployment = deploymentOf(objects, dir);
+        const container = containerOf(deployment);
+        const file = processEnvironment(container.env).SERVICE_CREDENTIAL_FILE;
+        const mount = container.volumeMounts.find((m: any) => file.startsWith(`${m.mountPath}/`));
+        expect({ dir, mount: mount && { readOnly: mount.readOnly } }).toEqual({ dir, mount: { readOnly: true } });
+        const volume = deployment.spec.template.spec.volumes.find((v: any) => v.name === mount.name);
+        expect(volume.secret).toMatchObject({ secretName, defaultMode: 0o440, items: [{ key: 'service-credential', path: file.slice(mount.mountPath.length + 1) }] });
+      }
+    });
+
     it('lets each service be called only by the services that dial it (NetworkPolicy)', () => {
       const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
       expect(policies.length).toBeGreaterThan(0); // on by default and in every values file here
@@ -288,6 +396,10 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
         const policy = policies.filter((p) => selects(p.spec.podSelector.matchLabels, labelsOf(target)));
         expect(policy).toHaveLength(1);
         const grpcRules = policy[0].spec.ingress.filter((rule: any) => rule.ports.some((p: any) => p.port === 'grpc'));
+        if (target === 'gateway' && TLS_SECRETS[label]?.gateway) {
+          expect(grpcRules).toEqual([]); // reached on its TLS port only (expectTls)
+          continue;
+        }
         expect(grpcRules).toHaveLength(1);
         const from: any[] | undefined = grpcRules[0].from;
         if (target === 'gateway' && from === undefined) continue; // anyone may call the gateway
@@ -344,11 +456,91 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
 
   it('renders the ServiceMonitor only when enabled, and PostgreSQL only for trials', async () => {
     const defaults = await render([]);
-    expect(defaults.filter((o) => ['ServiceMonitor', 'StatefulSet', 'Secret', 'HorizontalPodAutoscaler'].includes(o.kind))).toEqual([]);
+    const serviceCredential = (o: K8sObject) => o.kind === 'Secret' && o.metadata.name === 'visitsarch-service-credential';
+    expect(defaults.filter((o) => ['ServiceMonitor', 'StatefulSet', 'Secret', 'HorizontalPodAutoscaler'].includes(o.kind) && !serviceCredential(o))).toEqual([]);
     const trial = await render(VALUES_FILES['ci/trial-values.yaml']);
     const postgres = trial.find((o) => o.kind === 'StatefulSet');
     expect(postgres?.spec.template.spec.containers[0].image).toMatch(/^postgres:/);
     const metadataEnv = processEnvironment(containerOf(deploymentOf(trial, 'metadata')).env);
     expect(metadataEnv.DATABASE_URL).toBe(`postgresql://visitsarch:Abc123@${postgres?.metadata.name}.${NAMESPACE}.svc:5432/visitsarch`);
+  });
+  describe('TLS (gateway.tls, blobArchive.tls)', () => {
+    const gatewayTls = ['--set', 'gateway.tls.existingSecret=gateway-tls'];
+    const flightTls = ['--set', 'blobArchive.tls.existingSecret=flight-tls'];
+    const SECRETS: Partial<Record<ServiceDir, string>> = { gateway: 'gateway-tls', 'blob-archive': 'flight-tls' };
+
+    it('on both, each serves its Secret on its TLS port, the gateway hands out the Flight TLS listener (grpc+tls://), and the chart still lints and validates strictly', async () => {
+      const objects = await render([...gatewayTls, ...flightTls]); // k8s-validate, strictly
+      const linted = await run(HELM, ['lint', '--strict', CHART, ...gatewayTls, ...flightTls]);
+      expect(linted.code).toBe(0);
+      for (const dir of Object.keys(SERVICES) as ServiceDir[]) {
+        expectDeclaredEnvironment(objects, dir);
+        expectTls(objects, dir, SECRETS[dir]);
+      }
+      const blob = deploymentOf(objects, 'blob-archive');
+      const flightPort = containerOf(blob).ports.find((p: any) => p.name === 'grpc-tls').containerPort;
+      const env = processEnvironment(containerOf(deploymentOf(objects, 'gateway')).env);
+      expect(env.BLOB_ARCHIVE_FLIGHT_LOCATION).toBe(`grpc+tls://${serviceFor(objects, blob).metadata.name}.${NAMESPACE}.svc:${flightPort}`);
+      expect(flightLocationOf(loadConfig(declaredSchema('gateway'), env) as any)).toBe(env.BLOB_ARCHIVE_FLIGHT_LOCATION);
+      // The TLS ports are public (empty networkPolicy.from: anyone), like the gateway's plain one without TLS.
+      for (const dir of ['gateway', 'blob-archive'] as const) expect(rulesFor(objects, deploymentOf(objects, dir), 'grpc-tls')![0].from).toBeUndefined();
+    });
+
+    it('on the Flight listener alone: blobArchive.networkPolicy.from is admitted there, the plain port keeping to the gateway and stats, and the gateway hands it out', async () => {
+      const objects = await render([...flightTls, '--set-json', 'blobArchive.networkPolicy.from=[{"ipBlock":{"cidr":"192.0.2.0/24"}}]']);
+      for (const dir of Object.keys(SERVICES) as ServiceDir[]) expectTls(objects, dir, dir === 'blob-archive' ? 'flight-tls' : undefined);
+      const blob = deploymentOf(objects, 'blob-archive');
+      expect(rulesFor(objects, blob, 'grpc-tls')![0].from).toEqual([{ ipBlock: { cidr: '192.0.2.0/24' } }]);
+      const env = processEnvironment(containerOf(deploymentOf(objects, 'gateway')).env);
+      expect(env.BLOB_ARCHIVE_FLIGHT_LOCATION).toMatch(new RegExp(`^grpc\\+tls://${serviceFor(objects, blob).metadata.name}\\.${NAMESPACE}\\.svc:\\d+$`));
+    });
+
+    it('refuses a gateway serving TLS that would hand out a plain Flight location, and a TLS port on another port of the pod', async () => {
+      const refusals: [string[], string][] = [
+        [gatewayTls, 'gateway.tls.existingSecret: a gateway serving TLS hands out only a TLS Flight location'],
+        [[...gatewayTls, ...flightTls, '--set', 'gateway.flightLocation=grpc://flight.example.org:50053'], 'gateway.flightLocation "grpc://flight.example.org:50053": a gateway serving TLS'],
+        [[...flightTls, '--set', 'blobArchive.tls.port=50053'], 'blobArchive.tls.port (50053) must differ from blobArchive.port and metrics.port'],
+        [[...gatewayTls, ...flightTls, '--set', 'gateway.tls.port=9090'], 'gateway.tls.port (9090) must differ from gateway.port and metrics.port'],
+      ];
+      for (const [options, message] of refusals) {
+        const refused = await run(HELM, ['template', 'visitsarch', CHART, ...options]);
+        expect({ options, refused: refused.code !== 0 }).toEqual({ options, refused: true });
+        expect(refused.stderr).toContain(message);
+      }
+      // `none` (clients stream through the gateway) or a grpc+tls:// location go with a gateway serving TLS.
+      for (const location of ['none', 'grpc+tls://flight.example.org:443']) {
+        const objects = await render([...gatewayTls, '--set', `gateway.flightLocation=${location}`]);
+        expectTls(objects, 'gateway', 'gateway-tls');
+        expectTls(objects, 'blob-archive', undefined);
+        const env = processEnvironment(containerOf(deploymentOf(objects, 'gateway')).env);
+        expect(flightLocationOf(loadConfig(declaredSchema('gateway'), env) as any)).toBe(location);
+      }
+    });
+  });
+
+  it('sets QUERY_MAX_CONCURRENT_PER_IDENTITY, and registers a bootstrap admin token only from a Secret (metadata.bootstrapToken), never making one in a pod', async () => {
+    const defaults = processEnvironment(containerOf(deploymentOf(await render([]), 'metadata')).env);
+    expect(defaults.QUERY_MAX_CONCURRENT_PER_IDENTITY).toBe('2');
+    expect(defaults.BOOTSTRAP_TOKEN_FILE).toBeUndefined(); // the service's default: no bootstrap token
+    const objects = await render([
+      '--set', 'metadata.bootstrapToken.existingSecret=bootstrap',
+      '--set', 'metadata.bootstrapToken.owner=operators',
+      '--set', 'metadata.query.maxConcurrentPerIdentity=5',
+    ]);
+    const deployment = deploymentOf(objects, 'metadata');
+    const container = containerOf(deployment);
+    const env = processEnvironment(container.env);
+    expect(loadConfig(declaredSchema('metadata'), env)).toMatchObject({ BOOTSTRAP_TOKEN_OWNER: 'operators', QUERY_MAX_CONCURRENT_PER_IDENTITY: 5 });
+    const mount = container.volumeMounts.find((m: any) => env.BOOTSTRAP_TOKEN_FILE.startsWith(`${m.mountPath}/`));
+    expect(mount).toEqual({ name: mount?.name, mountPath: mount?.mountPath, readOnly: true });
+    // Not optional: the file is always there, so the service registers its token and never writes one.
+    expect(deployment.spec.template.spec.volumes.find((v: any) => v.name === mount.name).secret).toEqual({
+      secretName: 'bootstrap',
+      defaultMode: 0o440,
+      items: [{ key: 'bootstrap-token', path: env.BOOTSTRAP_TOKEN_FILE.slice(mount.mountPath.length + 1) }],
+    });
+    for (const dir of (Object.keys(SERVICES) as ServiceDir[]).filter((d) => d !== 'metadata')) {
+      expect(processEnvironment(containerOf(deploymentOf(objects, dir)).env).BOOTSTRAP_TOKEN_FILE).toBeUndefined();
+    }
   });
 });

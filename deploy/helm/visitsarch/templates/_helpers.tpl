@@ -74,6 +74,56 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- default (include "visitsarch.fullname" .) .Values.secrets.name }}
 {{- end }}
 
+{{- define "visitsarch.serviceCredential.secretName" -}}
+{{- default (printf "%s-service-credential" (include "visitsarch.fullname" .)) .Values.serviceCredential.existingSecret }}
+{{- end }}
+
+{{/* Where every pod finds the service credential (a Secret volume): SERVICE_CREDENTIAL_FILE. */}}
+{{- define "visitsarch.serviceCredential.directory" -}}
+/var/run/visitsarch/service-credential
+{{- end }}
+
+{{/*
+Whether a service serves TLS: its `tls.existingSecret` names a kubernetes.io/tls Secret (only the
+gateway and blob-archive have `tls`); "true" or empty. Call with (list $ "gateway").
+*/}}
+{{- define "visitsarch.tls.enabled" -}}
+{{- if dig "tls" "existingSecret" "" (index (index . 0).Values (index . 1)) }}true{{ end }}
+{{- end }}
+
+{{/* Where a service serving TLS finds its certificate and key (tls.crt and tls.key of its Secret, a read-only volume). */}}
+{{- define "visitsarch.tls.directory" -}}
+/etc/visitsarch/tls
+{{- end }}
+
+{{/* Where the metadata service finds the bootstrap admin token (metadata.bootstrapToken, a read-only Secret volume): BOOTSTRAP_TOKEN_FILE. */}}
+{{- define "visitsarch.bootstrapToken.directory" -}}
+/var/run/visitsarch/bootstrap-token
+{{- end }}
+
+{{/*
+The Arrow Flight location the gateway hands out (BLOB_ARCHIVE_FLIGHT_LOCATION): gateway.flightLocation
+if set; else the blob archive's TLS listener when it serves TLS
+(grpc+tls://<blob-archive Service>.<namespace>.svc:<blobArchive.tls.port>), its plain address
+otherwise. A gateway serving TLS hands out only a TLS location (services/gateway/src/downloads/
+flight-location.ts): anything else is refused here, before a pod would refuse to start.
+*/}}
+{{- define "visitsarch.flightLocation" -}}
+{{- $location := .Values.gateway.flightLocation }}
+{{- $blobTls := include "visitsarch.tls.enabled" (list . "blobArchive") }}
+{{- if and (not $location) $blobTls }}
+{{- $location = printf "grpc+tls://%s.%s.svc:%d" (include "visitsarch.componentName" (list . "blobArchive")) .Release.Namespace (int .Values.blobArchive.tls.port) }}
+{{- end }}
+{{- if include "visitsarch.tls.enabled" (list . "gateway") }}
+{{- if not $location }}
+{{- fail "gateway.tls.existingSecret: a gateway serving TLS hands out only a TLS Flight location: set blobArchive.tls.existingSecret, or gateway.flightLocation to grpc+tls://host:port (the blob archive's TLS listener as clients reach it) or none" }}
+{{- else if not (or (eq $location "none") (hasPrefix "grpc+tls://" $location)) }}
+{{- fail (printf "gateway.flightLocation %q: a gateway serving TLS (gateway.tls.existingSecret) hands out only a TLS Flight location: grpc+tls://host:port or none" $location) }}
+{{- end }}
+{{- end }}
+{{- default (printf "grpc://%s" (trimPrefix "dns:///" (include "visitsarch.address" (list . "blobArchive")))) $location }}
+{{- end }}
+
 {{- define "visitsarch.postgresql.name" -}}
 {{- printf "%s-postgresql" (include "visitsarch.fullname" .) }}
 {{- end }}
@@ -114,7 +164,14 @@ services/<dir>/src/service.ts and libs/grpc-server's commonServiceSchema) is her
   "SHUTDOWN_GRACE_MS" $config.shutdownGraceMs
   "HEALTH_INTERVAL_MS" $config.healthIntervalMs
   "HEALTH_STARTUP_GRACE_MS" $config.healthStartupGraceMs
+  "SERVICE_CREDENTIAL_FILE" (printf "%s/%s" (include "visitsarch.serviceCredential.directory" $root) $root.Values.serviceCredential.key)
 }}
+{{- if include "visitsarch.tls.enabled" (list $root $key) }}
+{{- /* TLS on a second listener: GRPC_ADDRESS stays plain for Kubernetes' gRPC probes (plain only) and the service's peers. */}}
+{{- $_ := set $env "TLS_CERT_FILE" (printf "%s/tls.crt" (include "visitsarch.tls.directory" $root)) }}
+{{- $_ := set $env "TLS_KEY_FILE" (printf "%s/tls.key" (include "visitsarch.tls.directory" $root)) }}
+{{- $_ := set $env "TLS_ADDRESS" (printf "0.0.0.0:%d" (int $values.tls.port)) }}
+{{- end }}
 {{- $metadata := include "visitsarch.address" (list $root "metadata") }}
 {{- $blobArchive := include "visitsarch.address" (list $root "blobArchive") }}
 {{- if eq $key "gateway" }}
@@ -122,10 +179,21 @@ services/<dir>/src/service.ts and libs/grpc-server's commonServiceSchema) is her
 {{- $_ := set $env "BLOB_ARCHIVE_SERVICE_ADDRESS" $blobArchive }}
 {{- $_ := set $env "CONSDB_INGEST_SERVICE_ADDRESS" (include "visitsarch.address" (list $root "consdbIngest")) }}
 {{- $_ := set $env "STATS_SERVICE_ADDRESS" (include "visitsarch.address" (list $root "stats")) }}
-{{- $_ := set $env "BLOB_ARCHIVE_FLIGHT_LOCATION" (default (printf "grpc://%s" (trimPrefix "dns:///" $blobArchive)) $values.flightLocation) }}
+{{- $_ := set $env "BLOB_ARCHIVE_FLIGHT_LOCATION" (include "visitsarch.flightLocation" $root) }}
 {{- $_ := set $env "COMPUTE_NIGHTLY_STATS_ON_ADD" $values.computeNightlyStatsOnAdd }}
+{{- $_ := set $env "FLIGHT_TICKET_TTL_S" $values.flightTicketTtlS }}
+{{- $_ := set $env "AUTH_MODE" $values.auth.mode }}
+{{- $_ := set $env "AUTH_CACHE_TTL_MS" $values.auth.cacheTtlMs }}
+{{- $_ := set $env "INGRESS_SCOPES" (join "," $values.auth.ingressScopes) }}
+{{- $_ := set $env "INGRESS_ADMIN_USERS" (join "," $values.auth.ingressAdminUsers) }}
 {{- $_ := set $env "VISITSARCH_ARCHIVE_URL" (required "archive.url is required" $root.Values.archive.url) }}
 {{- else if eq $key "metadata" }}
+{{- $_ := set $env "QUERY_MAX_CONCURRENT_PER_IDENTITY" $values.query.maxConcurrentPerIdentity }}
+{{- with $values.bootstrapToken.existingSecret }}
+{{- /* The file always exists (a Secret volume): the service registers its token, never writes one. */}}
+{{- $_ := set $env "BOOTSTRAP_TOKEN_FILE" (printf "%s/%s" (include "visitsarch.bootstrapToken.directory" $root) $values.bootstrapToken.key) }}
+{{- $_ := set $env "BOOTSTRAP_TOKEN_OWNER" $values.bootstrapToken.owner }}
+{{- end }}
 {{- if $root.Values.postgresql.enabled }}
 {{- /* VISITSARCH_POSTGRES_PASSWORD comes first (a secretKeyRef): Kubernetes expands $(…) from earlier variables. */}}
 {{- $_ := set $env "DATABASE_URL" (printf "postgresql://%s:$(VISITSARCH_POSTGRES_PASSWORD)@%s.%s.svc:5432/%s" $root.Values.postgresql.username (include "visitsarch.postgresql.name" $root) $root.Release.Namespace $root.Values.postgresql.database) }}
