@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { metadataV1 } from '@visitsarch/contracts';
 import { CliError } from './cli-error';
-import { GatewayClients } from '@visitsarch/grpc-client';
+import { clientCredentialsFromEnv, GatewayClients } from '@visitsarch/grpc-client';
 import { describeGrpcError, SERVER_LIMIT_S, withMargin, withoutTransportDetails } from './gateway';
 import { outputFormat, OutputFormat, renderRows, Row } from './output';
 
@@ -17,8 +17,9 @@ export class CliContext {
     return this.program.opts().gateway as string;
   }
 
+  /** Dialled with the environment's token and TLS settings (clientCredentialsFromEnv); an unreadable token or CA file fails the command here, in one line. */
   private get connected(): GatewayClients {
-    this.clients ??= new GatewayClients(this.address);
+    this.clients ??= new GatewayClients(this.address, clientCredentialsFromEnv());
     return this.clients;
   }
 
@@ -35,6 +36,11 @@ export class CliContext {
   /** StatsService through the gateway: nightly statistics, plots, MAF results. */
   get stats(): GatewayClients['stats'] {
     return this.connected.stats;
+  }
+
+  /** TokenService through the gateway: the archive's bearer tokens (admin). */
+  get tokens(): GatewayClients['tokens'] {
+    return this.connected.tokens;
   }
 
   /** `--timeout` in seconds, if given (validated by its parser). */

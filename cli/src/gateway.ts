@@ -40,6 +40,22 @@ function isTransportDeadline(details: string): boolean {
 }
 
 /**
+ * What failed in a TLS handshake with the gateway, said for the user, if that is why it could not
+ * be reached: a certificate not trusted (no or another CA bundle), or a gateway that does not
+ * serve TLS. (A plain client of a TLS gateway just sees the connection close: see describeGrpcError.)
+ */
+function tlsProblem(message: string): string | undefined {
+  const reason = /Last error: (?:Error: )?(.*?)(?:\.? Resolution note:.*)?$/s.exec(message)?.[1]?.trim() ?? message;
+  if (/certificate|self[- ]signed|altnames|unable to get local issuer/i.test(reason)) {
+    return `${reason} (set VISITSARCH_TLS_CA_FILE to the CA bundle that signed its certificate)`;
+  }
+  if (/wrong version number|packet length too long|http request/i.test(reason)) {
+    return 'it does not serve TLS (check the address, or unset VISITSARCH_TLS_CA_FILE and VISITSARCH_TLS)';
+  }
+  return undefined;
+}
+
+/**
  * Turns a gRPC failure into the one line the user sees: the server's own message, prefixed by
  * what kind of failure it is when that helps. Bad input exits 2 (like usage errors), the rest 1.
  * `waitedSeconds` is the deadline the call had, for a call that gRPC itself cut off.
@@ -51,6 +67,12 @@ export function describeGrpcError(error: unknown, gateway: string, waitedSeconds
   switch (failure.code) {
     case grpc.status.UNAVAILABLE:
       if (message.startsWith('GatewayService is unavailable')) {
+        const insecure = tlsProblem(message);
+        if (insecure) return new CliError(`cannot connect securely to the gateway at ${gateway}: ${insecure}`);
+        if (/Last error: Failed to connect\b/.test(message)) {
+          // What a plain client of a TLS server sees: the connection closed during the HTTP/2 handshake.
+          return new CliError(`cannot reach the gateway at ${gateway}: it closed the connection (if it serves TLS, set VISITSARCH_TLS_CA_FILE, or VISITSARCH_TLS=1)`);
+        }
         return new CliError(`cannot reach the gateway at ${gateway}: is the archive running (npm start)? Set VISITSARCH_GATEWAY to use another address.`);
       }
       return new CliError(`the archive cannot answer right now (retry later): ${message}`);

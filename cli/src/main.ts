@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { configureTracing, contextOfTraceparent, endSpan, flushTracing, startSpan, withContext } from '@visitsarch/tracing';
 import { buildProgram } from './program';
 import { CliError } from './cli-error';
+import { silenceIpServernameWarning } from './warnings';
 
 /**
  * Entry point: one line on stderr and a non-zero exit code for any failure, never a stack trace.
@@ -53,6 +54,8 @@ function otlpEndpoint(value: string | undefined): string | undefined {
     return undefined;
   }
 }
+
+silenceIpServernameWarning();
 
 // If every connection closes while a command still awaits an answer, Node would exit 0 in
 // silence; a command that did not finish has failed.

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_ADDRESSES } from '@visitsarch/config';
+import { channelCredentialsOf, clientTlsFromEnv } from '@visitsarch/grpc-client';
 import { registerAnnotationCommands } from './commands/annotations';
 import { registerConsdbCommands } from './commands/consdb';
 import { registerDemoCommand } from './commands/demo';
@@ -8,12 +9,22 @@ import { registerQueryCommands } from './commands/queries';
 import { registerRetentionCommands } from './commands/retention';
 import { registerStatsCommands } from './commands/stats';
 import { statusCommand } from './commands/status';
+import { registerTokenCommands } from './commands/tokens';
 import { registerTransferCommands } from './commands/transfers';
 import { registerUpstreamCompatCommands } from './commands/upstream-compat';
 import { CliContext } from './context';
 import { SERVER_LIMIT_S, withMargin } from './gateway';
 import { positiveSeconds } from './options';
 import { OUTPUT_FORMATS, type OutputFormat } from './output';
+
+/** The variables the CLI presents itself with (clientCredentialsFromEnv, docs/configuration.md), after the root's --help. */
+const CREDENTIALS_HELP = `
+Environment:
+  VISITSARCH_TOKEN        the bearer token calls carry (an archive token, vsa_…)
+  VISITSARCH_TOKEN_FILE   else a file holding it (default: $VISITSARCH_HOME/token, which npm start writes)
+  VISITSARCH_HOME         the archive's state directory (default: $XDG_DATA_HOME/visitsarch, ~/.local/share/visitsarch)
+  VISITSARCH_TLS_CA_FILE  connect with TLS, verifying the gateway against this CA bundle (PEM)
+  VISITSARCH_TLS=1        connect with TLS, verifying the gateway against the system's CAs`;
 
 /** The `visitsarch` command line: a thin client of the gateway (VISITSARCH_GATEWAY, default 127.0.0.1:50051). */
 export function buildProgram(): Command {
@@ -29,6 +40,7 @@ export function buildProgram(): Command {
       ).argParser((value) => positiveSeconds(value, '--timeout')),
     )
     .showHelpAfterError('(run `visitsarch --help` for usage)')
+    .addHelpText('after', CREDENTIALS_HELP)
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'visitsarch: ')) });
   const context = new CliContext(program);
@@ -42,11 +54,12 @@ export function buildProgram(): Command {
   registerPrenightIndexCommand(program, context);
   registerUpstreamCompatCommands(program, context);
   registerRetentionCommands(program, context);
+  registerTokenCommands(program, context);
   program
     .command('status')
     .description('report the health of the gateway and of each service behind it, and their metrics URLs as the gateway knows them (rows with --format); exits 1 unless all are SERVING')
     .action(async () => {
-      process.exitCode = await statusCommand(context.address, program.opts().format as OutputFormat | undefined);
+      process.exitCode = await statusCommand(context.address, program.opts().format as OutputFormat | undefined, channelCredentialsOf(clientTlsFromEnv()));
     });
   for (const command of program.commands) {
     command.exitOverride();

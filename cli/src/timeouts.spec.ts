@@ -9,11 +9,12 @@ jest.setTimeout(120_000);
 
 const CLI = path.resolve(__dirname, '..', 'dist', 'main.js');
 
-/** Runs the built CLI as a user does; resolves with its exit code, output and how long it took. */
-function visitsarch(args: string[], gateway: string): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
+/** Runs the built CLI as a user does (finding its token in the stack's home); resolves with its exit code, output and how long it took. */
+function visitsarch(args: string[], target: StackProcess | string): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, VISITSARCH_GATEWAY: gateway }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, ...(typeof target === 'string' ? { VISITSARCH_GATEWAY: target } : { VISITSARCH_GATEWAY: target.gateway, VISITSARCH_HOME: target.home }) };
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -74,12 +75,12 @@ describe('deadlines and timeouts', () => {
     afterAll(() => stack?.stop());
 
     it("shows the server's message when the query's own timeout (--timeout) fires first", async () => {
-      const result = await visitsarch(['--timeout', '1', 'query', 'SELECT pg_sleep(30)'], stack.gateway);
+      const result = await visitsarch(['--timeout', '1', 'query', 'SELECT pg_sleep(30)'], stack);
       expect(result.code).toBe(1);
       expectOneCleanLine(result.stderr);
       expect(result.stderr).toBe('visitsarch: the query ran longer than its timeout of 1 s and was cancelled\n');
       expect(result.seconds).toBeLessThan(5); // well before the client's deadline of 1 + 5 s
-      const quick = await visitsarch(['--timeout', '5', 'query', 'SELECT pg_sleep(0.2) AS slept'], stack.gateway);
+      const quick = await visitsarch(['--timeout', '5', 'query', 'SELECT pg_sleep(0.2) AS slept'], stack);
       expect(quick.stderr).toBe('');
       expect(quick.stdout.split('\n')[0]).toBe('slept');
     });
@@ -90,8 +91,8 @@ describe('deadlines and timeouts', () => {
       let query, list;
       try {
         [query, list] = await Promise.all([
-          visitsarch(['--timeout', '1', 'query', 'SELECT pg_sleep(30)'], stack.gateway),
-          visitsarch(['list', '--timeout', '1.5'], stack.gateway),
+          visitsarch(['--timeout', '1', 'query', 'SELECT pg_sleep(30)'], stack),
+          visitsarch(['list', '--timeout', '1.5'], stack),
         ]);
       } finally {
         process.kill(metadata, 'SIGCONT');

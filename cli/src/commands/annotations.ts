@@ -1,4 +1,3 @@
-import * as os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { Command } from 'commander';
@@ -35,10 +34,10 @@ export function registerAnnotationCommands(program: Command, context: CliContext
     .description('add a comment to a visit sequence')
     .argument('<uuid>', 'the visit sequence')
     .argument('<text>', 'the comment')
-    .option('--author <name>', 'who comments (default: your user name)', os.userInfo().username)
-    .action((uuid: string, text: string, options: { author: string }) =>
+    .option('--author <name>', 'who comments; the archive records your identity (the owner of your token) and refuses any other name, so this only confirms it')
+    .action((uuid: string, text: string, options: { author?: string }) =>
       context.run(async () => {
-        await context.metadata.unary('addComment', { visitseqUuid: uuid, comment: text, author: options.author, requestId: '' }, context.deadline());
+        await context.metadata.unary('addComment', { visitseqUuid: uuid, comment: text, author: options.author || undefined, requestId: '' }, context.deadline());
       }),
     );
 

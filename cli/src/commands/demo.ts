@@ -85,7 +85,7 @@ export function registerDemoCommand(program: Command, context: CliContext): void
             await addDemoRewards(context, added.visitseqUuid, visits, demoRequestId('rewards', tonight));
             const comments = await context.metadata.unary('listComments', { visitseqUuid: added.visitseqUuid, pageSize: 1, pageToken: '' }, context.deadline());
             if (comments.comments.length === 0) {
-              await context.metadata.unary('addComment', { visitseqUuid: added.visitseqUuid, comment: 'Nominal conditions; use this one for the briefing.', author: 'demo', requestId: '' }, context.deadline());
+              await context.metadata.unary('addComment', { visitseqUuid: added.visitseqUuid, comment: 'Nominal conditions; use this one for the briefing.', requestId: '' }, context.deadline());
             }
             const mixed = await gateway.unary(
               'addMixed',

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { metadataV1 } from '@visitsarch/contracts';
 import { mjdAtDayObsStart, parseDayObs } from '@visitsarch/day-obs';
 import { fromIpcChunks } from '../arrow-ipc';
 import { CliError } from '../cli-error';
@@ -138,19 +139,66 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
   program
     .command('import_upstream')
     .alias('import-upstream')
-    .description("copy the rows of an existing rubin_sim metadata database (the upstream's vsmd schema) into this archive")
+    .description(
+      "copy the rows of an existing rubin_sim metadata database (the upstream's vsmd schema) into this archive. Prints one line per upstream row " +
+        '(table, visitseq_uuid, key, outcome, reason, upstream_sha256) and a summary on stderr; exits 1 if any row was refused. Repeatable. An admin command',
+    )
     .requiredOption('--dsn <url>', 'PostgreSQL URL of the upstream database')
     .option('--schema <name>', 'the upstream schema', 'vsmd')
-    .action((options: { dsn: string; schema: string }) =>
+    .option('--dry-run', 'only report what the import would do; change nothing')
+    .addOption(new Option('--dry_run').hideHelp())
+    .action((options: { dsn: string; schema: string; dryRun?: boolean; dry_run?: boolean }) =>
       context.run(async () => {
-        const response = await context.metadata.unary('importUpstream', { dsn: options.dsn, schema: options.schema }, context.deadline('transfer'));
-        context.print(
-          ['table', 'copied', 'skipped', 'rejected'],
-          response.tables.map((table) => ({ table: table.tableName, copied: table.copiedCount, skipped: table.skippedCount, rejected: table.rejectedCount })),
+        const dryRun = Boolean(options.dryRun || options.dry_run);
+        const response = await context.metadata.unary('importUpstream', { dsn: options.dsn, schema: options.schema, dryRun }, context.deadline('transfer'));
+        const words = dryRun ? { ...IMPORT_WORDS, [metadataV1.RowImportOutcome.ROW_IMPORT_OUTCOME_IMPORTED]: 'would-import' } : IMPORT_WORDS;
+        const rows = response.rows.map((row) => ({
+          table: row.tableName,
+          visitseq_uuid: row.visitseqUuid,
+          key: row.key,
+          outcome: words[row.outcome] ?? String(row.outcome),
+          reason: row.reason,
+          upstream_sha256: Buffer.from(row.upstreamVisitseqSha256).toString('hex'),
+        }));
+        const count = (outcome: metadataV1.RowImportOutcome) => response.rows.filter((row) => row.outcome === outcome).length;
+        const summary = {
+          rows: response.rows.length,
+          imported: count(metadataV1.RowImportOutcome.ROW_IMPORT_OUTCOME_IMPORTED),
+          already_present: count(metadataV1.RowImportOutcome.ROW_IMPORT_OUTCOME_ALREADY_PRESENT),
+          skipped: count(metadataV1.RowImportOutcome.ROW_IMPORT_OUTCOME_SKIPPED),
+          refused: count(metadataV1.RowImportOutcome.ROW_IMPORT_OUTCOME_REFUSED),
+        };
+        if (context.format() === 'json') {
+          const tables = response.tables.map((table) => ({
+            table: table.tableName,
+            imported: table.copiedCount,
+            already_present: table.alreadyPresentCount,
+            skipped: table.skippedCount - table.alreadyPresentCount,
+            refused: table.rejectedCount,
+            absent_upstream: table.absentUpstream,
+          }));
+          process.stdout.write(`${JSON.stringify({ dry_run: dryRun, summary, tables, rows }, null, 2)}\n`);
+        } else context.print(['table', 'visitseq_uuid', 'key', 'outcome', 'reason', 'upstream_sha256'], rows);
+        const absent = response.tables.filter((table) => table.absentUpstream).map((table) => table.tableName);
+        process.stderr.write(
+          `import_upstream: ${summary.rows} upstream rows: ${summary.imported} ${dryRun ? 'would be imported' : 'imported'}, ${summary.already_present} already present, ` +
+            `${summary.skipped} skipped, ${summary.refused} refused${absent.length ? ` (the upstream has no ${absent.join(', ')})` : ''}${dryRun ? '; dry run: nothing was written' : ''}\n`,
         );
+        if (summary.refused > 0) {
+          const where = context.format() === 'json' ? 'the rows with "outcome": "refused"' : 'the lines with outcome "refused"';
+          throw new CliError(`${summary.refused} upstream row${summary.refused === 1 ? ' was' : 's were'} refused: see ${where} above; their reason says why and what to fix upstream`, 1);
+        }
       }),
     );
 }
+
+/** The outcome column of import_upstream. */
+const IMPORT_WORDS: Record<number, string> = {
+  [metadataV1.RowImportOutcome.ROW_IMPORT_OUTCOME_IMPORTED]: 'imported',
+  [metadataV1.RowImportOutcome.ROW_IMPORT_OUTCOME_ALREADY_PRESENT]: 'already-present',
+  [metadataV1.RowImportOutcome.ROW_IMPORT_OUTCOME_SKIPPED]: 'skipped',
+  [metadataV1.RowImportOutcome.ROW_IMPORT_OUTCOME_REFUSED]: 'refused',
+};
 
 export function dayObsArgument(value: string, name: string): string {
   try {

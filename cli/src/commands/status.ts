@@ -15,13 +15,14 @@ const METRICS_URL_HEADER = 'visitsarch-metrics-url';
  * Prints the health of the gateway, then what the gateway sees of the others, with each one's
  * metrics URL as the gateway reports it. Without `format`, one aligned line per service (the
  * metrics column only when some URL is known); with it, rows service, address, status and
- * metrics_url in that format. Returns the exit code.
+ * metrics_url in that format. Returns the exit code. Health needs no token; `credentials` are the
+ * channel's (TLS when the gateway serves it).
  */
-export async function statusCommand(gateway: string, format?: OutputFormat): Promise<number> {
+export async function statusCommand(gateway: string, format?: OutputFormat, credentials = grpc.credentials.createInsecure()): Promise<number> {
   const rows: { service: string; address: string; status: ServingStatus; metrics_url: string | null }[] = [];
-  const [gatewayStatus, metricsUrls] = await Promise.all([checkHealth(gateway), reportedMetricsUrls(gateway)]);
+  const [gatewayStatus, metricsUrls] = await Promise.all([checkHealth(gateway, '', 2000, credentials), reportedMetricsUrls(gateway, credentials)]);
   rows.push({ service: 'gateway', address: gateway, status: gatewayStatus, metrics_url: metricsUrls.gateway ?? null });
-  const statuses = gatewayStatus !== 'UNREACHABLE' ? await listHealth(gateway).catch(() => ({}) as Record<string, ServingStatus>) : ({} as Record<string, ServingStatus>);
+  const statuses = gatewayStatus !== 'UNREACHABLE' ? await listHealth(gateway, 2000, credentials).catch(() => ({}) as Record<string, ServingStatus>) : ({} as Record<string, ServingStatus>);
   for (const name of SERVICES) rows.push({ service: name, address: 'via gateway', status: statuses[`dependency/${name}`] ?? 'UNKNOWN', metrics_url: metricsUrls[name] ?? null });
 
   if (format) {
@@ -45,8 +46,8 @@ export async function statusCommand(gateway: string, format?: OutputFormat): Pro
  * The metrics URLs the gateway's health answer reports, by service (`gateway` for its own); none
  * if it does not answer or reports none.
  */
-function reportedMetricsUrls(address: string, timeoutMs = 2000): Promise<Record<string, string>> {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+function reportedMetricsUrls(address: string, credentials: grpc.ChannelCredentials, timeoutMs = 2000): Promise<Record<string, string>> {
+  const client = new grpc.Client(address, credentials);
   const found: Record<string, string> = {};
   const asIs = (bytes: Buffer) => bytes;
   return new Promise((resolve) => {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
@@ -14,6 +15,14 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 STACK_MAIN = REPO_ROOT / "tools" / "stack" / "dist" / "main.js"
+
+# Every stack these tests start accepts one admin token: the first writes it to its home (`npm
+# start` does, decision 0020), the others are started with it there, which registers it. The
+# client finds it through $VISITSARCH_TOKEN_FILE, here and in the processes the tests start (the
+# CLI, the fresh environment's Python), whichever stack they call.
+SESSION_TOKEN_FILE = Path(tempfile.mkdtemp(prefix="visitsarch-py-token-")) / "token"
+os.environ["VISITSARCH_TOKEN_FILE"] = str(SESSION_TOKEN_FILE)
+atexit.register(shutil.rmtree, SESSION_TOKEN_FILE.parent, True)
 
 
 def _free_address() -> str:
@@ -39,9 +48,20 @@ class Stack:
         self.gateway = self.addresses["VISITSARCH_GATEWAY"]
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "VISITSARCH_ARCHIVE_URL")}
         env.update(self.addresses, VISITSARCH_HOME=str(self.home), LOG_LEVEL="warn")
+        if SESSION_TOKEN_FILE.exists():
+            shutil.copyfile(SESSION_TOKEN_FILE, self.home / "token")
+            (self.home / "token").chmod(0o600)
         self.log = open(self.home / "stack.log", "w+b")
         self.process = subprocess.Popen(["node", str(STACK_MAIN)], env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         self._wait_until_running(timeout=120)
+        if not SESSION_TOKEN_FILE.exists() and (self.home / "token").exists():
+            shutil.copyfile(self.home / "token", SESSION_TOKEN_FILE)
+            SESSION_TOKEN_FILE.chmod(0o600)
+
+    @property
+    def token(self) -> str:
+        """The admin token the stack accepts (the session's)."""
+        return (self.home / "token").read_text().strip()
 
     def _wait_until_running(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import pwd
 import uuid as uuidlib
 
 import numpy as np
@@ -130,9 +132,10 @@ def test_visits_come_by_arrow_flight_straight_from_the_blob_archive(archive, sta
     endpoint = archive._call("GetVisitsFlightEndpoint", gw.GetVisitsFlightEndpointRequest(visitseq_uuid=uuid, columns=["band", "observationStartMJD"]))
     assert endpoint.location == f"grpc://{stack.addresses['BLOB_ARCHIVE_SERVICE_ADDRESS']}"
     assert endpoint.visit_sequence.visitseq_uuid == uuid
-    # Plain pyarrow, no visitsarch code: the location and ticket are all it needs.
+    # Plain pyarrow, no visitsarch code: the location, the ticket and the caller's token are all it needs.
     with flight.connect(endpoint.location) as client:
-        read = client.do_get(flight.Ticket(endpoint.ticket)).read_pandas()
+        options = flight.FlightCallOptions(headers=[(b"authorization", f"Bearer {stack.token}".encode())])
+        read = client.do_get(flight.Ticket(endpoint.ticket), options=options).read_pandas()
     pd.testing.assert_frame_equal(read, frame[["band", "observationStartMJD"]])
     with VisitSequenceArchive(stack.gateway, flight=False) as relayed:
         pd.testing.assert_frame_equal(relayed.download(uuid, "visits"), archive.download(uuid, "visits"))
@@ -185,12 +188,18 @@ def test_a_query_timeout_is_the_archives_own_error_not_a_deadline(archive):
         archive.query("SELECT 1", timeout=0)
 
 
-def test_comments(archive):
+def test_comments_are_recorded_under_the_callers_identity(archive):
     uuid = archive.add_simulation(opsim_frame(20), label="commented", telescope="simonyi")
-    archive.comment(uuid, "This is more of a question than a comment...", author="neilsen")
+    archive.comment(uuid, "This is more of a question than a comment...")
+    # The stack's token is owned by the user it runs as (BOOTSTRAP_TOKEN_OWNER's default).
+    identity = pwd.getpwuid(os.getuid()).pw_name
+    archive.comment(uuid, "and a second one", author=identity)  # naming oneself only confirms it
     comments = archive.comments(uuid)
-    assert list(comments["comment"]) == ["This is more of a question than a comment..."]
-    assert list(comments["author"]) == ["neilsen"]
+    assert list(comments["comment"]) == ["This is more of a question than a comment...", "and a second one"]
+    assert list(comments["author"]) == [identity, identity]
+    with pytest.raises(visitsarch.PermissionDeniedError, match="identity"):
+        archive.comment(uuid, "as someone else", author=f"not-{identity}")
+    assert len(archive.comments(uuid)) == 2
 
 
 def test_errors_map_to_python_exceptions(archive):

@@ -26,7 +26,7 @@ def archive(stack):
 def test_make_prenight_index_writes_the_upstream_layout_and_the_clis_content(archive, stack, tmp_path):
     prenight = archive.add_simulation(str(SAMPLE_OPSIM_DB), label="a pre-night", first_day_obs="2025-10-31", last_day_obs="2025-11-02", config_url="https://example.org/c.py")
     archive.tag(prenight, ["prenight", "nominal"])
-    archive.comment(prenight, "looks fine", author="tester")
+    archive.comment(prenight, "looks fine")
     other = archive.add_simulation(str(SAMPLE_OPSIM_DB), label="not tagged prenight")
 
     url = visitsarch.make_prenight_index(20251101, "simonyi", destination=f"file://{tmp_path}/py/", archive=archive)
@@ -44,7 +44,7 @@ def test_make_prenight_index_writes_the_upstream_layout_and_the_clis_content(arc
 
     cli = subprocess.run(
         ["node", str(REPO_ROOT / "cli" / "dist" / "main.js"), "make_prenight_index", "2025-11-01", "simonyi", "--destination", f"file://{tmp_path}/cli/"],
-        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "VISITSARCH_GATEWAY": stack.gateway}, capture_output=True, text=True, check=True,
+        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "VISITSARCH_GATEWAY": stack.gateway, "VISITSARCH_TOKEN": stack.token}, capture_output=True, text=True, check=True,
     )
     assert cli.stdout == f"file://{tmp_path}/cli/simonyi/2025/11/simonyi_prenights_for_2025-11-01.json\n"
     assert json.loads(Path(cli.stdout.strip().removeprefix("file://")).read_text()) == index

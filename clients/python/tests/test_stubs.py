@@ -40,13 +40,14 @@ def test_gateway_answers_through_the_generated_stub(stack):
     from visitsarch.metadata.v1 import metadata_service_pb2 as md
     from visitsarch.metadata.v1 import metadata_service_pb2_grpc as md_grpc
 
+    token = [("authorization", f"Bearer {stack.token}")]
     with grpc.insecure_channel(stack.gateway) as channel:
         grpc.channel_ready_future(channel).result(timeout=10)
         records = md_grpc.MetadataServiceStub(channel)
-        listed = records.ListVisitSequences(md.ListVisitSequencesRequest(page_size=5), timeout=10)
+        listed = records.ListVisitSequences(md.ListVisitSequencesRequest(page_size=5), timeout=10, metadata=token)
         with pytest.raises(grpc.RpcError) as raised:
-            records.GetVisitSequence(md.GetVisitSequenceRequest(visitseq_uuid="not-a-uuid"), timeout=10)
-        query = gw_grpc.GatewayServiceStub(channel).GetDefaultConsdbQuery(gw.GetDefaultConsdbQueryRequest(telescope="simonyi"), timeout=10)
+            records.GetVisitSequence(md.GetVisitSequenceRequest(visitseq_uuid="not-a-uuid"), timeout=10, metadata=token)
+        query = gw_grpc.GatewayServiceStub(channel).GetDefaultConsdbQuery(gw.GetDefaultConsdbQueryRequest(telescope="simonyi"), timeout=10, metadata=token)
     assert "cdb_lsstcam" in query.query
     assert len(listed.visit_sequences) <= 5
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -20,11 +20,13 @@ from typing import Any
 from ._errors import (
     AlreadyExistsError,
     ArchiveUnavailableError,
+    AuthenticationError,
     DataLossError,
     FailedPreconditionError,
     InvalidArgumentError,
     NotFoundError,
     NotImplementedByServerError,
+    PermissionDeniedError,
     VisitsarchError,
 )
 from ._hash import visits_sha256
@@ -77,7 +79,7 @@ query_consdb = _delegate("query_consdb")
 plot_nightly = _delegate("plot_nightly")
 
 __all__ = [
-    "AlreadyExistsError", "AUXTEL_SCIENCE_CONSDB_QUERY", "SIMONYI_SCIENCE_CONSDB_QUERY", "query_consdb", "ArchiveUnavailableError", "DataLossError", "DEFAULT_GATEWAY", "FailedPreconditionError",
+    "AlreadyExistsError", "AuthenticationError", "PermissionDeniedError", "AUXTEL_SCIENCE_CONSDB_QUERY", "SIMONYI_SCIENCE_CONSDB_QUERY", "query_consdb", "ArchiveUnavailableError", "DataLossError", "DEFAULT_GATEWAY", "FailedPreconditionError",
     "InvalidArgumentError", "make_prenight_index", "NotFoundError", "NotImplementedByServerError", "USDF_CONSDB", "USDF_OPSIM_ARCHIVE",
     "VisitSequenceArchive", "VisitsSequenceArchive", "VisitsarchError", "add_completed", "add_file", "add_mixed",
     "add_simulation", "comment", "comments", "default_archive", "download", "get_visits", "is_tagged", "nightly_stats", "plot_nightly", "prenight_sims", "query",

@@ -55,6 +55,14 @@ class NotImplementedByServerError(VisitsarchError, NotImplementedError):
     """UNIMPLEMENTED: this archive does not offer the operation (yet)."""
 
 
+class AuthenticationError(VisitsarchError, PermissionError):
+    """UNAUTHENTICATED: no token, or one the archive does not accept (unknown, expired, revoked)."""
+
+
+class PermissionDeniedError(VisitsarchError, PermissionError):
+    """PERMISSION_DENIED: the token's scopes do not allow the operation (e.g. a delete needs ``admin``)."""
+
+
 _BY_CODE = {
     grpc.StatusCode.NOT_FOUND: NotFoundError,
     grpc.StatusCode.INVALID_ARGUMENT: InvalidArgumentError,
@@ -65,6 +73,8 @@ _BY_CODE = {
     grpc.StatusCode.UNAVAILABLE: ArchiveUnavailableError,
     grpc.StatusCode.DEADLINE_EXCEEDED: ArchiveUnavailableError,
     grpc.StatusCode.UNIMPLEMENTED: NotImplementedByServerError,
+    grpc.StatusCode.UNAUTHENTICATED: AuthenticationError,
+    grpc.StatusCode.PERMISSION_DENIED: PermissionDeniedError,
 }
 
 

@@ -22,6 +22,7 @@ import pyarrow as pa
 from google.protobuf import struct_pb2, timestamp_pb2
 
 from . import _arrow
+from ._credentials import find_tls, find_token
 from ._errors import FailedPreconditionError, InvalidArgumentError, NotImplementedByServerError, VisitsarchError, from_rpc_error
 from ._hash import visits_sha256
 from .gateway.v1 import gateway_service_pb2 as gw
@@ -124,6 +125,15 @@ class VisitSequenceArchive:
         Read visit tables with Arrow Flight straight from the blob archive when the gateway
         offers its location and it is reachable (the fast path); otherwise, or with
         ``flight=False``, they are streamed through the gateway. Both are verified.
+    token : str, optional
+        The bearer token every call carries (an archive token, ``vsa_…``); default
+        ``$VISITSARCH_TOKEN``, else the file ``$VISITSARCH_TOKEN_FILE``, else
+        ``$VISITSARCH_HOME/token``, which ``npm start`` writes. Without one the archive answers
+        :class:`AuthenticationError`.
+    tls_ca_file : str or path, optional
+        Connect with TLS, verifying the gateway (and the Arrow Flight location, ``grpc+tls://``)
+        against this CA bundle (PEM); default ``$VISITSARCH_TLS_CA_FILE``. ``$VISITSARCH_TLS=1``
+        turns TLS on with the system's CAs.
 
     Examples
     --------
@@ -132,15 +142,30 @@ class VisitSequenceArchive:
     ...     archive.tag(uuid, ["example", "nominal"])
     """
 
-    def __init__(self, gateway: str | None = None, timeout: float = 66.0, transfer_timeout: float = 3960.0, flight: bool = True) -> None:
+    def __init__(
+        self,
+        gateway: str | None = None,
+        timeout: float = 66.0,
+        transfer_timeout: float = 3960.0,
+        flight: bool = True,
+        token: str | None = None,
+        tls_ca_file: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.gateway = gateway or os.environ.get("VISITSARCH_GATEWAY") or DEFAULT_GATEWAY
         self.timeout = timeout
         self.transfer_timeout = transfer_timeout
         self.flight = flight
         self._flight_clients: dict[str, Any] = {}
-        self._channel = grpc.insecure_channel(
-            self.gateway, options=[("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)]
-        )
+        found = find_token(token)
+        # Sent as metadata on every call, not as call credentials, which gRPC allows only over TLS.
+        self._auth: list[tuple[str, str]] = [("authorization", f"Bearer {found}")] if found else []
+        self._tls = find_tls(tls_ca_file)
+        options = [("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)]
+        if self._tls is None:
+            self._channel = grpc.insecure_channel(self.gateway, options=options)
+        else:
+            credentials = grpc.ssl_channel_credentials(root_certificates=self._tls.root_certificates)
+            self._channel = grpc.secure_channel(self.gateway, credentials, options=options)
         # The gateway serves GatewayService, and forwards MetadataService and StatsService, on one channel.
         self._stubs = (gw_grpc.GatewayServiceStub(self._channel), md_grpc.MetadataServiceStub(self._channel), st_grpc.StatsServiceStub(self._channel))
 
@@ -168,15 +193,19 @@ class VisitSequenceArchive:
 
     def _call(self, method: str, request: Any, timeout: float | None = None) -> Any:
         try:
-            return self._rpc(method)(request, timeout=timeout or self.timeout, metadata=_trace_metadata())
+            return self._rpc(method)(request, timeout=timeout or self.timeout, metadata=self._metadata())
         except grpc.RpcError as error:
             raise from_rpc_error(error) from None
 
     def _stream(self, method: str, request: Any, timeout: float | None = None) -> Iterator[Any]:
         try:
-            yield from self._rpc(method)(request, timeout=timeout or self.transfer_timeout, metadata=_trace_metadata())
+            yield from self._rpc(method)(request, timeout=timeout or self.transfer_timeout, metadata=self._metadata())
         except grpc.RpcError as error:
             raise from_rpc_error(error) from None
+
+    def _metadata(self) -> list[tuple[str, str]]:
+        """What every call carries: its trace context and the bearer token."""
+        return _trace_metadata() + self._auth
 
     def _flight_table(self, request: Any) -> pa.Table | None:
         """The visits read with Arrow Flight from the location the gateway names; None when the
@@ -191,8 +220,12 @@ class VisitSequenceArchive:
         try:
             client = self._flight_clients.get(endpoint.location)
             if client is None:
-                client = self._flight_clients[endpoint.location] = flight.connect(endpoint.location)
-            reader = client.do_get(flight.Ticket(endpoint.ticket), options=flight.FlightCallOptions(timeout=self.transfer_timeout))
+                # A grpc+tls:// location is verified against the gateway's CA bundle, if one was given (else the system's CAs).
+                roots = self._tls.root_certificates if self._tls is not None else None
+                client = self._flight_clients[endpoint.location] = flight.connect(endpoint.location, tls_root_certs=roots)
+            # The ticket is bound to the caller: DoGet presents the same token as the call that got it.
+            headers = [(key.encode(), value.encode()) for key, value in self._auth]
+            reader = client.do_get(flight.Ticket(endpoint.ticket), options=flight.FlightCallOptions(timeout=self.transfer_timeout, headers=headers))
             return reader.read_all()
         except (flight.FlightError, pa.ArrowException, OSError):
             return None
@@ -368,8 +401,8 @@ class VisitSequenceArchive:
         return self._call("CheckTag", md.CheckTagRequest(visitseq_uuid=str(visitseq_uuid), tag=tag)).tagged
 
     def comment(self, visitseq_uuid: str, comment: str, author: str | None = None) -> None:
-        """Adds a comment (author: default the current user)."""
-        author = author if author is not None else os.environ.get("USER") or None
+        """Adds a comment. Its author is the caller's identity (the owner of the token); ``author``,
+        if given, only confirms it: the archive refuses another name (PermissionDeniedError)."""
         self._call("AddComment", md.AddCommentRequest(visitseq_uuid=str(visitseq_uuid), comment=comment, author=author))
 
     def comments(self, visitseq_uuid: str) -> pd.DataFrame:
