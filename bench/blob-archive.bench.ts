@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Message, RecordBatch, RecordBatchReader, RecordBatchStreamWriter, Table } from 'apache-arrow';
 import { blobArchiveV1, CONTRACTS, typeV1 } from '@visitsarch/contracts';
-import { freeAddress, ServiceClient, waitForHealthEntry } from '@visitsarch/grpc-client';
+import { freeAddress, ServiceClient, setPeerCredential, TEST_SERVICE_CREDENTIAL, waitForHealthEntry } from '@visitsarch/grpc-client';
 import { syntheticOpsimBatches } from '@visitsarch/visit-tables';
 import { SERVICE_NODE_FLAGS } from '@visitsarch/stack';
 import { writeSection } from './report';
@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     log('running the pandas baseline and the pyarrow Flight fetch and store');
     const { stdout } = await promisify(execFile)(PYTHON, [path.join(REPOSITORY, 'bench', 'pandas_baseline.py'), tablePath, workdir, service.address, stored.fileUrl, Buffer.from(stored.fileSha256).toString('hex'), String(REPEAT), `file://${workdir}/archive/`], {
       maxBuffer: 64 * MiB,
+      env: { ...process.env, VISITSARCH_PEER_CREDENTIAL: TEST_SERVICE_CREDENTIAL },
     });
     const pandas = JSON.parse(stdout.trim().split('\n').pop()!);
     const peakRssBytes = service.peakRss();
@@ -174,8 +175,10 @@ async function* ipcBytes(chunks: AsyncIterable<blobArchiveV1.DownloadVisitTableR
 
 async function startService(workdir: string) {
   const address = await freeAddress();
+  // The bench calls the blob archive as the gateway does: with the service credential (decision 0020).
+  setPeerCredential(TEST_SERVICE_CREDENTIAL);
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(REPOSITORY, 'services', 'blob-archive', 'dist', 'main.js')], {
-    env: { ...process.env, VISITSARCH_ARCHIVE_URL: `file://${workdir}/archive/`, VISITSARCH_SPOOL_DIR: workdir, GRPC_ADDRESS: address, LOG_LEVEL: 'warn' },
+    env: { ...process.env, VISITSARCH_ARCHIVE_URL: `file://${workdir}/archive/`, VISITSARCH_SPOOL_DIR: workdir, GRPC_ADDRESS: address, LOG_LEVEL: 'warn', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   await waitForHealthEntry(address, '', 'SERVING', 30_000);

@@ -53,10 +53,10 @@ async function main(): Promise<void> {
     const arrows = path.join(home, 'visits.arrows');
     await writeVisitTable(arrows, () => syntheticOpsimBatches({ rows: ROWS, seed: 1 }));
     const uuid = execFileSync(process.execPath, [path.join(REPOSITORY, 'cli', 'dist', 'main.js'), 'add_simulation', arrows, 'python client benchmark'], {
-      env: { ...process.env, VISITSARCH_GATEWAY: stack.gateway },
+      env: { ...process.env, VISITSARCH_GATEWAY: stack.gateway, VISITSARCH_HOME: home }, // the CLI finds the stack's token in $VISITSARCH_HOME/token
       encoding: 'utf8',
     }).trim();
-    const measured = JSON.parse(execFileSync(PYTHON, ['-c', MEASURE, arrows, path.join(home, 'visits.h5'), stack.gateway, uuid, String(REPEAT)], { encoding: 'utf8', maxBuffer: 1 << 20 })) as {
+    const measured = JSON.parse(execFileSync(PYTHON, ['-c', MEASURE, arrows, path.join(home, 'visits.h5'), stack.gateway, uuid, String(REPEAT)], { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, VISITSARCH_HOME: home } })) as {
       read_hdf: [number, number, number];
       client: [number, number, number];
       relayed: [number, number, number];

@@ -45,6 +45,8 @@ export interface ScalingArchive {
   /** Every gateway's address, and the address list clients dial (round robin over all of them). */
   gateways: string[];
   target: string;
+  /** The admin token the stack wrote to `<home>/token`, which the clients present. */
+  token?: string;
   /** Each replicated service's processes, the first being what dependents list first. */
   processes: Record<ReplicatedService, RunningService[]>;
   stop(): Promise<void>;
@@ -64,7 +66,16 @@ export async function startScalingArchive(options: { replicas: 1 | 2; logs?: boo
       archiveUrl: `s3://${BUCKET}/archive/`,
       logger: createLogger('scaling', 'silent'),
       serviceLogs: options.logs ? 'inherit' : 'ignore',
-      env: { LOG_LEVEL: 'warn', HEALTH_INTERVAL_MS: '500', S3_ENDPOINT_URL: s3.endpoint, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey },
+      env: {
+        LOG_LEVEL: 'warn',
+        HEALTH_INTERVAL_MS: '500',
+        S3_ENDPOINT_URL: s3.endpoint,
+        AWS_ACCESS_KEY_ID: s3.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        // The mix's clients stand for many users but share the stack's one token: no per-identity
+        // query limit below the pool's (QUERY_MAX_CONCURRENT, 8).
+        QUERY_MAX_CONCURRENT_PER_IDENTITY: '8',
+      },
     });
     const processes = {} as Record<ReplicatedService, RunningService[]>;
     for (const name of REPLICATED) processes[name] = [stack.services[name], ...stack.replicas.filter((replica) => replica.name === name)];
@@ -73,6 +84,7 @@ export async function startScalingArchive(options: { replicas: 1 | 2; logs?: boo
       s3,
       gateways: processes.gateway.map((running) => running.address),
       target: stack.targets.gateway,
+      token: readToken(stack.tokenFile),
       processes,
       stop: async () => {
         await stack.stop();
@@ -85,6 +97,11 @@ export async function startScalingArchive(options: { replicas: 1 | 2; logs?: boo
     fs.rmSync(home, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The token a stack wrote to its token file, if any. */
+function readToken(file: string): string | undefined {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : undefined;
 }
 
 export type OperationKind = 'add' | 'tag' | 'download' | 'query';
@@ -249,7 +266,7 @@ export async function runMix(
   }
 
   async function client(index: number): Promise<void> {
-    const clients = new GatewayClients(archive.target);
+    const clients = new GatewayClients(archive.target, { token: archive.token });
     const deadline = () => ({ deadline: Date.now() + 30_000 });
     try {
       for (let n = 0; running; n++) {
