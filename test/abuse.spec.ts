@@ -1,6 +1,6 @@
 /**
  * A stranger with a raw gRPC client (the contracts' protos loaded with @grpc/grpc-js, no CLI, no
- * client library) sends what no client of ours would: huge values, NUL bytes, absurd numbers, and
+ * client library) and a valid token sends what no client of ours would: huge values, NUL bytes, absurd numbers, and
  * calls while PostgreSQL is down. Every probe must end with the contract's status, a short message
  * that does not echo the input, and nothing stored or changed. docs/security.md lists the limits.
  */
@@ -10,7 +10,9 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { Client } from 'pg';
 import { CONTRACTS, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '@visitsarch/contracts';
+import { bearerTokenInterceptor } from '@visitsarch/grpc-client';
 import { cli } from './support/run';
+import { peerInterceptor } from './support/credentials';
 import { SAMPLE_OPSIM_DB, startTestStack } from './support/stack-fixture';
 
 type TestStack = Awaited<ReturnType<typeof startTestStack>>;
@@ -20,10 +22,15 @@ type RawClient = grpc.Client & Record<string, (...args: any[]) => any>;
 const MESSAGE_BOUND = 300;
 const MB = 1024 * 1024;
 
-function rawClient(contract: (typeof CONTRACTS)[keyof typeof CONTRACTS], service: string, address: string): RawClient {
+/**
+ * A client of `service` at `address`; every call carries `credentials`: a token (`authorization:
+ * Bearer …`), or, for an internal service, the stack's service credential, as a peer would.
+ */
+function rawClient(contract: (typeof CONTRACTS)[keyof typeof CONTRACTS], service: string, address: string, credentials: { token?: string; peer?: string } = {}): RawClient {
   const definition = protoLoader.loadSync(contract.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
   const Service = service.split('.').reduce((scope: any, name) => scope[name], grpc.loadPackageDefinition(definition));
-  return new Service(address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 * MB }) as RawClient;
+  const interceptors = [...(credentials.token ? [bearerTokenInterceptor(credentials.token)] : []), ...(credentials.peer ? [peerInterceptor(credentials.peer)] : [])];
+  return new Service(address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 * MB, interceptors }) as RawClient;
 }
 
 const deadline = () => ({ deadline: Date.now() + 60_000 });
@@ -89,10 +96,10 @@ describe('abuse through a raw gRPC client', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    gateway = rawClient(CONTRACTS.gateway, 'visitsarch.gateway.v1.GatewayService', stack.gateway);
-    viaGateway = rawClient(CONTRACTS.metadata, 'visitsarch.metadata.v1.MetadataService', stack.gateway);
-    statsViaGateway = rawClient(CONTRACTS.stats, 'visitsarch.stats.v1.StatsService', stack.gateway);
-    metadata = rawClient(CONTRACTS.metadata, 'visitsarch.metadata.v1.MetadataService', stack.services.metadata.address);
+    gateway = rawClient(CONTRACTS.gateway, 'visitsarch.gateway.v1.GatewayService', stack.gateway, { token: stack.token });
+    viaGateway = rawClient(CONTRACTS.metadata, 'visitsarch.metadata.v1.MetadataService', stack.gateway, { token: stack.token });
+    statsViaGateway = rawClient(CONTRACTS.stats, 'visitsarch.stats.v1.StatsService', stack.gateway, { token: stack.token });
+    metadata = rawClient(CONTRACTS.metadata, 'visitsarch.metadata.v1.MetadataService', stack.services.metadata.address, { peer: stack.serviceCredential });
     const added = await cli(['add_simulation', SAMPLE_OPSIM_DB, 'abuse target', '--tag', 'target'], stack.gateway);
     expect(added.stderr).toBe('');
     uuid = added.stdout.trim();
@@ -137,7 +144,7 @@ describe('abuse through a raw gRPC client', () => {
     expectRefused(await unary(statsViaGateway, 'PlotNightlyStats', { visitseqUuids: [uuid], valueName: 'nul\u0000' }), grpc.status.INVALID_ARGUMENT, 'value_name');
     expectRefused(await clientStream(statsViaGateway, 'ImportMafResults', [{ header: { visitseqUuid: huge } }, { data: Buffer.from('x') }]), grpc.status.INVALID_ARGUMENT, 'header.visitseq_uuid', huge);
     // The internal RegistryService is not reachable through the gateway.
-    const registry = rawClient(CONTRACTS.metadata, 'visitsarch.metadata.v1.RegistryService', stack.gateway);
+    const registry = rawClient(CONTRACTS.metadata, 'visitsarch.metadata.v1.RegistryService', stack.gateway, { token: stack.token });
     try {
       expectRefused(await unary(registry, 'DeleteVisitSequence', { visitseqUuid: uuid, force: true }), grpc.status.UNIMPLEMENTED);
     } finally {

@@ -61,7 +61,7 @@ describe('adding a simulation is all or nothing', () => {
 
     // Bring the blob archive back (same address, same archive) and retry the same request.
     const restarted = spawn(process.execPath, [path.join(REPO_ROOT, 'services', 'blob-archive', 'dist', 'main.js')], {
-      env: { ...process.env, GRPC_ADDRESS: blobArchive.address, VISITSARCH_ARCHIVE_URL: stack.archiveUrl, LOG_LEVEL: 'warn' },
+      env: { ...process.env, GRPC_ADDRESS: blobArchive.address, VISITSARCH_ARCHIVE_URL: stack.archiveUrl, SERVICE_CREDENTIAL_FILE: stack.serviceCredentialFile, LOG_LEVEL: 'warn' },
       stdio: 'ignore',
     });
     try {

@@ -5,7 +5,7 @@ import { cli } from './support/run';
 describe('with COMPUTE_NIGHTLY_STATS_ON_ADD, the gateway stores the statistics of every sequence added', () => {
   it('adds the per-night and accumulated statistics of a new simulation', async () => {
     const stack = await startTestStack({ env: { COMPUTE_NIGHTLY_STATS_ON_ADD: 'true' } });
-    const archive = new GatewayClients(stack.gateway);
+    const archive = new GatewayClients(stack.gateway, { token: stack.token });
     try {
       const added = await cli(['add_simulation', SAMPLE_OPSIM_DB, 'with statistics'], stack.gateway);
       expect(added.code).toBe(0);

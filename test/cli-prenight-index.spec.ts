@@ -61,7 +61,7 @@ describe('make_prenight_index writes the index the upstream writes, where schedv
     uuids.full = await add(SAMPLE_OPSIM_DB, 'nominal pre-night', '--first_day_obs', '2025-10-31', '--last_day_obs', '2025-11-02', '--tag', 'prenight,nominal,ideal',
       '--scheduler_version', '4.6.0', '--config_url', CONFIG_URL, '--sim_runner_args', '{"sim_duration": 2, "record_rewards": true, "anomalous_overhead_func": ["Not json serializable", "<function f>"]}',
       '--conda_env_sha256', condaHash, '--parent_visitseq_uuid', uuids.completed, '--parent_last_day_obs', '2025-10-30');
-    await ok(['comment', uuids.full, 'first look: fine', '--author', 'tester']);
+    await ok(['comment', uuids.full, 'first look: fine']);
     await ok(['comment', uuids.full, 'a/second "comment"']);
     fs.writeFileSync(path.join(work, 'rewards.h5'), Buffer.from('rewards bytes'));
     await ok(['add_file', uuids.full, 'rewards', path.join(work, 'rewards.h5')]);

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { SAMPLE_OPSIM_DB, makeHome, startTestStack } from './support/stack-fixture';
 import { cli, REPO_ROOT, run } from './support/run';
+import { clientEnv } from './support/credentials';
 
 type TestStack = Awaited<ReturnType<typeof startTestStack>>;
 
@@ -17,7 +18,7 @@ describe('the visitsarch CLI against a running archive', () => {
     const bin = path.join(work, 'bin');
     fs.mkdirSync(bin, { recursive: true });
     fs.writeFileSync(path.join(bin, 'visitsarch'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(REPO_ROOT, 'cli', 'dist', 'main.js')}" "$@"\n`, { mode: 0o755 });
-    return run('bash', ['-euo', 'pipefail', '-c', script], { cwd: work, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, VISITSARCH_GATEWAY: stack.gateway } });
+    return run('bash', ['-euo', 'pipefail', '-c', script], { cwd: work, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, ...clientEnv(stack.gateway) } });
   };
 
   beforeAll(async () => {
@@ -107,9 +108,13 @@ describe('the visitsarch CLI against a running archive', () => {
 
   it('comment and comments', async () => {
     const uuid = (await visitsarch(['add_simulation', SAMPLE_OPSIM_DB, 'commented'])).stdout.trim();
-    expect((await visitsarch(['comment', uuid, 'This is more of a question than a comment...', '--author', 'neilsen'])).code).toBe(0);
+    expect((await visitsarch(['comment', uuid, 'This is more of a question than a comment...'])).code).toBe(0);
+    // Comments are recorded under the caller's identity (the owner of the stack's token): another author is refused.
+    const forged = await visitsarch(['comment', uuid, 'in the name of another', '--author', 'neilsen']);
+    expect(forged.code).toBe(1);
+    expect(forged.stderr).toMatch(/comments are recorded under your identity/);
     const comments = await visitsarch(['comments', uuid]);
-    expect(comments.stdout.trim().split('\n')[1]).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z\tneilsen\tThis is more of a question than a comment\.\.\.$/);
+    expect(comments.stdout.trim().split('\n').slice(1)).toEqual([expect.stringMatching(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z\t[^\t]+\tThis is more of a question than a comment\.\.\.$/)]);
   });
 
   it('add_completed, add_mixed (both spellings), untag and demo', async () => {

@@ -17,6 +17,7 @@ import { AUXTEL_SCIENCE_CONSDB_QUERY, OPSIM_COLUMN_NAMES, SIMONYI_SCIENCE_CONSDB
 import { startTestConsdb, TestConsdb, TEST_CONSDB_TOKEN } from '@visitsarch/consdb/testing';
 import { readVisitTable } from '@visitsarch/visit-tables';
 import { REPO_ROOT, run } from './support/run';
+import { clientEnv } from './support/credentials';
 import { makeHome, startTestStack } from './support/stack-fixture';
 
 jest.setTimeout(300_000);
@@ -43,7 +44,7 @@ beforeAll(async () => {
       ACCESS_TOKEN_FILE: tokenFile,
     },
   });
-  archive = new GatewayClients(stack.gateway);
+  archive = new GatewayClients(stack.gateway, { token: stack.token });
   ({ gateway, metadata } = archive);
 });
 
@@ -268,7 +269,7 @@ describe('the CLI: visitsarch query_consdb', () => {
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
   const bash = (script: string) =>
-    run('bash', ['-euo', 'pipefail', '-c', script], { cwd: work, env: { ...process.env, PATH: `${work}:${process.env.PATH}`, VISITSARCH_GATEWAY: stack.gateway }, timeoutMs: 120_000 });
+    run('bash', ['-euo', 'pipefail', '-c', script], { cwd: work, env: { ...process.env, PATH: `${work}:${process.env.PATH}`, ...clientEnv(stack.gateway) }, timeoutMs: 120_000 });
 
   it('runs the specification’s bash example (its line continuations restored) and prints only the UUID', async () => {
     // Verbatim but for the backslashes the spec's example lacks after its first three lines,

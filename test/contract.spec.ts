@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
+import { IDENTITY_HEADER, INGRESS_USER_HEADER, PEER_HEADER } from '@visitsarch/auth';
 import { CONTRACTS, PROTO_ROOT } from '@visitsarch/contracts';
 import type { RunningGrpcService } from '@visitsarch/grpc-server';
 import { serviceSpec } from './support/service-specs';
@@ -21,6 +22,16 @@ const FORWARDED = [
   { contract: CONTRACTS.stats, service: 'visitsarch.stats.v1.StatsService' },
 ];
 const asIs = (bytes: Buffer) => bytes;
+/** The deployment's service credential the gateway presents behind it, and the caller the ingress vouches for. */
+const CREDENTIAL = 'contract-test-service-credential';
+const CALLER = 'contract-tester';
+
+/** Metadata as the ingress passes a call on: with the authenticated user. */
+function fromIngress(): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set(INGRESS_USER_HEADER, CALLER);
+  return metadata;
+}
 
 /** The protos as protobufjs reflection (the well-known google/protobuf types are protobufjs's own). */
 function loadRoot(): protobuf.Root {
@@ -169,6 +180,10 @@ describe('the gateway forwards MetadataService and StatsService unchanged', () =
       BLOB_ARCHIVE_SERVICE_ADDRESS: '127.0.0.1:9', // never called here
       CONSDB_INGEST_SERVICE_ADDRESS: '127.0.0.1:9',
       VISITSARCH_ARCHIVE_URL: `file://${home}/`,
+      SERVICE_CREDENTIAL: CREDENTIAL,
+      // The caller is the user an ingress authenticated (decision 0020): the recorder need not answer VerifyToken.
+      AUTH_MODE: 'ingress',
+      INGRESS_ADMIN_USERS: CALLER,
     });
     client = new grpc.Client(`127.0.0.1:${gateway.port}`, grpc.credentials.createInsecure());
   }, 60_000);
@@ -214,7 +229,7 @@ describe('the gateway forwards MetadataService and StatsService unchanged', () =
     const decoded = root.lookupType(requestType).decode(requests[0]) as unknown as Record<string, unknown>;
     for (const field of root.lookupType(requestType).fieldsArray) if (!field.partOf || field.partOf.oneof[0] === field.name) expect(decoded).toHaveProperty(field.name);
 
-    const metadata = new grpc.Metadata();
+    const metadata = fromIngress();
     metadata.set('x-request-id', `contract ${method.path}`);
     metadata.set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
     const answer = await callThroughGateway(method, requests, metadata);
@@ -223,6 +238,10 @@ describe('the gateway forwards MetadataService and StatsService unchanged', () =
     expect(seen.requests).toEqual(requests);
     expect(answer.responses).toEqual(responses.get(method.path));
     expect(seen.metadata.get('x-request-id')).toEqual([`contract ${method.path}`]);
+    // The service behind learns who acts from the gateway, which vouches with the service credential.
+    expect(seen.metadata.get(PEER_HEADER)).toEqual([CREDENTIAL]);
+    expect(seen.metadata.get(IDENTITY_HEADER)).toEqual([CALLER]);
+    expect(seen.metadata.get(INGRESS_USER_HEADER)).toEqual([]);
     // The trace goes on: same trace and flags, with the gateway's forwarding span as the parent (docs/operations.md, "Traces").
     expect(seen.metadata.get('traceparent')).toEqual([expect.stringMatching(/^00-0af7651916cd43dd8448eb211c80319c-(?!b7ad6b7169203331)[0-9a-f]{16}-01$/)]);
     // The caller's deadline travels on (less the time spent on the way).
@@ -238,7 +257,7 @@ describe('the gateway forwards MetadataService and StatsService unchanged', () =
     failures.set(method.path, { code: grpc.status.FAILED_PRECONDITION, details: `refused: ${method.method.name}`, metadata: trailers });
     try {
       const requestType = method.method.resolvedRequestType!.fullName;
-      const answer = await callThroughGateway(method, [encoded(root, requestType, 4)], new grpc.Metadata());
+      const answer = await callThroughGateway(method, [encoded(root, requestType, 4)], fromIngress());
       expect(answer.error?.code).toBe(grpc.status.FAILED_PRECONDITION);
       expect(answer.error?.details).toBe(`refused: ${method.method.name}`);
       expect(answer.error?.metadata.get('grpc-status-details-bin')).toEqual([details]);
@@ -250,7 +269,7 @@ describe('the gateway forwards MetadataService and StatsService unchanged', () =
   it('names the service it cannot reach, with UNAVAILABLE (what clients retry)', async () => {
     recorder.forceShutdown();
     const method = methods.find((candidate) => candidate.path.endsWith('/GetVisitSequence'))!;
-    const answer = await callThroughGateway(method, [encoded(root, method.method.resolvedRequestType!.fullName, 1)], new grpc.Metadata());
+    const answer = await callThroughGateway(method, [encoded(root, method.method.resolvedRequestType!.fullName, 1)], fromIngress());
     expect(answer.error?.code).toBe(grpc.status.UNAVAILABLE);
     expect(answer.error?.details).toMatch(/^MetadataService is unavailable: /);
   });

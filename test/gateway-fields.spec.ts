@@ -41,7 +41,7 @@ describe("every field of the gateway's own requests reaches the services behind 
 
   beforeAll(async () => {
     stack = await startTestStack();
-    archive = new GatewayClients(stack.gateway);
+    archive = new GatewayClients(stack.gateway, { token: stack.token });
     const header = { label: 'parent', telescope: 'simonyi', tags: [], requestId: '', format: typeV1.TableFormat.TABLE_FORMAT_UNSPECIFIED };
     parent = await get((await archive.gateway.clientStream('addSimulation', [{ header }, ...[...chunks(visits)].map((chunk) => ({ chunk }))])).visitseqUuid);
   }, 180_000);

@@ -53,7 +53,7 @@ const expectOneLine = (result: { stderr: string }, pattern: RegExp) => {
 
 beforeAll(async () => {
   stack = await startTestStack({ env: { COMPUTE_NIGHTLY_STATS_ON_ADD: 'true' } });
-  archive = new GatewayClients(stack.gateway);
+  archive = new GatewayClients(stack.gateway, { token: stack.token });
   database = new Client({ connectionString: stack.databaseUrl });
   await database.connect();
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-retention-'));
@@ -176,7 +176,7 @@ describe('visitsarch purge', () => {
       },
     ]);
     expect(rows[0].detail.policy).toMatchObject({ tags: ['prenight'], older_than_s: 30 * 86_400, file_types: ['visits'], force: false });
-    const readable = await visitsarch(['query', `SELECT action, visitseq_uuid FROM audit_log WHERE visitseq_uuid = '${uuids.purged}'`]);
+    const readable = await visitsarch(['query', `SELECT action, visitseq_uuid FROM audit_log WHERE visitseq_uuid = '${uuids.purged}' AND action = 'purge'`]);
     expect(readable.stdout.trim().split('\n')).toEqual(['action\tvisitseq_uuid', `purge\t${uuids.purged}`]);
 
     // Purging again finds nothing more to do.

@@ -12,6 +12,7 @@
  */
 import { checkHealth, listHealth } from '@visitsarch/grpc-client';
 import { cli } from './support/run';
+import { rememberStackToken } from './support/credentials';
 // The scenario is the benchmark's own (one definition of the mix and its checks): bench/ is no Nx
 // project and cannot import from test/ (its tsconfig's rootDir), so the test imports from it.
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -26,6 +27,7 @@ let archive: ScalingArchive;
 
 beforeAll(async () => {
   archive = await startScalingArchive({ replicas: 2, logs: !!process.env.VISITSARCH_TEST_LOGS });
+  rememberStackToken(archive.target, archive.stack.tokenFile); // what cli(…, archive.target) presents
 });
 
 afterAll(async () => {

@@ -9,7 +9,7 @@
 import { status } from '@grpc/grpc-js';
 import { RecordBatch, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { blobArchiveV1, CONTRACTS, gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
-import { ServiceClient } from '@visitsarch/grpc-client';
+import { ServiceClient, setPeerCredential } from '@visitsarch/grpc-client';
 import { openSequenceVisits, sequenceVisitChunks, storedVisitsFile, VisitSelection, VisitSources } from '@visitsarch/sequence-visits';
 import { syntheticOpsimTable } from '@visitsarch/visit-tables';
 import { startTestStack } from './support/stack-fixture';
@@ -68,7 +68,9 @@ async function refusal(promise: Promise<unknown>): Promise<{ code: number; reaso
 
 beforeAll(async () => {
   stack = await startTestStack();
-  gateway = new ServiceClient(CONTRACTS.gateway, stack.gateway);
+  gateway = new ServiceClient(CONTRACTS.gateway, stack.gateway, { token: stack.token });
+  // The sources are read as the gateway reads them: with the stack's service credential.
+  setPeerCredential(stack.serviceCredential);
   sources = {
     metadata: new ServiceClient(CONTRACTS.metadata, stack.services.metadata.address),
     blobArchive: new ServiceClient(CONTRACTS.blobArchive, stack.services['blob-archive'].address),
@@ -84,6 +86,7 @@ afterAll(async () => {
   gateway?.close();
   sources?.metadata.close();
   sources?.blobArchive.close();
+  setPeerCredential(undefined);
   await stack?.stop();
 });
 

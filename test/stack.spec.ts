@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { Client } from 'pg';
 import { CONTRACTS, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '@visitsarch/contracts';
-import { checkHealth } from '@visitsarch/grpc-client';
+import { bearerTokenInterceptor, checkHealth, clientTokenFromEnv } from '@visitsarch/grpc-client';
 import { createLogger } from '@visitsarch/logging';
 import { freeServiceAddresses as freeAddresses, startStack } from '@visitsarch/stack';
 
@@ -82,9 +82,13 @@ describe('npm start (tools/stack)', () => {
   it('answers through the gateway: a fresh archive lists no sequences; consdb-ingest answers through it', async () => {
     const definition = protoLoader.loadSync([...CONTRACTS.gateway.protoFiles, ...CONTRACTS.metadata.protoFiles], { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
     const loaded = grpc.loadPackageDefinition(definition) as any;
-    const client = new loaded.visitsarch.gateway.v1.GatewayService(addresses.gateway, grpc.credentials.createInsecure());
+    // With the admin token `npm start` wrote to $VISITSARCH_HOME/token.
+    const token = clientTokenFromEnv({ VISITSARCH_HOME: home });
+    expect(token).toMatch(/^vsa_/);
+    const withToken = { interceptors: [bearerTokenInterceptor(token!)] };
+    const client = new loaded.visitsarch.gateway.v1.GatewayService(addresses.gateway, grpc.credentials.createInsecure(), withToken);
     // MetadataService, which the gateway forwards, at the gateway's address.
-    const records = new loaded.visitsarch.metadata.v1.MetadataService(addresses.gateway, grpc.credentials.createInsecure());
+    const records = new loaded.visitsarch.metadata.v1.MetadataService(addresses.gateway, grpc.credentials.createInsecure(), withToken);
     const callOn = (target: any, method: string, request: object) =>
       new Promise<{ error: grpc.ServiceError | null; response: any }>((resolve) =>
         target[method](request, { deadline: Date.now() + 10_000 }, (error: grpc.ServiceError | null, response: any) => resolve({ error, response })),

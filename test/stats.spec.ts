@@ -137,7 +137,7 @@ async function storedRowCount(uuid: string): Promise<number> {
 beforeAll(async () => {
   stack = await startTestStack();
   work = makeHome('visitsarch-stats-');
-  archive = new GatewayClients(stack.gateway);
+  archive = new GatewayClients(stack.gateway, { token: stack.token });
   ({ gateway, metadata, stats } = archive);
   db = new Client({ connectionString: stack.databaseUrl });
   await db.connect();

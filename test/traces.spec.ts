@@ -5,6 +5,7 @@ import { startStackProcess, type LogRecord, type StackProcess } from '@visitsarc
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@visitsarch/tracing';
 import { makeHome, SAMPLE_OPSIM_DB } from './support/stack-fixture';
 import { cli, type Finished } from './support/run';
+import { rememberStackToken } from './support/credentials';
 
 /*
  * Traces as an operator sees them: a real OTLP receiver (the test's collector) is given to the
@@ -56,6 +57,7 @@ describe('traces from the CLI through the gateway to the services, and into thei
     receiver = await startOtlpReceiver();
     work = makeHome('visitsarch-traces-');
     stack = await startStackProcess({ env: { LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '600000' } });
+    rememberStackToken(stack.gateway, path.join(stack.home, 'token')); // what cli(…, stack.gateway) presents
     try {
       const added = await traced('add_simulation', ['add_simulation', SAMPLE_OPSIM_DB, 'traced simulation']);
       uuid = added.result.stdout.trim();

@@ -1,5 +1,6 @@
 import { spawn, SpawnOptions } from 'node:child_process';
 import * as path from 'node:path';
+import { clientEnv } from './credentials';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -28,9 +29,12 @@ export function run(command: string, args: string[], options: SpawnOptions & { i
   });
 }
 
-/** The `visitsarch` CLI as a user runs it (the built bin), against a given gateway. */
+/**
+ * The `visitsarch` CLI as a user runs it (the built bin), against a given gateway, with the token
+ * of its stack when a test started it (credentials.ts; `env` may set another, or none).
+ */
 export function cli(args: string[], gateway: string, env: NodeJS.ProcessEnv = {}): Promise<Finished> {
   return run(process.execPath, [path.join(REPO_ROOT, 'cli', 'dist', 'main.js'), ...args], {
-    env: { ...process.env, VISITSARCH_GATEWAY: gateway, ...env },
+    env: { ...process.env, ...clientEnv(gateway), ...env },
   });
 }

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createLogger } from '@visitsarch/logging';
-import { freeServiceAddresses, Stack, startStack } from '@visitsarch/stack';
+import { freeServiceAddresses, Stack, StackOptions, startStack } from '@visitsarch/stack';
+import { rememberStackToken, stackServiceCredential } from './credentials';
 
 /** Real opsim outputs kept in the repository as test data (test/data/opsim/README.md says where from). */
 export const OPSIM_TEST_DATA = path.resolve(__dirname, '..', 'data', 'opsim');
@@ -14,8 +15,15 @@ export function makeHome(prefix = 'visitsarch-e2e-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** Starts the whole archive on free ports in a fresh home; `stop()` also removes the home. */
-export async function startTestStack(options: { postgresSettings?: Record<string, string>; env?: NodeJS.ProcessEnv } = {}): Promise<Stack & { home: string }> {
+/**
+ * Starts the whole archive on free ports in a fresh home; `stop()` also removes the home. `token`
+ * is the admin token the stack wrote to `<home>/token`, which `cli(args, stack.gateway)` presents
+ * (credentials.ts); `serviceCredential`, what its services present to each other, for tests that
+ * call one directly; `serviceEnv` is the environment of some services only (StackOptions).
+ */
+export async function startTestStack(
+  options: { postgresSettings?: Record<string, string>; env?: NodeJS.ProcessEnv; serviceEnv?: StackOptions['serviceEnv'] } = {},
+): Promise<Stack & { home: string; token?: string; serviceCredential?: string }> {
   const home = makeHome();
   const stack = await startStack({
     home,
@@ -23,11 +31,14 @@ export async function startTestStack(options: { postgresSettings?: Record<string
     logger: createLogger('e2e', 'silent'),
     serviceLogs: process.env.VISITSARCH_TEST_LOGS ? 'inherit' : 'ignore',
     env: { LOG_LEVEL: 'warn', HEALTH_INTERVAL_MS: '500', ...options.env },
+    serviceEnv: options.serviceEnv,
     postgresSettings: options.postgresSettings,
   });
   return {
     ...stack,
     home,
+    token: rememberStackToken(stack.gateway, stack.tokenFile),
+    serviceCredential: stackServiceCredential(stack),
     stop: async () => {
       await stack.stop();
       fs.rmSync(home, { recursive: true, force: true });
