@@ -142,12 +142,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     CONSDB_INGEST_SERVICE_ADDRESS: targets['consdb-ingest'],
     STATS_SERVICE_ADDRESS: targets.stats,
   };
+  // TLS settings of the shell (or options.env) are the gateway's: the other services' peers speak
+  // plain gRPC to them (docs/security.md, "TLS"). serviceEnv gives the blob archive its own.
+  const tlsEnv: NodeJS.ProcessEnv = {};
+  for (const variable of TLS_VARIABLES) {
+    if (baseEnv[variable] !== undefined) tlsEnv[variable] = baseEnv[variable];
+    delete baseEnv[variable];
+  }
   const ownEnv: Record<ServiceName, NodeJS.ProcessEnv> = {
     metadata: { DATABASE_URL: databaseUrl, BOOTSTRAP_TOKEN_FILE: access.tokenFile },
     'blob-archive': { VISITSARCH_ARCHIVE_URL: archiveUrl },
     'consdb-ingest': {},
     stats: {},
     gateway: {
+      ...tlsEnv,
       VISITSARCH_ARCHIVE_URL: archiveUrl,
       METADATA_METRICS_URL: metricsUrls.metadata,
       BLOB_ARCHIVE_METRICS_URL: metricsUrls['blob-archive'],
@@ -217,6 +225,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
  * metadata service registers, or makes, `BOOTSTRAP_TOKEN_FILE` (default `<home>/token`), where
  * the CLI and the Python client look for one.
  */
+/** The TLS settings (libs/grpc-server's tls.ts) that `npm start` passes from its environment to the gateway only. */
+const TLS_VARIABLES = ['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_RELOAD_INTERVAL_MS', 'TLS_ADDRESS'] as const;
+
 function accessFiles(home: string, given: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; tokenFile: string; serviceCredentialFile?: string } {
   const tokenFile = given.BOOTSTRAP_TOKEN_FILE || path.join(home, 'token');
   if (given.SERVICE_CREDENTIAL) return { env: {}, tokenFile };
