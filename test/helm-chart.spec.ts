@@ -37,6 +37,7 @@ const DEFAULTS_RIGHT_IN_A_CLUSTER: Partial<Record<ServiceDir, Record<string, str
   },
   metadata: {
     QUERY_MAX_ROWS: 'row cap of free SQL (docs/data-model.md), not a matter of where the service runs',
+    QUERY_DEFAULT_TIMEOUT_S: 'statement timeout of free SQL that asks for none (seconds; at most QUERY_MAX_TIMEOUT_S)',
     QUERY_MAX_TIMEOUT_S: 'longest statement timeout of free SQL',
     QUERY_MAX_CONCURRENT: 'concurrent free SQL queries per pod',
     UPSTREAM_ALLOWED_ENDPOINTS: 'empty: ImportUpstream is refused until the operator lists the upstream databases it may reach (metadata.env)',

@@ -81,14 +81,18 @@ export class CliContext {
 
   /**
    * For Query, which has a timeout of its own: `--timeout` becomes the statement timeout asked
-   * for (unset: the server's default of 60 s), and the call's deadline outlasts it, so a query
-   * that runs too long ends with the server's message rather than gRPC's deadline.
+   * for, and the call's deadline outlasts it, so a query that runs too long ends with the server's
+   * message rather than gRPC's deadline. Unset, the server applies its deployment's default
+   * (QUERY_DEFAULT_TIMEOUT_S, 10 s unless configured), which the CLI cannot know: the deadline
+   * then outlasts the longest default a deployment can set without raising QUERY_MAX_TIMEOUT_S
+   * (SERVER_LIMIT_S.query, 300 s), so the server's answer still arrives first. A query ends as
+   * soon as the server's timeout fires: only an archive that does not answer at all is waited for.
    */
   queryTimeout(): { timeout: metadataV1.QueryRequest['timeout']; options: { deadline: number } } {
     const requested = this.timeoutSeconds;
     return {
       timeout: requested === undefined ? undefined : { seconds: Math.floor(requested), nanos: Math.round((requested % 1) * 1e9) },
-      options: this.deadlineIn(withMargin(requested ?? SERVER_LIMIT_S.short)),
+      options: this.deadlineIn(withMargin(requested ?? SERVER_LIMIT_S.query)),
     };
   }
 

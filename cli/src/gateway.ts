@@ -3,13 +3,16 @@ import { CliError } from './cli-error';
 
 /**
  * The longest the archive itself lets a call run before it answers with its own error, in seconds:
- * the statement timeout of the metadata service's queries (`query` when no --timeout is given,
- * `query_night`, `prenight_sims`, …; see docs/data-model.md), and the longest of the transfer-like
- * calls' own limits (ConsDB queries: CONSDB_TIMEOUT_MS, at most one hour; statistics: 600 s).
+ * `short`, the statement timeout of the metadata service's own reads (`query_night`,
+ * `prenight_sims`, …; see docs/data-model.md); `query`, the longest statement timeout a `query`
+ * without --timeout can get: the deployment's QUERY_DEFAULT_TIMEOUT_S (10 s by default), which
+ * the CLI cannot know but which the server keeps at most QUERY_MAX_TIMEOUT_S, itself 300 s by
+ * default; `transfer`, the longest of the transfer-like calls' own limits (ConsDB queries:
+ * CONSDB_TIMEOUT_MS, at most one hour; statistics: 600 s).
  * A client deadline must outlast these, or the user sees gRPC's deadline instead of the server's
  * message; `withMargin` says by how much.
  */
-export const SERVER_LIMIT_S = { short: 60, transfer: 3600 };
+export const SERVER_LIMIT_S = { short: 60, query: 300, transfer: 3600 };
 
 /** A client deadline that outlasts a server limit of `seconds`: 10 % more, and at least 5 s. */
 export function withMargin(seconds: number): number {
@@ -87,7 +90,7 @@ export function describeGrpcError(error: unknown, gateway: string, waitedSeconds
         const within = waitedSeconds === undefined ? 'in time' : `within ${formatSeconds(waitedSeconds)}`;
         return new CliError(`the archive did not answer ${within} (use --timeout to wait longer)`);
       }
-      return new CliError(message); // the server's own verdict, e.g. "the query ran longer than its timeout of 60 s and was cancelled"
+      return new CliError(message); // the server's own verdict, e.g. "the query ran longer than its timeout of 10 s and was cancelled"
     case grpc.status.UNIMPLEMENTED:
       return new CliError(`not available yet on this archive: ${message}`);
     case grpc.status.DATA_LOSS:

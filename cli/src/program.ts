@@ -36,7 +36,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         '--timeout <seconds>',
-        `how long to wait for the archive's answer (default: a little longer than the archive's own limits, ${withMargin(SERVER_LIMIT_S.short)} s for most calls, ${withMargin(SERVER_LIMIT_S.transfer) / 60} min for uploads, downloads and ConsDB); for query, also its statement timeout`,
+        `how long to wait for the archive's answer (default: a little longer than the archive's own limits, ${withMargin(SERVER_LIMIT_S.short)} s for most calls, ${withMargin(SERVER_LIMIT_S.query)} s for query, ${withMargin(SERVER_LIMIT_S.transfer) / 60} min for uploads, downloads and ConsDB); for query, also its statement timeout`,
       ).argParser((value) => positiveSeconds(value, '--timeout')),
     )
     .showHelpAfterError('(run `visitsarch --help` for usage)')

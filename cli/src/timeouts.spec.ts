@@ -48,8 +48,11 @@ describe('deadlines and timeouts', () => {
       program.parseOptions(args);
       return (pick(new CliContext(program)) - Date.now()) / 1000;
     };
-    // The metadata service's statement timeout is 60 s when none is asked for, and its own timer fires 1 s later.
-    expect(deadlineIn([], (context) => context.queryTimeout().options.deadline)).toBeGreaterThan(62);
+    // A query without --timeout gets the deployment's QUERY_DEFAULT_TIMEOUT_S (10 s by default), at most
+    // QUERY_MAX_TIMEOUT_S (300 s by default), and the service's own timer fires 1 s later: the deadline
+    // outlasts the longest default a deployment can set without raising the maximum.
+    expect(deadlineIn([], (context) => context.queryTimeout().options.deadline)).toBeGreaterThan(302);
+    // The metadata service's own reads (query_night, prenight_sims) run for at most 60 s.
     expect(deadlineIn([], (context) => context.deadline().deadline)).toBeGreaterThan(62);
     expect(deadlineIn([], (context) => context.deadline('transfer').deadline)).toBeGreaterThan(3602);
     expect(deadlineIn(['--timeout', '600'], (context) => context.queryTimeout().options.deadline)).toBeGreaterThan(602);
@@ -58,6 +61,10 @@ describe('deadlines and timeouts', () => {
     const program = buildProgram();
     program.parseOptions(['--timeout', '2.5']);
     expect(new CliContext(program).queryTimeout().timeout).toEqual({ seconds: 2, nanos: 500_000_000 });
+    // Without --timeout, none is asked for: the server applies its deployment's default.
+    const unset = buildProgram();
+    unset.parseOptions([]);
+    expect(new CliContext(unset).queryTimeout().timeout).toBeUndefined();
   });
 
   it("turns grpc-js's deadline message into one human line", () => {
@@ -70,7 +77,8 @@ describe('deadlines and timeouts', () => {
   describe('against a running archive', () => {
     let stack: StackProcess;
     beforeAll(async () => {
-      stack = await startStackProcess({ env: { LOG_LEVEL: 'warn' } });
+      // A deployment's own default statement timeout for queries that ask for none (10 s unless set).
+      stack = await startStackProcess({ env: { LOG_LEVEL: 'warn', QUERY_DEFAULT_TIMEOUT_S: '2' } });
     });
     afterAll(() => stack?.stop());
 
@@ -83,6 +91,14 @@ describe('deadlines and timeouts', () => {
       const quick = await visitsarch(['--timeout', '5', 'query', 'SELECT pg_sleep(0.2) AS slept'], stack);
       expect(quick.stderr).toBe('');
       expect(quick.stdout.split('\n')[0]).toBe('slept');
+    });
+
+    it("gives a query without --timeout the deployment's default statement timeout, and shows the server's message", async () => {
+      const result = await visitsarch(['query', 'SELECT pg_sleep(30)'], stack);
+      expect(result.code).toBe(1);
+      expectOneCleanLine(result.stderr);
+      expect(result.stderr).toBe('visitsarch: the query ran longer than its timeout of 2 s and was cancelled\n');
+      expect(result.seconds).toBeLessThan(10);
     });
 
     it('ends with one human line when the archive does not answer before the deadline', async () => {

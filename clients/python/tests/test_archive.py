@@ -188,6 +188,13 @@ def test_a_query_timeout_is_the_archives_own_error_not_a_deadline(archive):
         archive.query("SELECT 1", timeout=0)
 
 
+def test_a_query_without_a_timeout_gets_the_archives_default_of_seconds(archive):
+    # QUERY_DEFAULT_TIMEOUT_S, 10 s by default: the call's own deadline outlasts it.
+    with pytest.raises(visitsarch.VisitsarchError, match="timeout of 10 s") as raised:
+        archive.query("SELECT pg_sleep(30)")
+    assert "Deadline Exceeded" not in str(raised.value)
+
+
 def test_comments_are_recorded_under_the_callers_identity(archive):
     uuid = archive.add_simulation(opsim_frame(20), label="commented", telescope="simonyi")
     archive.comment(uuid, "This is more of a question than a comment...")

@@ -25,6 +25,8 @@ export interface MetadataConfig {
   /** A read-only login for Query; empty means the service provisions its own `<database>_query` role. */
   QUERY_DATABASE_URL?: string;
   QUERY_MAX_ROWS: number;
+  /** The statement timeout of a Query that asks for none, in seconds (at most QUERY_MAX_TIMEOUT_S). */
+  QUERY_DEFAULT_TIMEOUT_S: number;
   QUERY_MAX_TIMEOUT_S: number;
   QUERY_MAX_CONCURRENT: number;
   /** How many Query calls of one identity may run at once. */
@@ -49,7 +51,12 @@ export class MetadataModule implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   static forRoot(config: MetadataConfig, logger: Logger): DynamicModule {
-    const limits: QueryLimits = { maxRows: config.QUERY_MAX_ROWS, maxTimeoutSeconds: config.QUERY_MAX_TIMEOUT_S, maxConcurrent: config.QUERY_MAX_CONCURRENT };
+    const limits: QueryLimits = {
+      maxRows: config.QUERY_MAX_ROWS,
+      defaultTimeoutSeconds: config.QUERY_DEFAULT_TIMEOUT_S,
+      maxTimeoutSeconds: config.QUERY_MAX_TIMEOUT_S,
+      maxConcurrent: config.QUERY_MAX_CONCURRENT,
+    };
     return {
       module: MetadataModule,
       controllers: [MetadataController, RegistryController, TokenController, TokenVerificationController],

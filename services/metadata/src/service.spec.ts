@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmbeddedPostgres } from '@visitsarch/db';
 import { TEST_SERVICE_CREDENTIAL, waitForHealthEntry } from '@visitsarch/grpc-client';
+import { ConfigError } from '@visitsarch/config';
 import { startService } from '@visitsarch/grpc-server';
 import { createLogger } from '@visitsarch/logging';
 import { metadataService } from './service';
@@ -26,4 +27,11 @@ it('is SERVING only while its PostgreSQL answers', async () => {
     await postgres.stop();
     fs.rmSync(home, { recursive: true, force: true });
   }
+});
+
+it('refuses to start with a default Query timeout above the longest, naming the variable', async () => {
+  const env = { DATABASE_URL: 'postgresql://user:secret@127.0.0.1:1/visitsarch', GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL };
+  await expect(startService(metadataService, { ...env, QUERY_DEFAULT_TIMEOUT_S: '120', QUERY_MAX_TIMEOUT_S: '60' })).rejects.toThrow(ConfigError);
+  await expect(startService(metadataService, { ...env, QUERY_DEFAULT_TIMEOUT_S: '301' })).rejects.toThrow(/^QUERY_DEFAULT_TIMEOUT_S: 301 s exceeds QUERY_MAX_TIMEOUT_S \(300 s\)/);
+  await expect(startService(metadataService, { ...env, QUERY_DEFAULT_TIMEOUT_S: '0' })).rejects.toThrow(/^QUERY_DEFAULT_TIMEOUT_S: expected an integer from 1/);
 });

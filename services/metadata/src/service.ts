@@ -26,6 +26,19 @@ function osUserName(): string {
   }
 }
 
+/**
+ * QUERY_DEFAULT_TIMEOUT_S within QUERY_MAX_TIMEOUT_S: checked at start-up, as one variable's parser
+ * cannot see the other (a default above the maximum would silently be cut to it).
+ */
+export function checkQueryTimeouts(config: { QUERY_DEFAULT_TIMEOUT_S: number; QUERY_MAX_TIMEOUT_S: number }): void {
+  if (config.QUERY_DEFAULT_TIMEOUT_S > config.QUERY_MAX_TIMEOUT_S) {
+    throw new ConfigError(
+      'QUERY_DEFAULT_TIMEOUT_S',
+      `${config.QUERY_DEFAULT_TIMEOUT_S} s exceeds QUERY_MAX_TIMEOUT_S (${config.QUERY_MAX_TIMEOUT_S} s): the default statement timeout must be at most the longest one`,
+    );
+  }
+}
+
 /** The metadata service: its settings, its module and what it depends on. */
 export const metadataService = defineService({
   name: 'metadata',
@@ -42,7 +55,12 @@ export const metadataService = defineService({
       description: 'a read-only login for the Query RPC; empty: the service gives the <database>_query role made by its migration a login itself (needs CREATEROLE)',
     },
     QUERY_MAX_ROWS: { parse: integer(1, 100_000_000), default: 1_000_000, description: 'the most rows one Query returns' },
-    QUERY_MAX_TIMEOUT_S: { parse: integer(1, 86_400), default: 600, description: 'the longest statement timeout a Query may ask for, in seconds' },
+    QUERY_DEFAULT_TIMEOUT_S: {
+      parse: integer(1, 86_400),
+      default: 10,
+      description: 'the statement timeout of a Query that asks for none, in seconds (at most QUERY_MAX_TIMEOUT_S)',
+    },
+    QUERY_MAX_TIMEOUT_S: { parse: integer(1, 86_400), default: 300, description: 'the longest statement timeout a Query may ask for, in seconds' },
     QUERY_MAX_CONCURRENT: { parse: integer(1, 1000), default: 8, description: 'how many Query calls may run at once' },
     QUERY_MAX_CONCURRENT_PER_IDENTITY: { parse: integer(1, 1000), default: 2, description: 'how many Query calls of one identity may run at once' },
     BOOTSTRAP_TOKEN_FILE: {
@@ -58,6 +76,7 @@ export const metadataService = defineService({
     },
   },
   build: (config, logger) => {
+    checkQueryTimeouts(config);
     instrumentPostgres(); // every statement timed for the metrics (libs/db/src/pg-timing.ts)
     return {
       module: MetadataModule.forRoot(config, logger),

@@ -13,6 +13,8 @@ export const QUERY_LIMITS = Symbol('QUERY_LIMITS');
 export interface QueryLimits {
   /** The most rows a Query may return. */
   maxRows: number;
+  /** The statement timeout of a Query that asks for none, in seconds (QUERY_DEFAULT_TIMEOUT_S, at most maxTimeoutSeconds). */
+  defaultTimeoutSeconds: number;
   /** The longest statement timeout a Query may ask for, in seconds. */
   maxTimeoutSeconds: number;
   /** How many Query calls may run at once. */
@@ -20,7 +22,6 @@ export interface QueryLimits {
 }
 
 const DEFAULT_MAX_ROWS = 1_000_000;
-const DEFAULT_TIMEOUT_SECONDS = 60;
 
 /** Statements that write or change state, refused before they reach PostgreSQL (which would refuse them too). */
 const WRITING_COMMANDS = new Set([
@@ -90,7 +91,7 @@ export class QueriesService {
     const maxRows = Math.min(request.maxRows || DEFAULT_MAX_ROWS, this.limits.maxRows);
     const requestedSeconds = (request.timeout?.seconds ?? 0) + (request.timeout?.nanos ?? 0) / 1e9;
     if (requestedSeconds < 0) throw invalidArgument('timeout must not be negative', 'timeout');
-    const timeoutMs = Math.round(Math.min(requestedSeconds || DEFAULT_TIMEOUT_SECONDS, this.limits.maxTimeoutSeconds) * 1000);
+    const timeoutMs = Math.round(Math.min(requestedSeconds || this.limits.defaultTimeoutSeconds, this.limits.maxTimeoutSeconds) * 1000);
     if (this.running >= this.limits.maxConcurrent) {
       throw new GrpcError(status.RESOURCE_EXHAUSTED, `${this.running} queries are already running; retry later`, { reason: 'TOO_MANY_QUERIES' });
     }

@@ -121,6 +121,15 @@ describe('Query', () => {
     expect((await archive.table('query', { sql: 'SELECT 1 AS one' })).table.numRows).toBe(1);
   });
 
+  it('gives a statement that asks for no timeout the default of 10 s (QUERY_DEFAULT_TIMEOUT_S)', async () => {
+    const started = Date.now();
+    const error = await failure({ sql: 'SELECT pg_sleep(30)' });
+    expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(error.details).toBe('the query ran longer than its timeout of 10 s and was cancelled');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_500);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
   it('refuses more concurrent queries than configured with RESOURCE_EXHAUSTED', async () => {
     const slow = Array.from({ length: 4 }, () => archive.stream('query', { sql: 'SELECT pg_sleep(1)' }));
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -131,6 +140,31 @@ describe('Query', () => {
 
   it('refuses an empty statement', async () => {
     expect((await failure({ sql: '  ' })).code).toBe(status.INVALID_ARGUMENT);
+  });
+});
+
+describe('Query with the timeouts of a deployment (QUERY_DEFAULT_TIMEOUT_S, QUERY_MAX_TIMEOUT_S)', () => {
+  const configured = specArchive({ QUERY_DEFAULT_TIMEOUT_S: '1', QUERY_MAX_TIMEOUT_S: '2' });
+  const failing = async (request: Record<string, unknown>) => {
+    const started = Date.now();
+    try {
+      await configured.stream('query', request);
+    } catch (error) {
+      return { ...(error as { code: number; details: string }), seconds: (Date.now() - started) / 1000 };
+    }
+    throw new Error('the query succeeded');
+  };
+
+  it('applies the configured default when none is asked for, and a longer timeout when asked, up to the maximum', async () => {
+    const unset = await failing({ sql: 'SELECT pg_sleep(30)' });
+    expect([unset.code, unset.details]).toEqual([status.DEADLINE_EXCEEDED, 'the query ran longer than its timeout of 1 s and was cancelled']);
+    expect(unset.seconds).toBeLessThan(5);
+    const capped = await failing({ sql: 'SELECT pg_sleep(30)', timeout: { seconds: 30, nanos: 0 } });
+    expect([capped.code, capped.details]).toEqual([status.DEADLINE_EXCEEDED, 'the query ran longer than its timeout of 2 s and was cancelled']);
+    expect(capped.seconds).toBeGreaterThanOrEqual(1.9);
+    expect(capped.seconds).toBeLessThan(6);
+    // Asked for, a timeout longer than the default lets a statement run past it.
+    expect((await configured.table('query', { sql: 'SELECT pg_sleep(1.3) AS slept', timeout: { seconds: 2, nanos: 0 } })).table.numRows).toBe(1);
   });
 });
 

@@ -538,9 +538,10 @@ export interface QueryRequest {
    */
   maxRows: number;
   /**
-   * The statement timeout; unset or zero means 60 seconds, and values above
-   * the server's configured maximum (600 seconds by default) are treated as
-   * that maximum. The call deadline, if shorter, also applies.
+   * The statement timeout; unset or zero means the server's configured
+   * default (10 seconds by default), and values above the server's configured
+   * maximum (300 seconds by default) are treated as that maximum. The call
+   * deadline, if shorter, also applies.
    */
   timeout?: Duration | undefined;
 }
