@@ -4,6 +4,7 @@ import { mjdAtDayObsStart, parseDayObs } from '@visitsarch/day-obs';
 import { fromIpcChunks } from '../arrow-ipc';
 import { CliError } from '../cli-error';
 import { CliContext } from '../context';
+import { adoptImportedVisits } from './transfers';
 import { collect } from '../options';
 import { rowsOfTable } from '../output';
 import { KINDS, SEQUENCE_COLUMNS, visitSequenceRow } from '../records';
@@ -15,7 +16,10 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
     .description('run a read-only SQL query over the archive (tables and views of the specification) and print the result')
     .argument('<sql>', 'e.g. "SELECT * FROM visitsextra WHERE tags ? \'prenight\'"')
     .option('--max_rows <n>', 'stop after this many rows', (value) => positiveInteger(value, '--max_rows'))
-    .addHelpText('after', '\nThe query may run for --timeout seconds (global option; default 60, at most the server\'s QUERY_MAX_TIMEOUT_S, 600 by default).')
+    .addHelpText(
+      'after',
+      "\nThe query may run for --timeout seconds (global option; default: the server's QUERY_DEFAULT_TIMEOUT_S, 10 by default; at most its QUERY_MAX_TIMEOUT_S, 300 by default).",
+    )
     .action((sql: string, options: { max_rows?: number }) =>
       context.run(async () => {
         // The spec's bash example escapes `*` and `?` for the shell inside double quotes, where the backslash stays.
@@ -147,7 +151,9 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
     .option('--schema <name>', 'the upstream schema', 'vsmd')
     .option('--dry-run', 'only report what the import would do; change nothing')
     .addOption(new Option('--dry_run').hideHelp())
-    .action((options: { dsn: string; schema: string; dryRun?: boolean; dry_run?: boolean }) =>
+    .option('--with-visits', "then store the visits of each imported sequence whose visitseq_url is a readable local file (file://) and that has none stored, adopting their canonical hash (as adopt_visits); one stderr line per sequence; exits 1 if any failed")
+    .addOption(new Option('--with_visits').hideHelp())
+    .action((options: { dsn: string; schema: string; dryRun?: boolean; dry_run?: boolean; withVisits?: boolean; with_visits?: boolean }) =>
       context.run(async () => {
         const dryRun = Boolean(options.dryRun || options.dry_run);
         const response = await context.metadata.unary('importUpstream', { dsn: options.dsn, schema: options.schema, dryRun }, context.deadline('transfer'));
@@ -184,12 +190,25 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
           `import_upstream: ${summary.rows} upstream rows: ${summary.imported} ${dryRun ? 'would be imported' : 'imported'}, ${summary.already_present} already present, ` +
             `${summary.skipped} skipped, ${summary.refused} refused${absent.length ? ` (the upstream has no ${absent.join(', ')})` : ''}${dryRun ? '; dry run: nothing was written' : ''}\n`,
         );
+        let adoptionsFailed = 0;
+        if (options.withVisits || options.with_visits) {
+          if (dryRun) process.stderr.write('import_upstream: --with-visits: a dry run adopts no visits\n');
+          else adoptionsFailed = await adoptImportedVisits(context, importedSequences(response.rows));
+        }
         if (summary.refused > 0) {
           const where = context.format() === 'json' ? 'the rows with "outcome": "refused"' : 'the lines with outcome "refused"';
           throw new CliError(`${summary.refused} upstream row${summary.refused === 1 ? ' was' : 's were'} refused: see ${where} above; their reason says why and what to fix upstream`, 1);
         }
+        if (adoptionsFailed > 0) throw new CliError(`the visits of ${adoptionsFailed} imported sequence${adoptionsFailed === 1 ? '' : 's'} could not be adopted: see the lines with "failed" above`, 1);
       }),
     );
+}
+
+/** The sequences an import_upstream report shows here (imported now or before), for --with-visits. */
+function importedSequences(rows: metadataV1.RowImportReport[]): string[] {
+  const tables = new Set(['visitseq', 'simulations', 'completed', 'mixedvisitseq']);
+  const outcomes = new Set([metadataV1.RowImportOutcome.ROW_IMPORT_OUTCOME_IMPORTED, metadataV1.RowImportOutcome.ROW_IMPORT_OUTCOME_ALREADY_PRESENT]);
+  return [...new Set(rows.filter((row) => tables.has(row.tableName) && outcomes.has(row.outcome)).map((row) => row.visitseqUuid))];
 }
 
 /** The outcome column of import_upstream. */

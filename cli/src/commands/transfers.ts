@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { gatewayV1, typeV1 } from '@visitsarch/contracts';
+import { gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
 import { toIpcChunks } from '../arrow-ipc';
 import { CliError } from '../cli-error';
 import { CliContext } from '../context';
+import { describeGrpcError, withoutTransportDetails } from '../gateway';
 import { collect, instantArgument, jsonObjectArgument, withoutTrailingComma } from '../options';
 import { Progress } from '../progress';
 import { dayObsArgument } from './queries';
@@ -37,7 +39,7 @@ export async function* addFileMessages(header: gatewayV1.AddFileHeader, file: st
   }
 }
 
-/** add_simulation, add_completed, add_mixed, add_file, download, hash. */
+/** add_simulation, add_completed, add_mixed, add_file, download, adopt_visits, hash. */
 export function registerTransferCommands(program: Command, context: CliContext): void {
   const addCommand = (name: string, description: string) =>
     program
@@ -182,6 +184,27 @@ export function registerTransferCommands(program: Command, context: CliContext):
         } finally {
           fs.rmSync(partial, { force: true });
         }
+      }),
+    );
+
+  program
+    .command('adopt_visits')
+    .alias('adopt-visits')
+    .description(
+      "store the visits of a sequence recorded without them (e.g. by import_upstream) and record the visits' canonical hash as its visitseq_sha256 " +
+        "(the upstream's cannot be reproduced); prints the new visitseq_url, the canonical hash and the hash it replaced",
+    )
+    .argument('<uuid>', 'the visit sequence (it must have no stored visits)')
+    .argument('[file]', "the visits: .h5 (pandas, as rubin_sim writes them), .db (opsim SQLite), .parquet, .arrow or .arrows (default: the sequence's visitseq_url, if it is a file:// URL of a file on this machine)")
+    .option('--archive <url>', "archive for the visits (default: the gateway's archive)")
+    .action((uuid: string, file: string | undefined, options: { archive?: string }) =>
+      context.run(async () => {
+        const source = file ? withoutTrailingComma(file) : localVisitsFile((await context.metadata.unary('getVisitSequence', { visitseqUuid: uuid }, context.deadline())).visitSequence);
+        if (typeof source !== 'string') throw new CliError(`visit sequence ${uuid} ${source.reason}: give the visits FILE (visitsarch adopt_visits ${uuid} FILE)`, 2);
+        if (!fs.existsSync(source)) throw new CliError(`cannot read the visits file ${source}: it does not exist`, 2);
+        const adopted = await adoptVisits(context, uuid, source, options.archive);
+        if (context.format() === 'json') process.stdout.write(`${JSON.stringify({ visitseq_uuid: uuid, ...adopted }, null, 2)}\n`);
+        else process.stdout.write(`visitseq_url ${adopted.visitseq_url}\nvisitseq_sha256 ${adopted.visitseq_sha256}\nprevious_visitseq_sha256 ${adopted.previous_visitseq_sha256}\n`);
       }),
     );
 
@@ -343,4 +366,97 @@ async function fileSha256(file: string): Promise<Buffer> {
   const hash = createHash('sha256');
   for await (const piece of fs.createReadStream(file)) hash.update(piece as Buffer);
   return hash.digest();
+}
+
+/** What adopt_visits reports. */
+export interface AdoptedVisits {
+  visitseq_url: string;
+  row_count: number;
+  visitseq_sha256: string;
+  /** The hash replaced (the upstream's), hex; empty if the recorded hash already was the canonical one. */
+  previous_visitseq_sha256: string;
+}
+
+/**
+ * The local visits file a sequence's visitseq_url names (a file:// URL of a file on this machine),
+ * or why there is none.
+ */
+export function localVisitsFile(sequence: metadataV1.VisitSequence | undefined): string | { reason: string } {
+  const url = sequence?.visitseqUrl;
+  if (!url) return { reason: 'has no visitseq_url' };
+  if (!url.startsWith('file:')) return { reason: `has the visitseq_url ${url}, not a file on this machine` };
+  let file: string;
+  try {
+    file = fileURLToPath(url);
+  } catch (error) {
+    return { reason: `has the visitseq_url ${url}, not a file on this machine (${(error as Error).message})` };
+  }
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch {
+    return { reason: `has the visitseq_url ${url}, which names no readable file here` };
+  }
+  return file;
+}
+
+/** Stores a visits file as the visits of a sequence without stored visits, adopting its canonical hash. */
+export async function adoptVisits(context: CliContext, uuid: string, file: string, archive?: string): Promise<AdoptedVisits> {
+  const header: gatewayV1.ArchiveVisitsHeader = {
+    visitseqUuid: uuid,
+    archiveUrl: archive === undefined ? undefined : withoutTrailingComma(archive),
+    replace: false,
+    format: typeV1.TableFormat.TABLE_FORMAT_UNSPECIFIED,
+    adoptCanonicalHash: true,
+  };
+  const response = await context.gateway.clientStream('archiveVisits', await uploadMessages(header, file), context.deadline('transfer'));
+  return {
+    visitseq_url: response.visitseqUrl,
+    row_count: Number(response.rowCount),
+    visitseq_sha256: Buffer.from(response.visitseqSha256).toString('hex'),
+    previous_visitseq_sha256: Buffer.from(response.previousVisitseqSha256).toString('hex'),
+  };
+}
+
+/**
+ * import_upstream --with-visits: adopts the visits of each sequence whose visitseq_url is a
+ * readable local file and which has no stored visits, one stderr line per sequence; returns how
+ * many failed (an error other than a reason to skip).
+ */
+export async function adoptImportedVisits(context: CliContext, uuids: string[]): Promise<number> {
+  let failed = 0;
+  for (const uuid of uuids) {
+    const say = (line: string) => process.stderr.write(`import_upstream: ${uuid} ${line}\n`);
+    try {
+      const { visitSequence } = await context.metadata.unary('getVisitSequence', { visitseqUuid: uuid }, context.deadline());
+      if (await hasStoredVisits(context, uuid)) {
+        say('skipped: its visits are already stored in the archive');
+        continue;
+      }
+      const file = localVisitsFile(visitSequence);
+      if (typeof file !== 'string') {
+        say(`skipped: it ${file.reason} (visitsarch adopt_visits ${uuid} FILE adopts its visits from a copy)`);
+        continue;
+      }
+      const adopted = await adoptVisits(context, uuid, file);
+      say(
+        `adopted: ${adopted.row_count} visits from ${file}, now at ${adopted.visitseq_url}; visitseq_sha256 ${adopted.visitseq_sha256}` +
+          (adopted.previous_visitseq_sha256 ? ` (was the upstream's ${adopted.previous_visitseq_sha256})` : ''),
+      );
+    } catch (error) {
+      failed += 1;
+      const described = describeGrpcError(error, context.address);
+      say(`failed: ${withoutTransportDetails(described?.message ?? (error instanceof Error ? error.message : String(error)))}`);
+    }
+  }
+  return failed;
+}
+
+async function hasStoredVisits(context: CliContext, uuid: string): Promise<boolean> {
+  try {
+    await context.metadata.unary('getFile', { visitseqUuid: uuid, fileType: 'visits' }, context.deadline());
+    return true;
+  } catch (error) {
+    if ((error as { code?: number }).code === 5 /* NOT_FOUND */) return false;
+    throw error;
+  }
 }

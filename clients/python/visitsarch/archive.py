@@ -40,6 +40,12 @@ USDF_OPSIM_ARCHIVE = "s3://rubin:rubin-scheduler-prenight/opsim/vseq/"
 
 _FILE_CHUNK = 1 << 20
 _MAX_MESSAGE = 16 * 1024 * 1024
+# The longest statement timeout a query that asks for none can get: the archive's default
+# (QUERY_DEFAULT_TIMEOUT_S, 10 s unless the deployment sets it) is at most its QUERY_MAX_TIMEOUT_S,
+# itself 300 s by default. The client cannot know the deployment's default, so without ``timeout=``
+# the call waits longer than this, and the archive's own "query timed out" error arrives first
+# (cli/src/gateway.ts, SERVER_LIMIT_S.query, likewise).
+_QUERY_SERVER_LIMIT_S = 300.0
 _KINDS = {"simulation": 1, "completed": 2, "mixed": 3}
 
 
@@ -117,8 +123,9 @@ class VisitSequenceArchive:
     gateway : str, optional
         ``host:port`` of the gateway; default ``$VISITSARCH_GATEWAY`` or ``127.0.0.1:50051``.
     timeout : float, optional
-        Seconds each call may take (uploads and downloads get ``transfer_timeout``). The
-        default, 66 s, outlasts the archive's own 60 s limit, so its clearer error arrives first.
+        Seconds each call may take (uploads and downloads get ``transfer_timeout``; :meth:`query`
+        waits for its own ``timeout``). The default, 66 s, outlasts the archive's own 60 s limit
+        on its reads, so its clearer error arrives first.
     transfer_timeout : float, optional
         Seconds an upload or download may take.
     flight : bool, optional
@@ -510,16 +517,19 @@ class VisitSequenceArchive:
     def query(self, sql: str, max_rows: int = 0, timeout: float | None = None) -> pd.DataFrame:
         """Runs read-only SQL over the archive's tables and views; returns a DataFrame.
 
-        ``timeout`` (seconds) is the statement's own limit (the archive's default is 60 s, at most
-        its ``QUERY_MAX_TIMEOUT_S``); the call waits a little longer, so that the archive's own
-        "query timed out" error is what arrives.
+        ``timeout`` (seconds) is the statement's own limit (at most the archive's
+        ``QUERY_MAX_TIMEOUT_S``, 300 s by default); unset, the archive's default applies
+        (``QUERY_DEFAULT_TIMEOUT_S``, 10 s by default). The call waits a little longer, so that
+        the archive's own "query timed out" error is what arrives.
         """
         request = md.QueryRequest(sql=sql, max_rows=max_rows)
         if timeout is not None:
             if not timeout > 0:
                 raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
             request.timeout.FromNanoseconds(round(timeout * 1e9))
-        return self._table("Query", request, timeout=(timeout if timeout is not None else 60.0) * 1.1 + 5)
+        # Unset, the deployment's default applies, which may be anything up to its maximum.
+        limit = timeout if timeout is not None else _QUERY_SERVER_LIMIT_S
+        return self._table("Query", request, timeout=limit * 1.1 + 5)
 
     def query_night(self, day_obs: Any, telescope: str = "simonyi", earliest_sim: Any = None, columns: Sequence[str] | None = None, tags: Sequence[str] | None = None, last_day_obs: Any = None) -> pd.DataFrame:
         """Simulations, completed and mixed sequences of a telescope covering a night (or the
@@ -585,6 +595,45 @@ class VisitSequenceArchive:
     def visits_sha256(visits: pd.DataFrame | np.ndarray) -> str:
         """The canonical visit-table hash, computed locally with numpy exactly as the archive does."""
         return visits_sha256(visits)
+
+    def adopt_visits(self, visitseq_uuid: str, visits: Any = None, archive: str | None = None) -> dict[str, Any]:
+        """Stores the visits of a sequence recorded without them (e.g. by ``import_upstream``),
+        recording their canonical hash as its ``visitseq_sha256`` (an upstream's hash cannot be
+        reproduced). The sequence must have no stored visits.
+
+        Parameters
+        ----------
+        visitseq_uuid : str
+            The sequence.
+        visits : pandas.DataFrame, numpy structured array, pyarrow.Table or path, optional
+            The visits; default: the file the sequence's ``visitseq_url`` names, if it is a
+            ``file://`` URL of a file on this machine (e.g. rubin_sim's ``visits.h5``).
+        archive : str, optional
+            Base URL of the archive for the visits; default: the gateway's.
+
+        Returns
+        -------
+        dict
+            ``visitseq_url`` (where the visits are now stored), ``row_count``,
+            ``visitseq_sha256`` (the canonical hash, hex) and ``previous_visitseq_sha256`` (the
+            hash it replaced, hex; empty if it was already the canonical one).
+        """
+        if visits is None:
+            from urllib.parse import unquote, urlparse
+
+            url = self.get(visitseq_uuid).get("visitseq_url")
+            parsed = urlparse(url or "")
+            if parsed.scheme != "file" or parsed.netloc not in ("", "localhost") or not os.path.isfile(unquote(parsed.path)):
+                raise ValueError(f"the visitseq_url of {visitseq_uuid} ({url or 'none'}) is not a file on this machine: give the visits")
+            visits = unquote(parsed.path)
+        header = gw.ArchiveVisitsHeader(visitseq_uuid=str(visitseq_uuid), archive_url=archive, adopt_canonical_hash=True)
+        response = self._upload_visits("ArchiveVisits", gw.ArchiveVisitsRequest, header, visits)
+        return {
+            "visitseq_url": response.visitseq_url,
+            "row_count": response.row_count,
+            "visitseq_sha256": response.visitseq_sha256.hex(),
+            "previous_visitseq_sha256": response.previous_visitseq_sha256.hex(),
+        }
 
 
 def _trace_metadata() -> list[tuple[str, str]]:

@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
-import { blobArchiveV1, gatewayV1, typeV1 } from '@visitsarch/contracts';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { blobArchiveV1, gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
 import { archiveDirectory } from '../support/archive-directory';
@@ -9,9 +10,21 @@ import { FORMAT_EXTENSIONS, visitTableFormatOf } from '@visitsarch/visit-tables'
 import { deleteQuietly, discardUnrecorded, findSequence } from './record-sequence';
 import { requireUuid } from './validation';
 
+/** The sequence's `visits` file record, if it has one. */
+async function visitsFileRecord(downstream: Downstream, uuid: string, call: grpc.ServerReadableStream<unknown, unknown>): Promise<metadataV1.VisitSequenceFile | undefined> {
+  try {
+    return (await downstream.metadata.unary('getFile', { visitseqUuid: uuid, fileType: 'visits' }, { parent: call })).file;
+  } catch (error) {
+    if ((error as grpc.ServiceError).code === grpcStatus.NOT_FOUND) return undefined;
+    throw error;
+  }
+}
+
 /**
  * Stores the visits of an existing sequence (one recorded with metadata only, or a
- * replacement). The table must hash to the recorded visitseq_sha256. A replacement goes to a
+ * replacement). The table must hash to the recorded visitseq_sha256, unless the header adopts
+ * the table's canonical hash (a sequence imported from an upstream, whose hash is not
+ * reproducible): then the hash is replaced along with recording the file. A replacement goes to a
  * new object name; the old object is deleted only once the record points to the new one.
  */
 export async function archiveVisits(
@@ -27,7 +40,19 @@ export async function archiveVisits(
   if (archive === '') throw invalidArgument('archive_url may not be empty: visits are stored in an archive', 'archive_url');
   const sequence = await findSequence(downstream, uuid, call);
   if (!sequence) throw notFound('VisitSequence', uuid);
-  const previousUrl = sequence.visitseqUrl;
+  const adopt = header.adoptCanonicalHash;
+  // Adopting: the sequence's visitseq_url (an upstream's object, say) is not ours, so it is
+  // neither "already stored" nor deleted; only a `visits` file record says visits are stored here.
+  const record = adopt ? await visitsFileRecord(downstream, uuid, call) : undefined;
+  if (record) {
+    throw failedPrecondition(
+      record.fileUrl
+        ? `the visits of ${uuid} are already stored in the archive (at ${record.fileUrl}): only a sequence without stored visits can adopt visits`
+        : `the visits of ${uuid} were stored in the archive and purged (its visits file record is kept): its visitseq_sha256 is the archive's own, so store them again without adopting a hash`,
+      'VISITS_ALREADY_STORED',
+    );
+  }
+  const previousUrl = adopt ? undefined : sequence.visitseqUrl;
   if (previousUrl && !header.replace) throw alreadyExists('VisitSequenceFile', `${uuid}/visits`, `the visits of ${uuid} are already stored at ${previousUrl}; set replace to store them again`);
 
   const fileName = previousUrl ? (header.format ? `visits-${Date.now().toString(16)}${FORMAT_EXTENSIONS[visitTableFormatOf(header.format) ?? 'arrow-stream']}` : replacementName(previousUrl)) : '';
@@ -44,7 +69,7 @@ export async function archiveVisits(
   }
   const stored = await downstream.blobArchive.clientStream('uploadVisitTable', upload(), { parent: call });
   try {
-    if (!Buffer.from(stored.visitseqSha256).equals(Buffer.from(sequence.visitseqSha256))) {
+    if (!adopt && !Buffer.from(stored.visitseqSha256).equals(Buffer.from(sequence.visitseqSha256))) {
       throw failedPrecondition(
         `these visits hash to ${Buffer.from(stored.visitseqSha256).toString('hex')}, not to the recorded visitseq_sha256 ${Buffer.from(sequence.visitseqSha256).toString('hex')} of ${uuid}`,
         'VISITS_HASH_MISMATCH',
@@ -52,11 +77,24 @@ export async function archiveVisits(
     }
     const registered = await downstream.registry.unary(
       'registerFile',
-      { file: { visitseqUuid: uuid, fileType: 'visits', fileSha256: stored.fileSha256, fileSize: stored.fileSize, fileUrl: stored.fileUrl }, replace: true, requestId: '' },
+      {
+        file: { visitseqUuid: uuid, fileType: 'visits', fileSha256: stored.fileSha256, fileSize: stored.fileSize, fileUrl: stored.fileUrl },
+        // Adopting: a `visits` record made meanwhile is ALREADY_EXISTS, not replaced.
+        replace: !adopt,
+        requestId: '',
+        // Adopting: the hash is replaced in the transaction that records the file (all or nothing).
+        visitseqSha256: adopt ? stored.visitseqSha256 : undefined,
+      },
       { parent: call },
     );
     if (previousUrl && previousUrl !== stored.fileUrl) await deleteQuietly(downstream, previousUrl, logger);
-    return { visitseqUrl: stored.fileUrl, rowCount: stored.rowCount, file: registered.file };
+    return {
+      visitseqUrl: stored.fileUrl,
+      rowCount: stored.rowCount,
+      file: registered.file,
+      previousVisitseqSha256: adopt ? registered.previousVisitseqSha256 : Buffer.alloc(0),
+      visitseqSha256: stored.visitseqSha256,
+    };
   } catch (error) {
     await discardUnrecorded(downstream, stored.fileUrl, error, logger);
     throw error;

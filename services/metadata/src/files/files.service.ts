@@ -98,7 +98,9 @@ export class FilesService {
     if (!request.file) throw invalidArgument('file is required', 'file');
     const uuid = requireUuid(request.file.visitseqUuid, 'file.visitseq_uuid');
     const file = this.validate(request.file, 'file', uuid);
-    return idempotentOnSequence(
+    const adoptedHash = request.visitseqSha256 === undefined ? undefined : requireSha256(request.visitseqSha256, 'visitseq_sha256');
+    if (adoptedHash && file.fileType !== VISITS_FILE_TYPE) throw invalidArgument('visitseq_sha256 may be set only when registering the `visits` file', 'visitseq_sha256');
+    return idempotentOnSequence<{ visitseqUuid: string; fileType: string }, metadataV1.RegisterFileResponse>(
       this.database,
       request.requestId,
       'RegisterFile',
@@ -107,9 +109,11 @@ export class FilesService {
       async (tx) => {
         const existing = await fileRow(tx, uuid, file.fileType);
         const resource = { visitseqUuid: uuid, fileType: file.fileType };
-        if (!existing) return { resource, result: { file: await this.insert(tx, file) } };
+        // Adopting visits: the sequence's hash becomes theirs, in this transaction.
+        const previousVisitseqSha256 = adoptedHash ? await this.setVisitseqSha256(tx, uuid, adoptedHash) : Buffer.alloc(0);
+        if (!existing) return { resource, result: { file: await this.insert(tx, file), previousVisitseqSha256 } };
         const same = existing.file_sha256.equals(file.fileSha256) && (existing.file_size ?? 0) === file.fileSize && existing.file_url === (file.fileUrl ?? null);
-        if (same) return { resource, result: { file: toFile(existing) } };
+        if (same) return { resource, result: { file: toFile(existing), previousVisitseqSha256 } };
         if (!request.replace) {
           throw alreadyExists(
             'VisitSequenceFile',
@@ -123,9 +127,9 @@ export class FilesService {
           [uuid, file.fileType, file.fileSha256, file.fileSize, file.fileUrl ?? null],
         );
         if (file.fileType === VISITS_FILE_TYPE) await this.setVisitseqUrl(tx, uuid, file.fileUrl ?? null);
-        return { resource, result: { file: toFile(row!), replacedFile: toFile(existing) } };
+        return { resource, result: { file: toFile(row!), replacedFile: toFile(existing), previousVisitseqSha256 } };
       },
-      async ({ visitseqUuid, fileType }) => ({ file: (await this.get({ visitseqUuid, fileType })).file }),
+      async ({ visitseqUuid, fileType }) => ({ file: (await this.get({ visitseqUuid, fileType })).file, previousVisitseqSha256: Buffer.alloc(0) }),
     );
   }
 
@@ -174,6 +178,14 @@ export class FilesService {
       if (!row) throw notFound('VisitSequenceFile', `${uuid}/${fileType}`, `visit sequence ${uuid} has no ${fileType} file`);
       return work(tx, row);
     });
+  }
+
+  /** Sets a sequence's visitseq_sha256; returns the hash it replaced, or an empty buffer if it was the same. */
+  private async setVisitseqSha256(tx: Tx, uuid: string, sha256: Buffer): Promise<Buffer> {
+    const before = await tx.one<{ visitseq_sha256: Buffer }>('SELECT visitseq_sha256 FROM visitseq WHERE visitseq_uuid = $1 FOR UPDATE', [uuid]);
+    if (!before || before.visitseq_sha256.equals(sha256)) return Buffer.alloc(0);
+    await tx.rows('UPDATE visitseq SET visitseq_sha256 = $2 WHERE visitseq_uuid = $1', [uuid, sha256]);
+    return before.visitseq_sha256;
   }
 
   private async setVisitseqUrl(tx: Tx, uuid: string, url: string | null): Promise<void> {

@@ -51,6 +51,25 @@ describe('file records', () => {
     expect((await archive.fail('getFile', { visitseqUuid, fileType: 'visits' })).code).toBe(status.NOT_FOUND);
   });
 
+  it('sets visitseq_sha256 with the visits file when asked (adopting visits), in the same transaction', async () => {
+    const { visitseqUuid } = await create(archive);
+    const before = (await archive.call('getVisitSequence', { visitseqUuid })).visitSequence!.visitseqSha256;
+    const canonical = sha256();
+    const visits = { visitseqUuid, fileType: 'visits', fileSha256: sha256(), fileSize: 9, fileUrl: 'file:///adopted.arrows' };
+    // Refused for another file type; an ALREADY_EXISTS leaves the hash as it was.
+    expect((await archive.fail('registerFile', { file: { ...visits, fileType: 'rewards' }, visitseqSha256: canonical })).violations).toEqual(['visitseq_sha256']);
+    expect((await archive.fail('registerFile', { file: visits, visitseqSha256: Buffer.alloc(31) })).violations).toEqual(['visitseq_sha256']);
+    const adopted = await archive.call('registerFile', { file: visits, visitseqSha256: canonical });
+    expect(Buffer.from(adopted.previousVisitseqSha256)).toEqual(Buffer.from(before));
+    const sequence = (await archive.call('getVisitSequence', { visitseqUuid })).visitSequence!;
+    expect(Buffer.from(sequence.visitseqSha256)).toEqual(Buffer.from(canonical));
+    expect(sequence.visitseqUrl).toBe('file:///adopted.arrows');
+    expect((await archive.fail('registerFile', { file: { ...visits, fileUrl: 'file:///other.arrows' }, visitseqSha256: sha256() })).code).toBe(status.ALREADY_EXISTS);
+    expect(Buffer.from((await archive.call('getVisitSequence', { visitseqUuid })).visitSequence!.visitseqSha256)).toEqual(Buffer.from(canonical));
+    // The same hash again: nothing replaced.
+    expect((await archive.call('registerFile', { file: visits, visitseqSha256: canonical })).previousVisitseqSha256).toHaveLength(0);
+  });
+
   it('refuses bad records and files of sequences that do not exist (upstream defect 7)', async () => {
     const { visitseqUuid } = await create(archive);
     expect((await archive.fail('registerFile', { file: { visitseqUuid, fileType: 'x', fileSha256: Buffer.alloc(31) } })).violations).toEqual(['file.file_sha256']);

@@ -80,7 +80,14 @@ export const AUDITED_WRITES: Record<string, Describe<any, any>> = {
   })) satisfies Describe<metadataV1.DeleteVisitSequenceRequest, metadataV1.DeleteVisitSequenceResponse>,
   RegisterFile: ((request, response) => ({
     visitseqUuid: uuidOf(request.file?.visitseqUuid),
-    detail: { file_type: request.file?.fileType, file_url: response.file?.fileUrl ?? null, replaced: response.replacedFile !== undefined },
+    detail: {
+      file_type: request.file?.fileType,
+      file_url: response.file?.fileUrl ?? null,
+      replaced: response.replacedFile !== undefined,
+      ...(response.previousVisitseqSha256.length
+        ? { visitseq_sha256: Buffer.from(request.visitseqSha256 ?? []).toString('hex'), previous_visitseq_sha256: Buffer.from(response.previousVisitseqSha256).toString('hex') }
+        : {}),
+    },
   })) satisfies Describe<metadataV1.RegisterFileRequest, metadataV1.RegisterFileResponse>,
   DeleteFile: ((request, response) => ({
     visitseqUuid: uuidOf(request.visitseqUuid),

@@ -182,16 +182,18 @@ class AddMixedResponse(_message.Message):
     def __init__(self, visitseq_uuid: _Optional[str] = ..., visitseq_url: _Optional[str] = ..., visitseq_sha256: _Optional[bytes] = ..., row_count: _Optional[int] = ..., visit_sequence: _Optional[_Union[_visit_sequence_pb2.VisitSequence, _Mapping]] = ...) -> None: ...
 
 class ArchiveVisitsHeader(_message.Message):
-    __slots__ = ("visitseq_uuid", "archive_url", "replace", "format")
+    __slots__ = ("visitseq_uuid", "archive_url", "replace", "format", "adopt_canonical_hash")
     VISITSEQ_UUID_FIELD_NUMBER: _ClassVar[int]
     ARCHIVE_URL_FIELD_NUMBER: _ClassVar[int]
     REPLACE_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
+    ADOPT_CANONICAL_HASH_FIELD_NUMBER: _ClassVar[int]
     visitseq_uuid: str
     archive_url: str
     replace: bool
     format: _common_pb2.TableFormat
-    def __init__(self, visitseq_uuid: _Optional[str] = ..., archive_url: _Optional[str] = ..., replace: _Optional[bool] = ..., format: _Optional[_Union[_common_pb2.TableFormat, str]] = ...) -> None: ...
+    adopt_canonical_hash: bool
+    def __init__(self, visitseq_uuid: _Optional[str] = ..., archive_url: _Optional[str] = ..., replace: _Optional[bool] = ..., format: _Optional[_Union[_common_pb2.TableFormat, str]] = ..., adopt_canonical_hash: _Optional[bool] = ...) -> None: ...
 
 class ArchiveVisitsRequest(_message.Message):
     __slots__ = ("header", "chunk")
@@ -202,14 +204,18 @@ class ArchiveVisitsRequest(_message.Message):
     def __init__(self, header: _Optional[_Union[ArchiveVisitsHeader, _Mapping]] = ..., chunk: _Optional[_Union[_arrow_pb2.ArrowIpcChunk, _Mapping]] = ...) -> None: ...
 
 class ArchiveVisitsResponse(_message.Message):
-    __slots__ = ("visitseq_url", "row_count", "file")
+    __slots__ = ("visitseq_url", "row_count", "file", "previous_visitseq_sha256", "visitseq_sha256")
     VISITSEQ_URL_FIELD_NUMBER: _ClassVar[int]
     ROW_COUNT_FIELD_NUMBER: _ClassVar[int]
     FILE_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_VISITSEQ_SHA256_FIELD_NUMBER: _ClassVar[int]
+    VISITSEQ_SHA256_FIELD_NUMBER: _ClassVar[int]
     visitseq_url: str
     row_count: int
     file: _visit_sequence_pb2.VisitSequenceFile
-    def __init__(self, visitseq_url: _Optional[str] = ..., row_count: _Optional[int] = ..., file: _Optional[_Union[_visit_sequence_pb2.VisitSequenceFile, _Mapping]] = ...) -> None: ...
+    previous_visitseq_sha256: bytes
+    visitseq_sha256: bytes
+    def __init__(self, visitseq_url: _Optional[str] = ..., row_count: _Optional[int] = ..., file: _Optional[_Union[_visit_sequence_pb2.VisitSequenceFile, _Mapping]] = ..., previous_visitseq_sha256: _Optional[bytes] = ..., visitseq_sha256: _Optional[bytes] = ...) -> None: ...
 
 class AddFileHeader(_message.Message):
     __slots__ = ("visitseq_uuid", "file_type", "archive_url", "replace", "file_name", "expected_file_sha256", "request_id")

@@ -233,7 +233,9 @@ class GatewayServiceServicer:
         header, a later one is, or the chunks are not a valid Arrow IPC stream;
         NOT_FOUND if no sequence has the UUID; ALREADY_EXISTS if the sequence
         already has stored visits and replace is false; FAILED_PRECONDITION if
-        the table's canonical hash differs from the sequence's visitseq_sha256.
+        the table's canonical hash differs from the sequence's visitseq_sha256
+        (unless adopt_canonical_hash is set), or if adopt_canonical_hash is set
+        and the sequence already has a `visits` file record.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

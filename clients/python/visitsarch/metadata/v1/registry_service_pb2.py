@@ -28,7 +28,7 @@ from visitsarch.metadata.v1 import visit_sequence_pb2 as visitsarch_dot_metadata
 from visitsarch.type.v1 import common_pb2 as visitsarch_dot_type_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-visitsarch/metadata/v1/registry_service.proto\x12\x16visitsarch.metadata.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a+visitsarch/metadata/v1/visit_sequence.proto\x1a\x1fvisitsarch/type/v1/common.proto\"\xb7\x01\n\x1a\x43reateVisitSequenceRequest\x12=\n\x0evisit_sequence\x18\x01 \x01(\x0b\x32%.visitsarch.metadata.v1.VisitSequence\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12\x38\n\x05\x66iles\x18\x04 \x03(\x0b\x32).visitsarch.metadata.v1.VisitSequenceFile\"\x96\x01\n\x1b\x43reateVisitSequenceResponse\x12=\n\x0evisit_sequence\x18\x01 \x01(\x0b\x32%.visitsarch.metadata.v1.VisitSequence\x12\x38\n\x05\x66iles\x18\x02 \x03(\x0b\x32).visitsarch.metadata.v1.VisitSequenceFile\"Y\n\x1a\x44\x65leteVisitSequenceRequest\x12\x15\n\rvisitseq_uuid\x18\x01 \x01(\t\x12\x15\n\rallow_missing\x18\x02 \x01(\x08\x12\r\n\x05\x66orce\x18\x03 \x01(\x08\"o\n\x1b\x44\x65leteVisitSequenceResponse\x12=\n\x0evisit_sequence\x18\x01 \x01(\x0b\x32%.visitsarch.metadata.v1.VisitSequence\x12\x11\n\tblob_urls\x18\x02 \x03(\t\"s\n\x13RegisterFileRequest\x12\x37\n\x04\x66ile\x18\x01 \x01(\x0b\x32).visitsarch.metadata.v1.VisitSequenceFile\x12\x0f\n\x07replace\x18\x02 \x01(\x08\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"\x91\x01\n\x14RegisterFileResponse\x12\x37\n\x04\x66ile\x18\x01 \x01(\x0b\x32).visitsarch.metadata.v1.VisitSequenceFile\x12@\n\rreplaced_file\x18\x02 \x01(\x0b\x32).visitsarch.metadata.v1.VisitSequenceFile\"R\n\x11\x44\x65leteFileRequest\x12\x15\n\rvisitseq_uuid\x18\x01 \x01(\t\x12\x11\n\tfile_type\x18\x02 \x01(\t\x12\x13\n\x0bkeep_record\x18\x03 \x01(\x08\"M\n\x12\x44\x65leteFileResponse\x12\x37\n\x04\x66ile\x18\x01 \x01(\x0b\x32).visitsarch.metadata.v1.VisitSequenceFile\"\x84\x02\n\x1aListPurgeCandidatesRequest\x12\x0c\n\x04tags\x18\x01 \x03(\t\x12\x33\n\x04kind\x18\x02 \x01(\x0e\x32%.visitsarch.type.v1.VisitSequenceKind\x12\x11\n\ttelescope\x18\x03 \x01(\t\x12\x1b\n\x13last_day_obs_before\x18\x04 \x01(\t\x12\x38\n\x14\x63reation_time_before\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nfile_types\x18\x06 \x03(\t\x12\x11\n\tpage_size\x18\x07 \x01(\x05\x12\x12\n\npage_token\x18\x08 \x01(\t\"\xb2\x01\n\x0ePurgeCandidate\x12=\n\x0evisit_sequence\x18\x01 \x01(\x0b\x32%.visitsarch.metadata.v1.VisitSequence\x12?\n\x0cstored_files\x18\x02 \x03(\x0b\x32).visitsarch.metadata.v1.VisitSequenceFile\x12 \n\x18\x64\x65pendent_visitseq_uuids\x18\x03 \x03(\t\"r\n\x1bListPurgeCandidatesResponse\x12:\n\ncandidates\x18\x01 \x03(\x0b\x32&.visitsarch.metadata.v1.PurgeCandidate\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"*\n\x1a\x43heckBlobReferencesRequest\x12\x0c\n\x04urls\x18\x01 \x03(\t\"6\n\x1b\x43heckBlobReferencesResponse\x12\x17\n\x0freferenced_urls\x18\x01 \x03(\t\"\xc4\x01\n\nAuditEntry\x12\x10\n\x08\x61udit_id\x18\x01 \x01(\x03\x12.\n\naudit_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x1a\n\rvisitseq_uuid\x18\x05 \x01(\tH\x00\x88\x01\x01\x12\'\n\x06\x64\x65tail\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructB\x10\n\x0e_visitseq_uuid\"I\n\x12RecordAuditRequest\x12\x33\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\".visitsarch.metadata.v1.AuditEntry\"J\n\x13RecordAuditResponse\x12\x33\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\".visitsarch.metadata.v1.AuditEntry2\xc9\x06\n\x0fRegistryService\x12~\n\x13\x43reateVisitSequence\x12\x32.visitsarch.metadata.v1.CreateVisitSequenceRequest\x1a\x33.visitsarch.metadata.v1.CreateVisitSequenceResponse\x12~\n\x13\x44\x65leteVisitSequence\x12\x32.visitsarch.metadata.v1.DeleteVisitSequenceRequest\x1a\x33.visitsarch.metadata.v1.DeleteVisitSequenceResponse\x12i\n\x0cRegisterFile\x12+.visitsarch.metadata.v1.RegisterFileRequest\x1a,.visitsarch.metadata.v1.RegisterFileResponse\x12\x63\n\nDeleteFile\x12).visitsarch.metadata.v1.DeleteFileRequest\x1a*.visitsarch.metadata.v1.DeleteFileResponse\x12~\n\x13ListPurgeCandidates\x12\x32.visitsarch.metadata.v1.ListPurgeCandidatesRequest\x1a\x33.visitsarch.metadata.v1.ListPurgeCandidatesResponse\x12~\n\x13\x43heckBlobReferences\x12\x32.visitsarch.metadata.v1.CheckBlobReferencesRequest\x1a\x33.visitsarch.metadata.v1.CheckBlobReferencesResponse\x12\x66\n\x0bRecordAudit\x12*.visitsarch.metadata.v1.RecordAuditRequest\x1a+.visitsarch.metadata.v1.RecordAuditResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-visitsarch/metadata/v1/registry_service.proto\x12\x16visitsarch.metadata.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a+visitsarch/metadata/v1/visit_sequence.proto\x1a\x1fvisitsarch/type/v1/common.proto\"\xb7\x01\n\x1a\x43reateVisitSequenceRequest\x12=\n\x0evisit_sequence\x18\x01 \x01(\x0b\x32%.visitsarch.metadata.v1.VisitSequence\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12\x38\n\x05\x66iles\x18\x04 \x03(\x0b\x32).visitsarch.metadata.v1.VisitSequenceFile\"\x96\x01\n\x1b\x43reateVisitSequenceResponse\x12=\n\x0evisit_sequence\x18\x01 \x01(\x0b\x32%.visitsarch.metadata.v1.VisitSequence\x12\x38\n\x05\x66iles\x18\x02 \x03(\x0b\x32).visitsarch.metadata.v1.VisitSequenceFile\"Y\n\x1a\x44\x65leteVisitSequenceRequest\x12\x15\n\rvisitseq_uuid\x18\x01 \x01(\t\x12\x15\n\rallow_missing\x18\x02 \x01(\x08\x12\r\n\x05\x66orce\x18\x03 \x01(\x08\"o\n\x1b\x44\x65leteVisitSequenceResponse\x12=\n\x0evisit_sequence\x18\x01 \x01(\x0b\x32%.visitsarch.metadata.v1.VisitSequence\x12\x11\n\tblob_urls\x18\x02 \x03(\t\"\xa5\x01\n\x13RegisterFileRequest\x12\x37\n\x04\x66ile\x18\x01 \x01(\x0b\x32).visitsarch.metadata.v1.VisitSequenceFile\x12\x0f\n\x07replace\x18\x02 \x01(\x08\x12\x12\n\nrequest_id\x18\x03 \x01(\t\x12\x1c\n\x0fvisitseq_sha256\x18\x04 \x01(\x0cH\x00\x88\x01\x01\x42\x12\n\x10_visitseq_sha256\"\xb3\x01\n\x14RegisterFileResponse\x12\x37\n\x04\x66ile\x18\x01 \x01(\x0b\x32).visitsarch.metadata.v1.VisitSequenceFile\x12@\n\rreplaced_file\x18\x02 \x01(\x0b\x32).visitsarch.metadata.v1.VisitSequenceFile\x12 \n\x18previous_visitseq_sha256\x18\x03 \x01(\x0c\"R\n\x11\x44\x65leteFileRequest\x12\x15\n\rvisitseq_uuid\x18\x01 \x01(\t\x12\x11\n\tfile_type\x18\x02 \x01(\t\x12\x13\n\x0bkeep_record\x18\x03 \x01(\x08\"M\n\x12\x44\x65leteFileResponse\x12\x37\n\x04\x66ile\x18\x01 \x01(\x0b\x32).visitsarch.metadata.v1.VisitSequenceFile\"\x84\x02\n\x1aListPurgeCandidatesRequest\x12\x0c\n\x04tags\x18\x01 \x03(\t\x12\x33\n\x04kind\x18\x02 \x01(\x0e\x32%.visitsarch.type.v1.VisitSequenceKind\x12\x11\n\ttelescope\x18\x03 \x01(\t\x12\x1b\n\x13last_day_obs_before\x18\x04 \x01(\t\x12\x38\n\x14\x63reation_time_before\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nfile_types\x18\x06 \x03(\t\x12\x11\n\tpage_size\x18\x07 \x01(\x05\x12\x12\n\npage_token\x18\x08 \x01(\t\"\xb2\x01\n\x0ePurgeCandidate\x12=\n\x0evisit_sequence\x18\x01 \x01(\x0b\x32%.visitsarch.metadata.v1.VisitSequence\x12?\n\x0cstored_files\x18\x02 \x03(\x0b\x32).visitsarch.metadata.v1.VisitSequenceFile\x12 \n\x18\x64\x65pendent_visitseq_uuids\x18\x03 \x03(\t\"r\n\x1bListPurgeCandidatesResponse\x12:\n\ncandidates\x18\x01 \x03(\x0b\x32&.visitsarch.metadata.v1.PurgeCandidate\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"*\n\x1a\x43heckBlobReferencesRequest\x12\x0c\n\x04urls\x18\x01 \x03(\t\"6\n\x1b\x43heckBlobReferencesResponse\x12\x17\n\x0freferenced_urls\x18\x01 \x03(\t\"\xc4\x01\n\nAuditEntry\x12\x10\n\x08\x61udit_id\x18\x01 \x01(\x03\x12.\n\naudit_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x1a\n\rvisitseq_uuid\x18\x05 \x01(\tH\x00\x88\x01\x01\x12\'\n\x06\x64\x65tail\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructB\x10\n\x0e_visitseq_uuid\"I\n\x12RecordAuditRequest\x12\x33\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\".visitsarch.metadata.v1.AuditEntry\"J\n\x13RecordAuditResponse\x12\x33\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\".visitsarch.metadata.v1.AuditEntry2\xc9\x06\n\x0fRegistryService\x12~\n\x13\x43reateVisitSequence\x12\x32.visitsarch.metadata.v1.CreateVisitSequenceRequest\x1a\x33.visitsarch.metadata.v1.CreateVisitSequenceResponse\x12~\n\x13\x44\x65leteVisitSequence\x12\x32.visitsarch.metadata.v1.DeleteVisitSequenceRequest\x1a\x33.visitsarch.metadata.v1.DeleteVisitSequenceResponse\x12i\n\x0cRegisterFile\x12+.visitsarch.metadata.v1.RegisterFileRequest\x1a,.visitsarch.metadata.v1.RegisterFileResponse\x12\x63\n\nDeleteFile\x12).visitsarch.metadata.v1.DeleteFileRequest\x1a*.visitsarch.metadata.v1.DeleteFileResponse\x12~\n\x13ListPurgeCandidates\x12\x32.visitsarch.metadata.v1.ListPurgeCandidatesRequest\x1a\x33.visitsarch.metadata.v1.ListPurgeCandidatesResponse\x12~\n\x13\x43heckBlobReferences\x12\x32.visitsarch.metadata.v1.CheckBlobReferencesRequest\x1a\x33.visitsarch.metadata.v1.CheckBlobReferencesResponse\x12\x66\n\x0bRecordAudit\x12*.visitsarch.metadata.v1.RecordAuditRequest\x1a+.visitsarch.metadata.v1.RecordAuditResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,30 +43,30 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DELETEVISITSEQUENCEREQUEST']._serialized_end=642
   _globals['_DELETEVISITSEQUENCERESPONSE']._serialized_start=644
   _globals['_DELETEVISITSEQUENCERESPONSE']._serialized_end=755
-  _globals['_REGISTERFILEREQUEST']._serialized_start=757
-  _globals['_REGISTERFILEREQUEST']._serialized_end=872
-  _globals['_REGISTERFILERESPONSE']._serialized_start=875
-  _globals['_REGISTERFILERESPONSE']._serialized_end=1020
-  _globals['_DELETEFILEREQUEST']._serialized_start=1022
-  _globals['_DELETEFILEREQUEST']._serialized_end=1104
-  _globals['_DELETEFILERESPONSE']._serialized_start=1106
-  _globals['_DELETEFILERESPONSE']._serialized_end=1183
-  _globals['_LISTPURGECANDIDATESREQUEST']._serialized_start=1186
-  _globals['_LISTPURGECANDIDATESREQUEST']._serialized_end=1446
-  _globals['_PURGECANDIDATE']._serialized_start=1449
-  _globals['_PURGECANDIDATE']._serialized_end=1627
-  _globals['_LISTPURGECANDIDATESRESPONSE']._serialized_start=1629
-  _globals['_LISTPURGECANDIDATESRESPONSE']._serialized_end=1743
-  _globals['_CHECKBLOBREFERENCESREQUEST']._serialized_start=1745
-  _globals['_CHECKBLOBREFERENCESREQUEST']._serialized_end=1787
-  _globals['_CHECKBLOBREFERENCESRESPONSE']._serialized_start=1789
-  _globals['_CHECKBLOBREFERENCESRESPONSE']._serialized_end=1843
-  _globals['_AUDITENTRY']._serialized_start=1846
-  _globals['_AUDITENTRY']._serialized_end=2042
-  _globals['_RECORDAUDITREQUEST']._serialized_start=2044
-  _globals['_RECORDAUDITREQUEST']._serialized_end=2117
-  _globals['_RECORDAUDITRESPONSE']._serialized_start=2119
-  _globals['_RECORDAUDITRESPONSE']._serialized_end=2193
-  _globals['_REGISTRYSERVICE']._serialized_start=2196
-  _globals['_REGISTRYSERVICE']._serialized_end=3037
+  _globals['_REGISTERFILEREQUEST']._serialized_start=758
+  _globals['_REGISTERFILEREQUEST']._serialized_end=923
+  _globals['_REGISTERFILERESPONSE']._serialized_start=926
+  _globals['_REGISTERFILERESPONSE']._serialized_end=1105
+  _globals['_DELETEFILEREQUEST']._serialized_start=1107
+  _globals['_DELETEFILEREQUEST']._serialized_end=1189
+  _globals['_DELETEFILERESPONSE']._serialized_start=1191
+  _globals['_DELETEFILERESPONSE']._serialized_end=1268
+  _globals['_LISTPURGECANDIDATESREQUEST']._serialized_start=1271
+  _globals['_LISTPURGECANDIDATESREQUEST']._serialized_end=1531
+  _globals['_PURGECANDIDATE']._serialized_start=1534
+  _globals['_PURGECANDIDATE']._serialized_end=1712
+  _globals['_LISTPURGECANDIDATESRESPONSE']._serialized_start=1714
+  _globals['_LISTPURGECANDIDATESRESPONSE']._serialized_end=1828
+  _globals['_CHECKBLOBREFERENCESREQUEST']._serialized_start=1830
+  _globals['_CHECKBLOBREFERENCESREQUEST']._serialized_end=1872
+  _globals['_CHECKBLOBREFERENCESRESPONSE']._serialized_start=1874
+  _globals['_CHECKBLOBREFERENCESRESPONSE']._serialized_end=1928
+  _globals['_AUDITENTRY']._serialized_start=1931
+  _globals['_AUDITENTRY']._serialized_end=2127
+  _globals['_RECORDAUDITREQUEST']._serialized_start=2129
+  _globals['_RECORDAUDITREQUEST']._serialized_end=2202
+  _globals['_RECORDAUDITRESPONSE']._serialized_start=2204
+  _globals['_RECORDAUDITRESPONSE']._serialized_end=2278
+  _globals['_REGISTRYSERVICE']._serialized_start=2281
+  _globals['_REGISTRYSERVICE']._serialized_end=3122
 # @@protoc_insertion_point(module_scope)

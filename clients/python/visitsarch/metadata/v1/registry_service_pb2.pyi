@@ -51,22 +51,26 @@ class DeleteVisitSequenceResponse(_message.Message):
     def __init__(self, visit_sequence: _Optional[_Union[_visit_sequence_pb2.VisitSequence, _Mapping]] = ..., blob_urls: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RegisterFileRequest(_message.Message):
-    __slots__ = ("file", "replace", "request_id")
+    __slots__ = ("file", "replace", "request_id", "visitseq_sha256")
     FILE_FIELD_NUMBER: _ClassVar[int]
     REPLACE_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    VISITSEQ_SHA256_FIELD_NUMBER: _ClassVar[int]
     file: _visit_sequence_pb2.VisitSequenceFile
     replace: bool
     request_id: str
-    def __init__(self, file: _Optional[_Union[_visit_sequence_pb2.VisitSequenceFile, _Mapping]] = ..., replace: _Optional[bool] = ..., request_id: _Optional[str] = ...) -> None: ...
+    visitseq_sha256: bytes
+    def __init__(self, file: _Optional[_Union[_visit_sequence_pb2.VisitSequenceFile, _Mapping]] = ..., replace: _Optional[bool] = ..., request_id: _Optional[str] = ..., visitseq_sha256: _Optional[bytes] = ...) -> None: ...
 
 class RegisterFileResponse(_message.Message):
-    __slots__ = ("file", "replaced_file")
+    __slots__ = ("file", "replaced_file", "previous_visitseq_sha256")
     FILE_FIELD_NUMBER: _ClassVar[int]
     REPLACED_FILE_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_VISITSEQ_SHA256_FIELD_NUMBER: _ClassVar[int]
     file: _visit_sequence_pb2.VisitSequenceFile
     replaced_file: _visit_sequence_pb2.VisitSequenceFile
-    def __init__(self, file: _Optional[_Union[_visit_sequence_pb2.VisitSequenceFile, _Mapping]] = ..., replaced_file: _Optional[_Union[_visit_sequence_pb2.VisitSequenceFile, _Mapping]] = ...) -> None: ...
+    previous_visitseq_sha256: bytes
+    def __init__(self, file: _Optional[_Union[_visit_sequence_pb2.VisitSequenceFile, _Mapping]] = ..., replaced_file: _Optional[_Union[_visit_sequence_pb2.VisitSequenceFile, _Mapping]] = ..., previous_visitseq_sha256: _Optional[bytes] = ...) -> None: ...
 
 class DeleteFileRequest(_message.Message):
     __slots__ = ("visitseq_uuid", "file_type", "keep_record")

@@ -138,7 +138,8 @@ class RegistryServiceServicer:
         (same hash, size and URL) succeeds without change. Fails with NOT_FOUND
         if no sequence has the UUID; ALREADY_EXISTS if the sequence already has
         a different file of this type and replace is false; INVALID_ARGUMENT if
-        file_type is empty or file_sha256 is not 32 bytes.
+        file_type is empty or file_sha256 is not 32 bytes, or visitseq_sha256 is
+        set for another file_type than `visits` or is not 32 bytes.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -333,6 +333,16 @@ export interface ArchiveVisitsHeader {
    * archive's storage format, an Arrow IPC stream (`visits.arrows`).
    */
   format: TableFormat;
+  /**
+   * If true, the visits are adopted for a sequence recorded elsewhere (e.g.
+   * by ImportUpstream), whose visitseq_sha256 cannot be reproduced: the
+   * table's canonical hash replaces the recorded visitseq_sha256 instead of
+   * having to equal it, in the same transaction that records the `visits`
+   * file. The sequence must have no `visits` file record (its visitseq_url,
+   * e.g. the upstream's visits.h5, is replaced and left where it is);
+   * otherwise FAILED_PRECONDITION. replace is then ignored.
+   */
+  adoptCanonicalHash: boolean;
 }
 
 /** One message of the GatewayService.ArchiveVisits request stream. */
@@ -358,7 +368,20 @@ export interface ArchiveVisitsResponse {
    * The `visits` file record of the sequence, with the stored file's
    * SHA-256 and size.
    */
-  file?: VisitSequenceFile | undefined;
+  file?:
+    | VisitSequenceFile
+    | undefined;
+  /**
+   * With adopt_canonical_hash: the visitseq_sha256 the sequence had before
+   * (raw 32 bytes), replaced by the table's canonical hash; empty if it was
+   * already that hash, and always empty without adopt_canonical_hash.
+   */
+  previousVisitseqSha256: Uint8Array;
+  /**
+   * The sequence's visitseq_sha256 now: the canonical hash of the stored
+   * table (raw 32 bytes).
+   */
+  visitseqSha256: Uint8Array;
 }
 
 /** Which file to store, and where. */
@@ -1777,7 +1800,7 @@ export const AddMixedResponse: MessageFns<AddMixedResponse> = {
 };
 
 function createBaseArchiveVisitsHeader(): ArchiveVisitsHeader {
-  return { visitseqUuid: "", replace: false, format: 0 };
+  return { visitseqUuid: "", replace: false, format: 0, adoptCanonicalHash: false };
 }
 
 export const ArchiveVisitsHeader: MessageFns<ArchiveVisitsHeader> = {
@@ -1793,6 +1816,9 @@ export const ArchiveVisitsHeader: MessageFns<ArchiveVisitsHeader> = {
     }
     if (message.format !== 0) {
       writer.uint32(32).int32(message.format);
+    }
+    if (message.adoptCanonicalHash !== false) {
+      writer.uint32(40).bool(message.adoptCanonicalHash);
     }
     return writer;
   },
@@ -1840,6 +1866,14 @@ export const ArchiveVisitsHeader: MessageFns<ArchiveVisitsHeader> = {
             }
 
             message.format = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.adoptCanonicalHash = reader.bool();
             continue;
           }
         }
@@ -1913,7 +1947,7 @@ export const ArchiveVisitsRequest: MessageFns<ArchiveVisitsRequest> = {
 };
 
 function createBaseArchiveVisitsResponse(): ArchiveVisitsResponse {
-  return { visitseqUrl: "", rowCount: 0 };
+  return { visitseqUrl: "", rowCount: 0, previousVisitseqSha256: new Uint8Array(0), visitseqSha256: new Uint8Array(0) };
 }
 
 export const ArchiveVisitsResponse: MessageFns<ArchiveVisitsResponse> = {
@@ -1926,6 +1960,12 @@ export const ArchiveVisitsResponse: MessageFns<ArchiveVisitsResponse> = {
     }
     if (message.file !== undefined) {
       VisitSequenceFile.encode(message.file, writer.uint32(26).fork()).join();
+    }
+    if (message.previousVisitseqSha256.length !== 0) {
+      writer.uint32(34).bytes(message.previousVisitseqSha256);
+    }
+    if (message.visitseqSha256.length !== 0) {
+      writer.uint32(42).bytes(message.visitseqSha256);
     }
     return writer;
   },
@@ -1965,6 +2005,22 @@ export const ArchiveVisitsResponse: MessageFns<ArchiveVisitsResponse> = {
             }
 
             message.file = VisitSequenceFile.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.previousVisitseqSha256 = reader.bytes();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.visitseqSha256 = reader.bytes();
             continue;
           }
         }
@@ -3950,7 +4006,9 @@ export interface GatewayServiceClient {
    * header, a later one is, or the chunks are not a valid Arrow IPC stream;
    * NOT_FOUND if no sequence has the UUID; ALREADY_EXISTS if the sequence
    * already has stored visits and replace is false; FAILED_PRECONDITION if
-   * the table's canonical hash differs from the sequence's visitseq_sha256.
+   * the table's canonical hash differs from the sequence's visitseq_sha256
+   * (unless adopt_canonical_hash is set), or if adopt_canonical_hash is set
+   * and the sequence already has a `visits` file record.
    */
 
   archiveVisits(request: Observable<ArchiveVisitsRequest>, metadata?: Metadata): Observable<ArchiveVisitsResponse>;
@@ -4210,7 +4268,9 @@ export interface GatewayServiceController {
    * header, a later one is, or the chunks are not a valid Arrow IPC stream;
    * NOT_FOUND if no sequence has the UUID; ALREADY_EXISTS if the sequence
    * already has stored visits and replace is false; FAILED_PRECONDITION if
-   * the table's canonical hash differs from the sequence's visitseq_sha256.
+   * the table's canonical hash differs from the sequence's visitseq_sha256
+   * (unless adopt_canonical_hash is set), or if adopt_canonical_hash is set
+   * and the sequence already has a `visits` file record.
    */
 
   archiveVisits(

@@ -100,6 +100,12 @@ export interface RegisterFileRequest {
    * disables this protection.
    */
   requestId: string;
+  /**
+   * Only for the file type `visits`: if set, the sequence's visitseq_sha256
+   * is set to this raw 32-byte hash in the same transaction (adopting visits
+   * whose recorded hash, e.g. an upstream's, cannot be reproduced).
+   */
+  visitseqSha256?: Uint8Array | undefined;
 }
 
 /** The response of RegistryService.RegisterFile. */
@@ -112,7 +118,14 @@ export interface RegisterFileResponse {
    * The record that was replaced, if any, so the caller can delete its blob
    * when its URL differs from the new one.
    */
-  replacedFile?: VisitSequenceFile | undefined;
+  replacedFile?:
+    | VisitSequenceFile
+    | undefined;
+  /**
+   * With visitseq_sha256: the hash the sequence had before if it differed
+   * (raw 32 bytes); otherwise empty.
+   */
+  previousVisitseqSha256: Uint8Array;
 }
 
 /** The request of RegistryService.DeleteFile. */
@@ -550,6 +563,9 @@ export const RegisterFileRequest: MessageFns<RegisterFileRequest> = {
     if (message.requestId !== "") {
       writer.uint32(26).string(message.requestId);
     }
+    if (message.visitseqSha256 !== undefined) {
+      writer.uint32(34).bytes(message.visitseqSha256);
+    }
     return writer;
   },
 
@@ -590,6 +606,14 @@ export const RegisterFileRequest: MessageFns<RegisterFileRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.visitseqSha256 = reader.bytes();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -604,7 +628,7 @@ export const RegisterFileRequest: MessageFns<RegisterFileRequest> = {
 };
 
 function createBaseRegisterFileResponse(): RegisterFileResponse {
-  return {};
+  return { previousVisitseqSha256: new Uint8Array(0) };
 }
 
 export const RegisterFileResponse: MessageFns<RegisterFileResponse> = {
@@ -614,6 +638,9 @@ export const RegisterFileResponse: MessageFns<RegisterFileResponse> = {
     }
     if (message.replacedFile !== undefined) {
       VisitSequenceFile.encode(message.replacedFile, writer.uint32(18).fork()).join();
+    }
+    if (message.previousVisitseqSha256.length !== 0) {
+      writer.uint32(26).bytes(message.previousVisitseqSha256);
     }
     return writer;
   },
@@ -645,6 +672,14 @@ export const RegisterFileResponse: MessageFns<RegisterFileResponse> = {
             }
 
             message.replacedFile = VisitSequenceFile.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.previousVisitseqSha256 = reader.bytes();
             continue;
           }
         }
@@ -1365,7 +1400,8 @@ export interface RegistryServiceClient {
    * (same hash, size and URL) succeeds without change. Fails with NOT_FOUND
    * if no sequence has the UUID; ALREADY_EXISTS if the sequence already has
    * a different file of this type and replace is false; INVALID_ARGUMENT if
-   * file_type is empty or file_sha256 is not 32 bytes.
+   * file_type is empty or file_sha256 is not 32 bytes, or visitseq_sha256 is
+   * set for another file_type than `visits` or is not 32 bytes.
    */
 
   registerFile(request: RegisterFileRequest, metadata?: Metadata): Observable<RegisterFileResponse>;
@@ -1474,7 +1510,8 @@ export interface RegistryServiceController {
    * (same hash, size and URL) succeeds without change. Fails with NOT_FOUND
    * if no sequence has the UUID; ALREADY_EXISTS if the sequence already has
    * a different file of this type and replace is false; INVALID_ARGUMENT if
-   * file_type is empty or file_sha256 is not 32 bytes.
+   * file_type is empty or file_sha256 is not 32 bytes, or visitseq_sha256 is
+   * set for another file_type than `visits` or is not 32 bytes.
    */
 
   registerFile(

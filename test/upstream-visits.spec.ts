@@ -1,0 +1,204 @@
+/**
+ * The visits of sequences recorded without them (issue 16): `adopt_visits` stores a visits file
+ * for a metadata-only sequence whose visitseq_sha256 cannot be reproduced, replacing that hash by
+ * the canonical one; `import_upstream --with-visits` does it for every imported sequence whose
+ * visitseq_url is a local file. Then download (.h5, .db), nightly_stats and add_mixed work.
+ *
+ * The second part is the real thing: rubin_sim (in .venv) makes an upstream database and writes
+ * its visits files into a file:// archive with its own functions (record_*_metadata, add_file,
+ * compute_visits_sha256); the stack imports that database from its own PostgreSQL.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT, cli } from './support/run';
+import { SAMPLE_OPSIM_DB, startTestStack } from './support/stack-fixture';
+
+jest.setTimeout(180_000);
+
+type TestStack = Awaited<ReturnType<typeof startTestStack>>;
+
+const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
+const HAVE_RUBIN_SIM =
+  fs.existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import rubin_sim.sim_archive.vseqarchive, rubin_sim.sim_archive.vseqmetadata, psycopg2, tables'], { stdio: 'ignore' }).status === 0;
+if (!HAVE_RUBIN_SIM) {
+  console.warn(`SKIPPED: adopting the visits rubin_sim itself archived needs rubin_sim, psycopg2 and tables in ${PYTHON} (pip install -r clients/python/requirements-dev.txt)`);
+}
+
+/**
+ * An upstream archive as rubin_sim makes it: its schema (create_schema_in_database), a simulation
+ * whose visits are the sample opsim database, archived by add_file (which converts it to
+ * visits.h5 as the upstream does), and a completed sequence of the same visits one night earlier,
+ * archived from a pandas HDF5 file. Arguments: psycopg2 connection keywords (JSON), the schema,
+ * the archive's file:// base URL, the opsim database and a scratch directory. Prints JSON.
+ */
+const RUBIN_SIM_UPSTREAM = `
+import json, sqlite3, sys
+import pandas as pd
+from astropy.time import Time
+from rubin_sim.sim_archive.vseqarchive import add_file
+from rubin_sim.sim_archive.vseqmetadata import VisitSequenceArchiveMetadata, compute_visits_sha256
+
+dsn, schema, archive_base, opsim_db, scratch = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+vsarch = VisitSequenceArchiveMetadata(dsn, schema)
+vsarch.create_schema_in_database()
+with sqlite3.connect(opsim_db) as connection:
+    visits = pd.read_sql("SELECT * FROM observations", connection)
+sim = vsarch.record_simulation_metadata(visits, "upstream prenight", telescope="simonyi", url=None,
+    first_day_obs="2025-11-01", last_day_obs="2025-11-01", creation_time=Time("2025-11-01T12:00:00", scale="utc"),
+    scheduler_version="3.18.1")
+sim_url = add_file(vsarch, sim, opsim_db, "visits", archive_base).geturl()
+earlier = visits.copy()
+earlier["observationStartMJD"] -= 1
+earlier["night"] -= 1
+earlier_h5 = scratch + "/completed_visits.h5"
+earlier.to_hdf(earlier_h5, key="observations")
+completed = vsarch.record_completed_metadata(earlier, "upstream completed", url=None,
+    first_day_obs="2025-10-31", last_day_obs="2025-10-31", creation_time=Time("2025-11-01T13:00:00", scale="utc"),
+    query="SELECT * FROM cdb_lsstcam.visit1")
+completed_url = add_file(vsarch, completed, earlier_h5, "visits", archive_base).geturl()
+vsarch.tag(sim, "prenight")
+hashes = {str(u): bytes(vsarch.get_visitseq_metadata(u)["visitseq_sha256"]).hex() for u in (sim, completed)}
+print(json.dumps({"sim": str(sim), "completed": str(completed), "sim_url": sim_url, "completed_url": completed_url, "upstream_sha256": hashes,
+    "recomputed": {str(sim): compute_visits_sha256(visits).hex()}}))
+`;
+
+describe('visits of sequences recorded without them', () => {
+  let stack: TestStack;
+  let work: string;
+  const visitsarch = (args: string[]) => cli(args, stack.gateway);
+  const ok = async (args: string[]) => {
+    const done = await visitsarch(args);
+    if (done.code !== 0) throw new Error(`visitsarch ${args.join(' ')} exited ${done.code}: ${done.stderr}`);
+    return done;
+  };
+  const show = async (uuid: string) => JSON.parse((await ok(['--format', 'json', 'show', uuid])).stdout);
+
+  beforeAll(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-upstream-visits-'));
+    // The upstream database is a schema of the stack's own PostgreSQL, on the loopback host.
+    stack = await startTestStack({ serviceEnv: { metadata: { UPSTREAM_ALLOWED_ENDPOINTS: '127.0.0.1,localhost' } } });
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  /** download .h5 and .db, nightly_stats, and add_mixed with the sequence as a parent all work. */
+  async function expectUsable(uuid: string, rows: number, otherParent: string, lastEarly: string, firstLate: string, early: 'self' | 'other') {
+    for (const name of ['down.h5', 'down.db']) {
+      const dest = path.join(work, `${uuid}-${name}`);
+      await ok(['download', uuid, 'visits', dest]);
+      expect((await ok(['hash', dest])).stdout.trim()).toBe((await show(uuid)).visitseq_sha256);
+    }
+    const stats = await ok(['--format', 'json', 'nightly_stats', uuid, '--columns', 'altitude']);
+    const statRows = JSON.parse(stats.stdout) as { value_name: string; count: number }[];
+    expect(statRows.filter((row) => row.value_name === 'altitude').map((row) => Number(row.count))).toContain(rows);
+    const [earlyParent, lateParent] = early === 'self' ? [uuid, otherParent] : [otherParent, uuid];
+    const mixed = (await ok(['add_mixed', `mixed with ${uuid}`, '--early_parent', earlyParent, '--late_parent', lateParent, '--last_early_day_obs', lastEarly, '--first_late_day_obs', firstLate])).stdout.trim();
+    const dest = path.join(work, `${mixed}.h5`);
+    await ok(['download', mixed, 'visits', dest]);
+    expect((await ok(['hash', dest])).stdout.trim()).toBe((await show(mixed)).visitseq_sha256);
+  }
+
+  it('adopt_visits stores the visits of a metadata-only sequence with an unreproducible hash and records the canonical hash', async () => {
+    // A stored simulation, whose visits as an .h5 file stand for the upstream's visits.h5.
+    const stored = (await ok(['add_simulation', SAMPLE_OPSIM_DB, 'stored'])).stdout.trim();
+    const upstreamH5 = path.join(work, 'upstream-visits.h5');
+    await ok(['download', stored, 'visits', upstreamH5]);
+    const canonical = (await ok(['hash', upstreamH5])).stdout.trim();
+
+    // Left as an import leaves it: metadata only, the upstream's hash and URL, no `visits` record.
+    const upstreamHash = 'ab'.repeat(32);
+    const imported = (await ok(['add_simulation', SAMPLE_OPSIM_DB, 'as imported', '--archive', ''])).stdout.trim();
+    await ok(['update-visitseq-metadata', imported, 'visitseq_sha256', upstreamHash]);
+    await ok(['set-visitseq-url', imported, pathToFileURL(upstreamH5).href]);
+    const notStored = await visitsarch(['download', imported, 'visits', path.join(work, 'nope.h5')]);
+    expect(notStored.code).toBe(1);
+    expect(notStored.stderr).toMatch(/not stored in the archive/);
+
+    // Without a visitseq_url, FILE must be given.
+    const other = (await ok(['add_simulation', SAMPLE_OPSIM_DB, 'other', '--archive', ''])).stdout.trim();
+    await ok(['update-visitseq-metadata', other, 'visitseq_sha256', upstreamHash]);
+    const noFile = await visitsarch(['adopt_visits', other]);
+    expect(noFile).toMatchObject({ code: 2, stdout: '' });
+    expect(noFile.stderr).toBe(`visitsarch: visit sequence ${other} has no visitseq_url: give the visits FILE (visitsarch adopt_visits ${other} FILE)\n`);
+
+    // FILE defaults to the visitseq_url when it is a local file.
+    const adopted = await ok(['adopt_visits', imported]);
+    expect(adopted.stdout).toMatch(new RegExp(`^visitseq_url file:///.*/${imported}/visits\\.arrows\\nvisitseq_sha256 ${canonical}\\nprevious_visitseq_sha256 ${upstreamHash}\\n$`));
+    const shown = await show(imported);
+    expect(shown.visitseq_sha256).toBe(canonical);
+    expect(shown.files.visits.url).toBe(adopted.stdout.split('\n')[0].split(' ')[1]);
+    expect(fs.existsSync(upstreamH5)).toBe(true); // the upstream's object stays where it is
+
+    // Only once: a sequence with stored visits cannot adopt others (one line, non-zero).
+    const again = await visitsarch(['adopt_visits', imported, upstreamH5]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^visitsarch: .*already stored in the archive.*\n$/);
+    expect(again.stderr.split('\n')).toHaveLength(2);
+
+    // An explicit FILE of another format (opsim SQLite) works as well.
+    const explicit = await ok(['--format', 'json', 'adopt_visits', other, SAMPLE_OPSIM_DB]);
+    expect(JSON.parse(explicit.stdout)).toMatchObject({ visitseq_uuid: other, visitseq_sha256: (await ok(['hash', SAMPLE_OPSIM_DB])).stdout.trim(), previous_visitseq_sha256: upstreamHash, row_count: 554 });
+
+    await expectUsable(imported, 554, stored, '2025-10-31', '2025-11-01', 'other');
+  });
+
+  (HAVE_RUBIN_SIM ? it : it.skip)("import_upstream --with-visits adopts the visits rubin_sim's own archive functions wrote", async () => {
+    const schema = 'test_upstream_visits';
+    const url = new URL(stack.databaseUrl);
+    const dsn = { host: url.hostname, port: Number(url.port), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), database: url.pathname.slice(1) };
+    const archiveBase = `${pathToFileURL(path.join(work, 'upstream-archive')).href}/`;
+    const made = spawnSync(PYTHON, ['-c', RUBIN_SIM_UPSTREAM, JSON.stringify(dsn), schema, archiveBase, SAMPLE_OPSIM_DB, work], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, PGTZ: 'UTC' },
+    });
+    if (made.status !== 0) throw new Error(`rubin_sim failed (${made.status}): ${made.stderr.slice(-3000)}`);
+    const upstream = JSON.parse(made.stdout.trim().split('\n').pop()!) as {
+      sim: string;
+      completed: string;
+      sim_url: string;
+      completed_url: string;
+      upstream_sha256: Record<string, string>;
+      recomputed: Record<string, string>;
+    };
+    expect(upstream.sim_url).toMatch(/^file:\/\/\/.*\/simonyi\/\d{4}-\d{2}-\d{2}\/[0-9a-f-]+\/visits\.h5$/);
+    // The upstream's hash is not reproducible: hashing the same visits again gives another value.
+    expect(upstream.recomputed[upstream.sim]).not.toBe(upstream.upstream_sha256[upstream.sim]);
+
+    const imported = await visitsarch(['--format', 'json', 'import_upstream', '--dsn', stack.databaseUrl, '--schema', schema, '--with-visits']);
+    expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    const report = JSON.parse(imported.stdout) as { rows: { table: string; visitseq_uuid: string; outcome: string; upstream_sha256: string }[] };
+    for (const [uuid, table] of [[upstream.sim, 'simulations'], [upstream.completed, 'completed']]) {
+      // The report records the upstream's hash; the archive now holds the canonical one.
+      expect(report.rows.find((row) => row.table === table && row.visitseq_uuid === uuid)).toMatchObject({ outcome: 'imported', upstream_sha256: upstream.upstream_sha256[uuid] });
+      const local = new URL(uuid === upstream.sim ? upstream.sim_url : upstream.completed_url);
+      const canonical = (await ok(['hash', local.pathname])).stdout.trim();
+      expect(imported.stderr).toContain(`import_upstream: ${uuid} adopted: 554 visits from ${local.pathname}, now at file://`);
+      expect(imported.stderr).toContain(`visitseq_sha256 ${canonical} (was the upstream's ${upstream.upstream_sha256[uuid]})`);
+      const shown = await show(uuid);
+      expect(shown.visitseq_sha256).toBe(canonical);
+      expect(shown.visitseq_url).toBe(shown.files.visits.url);
+      expect(shown.visitseq_url).not.toBe(local.href);
+    }
+
+    // A second run adopts nothing more, and leaves the adopted sequences as they are: they differ
+    // from their upstream rows now (hash and URL), so the import skips them.
+    const again = await visitsarch(['--format', 'json', 'import_upstream', '--dsn', stack.databaseUrl, '--schema', schema, '--with-visits']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toMatch(/adopted|failed/);
+    const againRows = (JSON.parse(again.stdout) as typeof report).rows as { table: string; visitseq_uuid: string; outcome: string; reason?: string }[];
+    const simAgain = againRows.find((row) => row.table === 'simulations' && row.visitseq_uuid === upstream.sim)!;
+    expect(simAgain.outcome).toBe('skipped');
+    expect(simAgain.reason).toMatch(/visitseq_sha256/);
+    expect(simAgain.reason).toMatch(/visitseq_url/);
+
+    await expectUsable(upstream.sim, 554, upstream.completed, '2025-10-31', '2025-11-01', 'other');
+    await expectUsable(upstream.completed, 554, upstream.sim, '2025-10-31', '2025-11-01', 'self');
+  });
+});
