@@ -5,6 +5,7 @@ import { registerAnnotationCommands } from './commands/annotations';
 import { registerConsdbCommands } from './commands/consdb';
 import { registerDemoCommand } from './commands/demo';
 import { registerPrenightIndexCommand } from './commands/prenight-index';
+import { registerProtoArchiveCommands } from './commands/proto-archive';
 import { registerQueryCommands } from './commands/queries';
 import { registerRetentionCommands } from './commands/retention';
 import { registerStatsCommands } from './commands/stats';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program, context);
   registerPrenightIndexCommand(program, context);
   registerUpstreamCompatCommands(program, context);
+  registerProtoArchiveCommands(program, context);
   registerRetentionCommands(program, context);
   registerTokenCommands(program, context);
   program

@@ -13,7 +13,7 @@ export function registerAnnotationCommands(program: Command, context: CliContext
     .argument('<tags...>', 'tags to add')
     .action((uuid: string, tags: string[]) =>
       context.run(async () => {
-        await context.metadata.unary('addTags', { visitseqUuid: uuid, tags }, context.deadline());
+        await addTags(context, uuid, tags);
       }),
     );
 
@@ -37,7 +37,7 @@ export function registerAnnotationCommands(program: Command, context: CliContext
     .option('--author <name>', 'who comments; the archive records your identity (the owner of your token) and refuses any other name, so this only confirms it')
     .action((uuid: string, text: string, options: { author?: string }) =>
       context.run(async () => {
-        await context.metadata.unary('addComment', { visitseqUuid: uuid, comment: text, author: options.author || undefined, requestId: '' }, context.deadline());
+        await addComment(context, uuid, text, options.author);
       }),
     );
 
@@ -71,6 +71,16 @@ export function registerAnnotationCommands(program: Command, context: CliContext
         process.stdout.write(`${Buffer.from(response.condaEnvHash).toString('hex')}\n`);
       }),
     );
+}
+
+/** Adds tags to a sequence (tag). */
+export async function addTags(context: CliContext, uuid: string, tags: string[]): Promise<void> {
+  await context.metadata.unary('addTags', { visitseqUuid: uuid, tags }, context.deadline());
+}
+
+/** Adds a comment to a sequence (comment); the author is the token's owner unless confirmed. */
+export async function addComment(context: CliContext, uuid: string, text: string, author?: string): Promise<void> {
+  await context.metadata.unary('addComment', { visitseqUuid: uuid, comment: text, author: author || undefined, requestId: '' }, context.deadline());
 }
 
 function readFile(file: string): string {

@@ -78,8 +78,7 @@ export function registerTransferCommands(program: Command, context: CliContext):
           parentVisitseqUuid: options.parent_visitseq_uuid,
           parentLastDayObs: options.parent_last_day_obs ? dayObsArgument(options.parent_last_day_obs, '--parent_last_day_obs') : undefined,
         };
-        const response = await context.gateway.clientStream('addSimulation', await uploadMessages(header, visitsPath(visits)), context.deadline('transfer'));
-        process.stdout.write(`${response.visitseqUuid}\n`);
+        process.stdout.write(`${await addSimulation(context, header, visitsPath(visits))}\n`);
       }),
     );
 
@@ -142,22 +141,7 @@ export function registerTransferCommands(program: Command, context: CliContext):
     .option('--request_id <uuid>', 'a UUID making retries safe')
     .action((uuid: string, fileType: string, file: string, archive: string | undefined, options: { replace?: boolean; request_id?: string }) =>
       context.run(async () => {
-        const size = fileSize(file);
-        const sha256 = await fileSha256(file);
-        const progress = new Progress(`uploading ${path.basename(file)}`);
-        const header: gatewayV1.AddFileHeader = {
-          visitseqUuid: uuid,
-          fileType,
-          archiveUrl: archive,
-          replace: options.replace ?? false,
-          fileName: path.basename(file),
-          expectedFileSha256: sha256,
-          requestId: options.request_id ?? '',
-        };
-        const response = await context.gateway.clientStream('addFile', addFileMessages(header, file, (sent) => progress.update(sent)), context.deadline('transfer'));
-        progress.done();
-        if (response.fileSize !== size) throw new CliError(`the archive stored ${response.fileSize} bytes of ${size}`);
-        process.stdout.write(`${response.fileUrl}\n`);
+        process.stdout.write(`${await addFile(context, uuid, fileType, file, { archive, replace: options.replace, requestId: options.request_id })}\n`);
       }),
     );
 
@@ -220,6 +204,32 @@ export function registerTransferCommands(program: Command, context: CliContext):
 
 }
 
+/** Records a simulation and stores its visits from a local file (add_simulation); returns its UUID. */
+export async function addSimulation(context: CliContext, header: gatewayV1.AddSimulationHeader, file: string): Promise<string> {
+  const response = await context.gateway.clientStream('addSimulation', await uploadMessages(header, file), context.deadline('transfer'));
+  return response.visitseqUuid;
+}
+
+/** Stores a local file of a visit sequence under its basename and records it (add_file); returns its URL. */
+export async function addFile(context: CliContext, uuid: string, fileType: string, file: string, options: { archive?: string; replace?: boolean; requestId?: string } = {}): Promise<string> {
+  const size = fileSize(file);
+  const sha256 = await fileSha256(file);
+  const progress = new Progress(`uploading ${path.basename(file)}`);
+  const header: gatewayV1.AddFileHeader = {
+    visitseqUuid: uuid,
+    fileType,
+    archiveUrl: options.archive,
+    replace: options.replace ?? false,
+    fileName: path.basename(file),
+    expectedFileSha256: sha256,
+    requestId: options.requestId ?? '',
+  };
+  const response = await context.gateway.clientStream('addFile', addFileMessages(header, file, (sent) => progress.update(sent)), context.deadline('transfer'));
+  progress.done();
+  if (response.fileSize !== size) throw new CliError(`the archive stored ${response.fileSize} bytes of ${size}`);
+  return response.fileUrl;
+}
+
 function commonHeader(label: string | undefined, options: AddOptions) {
   const chosenLabel = options.label ?? label;
   if (!chosenLabel) throw new CliError('a label is required: give LABEL or --label', 2);
@@ -260,7 +270,7 @@ async function uploadMessages<H>(header: H, file: string): Promise<AsyncGenerato
   })();
 }
 
-interface DownloadOptions {
+export interface DownloadOptions {
   first_day_obs?: string;
   last_day_obs?: string;
   columns?: string[];
@@ -268,7 +278,8 @@ interface DownloadOptions {
   hdf5Layout?: Hdf5Layout;
 }
 
-async function downloadVisits(context: CliContext, uuid: string, dest: string, partial: string, options: DownloadOptions) {
+/** Writes the visits of a sequence to `partial`, in the format of `dest`'s extension (download). */
+export async function downloadVisits(context: CliContext, uuid: string, dest: string, partial: string, options: DownloadOptions) {
   const format = tableFormatOfFile(dest);
   const dayObsRange = {
     firstDayObs: options.first_day_obs ? dayObsArgument(options.first_day_obs, '--first_day_obs') : '',
@@ -330,7 +341,8 @@ async function* counted(messages: AsyncIterable<{ chunk?: typeV1.ArrowIpcChunk }
   }
 }
 
-async function downloadFile(context: CliContext, uuid: string, fileType: string, partial: string) {
+/** Writes a file of a sequence to `partial`, checking its SHA-256 (download). */
+export async function downloadFile(context: CliContext, uuid: string, fileType: string, partial: string) {
   const progress = new Progress(`downloading ${fileType}`);
   const out = fs.createWriteStream(partial, { flags: 'wx' });
   const hash = createHash('sha256');
@@ -381,7 +393,7 @@ export interface AdoptedVisits {
  * The local visits file a sequence's visitseq_url names (a file:// URL of a file on this machine),
  * or why there is none.
  */
-export function localVisitsFile(sequence: metadataV1.VisitSequence | undefined): string | { reason: string } {
+export function localVisitsFile(sequence: Pick<metadataV1.VisitSequence, 'visitseqUrl'> | undefined): string | { reason: string } {
   const url = sequence?.visitseqUrl;
   if (!url) return { reason: 'has no visitseq_url' };
   if (!url.startsWith('file:')) return { reason: `has the visitseq_url ${url}, not a file on this machine` };

@@ -77,11 +77,13 @@ prenight_sims = _delegate("prenight_sims")
 nightly_stats = _delegate("nightly_stats")
 query_consdb = _delegate("query_consdb")
 plot_nightly = _delegate("plot_nightly")
+import_sim_from_prototype_sim_archive = _delegate("import_sim_from_prototype_sim_archive")
+export_sim_to_prototype_sim_archive = _delegate("export_sim_to_prototype_sim_archive")
 
 __all__ = [
     "AlreadyExistsError", "AuthenticationError", "PermissionDeniedError", "AUXTEL_SCIENCE_CONSDB_QUERY", "SIMONYI_SCIENCE_CONSDB_QUERY", "query_consdb", "ArchiveUnavailableError", "DataLossError", "DEFAULT_GATEWAY", "FailedPreconditionError",
     "InvalidArgumentError", "make_prenight_index", "NotFoundError", "NotImplementedByServerError", "USDF_CONSDB", "USDF_OPSIM_ARCHIVE",
     "VisitSequenceArchive", "VisitsSequenceArchive", "VisitsarchError", "add_completed", "add_file", "add_mixed",
-    "add_simulation", "comment", "comments", "default_archive", "download", "get_visits", "is_tagged", "nightly_stats", "plot_nightly", "prenight_sims", "query",
+    "add_simulation", "comment", "comments", "default_archive", "download", "export_sim_to_prototype_sim_archive", "import_sim_from_prototype_sim_archive", "get_visits", "is_tagged", "nightly_stats", "plot_nightly", "prenight_sims", "query",
     "query_night", "save_env", "tag", "untag", "visits_sha256",
 ]

@@ -635,6 +635,22 @@ class VisitSequenceArchive:
             "previous_visitseq_sha256": response.previous_visitseq_sha256.hex(),
         }
 
+    # -- the upstream's prototype archive ------------------------------------------------
+
+    def import_sim_from_prototype_sim_archive(self, archive_base: str | None, sim_date: Any, sim_index: int | str, proto_sim_archive_url: str | None = None) -> str:
+        """Records a simulation of the upstream's prototype archive (``<proto>/<sim_date>/<sim_index>/sim_metadata.yaml``),
+        as ``visitsarch import_proto`` does; returns its new ``visitseq_uuid`` (see :mod:`visitsarch.proto_archive`)."""
+        from .proto_archive import import_sim_from_prototype_sim_archive
+
+        return import_sim_from_prototype_sim_archive(archive_base, sim_date, sim_index, proto_sim_archive_url, archive=self)
+
+    def export_sim_to_prototype_sim_archive(self, visitseq_uuid: str, proto_sim_archive_url: str | None = None) -> str:
+        """Writes a simulation to a new entry ``<proto>/<UTC today>/<n>/`` of the upstream's prototype archive,
+        as ``visitsarch export_proto`` does; returns the entry's URL (see :mod:`visitsarch.proto_archive`)."""
+        from .proto_archive import export_sim_to_prototype_sim_archive
+
+        return export_sim_to_prototype_sim_archive(visitseq_uuid, proto_sim_archive_url, archive=self)
+
 
 def _trace_metadata() -> list[tuple[str, str]]:
     """The W3C trace context (``traceparent``, ``tracestate``) a call carries, so the archive's spans
