@@ -35,7 +35,7 @@ if (!HAVE_RUBIN_SIM) {
  * the archive's file:// base URL, the opsim database and a scratch directory. Prints JSON.
  */
 const RUBIN_SIM_UPSTREAM = `
-import json, sqlite3, sys
+import json, math, sqlite3, sys
 import pandas as pd
 from astropy.time import Time
 from rubin_sim.sim_archive.vseqarchive import add_file
@@ -60,9 +60,16 @@ completed = vsarch.record_completed_metadata(earlier, "upstream completed", url=
     query="SELECT * FROM cdb_lsstcam.visit1")
 completed_url = add_file(vsarch, completed, earlier_h5, "visits", archive_base).geturl()
 vsarch.tag(sim, "prenight")
-hashes = {str(u): bytes(vsarch.get_visitseq_metadata(u)["visitseq_sha256"]).hex() for u in (sim, completed)}
+# Recorded without first/last_day_obs: the upstream's default when they are omitted.
+undated = vsarch.record_simulation_metadata(visits, "upstream undated", telescope="simonyi", url=None,
+    creation_time=Time("2025-11-01T14:00:00", scale="utc"), scheduler_version="3.18.1")
+undated_url = add_file(vsarch, undated, opsim_db, "visits", archive_base).geturl()
+vsarch.tag(undated, "nightless")
+night = lambda mjd: Time(math.floor(mjd - 0.5), format="mjd").datetime.date().isoformat()
+hashes = {str(u): bytes(vsarch.get_visitseq_metadata(u)["visitseq_sha256"]).hex() for u in (sim, completed, undated)}
 print(json.dumps({"sim": str(sim), "completed": str(completed), "sim_url": sim_url, "completed_url": completed_url, "upstream_sha256": hashes,
-    "recomputed": {str(sim): compute_visits_sha256(visits).hex()}}))
+    "recomputed": {str(sim): compute_visits_sha256(visits).hex()}, "undated": str(undated), "undated_url": undated_url,
+    "undated_nights": [night(visits.observationStartMJD.min()), night(visits.observationStartMJD.max())]}))
 `;
 
 describe('visits of sequences recorded without them', () => {
@@ -166,6 +173,9 @@ describe('visits of sequences recorded without them', () => {
       completed_url: string;
       upstream_sha256: Record<string, string>;
       recomputed: Record<string, string>;
+      undated: string;
+      undated_url: string;
+      undated_nights: [string, string];
     };
     expect(upstream.sim_url).toMatch(/^file:\/\/\/.*\/simonyi\/\d{4}-\d{2}-\d{2}\/[0-9a-f-]+\/visits\.h5$/);
     // The upstream's hash is not reproducible: hashing the same visits again gives another value.
@@ -186,6 +196,19 @@ describe('visits of sequences recorded without them', () => {
       expect(shown.visitseq_url).toBe(shown.files.visits.url);
       expect(shown.visitseq_url).not.toBe(local.href);
     }
+
+    // The sequence the upstream left without first/last_day_obs comes in with the nights of its
+    // visits, read by the CLI from the upstream's file, and with what hangs off it; its visits too.
+    const undatedLocal = new URL(upstream.undated_url).pathname;
+    const [firstNight, lastNight] = upstream.undated_nights;
+    expect(imported.stderr).toContain(`import_upstream: ${upstream.undated} has no first/last_day_obs upstream: its visits (${undatedLocal}) cover ${firstNight} to ${lastNight}`);
+    const undatedRows = (report.rows as { table: string; visitseq_uuid: string; key: string; outcome: string; reason: string }[]).filter((row) => row.visitseq_uuid === upstream.undated);
+    expect(undatedRows.find((row) => row.table === 'simulations')).toMatchObject({ outcome: 'imported', reason: expect.stringMatching(/^first_day_obs\/last_day_obs taken from the nights of its visits/) });
+    expect(undatedRows.find((row) => row.table === 'tags')).toMatchObject({ key: 'tag=nightless', outcome: 'imported' });
+    const undatedShown = await show(upstream.undated);
+    expect(undatedShown).toMatchObject({ first_day_obs: firstNight, last_day_obs: lastNight, tags: ['nightless'] });
+    expect(undatedShown.visitseq_sha256).toBe((await ok(['hash', undatedLocal])).stdout.trim());
+    expect(imported.stderr).toContain(`import_upstream: ${upstream.undated} adopted: 554 visits from ${undatedLocal}`);
 
     // A second run adopts nothing more, and leaves the adopted sequences as they are: they differ
     // from their upstream rows now (hash and URL), so the import skips them.

@@ -13,6 +13,7 @@ import {
   VisitTableFormat,
   writeVisitTable,
 } from '@visitsarch/visit-tables';
+import { DayObsRangeTracker, nightColumnOf, nightReader } from '@visitsarch/day-obs';
 import { CliError } from './cli-error';
 
 /** The visit-table format names (for --store_as). */
@@ -51,6 +52,14 @@ export async function openVisitsFile(file: string): Promise<VisitBatchStream> {
 export async function canonicalHashOfFile(file: string): Promise<Buffer> {
   await openVisitsFile(file); // clear errors for unreadable files before hashing
   return Buffer.from(await canonicalSha256(() => openVisitTable(file, { batchRows: READ_BATCH_ROWS })));
+}
+
+/** The first and last day_obs of the visits in a local file (empty when it has no night column or no rows). */
+export async function nightsOfVisitsFile(file: string): Promise<{ firstDayObs: string; lastDayObs: string }> {
+  const stream = await openVisitsFile(file);
+  const tracker = new DayObsRangeTracker(nightColumnOf(stream.schema) ? nightReader(stream.schema) : undefined);
+  for await (const batch of stream) tracker.observe(batch);
+  return tracker.range();
 }
 
 /** The pandas HDF5 layouts (for --hdf5-layout). */

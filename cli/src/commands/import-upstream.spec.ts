@@ -86,7 +86,7 @@ describe('visitsarch import_upstream', () => {
 
   it('prints one line per upstream row and a summary, and exits 0 when nothing was refused', async () => {
     expect(await visitsarch(['--format', 'tsv', 'import_upstream', '--dsn', 'postgresql://u@upstream/opsim_log'])).toBe(0);
-    expect(requests.pop()).toEqual({ dsn: 'postgresql://u@upstream/opsim_log', schema: 'vsmd', dryRun: false });
+    expect(requests.pop()).toEqual({ dsn: 'postgresql://u@upstream/opsim_log', schema: 'vsmd', dryRun: false, sequenceNights: [] });
     expect(output.split('\n').slice(0, -1).map((line) => line.split('\t'))).toEqual([
       ['table', 'visitseq_uuid', 'key', 'outcome', 'reason', 'upstream_sha256'],
       ['simulations', SEQUENCE, '', 'imported', "visitseq_sha256 is the upstream's", 'ab'.repeat(32)],
@@ -98,7 +98,7 @@ describe('visitsarch import_upstream', () => {
 
   it('with --dry-run asks for a dry run and says nothing was written', async () => {
     expect(await visitsarch(['--format', 'tsv', 'import-upstream', '--dsn', 'postgresql://u@upstream/opsim_log', '--schema', 'test', '--dry-run'])).toBe(0);
-    expect(requests.pop()).toEqual({ dsn: 'postgresql://u@upstream/opsim_log', schema: 'test', dryRun: true });
+    expect(requests.pop()).toEqual({ dsn: 'postgresql://u@upstream/opsim_log', schema: 'test', dryRun: true, sequenceNights: [] });
     expect(output.split('\n')[1].split('\t')[3]).toBe('would-import');
     expect(errors).toBe('import_upstream: 3 upstream rows: 1 would be imported, 1 already present, 1 skipped, 0 refused (the upstream has no maf_metrics); dry run: nothing was written\n');
   });

@@ -4,7 +4,8 @@ import { mjdAtDayObsStart, parseDayObs } from '@visitsarch/day-obs';
 import { fromIpcChunks } from '../arrow-ipc';
 import { CliError } from '../cli-error';
 import { CliContext } from '../context';
-import { adoptImportedVisits } from './transfers';
+import { adoptImportedVisits, localVisitsFile } from './transfers';
+import { nightsOfVisitsFile } from '../visits-file';
 import { collect } from '../options';
 import { rowsOfTable } from '../output';
 import { KINDS, SEQUENCE_COLUMNS, visitSequenceRow } from '../records';
@@ -156,7 +157,15 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
     .action((options: { dsn: string; schema: string; dryRun?: boolean; dry_run?: boolean; withVisits?: boolean; with_visits?: boolean }) =>
       context.run(async () => {
         const dryRun = Boolean(options.dryRun || options.dry_run);
-        const response = await context.metadata.unary('importUpstream', { dsn: options.dsn, schema: options.schema, dryRun }, context.deadline('transfer'));
+        const withVisits = Boolean(options.withVisits || options.with_visits);
+        const request: metadataV1.ImportUpstreamRequest = { dsn: options.dsn, schema: options.schema, dryRun, sequenceNights: [] };
+        if (withVisits) {
+          // The sequences the upstream left undated get the nights of their visits, read here from
+          // local files: a dry run finds them (its report names their visits' URLs).
+          const probe = await context.metadata.unary('importUpstream', { ...request, dryRun: true }, context.deadline('transfer'));
+          request.sequenceNights = await nightsOfUndatedSequences(probe.rows);
+        }
+        const response = await context.metadata.unary('importUpstream', request, context.deadline('transfer'));
         const words = dryRun ? { ...IMPORT_WORDS, [metadataV1.RowImportOutcome.ROW_IMPORT_OUTCOME_IMPORTED]: 'would-import' } : IMPORT_WORDS;
         const rows = response.rows.map((row) => ({
           table: row.tableName,
@@ -191,7 +200,7 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
             `${summary.skipped} skipped, ${summary.refused} refused${absent.length ? ` (the upstream has no ${absent.join(', ')})` : ''}${dryRun ? '; dry run: nothing was written' : ''}\n`,
         );
         let adoptionsFailed = 0;
-        if (options.withVisits || options.with_visits) {
+        if (withVisits) {
           if (dryRun) process.stderr.write('import_upstream: --with-visits: a dry run adopts no visits\n');
           else adoptionsFailed = await adoptImportedVisits(context, importedSequences(response.rows));
         }
@@ -202,6 +211,36 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
         if (adoptionsFailed > 0) throw new CliError(`the visits of ${adoptionsFailed} imported sequence${adoptionsFailed === 1 ? '' : 's'} could not be adopted: see the lines with "failed" above`, 1);
       }),
     );
+}
+
+/**
+ * For --with-visits: the nights of the upstream's undated sequences (refused without them), read
+ * from their visits where the upstream's visitseq_url names a readable local file; one stderr line
+ * for each that cannot be read (it stays refused, with its reason in the report).
+ */
+async function nightsOfUndatedSequences(rows: metadataV1.RowImportReport[]): Promise<metadataV1.UpstreamSequenceNights[]> {
+  const undated = rows.filter((row) => row.undatedUpstream && row.outcome === metadataV1.RowImportOutcome.ROW_IMPORT_OUTCOME_REFUSED);
+  const nights: metadataV1.UpstreamSequenceNights[] = [];
+  for (const row of undated) {
+    const say = (line: string) => process.stderr.write(`import_upstream: ${row.visitseqUuid} ${line}\n`);
+    const file = localVisitsFile({ visitseqUrl: row.upstreamVisitseqUrl });
+    if (typeof file !== 'string') {
+      say(`has no first/last_day_obs upstream, and it ${file.reason}: its nights cannot be read here`);
+      continue;
+    }
+    try {
+      const range = await nightsOfVisitsFile(file);
+      if (!range.firstDayObs) {
+        say(`has no first/last_day_obs upstream, and its visits (${file}) have no nights`);
+        continue;
+      }
+      nights.push({ visitseqUuid: row.visitseqUuid, dayObsRange: range });
+      say(`has no first/last_day_obs upstream: its visits (${file}) cover ${range.firstDayObs} to ${range.lastDayObs}`);
+    } catch (error) {
+      say(`has no first/last_day_obs upstream, and its visits (${file}) cannot be read: ${(error as Error).message}`);
+    }
+  }
+  return nights;
 }
 
 /** The sequences an import_upstream report shows here (imported now or before), for --with-visits. */

@@ -7,7 +7,7 @@
  * then `obs_start_mjd` (ConsDB). A null or unreadable value is a visit without a night (NaN).
  */
 import { Data, DataType, DateUnit, RecordBatch, Schema, Type } from 'apache-arrow';
-import { nightOfDayObs, nightOfDayObsInteger, nightOfMjd, nightOfUnixDay, nightOfUnixMs } from './day-obs';
+import { dayObsOfNight, nightOfDayObs, nightOfDayObsInteger, nightOfMjd, nightOfUnixDay, nightOfUnixMs } from './day-obs';
 
 /** The columns a night can be taken from, in order of preference. */
 export const NIGHT_COLUMNS = ['day_obs', 'observationStartMJD', 'obs_start_mjd'] as const;
@@ -124,4 +124,26 @@ function validity(data: Data): (row: number) => boolean {
     const bit = data.offset + row;
     return (bitmap[bit >> 3] & (1 << (bit & 7))) !== 0;
   };
+}
+
+/** The earliest and latest night seen over the batches observed. */
+export class DayObsRangeTracker {
+  private min = Infinity;
+  private max = -Infinity;
+
+  constructor(private readonly source: { read: NightReader } | undefined) {}
+
+  observe(batch: RecordBatch): void {
+    if (!this.source) return;
+    for (const day of nightsOf(batch, this.source.read)) {
+      if (day < this.min) this.min = day;
+      if (day > this.max) this.max = day;
+    }
+  }
+
+  /** `YYYY-MM-DD` bounds; empty strings when unknown (no rows, no source column). */
+  range(): { firstDayObs: string; lastDayObs: string } {
+    if (this.min === Infinity) return { firstDayObs: '', lastDayObs: '' };
+    return { firstDayObs: dayObsOfNight(this.min), lastDayObs: dayObsOfNight(this.max) };
+  }
 }

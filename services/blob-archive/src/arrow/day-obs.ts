@@ -1,5 +1,8 @@
 import { RecordBatch, Schema } from 'apache-arrow';
-import { dayObsOfNight, nightColumnOf, nightReader, nightsOf, NightReader } from '@visitsarch/day-obs';
+import { nightColumnOf, nightReader, nightsOf, NightReader } from '@visitsarch/day-obs';
+
+/** The range of a stored table: the rule lives in @visitsarch/day-obs (the CLI reads local files' ranges with it too). */
+export { DayObsRangeTracker } from '@visitsarch/day-obs';
 
 /**
  * Where a visit table's nights come from (the contract's "visit-table day_obs range"): the rule is
@@ -20,28 +23,6 @@ export function dayObsSourceOf(schema: Schema): DayObsSource | undefined {
 /** The night of every row of a batch as a night number; NaN where unknown (null or unparsable). */
 export function dayNumbers(batch: RecordBatch, source: DayObsSource): Float64Array {
   return nightsOf(batch, source.read);
-}
-
-/** The earliest and latest night seen over the batches observed. */
-export class DayObsRangeTracker {
-  private min = Infinity;
-  private max = -Infinity;
-
-  constructor(private readonly source: DayObsSource | undefined) {}
-
-  observe(batch: RecordBatch): void {
-    if (!this.source) return;
-    for (const day of dayNumbers(batch, this.source)) {
-      if (day < this.min) this.min = day;
-      if (day > this.max) this.max = day;
-    }
-  }
-
-  /** `YYYY-MM-DD` bounds; empty strings when unknown (no rows, no source column). */
-  range(): { firstDayObs: string; lastDayObs: string } {
-    if (this.min === Infinity) return { firstDayObs: '', lastDayObs: '' };
-    return { firstDayObs: dayObsOfNight(this.min), lastDayObs: dayObsOfNight(this.max) };
-  }
 }
 
 /** Inclusive night-number bounds; undefined sides do not restrict. */

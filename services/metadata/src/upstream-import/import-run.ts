@@ -6,6 +6,14 @@ import { CheckContext, insertSql, ParentKind, probeSql, Row, selectSql, TablePla
 
 const BATCH_ROWS = 5000;
 
+/** The first and last day_obs of a sequence's visits (YYYY-MM-DD). */
+export interface SequenceNights {
+  first: string;
+  last: string;
+}
+
+const DATED_REMARK = "first_day_obs/last_day_obs taken from the nights of its visits, as read by the caller (the upstream has none)";
+
 const Outcome = metadataV1.RowImportOutcome;
 type Outcome = metadataV1.RowImportOutcome;
 
@@ -49,6 +57,8 @@ export class ImportRun {
     private readonly tx: Tx,
     /** The upstream schema, quoted. */
     private readonly schema: string,
+    /** The nights the caller read from the visits of upstream sequences without day_obs (ImportUpstreamRequest.sequence_nights). */
+    private readonly sequenceNights: ReadonlyMap<string, SequenceNights> = new Map(),
   ) {}
 
   response(): metadataV1.ImportUpstreamResponse {
@@ -60,8 +70,10 @@ export class ImportRun {
     this.tables.push(result);
     if (!presentUpstream) return;
     const { rows } = await this.upstream.query<Row>(selectSql(plan, this.schema));
-    const context = await this.checkContext(plan, rows);
     const reports = rows.map((row) => reportOf(plan, row));
+    // Before anything compares or checks them: the missing nights the caller read from the visits.
+    const dated = plan.kind ? this.dateFromVisits(rows) : new Set<number>();
+    const context = await this.checkContext(plan, rows);
     const probes = await this.probe(plan, rows);
 
     const seenKeys = new Set<string>();
@@ -106,7 +118,10 @@ export class ImportRun {
       for (const { index, row } of batch) {
         const outcome = written.get(index);
         if (outcome === undefined) Object.assign(reports[index], { outcome: Outcome.ROW_IMPORT_OUTCOME_ALREADY_PRESENT, reason: 'written here by another client during this import' });
-        else if (outcome === null) Object.assign(reports[index], { outcome: Outcome.ROW_IMPORT_OUTCOME_IMPORTED, reason: (plan.remarks?.(row) ?? []).join('; ') });
+        else if (outcome === null) {
+          const remarks = [...(dated.has(index) ? [DATED_REMARK] : []), ...(plan.remarks?.(row) ?? [])];
+          Object.assign(reports[index], { outcome: Outcome.ROW_IMPORT_OUTCOME_IMPORTED, reason: remarks.join('; ') });
+        }
         else Object.assign(reports[index], { outcome: Outcome.ROW_IMPORT_OUTCOME_REFUSED, reason: `this archive refused it: ${outcome}` });
       }
     }
@@ -123,6 +138,20 @@ export class ImportRun {
       }
     });
     this.reports.push(...reports);
+  }
+
+  /** Fills the missing first/last_day_obs of sequence rows from sequenceNights; the indexes of the rows it filled. */
+  private dateFromVisits(rows: Row[]): Set<number> {
+    const dated = new Set<number>();
+    rows.forEach((row, index) => {
+      if (row.first_day_obs && row.last_day_obs) return;
+      const nights = this.sequenceNights.get(String(row.visitseq_uuid).toLowerCase());
+      if (!nights) return;
+      row.first_day_obs ||= nights.first;
+      row.last_day_obs ||= nights.last;
+      dated.add(index);
+    });
+    return dated;
   }
 
   /** For sequences without day_obs: the nights their upstream statistics cover, named in the reason. */
@@ -216,6 +245,8 @@ function reportOf(plan: TablePlan, row: Row): metadataV1.RowImportReport {
     outcome: Outcome.ROW_IMPORT_OUTCOME_UNSPECIFIED,
     reason: '',
     upstreamVisitseqSha256: plan.kind && row.visitseq_sha256 ? Buffer.from(row.visitseq_sha256, 'hex') : Buffer.alloc(0),
+    upstreamVisitseqUrl: plan.kind ? (row.visitseq_url ?? '') : '',
+    undatedUpstream: !!plan.kind && (!row.first_day_obs || !row.last_day_obs),
   };
 }
 

@@ -7,7 +7,8 @@ import { Client } from 'pg';
 import { ArchiveDatabase } from '../database/archive-database';
 import { refreshPlannerStatistics } from '../database/statistics';
 import { isPgError } from '../common/database-errors';
-import { ImportRun } from './import-run';
+import { ImportRun, type SequenceNights } from './import-run';
+import { dayObsRange, requireUuid } from '@visitsarch/validation';
 import { PLANS, REQUIRED_TABLES } from './upstream-tables';
 
 /** The injection token of the upstream endpoints ImportUpstream may connect to (UPSTREAM_ALLOWED_ENDPOINTS). */
@@ -40,6 +41,7 @@ export class UpstreamImportService {
     }
     const schema = request.schema || 'vsmd';
     if (!/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(schema)) throw invalidArgument(`schema ${JSON.stringify(schema)} is not a valid identifier`, 'schema');
+    const sequenceNights = sequenceNightsOf(request.sequenceNights ?? []);
 
     const upstream = new Client({
       host: dsn.host,
@@ -75,7 +77,7 @@ export class UpstreamImportService {
       await upstream.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
         return await this.database.transaction(async (tx) => {
-          const run = new ImportRun(upstream, tx, quotedSchema);
+          const run = new ImportRun(upstream, tx, quotedSchema, sequenceNights);
           for (const plan of PLANS) await run.importTable(plan, found.has(plan.upstream));
           const response = run.response();
           // A dry run ends here: everything was checked and written, and is now rolled back.
@@ -91,6 +93,20 @@ export class UpstreamImportService {
       await upstream.end().catch(() => undefined);
     }
   }
+}
+
+/** ImportUpstreamRequest.sequence_nights by UUID, checked: one entry per sequence, both bounds, in order. */
+function sequenceNightsOf(entries: metadataV1.UpstreamSequenceNights[]): Map<string, SequenceNights> {
+  const nights = new Map<string, SequenceNights>();
+  entries.forEach((entry, index) => {
+    const field = `sequence_nights[${index}]`;
+    const uuid = requireUuid(entry.visitseqUuid, `${field}.visitseq_uuid`).toLowerCase();
+    const { first, last } = dayObsRange(entry.dayObsRange, `${field}.day_obs_range`);
+    if (!first || !last) throw invalidArgument(`${field}.day_obs_range needs both first_day_obs and last_day_obs`, `${field}.day_obs_range`);
+    if (nights.has(uuid)) throw invalidArgument(`${field} repeats visitseq_uuid ${uuid}`, `${field}.visitseq_uuid`);
+    nights.set(uuid, { first, last });
+  });
+  return nights;
 }
 
 /** Thrown out of a dry run's transaction so that it rolls back, carrying the report. */

@@ -281,9 +281,13 @@ describe('ImportUpstream', () => {
     const report = (table: string, uuid: string, key = '') => first.rows.find((row) => row.tableName === table && row.visitseqUuid === uuid && row.key === key)!;
     expect(report('simulations', sim)).toMatchObject({ reason: expect.stringMatching(/visitseq_sha256 is the upstream's: .* not recomputed/), upstreamVisitseqSha256: simSha });
     expect(report('simulations', undated).reason).toBe(
-      `no first_day_obs and last_day_obs (the upstream's default when omitted), which this archive requires, and the import does not read its visits (s3://b/undated/visits.h5) to derive them: ` +
-        `set them upstream (vseqarchive update-visitseq-metadata ${undated} first_day_obs YYYY-MM-DD, and last_day_obs) and import again; its upstream nightly_stats cover 2025-12-02 to 2025-12-04`,
+      `no first_day_obs and last_day_obs (the upstream's default when omitted), which this archive requires, and no nights of its visits (s3://b/undated/visits.h5) were given: ` +
+        'import with `visitsarch import_upstream --with-visits` (it reads local visits files for their nights), or set them upstream ' +
+        `(vseqarchive update-visitseq-metadata ${undated} first_day_obs YYYY-MM-DD, and last_day_obs) and import again; its upstream nightly_stats cover 2025-12-02 to 2025-12-04`,
     );
+    // What a client needs to read those nights from the visits itself.
+    expect(report('simulations', undated)).toMatchObject({ undatedUpstream: true, upstreamVisitseqUrl: 's3://b/undated/visits.h5' });
+    expect(report('simulations', sim)).toMatchObject({ undatedUpstream: false });
     expect(report('simulations', here).reason).toMatch(/^this archive's row with this key differs in visitseq_sha256, visitseq_label, .*: it is kept/);
     expect(report('completed', badHash).reason).toBe('visitseq_sha256 is 16 bytes, not a 32-byte SHA-256');
     expect(report('completed', badHash).upstreamVisitseqSha256).toEqual(Buffer.alloc(16, 1));
@@ -338,6 +342,26 @@ describe('ImportUpstream', () => {
     expect(await archiveCounts()).toEqual(after);
     expect(again.rows.filter((row) => row.outcome === ALREADY_PRESENT && row.reason !== '')).toEqual([]);
     expect(again.rows.filter((row) => row.outcome === REFUSED)).toHaveLength(first.rows.filter((row) => row.outcome === REFUSED).length);
+
+    // Given the nights of its visits (as `import_upstream --with-visits` reads them), the undated
+    // sequence comes in, saying where its nights came from, and what hangs off it with it.
+    const sequenceNights = [{ visitseqUuid: undated, dayObsRange: { firstDayObs: '2025-12-02', lastDayObs: '2025-12-04' } }];
+    const dated = await archive.call('importUpstream', { dsn: archive.postgres.url, schema: 'vsmd_full', sequenceNights });
+    const datedReport = dated.rows.find((row) => row.tableName === 'simulations' && row.visitseqUuid === undated)!;
+    expect(datedReport).toMatchObject({ outcome: IMPORTED, undatedUpstream: true, reason: expect.stringMatching(/^first_day_obs\/last_day_obs taken from the nights of its visits, as read by the caller/) });
+    expect((await q('SELECT first_day_obs::text, last_day_obs::text FROM visitseq WHERE visitseq_uuid = $1', [undated])).rows).toEqual([{ first_day_obs: '2025-12-02', last_day_obs: '2025-12-04' }]);
+    expect(dated.rows.filter((row) => row.visitseqUuid === undated && row.tableName === 'tags').map((row) => row.outcome)).toContain(IMPORTED);
+    // Repeated with the same nights, it is already present; malformed nights are refused before anything is read.
+    const datedAgain = await archive.call('importUpstream', { dsn: archive.postgres.url, schema: 'vsmd_full', sequenceNights });
+    expect(datedAgain.rows.find((row) => row.tableName === 'simulations' && row.visitseqUuid === undated)!.outcome).toBe(ALREADY_PRESENT);
+    for (const bad of [
+      [{ visitseqUuid: 'not-a-uuid', dayObsRange: { firstDayObs: '2025-12-02', lastDayObs: '2025-12-04' } }],
+      [{ visitseqUuid: undated, dayObsRange: { firstDayObs: '2025-12-02', lastDayObs: '' } }],
+      [{ visitseqUuid: undated, dayObsRange: { firstDayObs: '2025-12-05', lastDayObs: '2025-12-04' } }],
+      [...sequenceNights, ...sequenceNights],
+    ]) {
+      expect((await archive.fail('importUpstream', { dsn: archive.postgres.url, schema: 'vsmd_full', sequenceNights: bad })).code).toBe(status.INVALID_ARGUMENT);
+    }
   });
 
   it('refuses, with PostgreSQL’s message, a row a constraint of this archive objects to, and still imports the others of its batch', async () => {

@@ -206,8 +206,9 @@ function undatedReason(row: Row, context: CheckContext): string {
   const nights = context.statsNights.get(row.visitseq_uuid);
   const hint = nights ? `; its upstream nightly_stats cover ${nights.first} to ${nights.last}` : '';
   return (
-    `no ${missing} (the upstream's default when omitted), which this archive requires, and the import does not read ${visits} to derive them: ` +
-    `set them upstream (vseqarchive update-visitseq-metadata ${row.visitseq_uuid} first_day_obs YYYY-MM-DD, and last_day_obs) and import again${hint}`
+    `no ${missing} (the upstream's default when omitted), which this archive requires, and no nights of ${visits} were given: ` +
+    `import with \`visitsarch import_upstream --with-visits\` (it reads local visits files for their nights), or set them upstream ` +
+    `(vseqarchive update-visitseq-metadata ${row.visitseq_uuid} first_day_obs YYYY-MM-DD, and last_day_obs) and import again${hint}`
   );
 }
 

@@ -423,14 +423,24 @@ class PrenightSimsResponse(_message.Message):
     def __init__(self, chunk: _Optional[_Union[_arrow_pb2.ArrowIpcChunk, _Mapping]] = ..., total_rows: _Optional[int] = ...) -> None: ...
 
 class ImportUpstreamRequest(_message.Message):
-    __slots__ = ("dsn", "schema", "dry_run")
+    __slots__ = ("dsn", "schema", "dry_run", "sequence_nights")
     DSN_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_NIGHTS_FIELD_NUMBER: _ClassVar[int]
     dsn: str
     schema: str
     dry_run: bool
-    def __init__(self, dsn: _Optional[str] = ..., schema: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    sequence_nights: _containers.RepeatedCompositeFieldContainer[UpstreamSequenceNights]
+    def __init__(self, dsn: _Optional[str] = ..., schema: _Optional[str] = ..., dry_run: _Optional[bool] = ..., sequence_nights: _Optional[_Iterable[_Union[UpstreamSequenceNights, _Mapping]]] = ...) -> None: ...
+
+class UpstreamSequenceNights(_message.Message):
+    __slots__ = ("visitseq_uuid", "day_obs_range")
+    VISITSEQ_UUID_FIELD_NUMBER: _ClassVar[int]
+    DAY_OBS_RANGE_FIELD_NUMBER: _ClassVar[int]
+    visitseq_uuid: str
+    day_obs_range: _common_pb2.DayObsRange
+    def __init__(self, visitseq_uuid: _Optional[str] = ..., day_obs_range: _Optional[_Union[_common_pb2.DayObsRange, _Mapping]] = ...) -> None: ...
 
 class ImportUpstreamResponse(_message.Message):
     __slots__ = ("tables", "rows")

@@ -308,17 +308,21 @@ class TableImportResult(_message.Message):
     def __init__(self, table_name: _Optional[str] = ..., copied_count: _Optional[int] = ..., skipped_count: _Optional[int] = ..., rejected_count: _Optional[int] = ..., already_present_count: _Optional[int] = ..., absent_upstream: _Optional[bool] = ...) -> None: ...
 
 class RowImportReport(_message.Message):
-    __slots__ = ("table_name", "visitseq_uuid", "key", "outcome", "reason", "upstream_visitseq_sha256")
+    __slots__ = ("table_name", "visitseq_uuid", "key", "outcome", "reason", "upstream_visitseq_sha256", "upstream_visitseq_url", "undated_upstream")
     TABLE_NAME_FIELD_NUMBER: _ClassVar[int]
     VISITSEQ_UUID_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     UPSTREAM_VISITSEQ_SHA256_FIELD_NUMBER: _ClassVar[int]
+    UPSTREAM_VISITSEQ_URL_FIELD_NUMBER: _ClassVar[int]
+    UNDATED_UPSTREAM_FIELD_NUMBER: _ClassVar[int]
     table_name: str
     visitseq_uuid: str
     key: str
     outcome: RowImportOutcome
     reason: str
     upstream_visitseq_sha256: bytes
-    def __init__(self, table_name: _Optional[str] = ..., visitseq_uuid: _Optional[str] = ..., key: _Optional[str] = ..., outcome: _Optional[_Union[RowImportOutcome, str]] = ..., reason: _Optional[str] = ..., upstream_visitseq_sha256: _Optional[bytes] = ...) -> None: ...
+    upstream_visitseq_url: str
+    undated_upstream: bool
+    def __init__(self, table_name: _Optional[str] = ..., visitseq_uuid: _Optional[str] = ..., key: _Optional[str] = ..., outcome: _Optional[_Union[RowImportOutcome, str]] = ..., reason: _Optional[str] = ..., upstream_visitseq_sha256: _Optional[bytes] = ..., upstream_visitseq_url: _Optional[str] = ..., undated_upstream: _Optional[bool] = ...) -> None: ...

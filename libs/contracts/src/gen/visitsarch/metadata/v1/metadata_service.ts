@@ -687,6 +687,24 @@ export interface ImportUpstreamRequest {
    * archive is left unchanged.
    */
   dryRun: boolean;
+  /**
+   * The nights of upstream sequences that have no first_day_obs or
+   * last_day_obs (the upstream's default when omitted), as the caller read
+   * them from their visits (`visitsarch import_upstream --with-visits` does):
+   * a missing bound is taken from here, and the imported row's reason says
+   * so. Without an entry such a sequence is REFUSED. Bounds the upstream has
+   * are kept; an entry for another sequence is ignored. At most 10,000
+   * entries, one per sequence, both bounds set (INVALID_ARGUMENT otherwise).
+   */
+  sequenceNights: UpstreamSequenceNights[];
+}
+
+/** The nights an upstream sequence's visits cover, read by the caller. */
+export interface UpstreamSequenceNights {
+  /** The UUID of the upstream sequence. */
+  visitseqUuid: string;
+  /** The first and last day_obs of its visits; both required. */
+  dayObsRange?: DayObsRange | undefined;
 }
 
 /** The response of MetadataService.ImportUpstream. */
@@ -3561,7 +3579,7 @@ export const PrenightSimsResponse: MessageFns<PrenightSimsResponse> = {
 };
 
 function createBaseImportUpstreamRequest(): ImportUpstreamRequest {
-  return { dsn: "", schema: "", dryRun: false };
+  return { dsn: "", schema: "", dryRun: false, sequenceNights: [] };
 }
 
 export const ImportUpstreamRequest: MessageFns<ImportUpstreamRequest> = {
@@ -3574,6 +3592,9 @@ export const ImportUpstreamRequest: MessageFns<ImportUpstreamRequest> = {
     }
     if (message.dryRun !== false) {
       writer.uint32(24).bool(message.dryRun);
+    }
+    for (const v of message.sequenceNights) {
+      UpstreamSequenceNights.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -3613,6 +3634,71 @@ export const ImportUpstreamRequest: MessageFns<ImportUpstreamRequest> = {
             }
 
             message.dryRun = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.sequenceNights.push(UpstreamSequenceNights.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUpstreamSequenceNights(): UpstreamSequenceNights {
+  return { visitseqUuid: "" };
+}
+
+export const UpstreamSequenceNights: MessageFns<UpstreamSequenceNights> = {
+  encode(message: UpstreamSequenceNights, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.visitseqUuid !== "") {
+      writer.uint32(10).string(message.visitseqUuid);
+    }
+    if (message.dayObsRange !== undefined) {
+      DayObsRange.encode(message.dayObsRange, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpstreamSequenceNights {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpstreamSequenceNights();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.visitseqUuid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dayObsRange = DayObsRange.decode(reader, reader.uint32());
             continue;
           }
         }

@@ -573,6 +573,17 @@ export interface RowImportReport {
    * another.
    */
   upstreamVisitseqSha256: Uint8Array;
+  /**
+   * For rows of the upstream's sequence tables: the visitseq_url the
+   * upstream recorded (empty if none), where their visits can be read.
+   */
+  upstreamVisitseqUrl: string;
+  /**
+   * For rows of the upstream's sequence tables: whether the upstream row
+   * lacks first_day_obs or last_day_obs. Such a row is REFUSED unless
+   * ImportUpstreamRequest.sequence_nights gave its nights.
+   */
+  undatedUpstream: boolean;
 }
 
 wrappers[".google.protobuf.Timestamp"] = {
@@ -2405,6 +2416,8 @@ function createBaseRowImportReport(): RowImportReport {
     outcome: 0,
     reason: "",
     upstreamVisitseqSha256: new Uint8Array(0),
+    upstreamVisitseqUrl: "",
+    undatedUpstream: false,
   };
 }
 
@@ -2427,6 +2440,12 @@ export const RowImportReport: MessageFns<RowImportReport> = {
     }
     if (message.upstreamVisitseqSha256.length !== 0) {
       writer.uint32(50).bytes(message.upstreamVisitseqSha256);
+    }
+    if (message.upstreamVisitseqUrl !== "") {
+      writer.uint32(58).string(message.upstreamVisitseqUrl);
+    }
+    if (message.undatedUpstream !== false) {
+      writer.uint32(64).bool(message.undatedUpstream);
     }
     return writer;
   },
@@ -2490,6 +2509,22 @@ export const RowImportReport: MessageFns<RowImportReport> = {
             }
 
             message.upstreamVisitseqSha256 = reader.bytes();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.upstreamVisitseqUrl = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.undatedUpstream = reader.bool();
             continue;
           }
         }
