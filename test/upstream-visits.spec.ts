@@ -9,6 +9,7 @@
  * compute_visits_sha256); the stack imports that database from its own PostgreSQL.
  */
 import { spawnSync } from 'node:child_process';
+import { Client } from 'pg';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -66,10 +67,20 @@ undated = vsarch.record_simulation_metadata(visits, "upstream undated", telescop
 undated_url = add_file(vsarch, undated, opsim_db, "visits", archive_base).geturl()
 vsarch.tag(undated, "nightless")
 night = lambda mjd: Time(math.floor(mjd - 0.5), format="mjd").datetime.date().isoformat()
-hashes = {str(u): bytes(vsarch.get_visitseq_metadata(u)["visitseq_sha256"]).hex() for u in (sim, completed, undated)}
+# A mixed sequence of the two, with its own visits file, a tag and a comment (its time has microseconds).
+mixed_visits = pd.concat([earlier, visits])
+mixed_h5 = scratch + "/mixed_visits.h5"
+mixed_visits.to_hdf(mixed_h5, key="observations")
+mixed = vsarch.record_mixed_metadata(mixed_visits, "upstream mixed", "2025-10-31", "2025-11-01", completed, sim,
+    first_day_obs="2025-10-31", last_day_obs="2025-11-01", creation_time=Time("2025-11-01T15:00:00.654321", scale="utc"))
+mixed_url = add_file(vsarch, mixed, mixed_h5, "visits", archive_base).geturl()
+vsarch.tag(mixed, "mixed-upstream")
+vsarch.comment(mixed, "spliced upstream", author="tester")
+hashes = {str(u): bytes(vsarch.get_visitseq_metadata(u)["visitseq_sha256"]).hex() for u in (sim, completed, undated, mixed)}
 print(json.dumps({"sim": str(sim), "completed": str(completed), "sim_url": sim_url, "completed_url": completed_url, "upstream_sha256": hashes,
     "recomputed": {str(sim): compute_visits_sha256(visits).hex()}, "undated": str(undated), "undated_url": undated_url,
-    "undated_nights": [night(visits.observationStartMJD.min()), night(visits.observationStartMJD.max())]}))
+    "undated_nights": [night(visits.observationStartMJD.min()), night(visits.observationStartMJD.max())],
+    "mixed": str(mixed), "mixed_url": mixed_url}))
 `;
 
 describe('visits of sequences recorded without them', () => {
@@ -176,6 +187,8 @@ describe('visits of sequences recorded without them', () => {
       undated: string;
       undated_url: string;
       undated_nights: [string, string];
+      mixed: string;
+      mixed_url: string;
     };
     expect(upstream.sim_url).toMatch(/^file:\/\/\/.*\/simonyi\/\d{4}-\d{2}-\d{2}\/[0-9a-f-]+\/visits\.h5$/);
     // The upstream's hash is not reproducible: hashing the same visits again gives another value.
@@ -209,6 +222,33 @@ describe('visits of sequences recorded without them', () => {
     expect(undatedShown).toMatchObject({ first_day_obs: firstNight, last_day_obs: lastNight, tags: ['nightless'] });
     expect(undatedShown.visitseq_sha256).toBe((await ok(['hash', undatedLocal])).stdout.trim());
     expect(imported.stderr).toContain(`import_upstream: ${upstream.undated} adopted: 554 visits from ${undatedLocal}`);
+
+    // The upstream's mixed sequence keeps its kind, parents, splice nights, microseconds and what
+    // hangs off it, and its visits are adopted like the others'.
+    const mixedShown = await show(upstream.mixed);
+    expect(mixedShown).toMatchObject({ kind: 'mixed', tags: ['mixed-upstream'] });
+    // The archive holds the microseconds (the gRPC records still carry milliseconds: issue 16, left).
+    const stored = await ok(['--format', 'json', 'query', `SELECT creation_time::text AS created, (SELECT comment_time::text FROM comments c WHERE c.visitseq_uuid = v.visitseq_uuid) AS commented FROM visitseq v WHERE visitseq_uuid = '${upstream.mixed}'`]);
+    expect(JSON.parse(stored.stdout)).toEqual([{ created: '2025-11-01 15:00:00.654321+00', commented: expect.any(String) }]);
+    const database = new Client({ connectionString: stack.databaseUrl });
+    await database.connect();
+    try {
+      const same = await database.query(
+        `SELECT (SELECT comment_time FROM ${schema}.comments WHERE visitseq_uuid = $1) = (SELECT comment_time FROM visitsarch.comments WHERE visitseq_uuid = $1) AS same`,
+        [upstream.mixed],
+      );
+      expect(same.rows).toEqual([{ same: true }]); // to the microsecond
+    } finally {
+      await database.end();
+    }
+    expect(JSON.stringify(mixedShown)).toContain(upstream.completed);
+    expect(JSON.stringify(mixedShown)).toContain(upstream.sim);
+    expect(imported.stderr).toContain(`import_upstream: ${upstream.mixed} adopted: 1108 visits from ${new URL(upstream.mixed_url).pathname}`);
+    const comments = await ok(['--format', 'json', 'comments', upstream.mixed]);
+    expect(JSON.parse(comments.stdout)).toEqual([expect.objectContaining({ comment: 'spliced upstream', author: 'tester' })]);
+    const mixedDest = path.join(work, 'upstream-mixed.db');
+    await ok(['download', upstream.mixed, 'visits', mixedDest]);
+    expect((await ok(['hash', mixedDest])).stdout.trim()).toBe(mixedShown.visitseq_sha256);
 
     // A second run adopts nothing more, and leaves the adopted sequences as they are: they differ
     // from their upstream rows now (hash and URL), so the import skips them.
