@@ -226,8 +226,8 @@ describe('visits of sequences recorded without them', () => {
     // The upstream's mixed sequence keeps its kind, parents, splice nights, microseconds and what
     // hangs off it, and its visits are adopted like the others'.
     const mixedShown = await show(upstream.mixed);
-    expect(mixedShown).toMatchObject({ kind: 'mixed', tags: ['mixed-upstream'] });
-    // The archive holds the microseconds (the gRPC records still carry milliseconds: issue 16, left).
+    // Its creation time to the microsecond, through the contracts and the CLI as in the database.
+    expect(mixedShown).toMatchObject({ kind: 'mixed', tags: ['mixed-upstream'], creation_time: '2025-11-01T15:00:00.654321Z' });
     const stored = await ok(['--format', 'json', 'query', `SELECT creation_time::text AS created, (SELECT comment_time::text FROM comments c WHERE c.visitseq_uuid = v.visitseq_uuid) AS commented FROM visitseq v WHERE visitseq_uuid = '${upstream.mixed}'`]);
     expect(JSON.parse(stored.stdout)).toEqual([{ created: '2025-11-01 15:00:00.654321+00', commented: expect.any(String) }]);
     const database = new Client({ connectionString: stack.databaseUrl });

@@ -11,3 +11,8 @@ export * as blobArchiveV1 from './blob-archive-v1';
 export * as consdbIngestV1 from './consdb-ingest-v1';
 export * as statsV1 from './stats-v1';
 export * as gatewayV1 from './gateway-v1';
+export { PreciseDate, parsePreciseInstant, subMillisecondNanos } from './precise-time';
+
+// After every generated module above has registered its millisecond Timestamp wrapper.
+import { installPreciseTimestamps } from './precise-time';
+installPreciseTimestamps();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client, Pool, PoolClient, types as pgTypes } from 'pg';
+import { parsePreciseInstant } from '@visitsarch/contracts';
 import { nameDbPool } from '@visitsarch/db';
 import { DataSource, QueryRunner } from 'typeorm';
 import { ArchiveSchema1767225600000 } from '../schema/migrations/1767225600000-archive-schema';
@@ -12,16 +13,23 @@ export const ARCHIVE_SCHEMA = 'visitsarch';
 
 const DATE_OID = 1082;
 const INT8_OID = 20;
+const TIMESTAMPTZ_OID = 1184;
 const NUMERIC_OID = 1700;
 
 /**
  * Type parsers for our connections: DATE stays `YYYY-MM-DD` text (pg's default makes a local-midnight
- * Date, which shifts with the process time zone) and bigint/numeric become numbers (all ours are small).
+ * Date, which shifts with the process time zone), bigint/numeric become numbers (all ours are small), and
+ * timestamptz keeps its microseconds.
  */
 const archiveTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === DATE_OID) return (value: string) => value;
     if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+    // To the microsecond (pg's default parser keeps milliseconds): a PreciseDate, which the contracts carry whole.
+    if (oid === TIMESTAMPTZ_OID) {
+      const fallback = pgTypes.getTypeParser(oid, format) as (value: string) => unknown;
+      return (value: string) => parsePreciseInstant(value) ?? fallback(value);
+    }
     return pgTypes.getTypeParser(oid, format);
   },
 };
