@@ -125,14 +125,19 @@ describe('canonical visit-table hash', () => {
       const table = make();
       const file = path.join(directory, `${Math.random().toString(36).slice(2)}.arrows`);
       await writeVisitTable(file, table);
-      expect((await canonicalSha256OfIpcFile(file, await canonicalLayout(table))).toString('hex')).toBe((await canonicalSha256(table)).toString('hex'));
+      const expected = (await canonicalSha256(table)).toString('hex');
+      // On the worker threads (whatever the size), and as small files are hashed: in this thread.
+      expect((await canonicalSha256OfIpcFile(file, await canonicalLayout(table), 1, 0)).toString('hex')).toBe(expected);
+      expect((await canonicalSha256OfIpcFile(file, await canonicalLayout(table))).toString('hex')).toBe(expected);
     }, 30_000);
 
     it('fails when the file does not hold the rows the first pass saw', async () => {
       const file = path.join(directory, 'short.arrows');
       await writeVisitTable(file, vectorTable().slice(0, 2));
-      await expect(canonicalSha256OfIpcFile(file, await canonicalLayout(vectorTable()))).rejects.toThrow(/changed between the two passes of the hash \(3 then 2 rows\)/);
-      await expect(canonicalSha256OfIpcFile(path.join(directory, 'missing.arrows'), await canonicalLayout(vectorTable()))).rejects.toThrow(CanonicalHashError);
+      for (const inProcessBelowBytes of [0, undefined]) {
+        await expect(canonicalSha256OfIpcFile(file, await canonicalLayout(vectorTable()), 1, inProcessBelowBytes)).rejects.toThrow(/changed between the two passes of the hash \(3 then 2 rows\)/);
+        await expect(canonicalSha256OfIpcFile(path.join(directory, 'missing.arrows'), await canonicalLayout(vectorTable()), 1, inProcessBelowBytes)).rejects.toThrow(CanonicalHashError);
+      }
     });
   });
 

@@ -19,16 +19,22 @@ const BATCH_BYTES = 2 << 20;
  * costs about as much as hashing: one packer and this thread's hashing keep two CPUs busy.
  */
 const PACKERS = 1;
+/**
+ * Smaller files are hashed in this thread: starting a worker (a new isolate loading Arrow) costs
+ * some 50–70 ms, more than hashing 32 MiB takes, and it was the fixed cost of every small add
+ * (a pre-night simulation is a few MiB).
+ */
+const IN_PROCESS_BELOW_BYTES = 32 << 20;
 
 /**
  * Pass two of the canonical hash over an Arrow IPC stream file, on several threads: worker
  * threads pack the rows of alternate record batches (in WebAssembly memory shared with this
  * thread), this thread hashes the packed bytes in order. `layout` is pass one's (a
- * CanonicalHashScan over the same file). Without the compiled worker (an unbuilt checkout), or
- * for a file with dictionary batches, it hashes in this thread.
+ * CanonicalHashScan over the same file). Without the compiled worker (an unbuilt checkout), for a
+ * file under IN_PROCESS_BELOW_BYTES, or for a file with dictionary batches, it hashes in this thread.
  */
-export async function canonicalSha256OfIpcFile(file: string, layout: CanonicalLayout, packers = PACKERS): Promise<Buffer> {
-  if (!fs.existsSync(WORKER_SCRIPT)) return canonicalSha256InProcess(file, layout);
+export async function canonicalSha256OfIpcFile(file: string, layout: CanonicalLayout, packers = PACKERS, inProcessBelowBytes = IN_PROCESS_BELOW_BYTES): Promise<Buffer> {
+  if (!fs.existsSync(WORKER_SCRIPT) || sizeOf(file) < inProcessBelowBytes) return canonicalSha256InProcess(file, layout);
   const hash = createHash('sha256').update(layout.dtypeString, 'utf8');
   const memories = Array.from({ length: packers }, () => kernelMemory(BUFFERS * BUFFER_BYTES + BATCH_BYTES));
   const workers = memories.map(
@@ -101,4 +107,13 @@ async function canonicalSha256InProcess(file: string, layout: CanonicalLayout): 
 
 function checkRows(layout: CanonicalLayout, rows: number): void {
   if (rows !== layout.rows) throw new CanonicalHashError(`the table changed between the two passes of the hash (${layout.rows} then ${rows} rows)`);
+}
+
+/** A file's size; Infinity when it cannot be read (the hashing then reports why). */
+function sizeOf(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return Infinity;
+  }
 }
