@@ -85,7 +85,7 @@ def test_a_plain_install_has_pytables_and_keeps_the_extras(fresh, tmp_path):
     )
     assert probe.returncode == 0, probe.stderr
     found = json.loads(probe.stdout)
-    assert sorted(found["extras"]) == ["hdf5", "plot"]  # `visitsarch[hdf5]` still resolves (to nothing more)
+    assert sorted(found["extras"]) == ["hdf5", "plot", "proto"]  # `visitsarch[hdf5]` still resolves (to nothing more)
     assert any(r.startswith("tables") and "extra" not in r for r in found["requires"]), found["requires"]
     assert any(r.startswith("matplotlib") and "extra == \"plot\"" in r.replace("'", '"') for r in found["requires"]), found["requires"]
     assert not found["matplotlib"]
