@@ -1,3 +1,6 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseProtoMetadata, protoBaseUrl, UPSTREAM_PROTO_SIM_ARCHIVE_URL } from './proto-archive';
 
 const DIR = 'file:///proto/2026-06-30/3/';
@@ -79,8 +82,10 @@ describe('the prototype archive base URL', () => {
     expect(protoBaseUrl(undefined)).toBe(UPSTREAM_PROTO_SIM_ARCHIVE_URL);
     process.env.PROTO_SIM_ARCHIVE_URL = 's3://bucket/proto';
     expect(protoBaseUrl(undefined)).toBe('s3://bucket/proto/');
-    expect(protoBaseUrl('/tmp/proto')).toBe('file:///tmp/proto/');
-    expect(protoBaseUrl('file:///tmp/proto/')).toBe('file:///tmp/proto/');
+    const local = path.join(os.tmpdir(), 'proto');
+    const localUrl = `${pathToFileURL(local).href}/`;
+    expect(protoBaseUrl(local)).toBe(localUrl);
+    expect(protoBaseUrl(localUrl)).toBe(localUrl);
     expect(() => protoBaseUrl('https://example.org/proto/')).toThrow(/must be a file:\/\/ or s3:\/\/ URL or a local directory/);
   });
 });

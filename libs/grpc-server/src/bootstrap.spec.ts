@@ -1,33 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { Controller, Module } from '@nestjs/common';
-import { GrpcMethod } from '@nestjs/microservices';
-import { CONTRACTS, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '@visitsarch/contracts';
+import { CONTRACTS } from '@visitsarch/contracts';
 import { checkHealth, listHealth } from '@visitsarch/grpc-client';
 import { createLogger } from '@visitsarch/logging';
-import { decodeStatusDetails, notFound } from './errors';
+import { decodeStatusDetails } from './errors';
+import { metadataClient, ProbeModule } from './testing/probe-service';
 import { startGrpcService, RunningGrpcService } from './bootstrap';
 import { RECEIVE_WINDOW_BYTES } from './flow-control';
 import * as http2 from 'node:http2';
 
 jest.setTimeout(30_000);
 
-@Controller()
-class ProbeController {
-  @GrpcMethod('MetadataService', 'GetVisitSequence')
-  getVisitSequence(request: { visitseqUuid: string }): never {
-    throw notFound('VisitSequence', request.visitseqUuid);
-  }
-}
-
-@Module({ controllers: [ProbeController] })
-class ProbeModule {}
-
-function metadataClient(address: string) {
-  const definition = protoLoader.loadSync(CONTRACTS.metadata.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
-  const loaded = grpc.loadPackageDefinition(definition) as any;
-  return new loaded.visitsarch.metadata.v1.MetadataService(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
-}
 
 function unary(client: grpc.Client & Record<string, Function>, method: string, request: object): Promise<grpc.ServiceError | undefined> {
   return new Promise((resolve) => client[method](request, { deadline: Date.now() + 5000 }, (error: grpc.ServiceError | null) => resolve(error ?? undefined)));

@@ -4,35 +4,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { Controller, Module } from '@nestjs/common';
-import { GrpcMethod } from '@nestjs/microservices';
 import { ConfigError } from '@visitsarch/config';
-import { CONTRACTS, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '@visitsarch/contracts';
+import { CONTRACTS } from '@visitsarch/contracts';
 import { TestCertificateAuthority } from '@visitsarch/grpc-client';
 import { createLogger, type Logger } from '@visitsarch/logging';
-import { notFound } from './errors';
+import { metadataClient, ProbeModule } from './testing/probe-service';
 import { RunningGrpcService, startGrpcService } from './bootstrap';
 import { tlsFilesOf } from './tls';
 
 jest.setTimeout(30_000);
 
-@Controller()
-class ProbeController {
-  @GrpcMethod('MetadataService', 'GetVisitSequence')
-  getVisitSequence(request: { visitseqUuid: string }): never {
-    throw notFound('VisitSequence', request.visitseqUuid);
-  }
-}
-
-@Module({ controllers: [ProbeController] })
-class ProbeModule {}
 
 /** GetVisitSequence at `address` over `credentials`: the status it ends with (NOT_FOUND: the call reached the service), and its details. */
 function probe(address: string, credentials: grpc.ChannelCredentials): Promise<{ code: number; details: string }> {
-  const definition = protoLoader.loadSync(CONTRACTS.metadata.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
-  const Service = (grpc.loadPackageDefinition(definition) as any).visitsarch.metadata.v1.MetadataService;
-  const client = new Service(address, credentials) as grpc.Client & Record<string, Function>;
+  const client = metadataClient(address, credentials);
   return new Promise((resolve) =>
     client.GetVisitSequence({ visitseqUuid: 'x' }, { deadline: Date.now() + 5000 }, (error: grpc.ServiceError | null) => {
       client.close();
