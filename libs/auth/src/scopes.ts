@@ -25,6 +25,14 @@ export function grants(scopes: readonly Scope[], needed: Scope): boolean {
   return scopes.some((scope) => SCOPES.indexOf(scope) >= rank);
 }
 
+/**
+ * Why `caller` may not do `what` (e.g. `MetadataService.DeleteVisitSequence`), which needs
+ * `needed`; undefined if its scopes grant it. One wording wherever a scope is checked.
+ */
+export function scopeRefusal(caller: { identity: string; scopes: readonly Scope[] }, needed: Scope, what: string): string | undefined {
+  return grants(caller.scopes, needed) ? undefined : `${what} needs the ${needed} scope; ${caller.identity} has ${caller.scopes.join(', ') || 'none'}`;
+}
+
 const GATEWAY = '/visitsarch.gateway.v1.GatewayService/';
 const METADATA = '/visitsarch.metadata.v1.MetadataService/';
 const STATS = '/visitsarch.stats.v1.StatsService/';

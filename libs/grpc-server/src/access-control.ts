@@ -3,10 +3,10 @@ import {
   bearerTokenOf,
   CALLER_BINDING_HEADER,
   first,
-  grants,
   PEER_HEADER,
   sameSecret,
   scopeOf,
+  scopeRefusal,
   setCaller,
   sha256,
   stripClientAuthHeaders,
@@ -89,14 +89,8 @@ export function accessInterceptor(access: AccessControl, logger: Logger): grpc.S
                 if (!needed) {
                   return refuse(grpc.status.PERMISSION_DENIED, `${rpcName(path)} is not a public method: no scope is declared for it`, 'METHOD_NOT_PUBLIC', { identity: caller.identity });
                 }
-                if (!grants(caller.scopes, needed)) {
-                  return refuse(
-                    grpc.status.PERMISSION_DENIED,
-                    `${rpcName(path)} needs the ${needed} scope; ${caller.identity} has ${caller.scopes.join(', ') || 'none'}`,
-                    'SCOPE_REQUIRED',
-                    { identity: caller.identity, needed },
-                  );
-                }
+                const refusal = scopeRefusal(caller, needed, rpcName(path));
+                if (refusal) return refuse(grpc.status.PERMISSION_DENIED, refusal, 'SCOPE_REQUIRED', { identity: caller.identity, needed });
                 stripClientAuthHeaders(metadata);
                 setCaller(metadata, caller);
                 metadata.set(CALLER_BINDING_HEADER, token ? sha256(token).toString('hex') : `identity:${caller.identity}`);

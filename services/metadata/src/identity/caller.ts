@@ -1,5 +1,5 @@
 import { type Metadata, status } from '@grpc/grpc-js';
-import { callerOf, grants, type Caller, type Scope } from '@visitsarch/auth';
+import { callerOf, scopeRefusal, type Caller, type Scope } from '@visitsarch/auth';
 import { GrpcError } from '@visitsarch/grpc-server';
 
 /**
@@ -26,12 +26,8 @@ export function actorOf(metadata: Metadata | undefined): string {
 export function requireScope(metadata: Metadata | undefined, needed: Scope): Caller {
   const caller = callerOfCall(metadata);
   if (!caller) throw new GrpcError(status.UNAUTHENTICATED, `this call needs a caller with the ${needed} scope, and names none`, { reason: 'NO_CALLER' });
-  if (!grants(caller.scopes, needed)) {
-    throw new GrpcError(status.PERMISSION_DENIED, `this call needs the ${needed} scope; ${caller.identity} has ${caller.scopes.join(', ') || 'none'}`, {
-      reason: 'SCOPE_MISSING',
-      metadata: { scope: needed },
-    });
-  }
+  const refusal = scopeRefusal(caller, needed, 'this call');
+  if (refusal) throw new GrpcError(status.PERMISSION_DENIED, refusal, { reason: 'SCOPE_MISSING', metadata: { scope: needed } });
   return caller;
 }
 
