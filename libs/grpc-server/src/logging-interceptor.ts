@@ -35,8 +35,9 @@ export class RpcLoggingInterceptor implements NestInterceptor {
                 this.logger.info({ rpc, code: 'OK', ms: elapsedMs() }, 'rpc');
                 endRpcSpan(span, 0);
               },
-              error: (error: { code?: number; details?: string; message?: string }) => {
-                const message = boundText(String(error?.details ?? error?.message));
+              error: (error: { code?: number; details?: unknown; message?: string }) => {
+                // A GrpcError's `details` are its google.rpc details (an object); a status's, its text.
+                const message = boundText(String(typeof error?.details === 'string' ? error.details : error?.message));
                 this.logger.info({ rpc, code: error?.code, ms: elapsedMs(), error: message }, 'rpc failed');
                 endRpcSpan(span, error?.code, message);
               },

@@ -7,6 +7,7 @@ import { captureLogs, type Logger } from '@visitsarch/logging';
 import { contextOfTraceparent, startSpan, withContext } from '@visitsarch/tracing';
 import { startGrpcService, type RunningGrpcService } from './bootstrap';
 import { responseStream, serveClientStream } from './call-streams';
+import { notFound } from './errors';
 
 /*
  * Trace context through real gRPC servers (startGrpcService: Nest, the RPC interceptor, the
@@ -49,6 +50,7 @@ class FrontController {
   async statObject(request: { url: string }, _metadata: Metadata, call: object) {
     frontLogger.info({ url: request.url }, 'front unary');
     if (request.url === 'fail') throw new Error('a defect'); // GrpcErrorFilter logs it
+    if (request.url === 'missing') throw notFound('Object', 'missing', 'no object at missing');
     await back.unary('getVisitSequence', { visitseqUuid: request.url }, { parent: call as never });
     frontLogger.info({ url: request.url }, 'front unary answered');
     return { url: request.url };
@@ -207,6 +209,12 @@ describe('trace context through gRPC servers and clients', () => {
     expect(id.startsWith(`${CALLER_TRACE}/`)).toBe(true);
     expect(idsOf(front, (record) => record.msg === 'unhandled error in RPC handler')).toContain(id);
     expect(idsOf(front, (record) => record.msg === 'rpc failed' && record.rpc === 'FrontController.statObject')).toContain(id);
+  });
+
+  it("a GrpcError's RPC line says its message and code (its details are an object, not the text)", async () => {
+    await expect(client.unary('statObject', { url: 'missing', computeSha256: false })).rejects.toMatchObject({ code: 5 });
+    const front = await records(frontLines);
+    expect(front).toContainEqual(expect.objectContaining({ msg: 'rpc failed', rpc: 'FrontController.statObject', code: 5, error: 'no object at missing' }));
   });
 
   it("a forwarded call has a span of its own: child of the caller, parent of the service, on the forwarder's log line", async () => {
