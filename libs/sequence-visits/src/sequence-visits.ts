@@ -40,6 +40,13 @@ export interface VisitSelection {
 /** The fields of a sequence record the rule reads. */
 export type SequenceOfVisits = Pick<metadataV1.VisitSequence, 'visitseqUuid' | 'visitseqUrl' | 'mixed'>;
 
+/**
+ * The `visits` file record GetVisitSequence answered with the sequence, if the caller has it: the
+ * rule then reads through it, without asking metadata again. Absent (or without a URL), the rule
+ * looks the record up itself (an older metadata service does not send it).
+ */
+export type KnownVisitsFile = metadataV1.VisitSequenceFile | undefined;
+
 /** A sequence's visits as record batches, decoded as they arrive (never the whole table in memory). */
 export interface VisitBatches extends AsyncIterable<RecordBatch> {
   readonly schema: Schema;
@@ -50,7 +57,8 @@ export interface VisitBatches extends AsyncIterable<RecordBatch> {
  * stored table), or FAILED_PRECONDITION (VISITS_NOT_STORED) naming the sequence, in its `role`,
  * when it has none or its URL was cleared.
  */
-export async function storedVisitsFile(sources: VisitSources, uuid: string, parent: ParentCall, role = 'visit sequence'): Promise<StoredVisitsFile> {
+export async function storedVisitsFile(sources: VisitSources, uuid: string, parent: ParentCall, role = 'visit sequence', known?: KnownVisitsFile): Promise<StoredVisitsFile> {
+  if (known?.fileUrl && known.visitseqUuid.toLowerCase() === uuid.toLowerCase()) return known as StoredVisitsFile;
   let file: metadataV1.VisitSequenceFile | undefined;
   try {
     file = (await sources.metadata.unary('getFile', { visitseqUuid: uuid, fileType: 'visits' }, { parent })).file;
@@ -70,10 +78,11 @@ export async function sequenceVisitChunks(
   sequence: SequenceOfVisits,
   selection: VisitSelection,
   parent: ParentCall,
+  visitsFile?: KnownVisitsFile,
 ): Promise<AsyncIterable<{ chunk?: typeV1.ArrowIpcChunk }>> {
   const columns = selection.columns ?? [];
   if (sequence.visitseqUrl) {
-    const file = await storedVisitsFile(sources, sequence.visitseqUuid, parent);
+    const file = await storedVisitsFile(sources, sequence.visitseqUuid, parent, undefined, visitsFile);
     return sources.blobArchive.serverStream(
       'downloadVisitTable',
       { fileUrl: file.fileUrl, expectedFileSha256: file.fileSha256, dayObsRange: selection.dayObsRange, columns },
@@ -108,8 +117,8 @@ export async function sequenceVisitChunks(
  * A sequence's visits (as sequenceVisitChunks finds them) decoded into record batches as they
  * arrive; FAILED_PRECONDITION (EMPTY_VISIT_TABLE) if the stream carried no Arrow schema.
  */
-export async function openSequenceVisits(sources: VisitSources, sequence: SequenceOfVisits, selection: VisitSelection, parent: ParentCall): Promise<VisitBatches> {
-  const reader = await openArrowChunks(await sequenceVisitChunks(sources, sequence, selection, parent));
+export async function openSequenceVisits(sources: VisitSources, sequence: SequenceOfVisits, selection: VisitSelection, parent: ParentCall, visitsFile?: KnownVisitsFile): Promise<VisitBatches> {
+  const reader = await openArrowChunks(await sequenceVisitChunks(sources, sequence, selection, parent, visitsFile));
   if (!reader.schema) throw failedPrecondition('the stored visit table is empty (no Arrow schema)', 'EMPTY_VISIT_TABLE');
   return { schema: reader.schema, [Symbol.asyncIterator]: () => reader[Symbol.asyncIterator]() };
 }

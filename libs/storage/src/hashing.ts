@@ -72,7 +72,8 @@ const HASH_IN_BACKGROUND_BYTES = 8 * 1024 * 1024;
 /** SHA-256 of a local file of `size` bytes: on the event loop when small, on a worker thread above 8 MiB. */
 export function sha256OfLocalFile(path: string, size: number): BackgroundSha256 {
   if (size > HASH_IN_BACKGROUND_BYTES) return sha256OfFileInBackground(path);
-  return { digest: sha256OfFile(path).then((hashed) => hashed.sha256), cancel: () => {} };
+  // One read of exactly the file: a stream would allocate its 4 MiB buffer for a table of 1 MB.
+  return { digest: fs.promises.readFile(path).then((bytes) => createHash('sha256').update(bytes).digest()), cancel: () => {} };
 }
 
 const SHA256_WORKER = `

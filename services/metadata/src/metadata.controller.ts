@@ -37,7 +37,7 @@ export class MetadataController implements metadataV1.MetadataServiceController 
   ) {}
 
   async getVisitSequence(request: metadataV1.GetVisitSequenceRequest): Promise<metadataV1.GetVisitSequenceResponse> {
-    return { visitSequence: await this.sequences.get(requireUuid(request.visitseqUuid, 'visitseq_uuid')) };
+    return this.sequences.getWithVisitsFile(requireUuid(request.visitseqUuid, 'visitseq_uuid'));
   }
 
   listVisitSequences(request: metadataV1.ListVisitSequencesRequest) {

@@ -12,7 +12,7 @@ import { encodeVisitTableTicket } from '@visitsarch/flight';
 import { sequenceVisitChunks, StoredVisitsFile, storedVisitsFile } from '@visitsarch/sequence-visits';
 import { deletedVisitsError } from '../retention/deleted-visits';
 import { flightLocationOf } from './flight-location';
-import { findSequence } from '../sequences/record-sequence';
+import { lookUpSequence } from '../sequences/record-sequence';
 import { requireText, requireUuid } from '../sequences/validation';
 
 type Call = grpc.ServerUnaryCall<unknown, unknown>;
@@ -40,12 +40,12 @@ export class DownloadsController {
   @GrpcMethod('GatewayService', 'DownloadVisits')
   downloadVisits(request: gatewayV1.DownloadVisitsRequest, _m: grpc.Metadata, call: StreamingCall): Observable<gatewayV1.DownloadVisitsResponse> {
     return responseStream(call, async function* (this: DownloadsController) {
-      const sequence = await this.sequence(request.visitseqUuid, call);
+      const { visitSequence: sequence, visitsFile } = await this.sequence(request.visitseqUuid, call);
       if (!sequence.visitseqUrl && !sequence.mixed) {
         const deleted = await deletedVisitsError(this.downstream, sequence.visitseqUuid, call);
         if (deleted) throw deleted;
       }
-      const chunks = await sequenceVisitChunks(this.downstream, sequence, request, call);
+      const chunks = await sequenceVisitChunks(this.downstream, sequence, request, call, visitsFile);
       let first = true;
       for await (const message of chunks) {
         yield first ? { visitSequence: sequence, chunk: message.chunk } : { chunk: message.chunk };
@@ -61,8 +61,8 @@ export class DownloadsController {
     if (location === 'none') {
       throw failedPrecondition('this gateway offers no Arrow Flight location (BLOB_ARCHIVE_FLIGHT_LOCATION=none): read the visits with DownloadVisits', 'FLIGHT_NOT_OFFERED');
     }
-    const sequence = await this.sequence(request.visitseqUuid, call);
-    const file = await this.ownVisitsFile(sequence, call, 'as one table', 'DownloadVisits reconstructs them from its parents');
+    const { visitSequence: sequence, visitsFile } = await this.sequence(request.visitseqUuid, call);
+    const file = await this.ownVisitsFile(sequence, visitsFile, call, 'as one table', 'DownloadVisits reconstructs them from its parents');
     if (!file.fileSha256?.byteLength) {
       throw failedPrecondition(`the visits of ${sequence.visitseqUuid} have no recorded SHA-256, and Arrow Flight serves only verified reads: read them with DownloadVisits`, 'VISITS_HASH_NOT_RECORDED');
     }
@@ -79,8 +79,8 @@ export class DownloadsController {
   exportVisits(request: gatewayV1.ExportVisitsRequest, _m: grpc.Metadata, call: StreamingCall): Observable<gatewayV1.ExportVisitsResponse> {
     return responseStream(call, async function* (this: DownloadsController) {
       if (!request.format) throw invalidArgument('format is required', 'format');
-      const sequence = await this.sequence(request.visitseqUuid, call);
-      const file = await this.ownVisitsFile(sequence, call, 'as a file', 'download them as Arrow with DownloadVisits, or record it with materialize');
+      const { visitSequence: sequence, visitsFile } = await this.sequence(request.visitseqUuid, call);
+      const file = await this.ownVisitsFile(sequence, visitsFile, call, 'as a file', 'download them as Arrow with DownloadVisits, or record it with materialize');
       const exported = this.downstream.blobArchive.serverStream(
         'exportVisitTable',
         { fileUrl: file.fileUrl, expectedFileSha256: file.fileSha256, dayObsRange: request.dayObsRange, columns: request.columns, format: request.format },
@@ -117,23 +117,24 @@ export class DownloadsController {
     }.bind(this));
   }
 
-  private async sequence(uuid: string, call: Call): Promise<metadataV1.VisitSequence> {
+  /** The sequence and the record of its stored visits (GetVisitSequence answers both), or NOT_FOUND. */
+  private async sequence(uuid: string, call: Call): Promise<{ visitSequence: metadataV1.VisitSequence; visitsFile?: metadataV1.VisitSequenceFile }> {
     const checked = requireUuid(uuid, 'visitseq_uuid');
-    const sequence = await findSequence(this.downstream, checked, call);
-    if (!sequence) throw notFound('VisitSequence', checked);
-    return sequence;
+    const found = await lookUpSequence(this.downstream, checked, call);
+    if (!found?.visitSequence) throw notFound('VisitSequence', checked);
+    return { visitSequence: found.visitSequence, visitsFile: found.visitsFile };
   }
 
   /**
    * The file record of the sequence's own stored visit table; FAILED_PRECONDITION (VISITS_NOT_STORED)
    * if it has none, saying how it is not stored and, for a mixed sequence, what to do instead.
    */
-  private async ownVisitsFile(sequence: metadataV1.VisitSequence, call: Call, storedAs: string, mixedAdvice: string): Promise<StoredVisitsFile> {
+  private async ownVisitsFile(sequence: metadataV1.VisitSequence, visitsFile: metadataV1.VisitSequenceFile | undefined, call: Call, storedAs: string, mixedAdvice: string): Promise<StoredVisitsFile> {
     if (!sequence.visitseqUrl) {
       const deleted = sequence.mixed ? undefined : await deletedVisitsError(this.downstream, sequence.visitseqUuid, call);
       if (deleted) throw deleted;
       throw failedPrecondition(`the visits of ${sequence.visitseqUuid} are not stored ${storedAs}${sequence.mixed ? ` (a mixed sequence: ${mixedAdvice})` : ''}`, 'VISITS_NOT_STORED');
     }
-    return storedVisitsFile(this.downstream, sequence.visitseqUuid, call);
+    return storedVisitsFile(this.downstream, sequence.visitseqUuid, call, undefined, visitsFile);
   }
 }

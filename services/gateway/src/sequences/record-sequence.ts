@@ -148,9 +148,14 @@ async function storeOrHash(
 
 /** The sequence with this UUID, or undefined if there is none. */
 export async function findSequence(downstream: Downstream, uuid: string, call?: ParentCall): Promise<metadataV1.VisitSequence | undefined> {
+  return (await lookUpSequence(downstream, uuid, call))?.visitSequence;
+}
+
+/** The sequence with this UUID and the record of its stored visits (if metadata sent it), or undefined if there is none. */
+export async function lookUpSequence(downstream: Downstream, uuid: string, call?: ParentCall): Promise<metadataV1.GetVisitSequenceResponse | undefined> {
   try {
     const found = await downstream.metadata.unary('getVisitSequence', { visitseqUuid: uuid }, { parent: call });
-    return found.visitSequence;
+    return found.visitSequence ? found : undefined;
   } catch (error) {
     if ((error as grpc.ServiceError).code === status.NOT_FOUND) return undefined;
     throw error;

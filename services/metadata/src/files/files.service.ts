@@ -25,6 +25,35 @@ async function fileRow(tx: Tx, uuid: string, fileType: string): Promise<FileRow 
   return tx.one<FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE visitseq_uuid = $1 AND file_type = $2`, [uuid, fileType]);
 }
 
+/**
+ * The `visits` file record of the sequence aliased `v`, joined as `vf`, its columns prefixed
+ * `visits_file_`: GetVisitSequence reads a sequence and the record of its stored visits in one
+ * statement, which saves whoever reads the visits next a GetFile call.
+ */
+export const VISITS_FILE_JOIN = `LEFT JOIN files vf ON vf.visitseq_uuid = v.visitseq_uuid AND vf.file_type = '${VISITS_FILE_TYPE}'`;
+export const VISITS_FILE_COLUMNS = 'vf.file_sha256 AS visits_file_sha256, vf.file_size AS visits_file_size, vf.file_url AS visits_file_url, vf.create_time AS visits_file_create_time';
+
+/** The columns VISITS_FILE_COLUMNS names (all null when the sequence has no `visits` file). */
+export interface VisitsFileColumns {
+  visits_file_sha256: Buffer | null;
+  visits_file_size: number | null;
+  visits_file_url: string | null;
+  visits_file_create_time: Date | null;
+}
+
+/** The `visits` file record in a row read with VISITS_FILE_COLUMNS, if the sequence has one. */
+export function visitsFileOf(visitseqUuid: string, row: VisitsFileColumns): metadataV1.VisitSequenceFile | undefined {
+  if (!row.visits_file_sha256 || !row.visits_file_create_time) return undefined;
+  return toFile({
+    visitseq_uuid: visitseqUuid,
+    file_type: VISITS_FILE_TYPE,
+    file_sha256: row.visits_file_sha256,
+    file_size: row.visits_file_size,
+    file_url: row.visits_file_url,
+    create_time: row.visits_file_create_time,
+  });
+}
+
 function toFile(row: FileRow): metadataV1.VisitSequenceFile {
   return {
     visitseqUuid: row.visitseq_uuid,

@@ -51,6 +51,21 @@ describe('file records', () => {
     expect((await archive.fail('getFile', { visitseqUuid, fileType: 'visits' })).code).toBe(status.NOT_FOUND);
   });
 
+  it('answers GetVisitSequence with the record of the visits file, equal to GetFile, and none when it has none', async () => {
+    const { visitseqUuid } = await create(archive);
+    expect((await archive.call('getVisitSequence', { visitseqUuid })).visitsFile ?? undefined).toBeUndefined(); // proto-loader: null
+    await archive.call('registerFile', { file: { visitseqUuid, fileType: 'rewards', fileSha256: sha256(), fileSize: 3, fileUrl: 'file:///r.h5' } });
+    expect((await archive.call('getVisitSequence', { visitseqUuid })).visitsFile ?? undefined).toBeUndefined(); // proto-loader: null
+    await archive.call('registerFile', { file: { visitseqUuid, fileType: 'visits', fileSha256: sha256(), fileSize: 9, fileUrl: 'file:///v.arrows' } });
+    const found = await archive.call('getVisitSequence', { visitseqUuid });
+    expect(found.visitsFile).toEqual((await archive.call('getFile', { visitseqUuid, fileType: 'visits' })).file);
+    expect(found.visitsFile!.fileUrl).toBe(found.visitSequence!.visitseqUrl);
+    await archive.call('deleteFile', { visitseqUuid, fileType: 'visits', keepRecord: true });
+    const kept = await archive.call('getVisitSequence', { visitseqUuid });
+    expect(kept.visitsFile!.fileUrl).toBeUndefined();
+    expect(kept.visitsFile!.fileSize).toBe(9);
+  });
+
   it('sets visitseq_sha256 with the visits file when asked (adopting visits), in the same transaction', async () => {
     const { visitseqUuid } = await create(archive);
     const before = (await archive.call('getVisitSequence', { visitseqUuid })).visitSequence!.visitseqSha256;

@@ -16,7 +16,7 @@ import {
   requireText,
   requireUuid,
 } from '../common/validation';
-import { FilesService, VISITS_FILE_TYPE } from '../files/files.service';
+import { FilesService, VISITS_FILE_COLUMNS, VISITS_FILE_JOIN, VISITS_FILE_TYPE, visitsFileOf, type VisitsFileColumns } from '../files/files.service';
 import { coversNights, KindName, KINDS, kindOfProto, SEQUENCE_COLUMNS, sequencesFrom, SequenceRow, toVisitSequence } from './visit-sequence-row';
 
 /** Columns of the parent table a mask may name, with how to read each from a VisitSequence. */
@@ -144,7 +144,21 @@ export class VisitSequencesService {
   }
 
   async get(uuid: string): Promise<metadataV1.VisitSequence> {
-    return this.database.transaction((tx) => this.fetch(tx, uuid));
+    return (await this.getWithVisitsFile(uuid)).visitSequence;
+  }
+
+  /**
+   * GetVisitSequence: the sequence with this UUID and the record of its stored visits (if any),
+   * in one statement outside any transaction (one round trip; a statement sees one snapshot);
+   * NOT_FOUND if there is none.
+   */
+  async getWithVisitsFile(uuid: string): Promise<{ visitSequence: metadataV1.VisitSequence; visitsFile?: metadataV1.VisitSequenceFile }> {
+    const [row] = await this.database.rows<SequenceRow & VisitsFileColumns>(
+      `SELECT ${SEQUENCE_COLUMNS}, ${VISITS_FILE_COLUMNS} FROM ${sequencesFrom()} ${VISITS_FILE_JOIN} WHERE v.visitseq_uuid = $1`,
+      [uuid],
+    );
+    if (!row) throw notFound('VisitSequence', uuid, `visit sequence ${uuid} not found`);
+    return { visitSequence: toVisitSequence(row), visitsFile: visitsFileOf(row.visitseq_uuid, row) };
   }
 
   /** The sequence with this UUID; NOT_FOUND if there is none. */

@@ -4,7 +4,7 @@ import { failedPrecondition, invalidArgument } from '@visitsarch/grpc-server';
 import { computeNightlyStats, DEFAULT_COLUMNS, NightlyStatRow, NonNumericColumnError, NoNightColumnError } from '@visitsarch/nightly-stats';
 import { openSequenceVisits } from '@visitsarch/sequence-visits';
 import { Backends } from '../support/backends';
-import { dayObsRange, getSequence, requireUuid } from '../support/validation';
+import { dayObsRange, lookUpSequence, requireUuid } from '../support/validation';
 
 /** UpsertNightlyStats takes at most 10,000 rows per call. */
 const UPSERT_ROWS = 10_000;
@@ -21,9 +21,9 @@ export async function computeNightlyStatsRpc(backends: Backends, request: statsV
   const empty = columns.findIndex((column) => !column.trim());
   if (empty >= 0) throw invalidArgument('column names must not be empty', `columns[${empty}]`);
 
-  const sequence = await getSequence(backends, uuid, parent);
+  const { visitSequence, visitsFile } = await lookUpSequence(backends, uuid, parent);
   // Only the visits through the range's last night are asked for (the first is applied per night).
-  const visits = await openSequenceVisits(backends, sequence, { dayObsRange: { firstDayObs: '', lastDayObs: range.last ?? '' }, columns: [] }, parent);
+  const visits = await openSequenceVisits(backends, visitSequence, { dayObsRange: { firstDayObs: '', lastDayObs: range.last ?? '' }, columns: [] }, parent, visitsFile);
   let result;
   try {
     result = await computeNightlyStats(visits, { columns, accumulated: request.includeAccumulated, firstDayObs: range.first, lastDayObs: range.last });

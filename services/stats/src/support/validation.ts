@@ -10,9 +10,18 @@ export { dayObsRange, requireUuid } from '@visitsarch/validation';
 
 /** The visit sequence with this UUID, or NOT_FOUND. */
 export async function getSequence(backends: Backends, uuid: string, parent: CallOptions['parent']): Promise<metadataV1.VisitSequence> {
+  return (await lookUpSequence(backends, uuid, parent)).visitSequence;
+}
+
+/** The visit sequence with this UUID and the record of its stored visits (if metadata sent it), or NOT_FOUND. */
+export async function lookUpSequence(
+  backends: Backends,
+  uuid: string,
+  parent: CallOptions['parent'],
+): Promise<{ visitSequence: metadataV1.VisitSequence; visitsFile?: metadataV1.VisitSequenceFile }> {
   try {
-    const { visitSequence } = await backends.metadata.unary('getVisitSequence', { visitseqUuid: uuid }, { parent });
-    if (visitSequence) return visitSequence;
+    const { visitSequence, visitsFile } = await backends.metadata.unary('getVisitSequence', { visitseqUuid: uuid }, { parent });
+    if (visitSequence) return { visitSequence, visitsFile };
   } catch (error) {
     if ((error as grpc.ServiceError).code !== status.NOT_FOUND) throw error;
   }

@@ -21,10 +21,12 @@ class GetVisitSequenceRequest(_message.Message):
     def __init__(self, visitseq_uuid: _Optional[str] = ...) -> None: ...
 
 class GetVisitSequenceResponse(_message.Message):
-    __slots__ = ("visit_sequence",)
+    __slots__ = ("visit_sequence", "visits_file")
     VISIT_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    VISITS_FILE_FIELD_NUMBER: _ClassVar[int]
     visit_sequence: _visit_sequence_pb2.VisitSequence
-    def __init__(self, visit_sequence: _Optional[_Union[_visit_sequence_pb2.VisitSequence, _Mapping]] = ...) -> None: ...
+    visits_file: _visit_sequence_pb2.VisitSequenceFile
+    def __init__(self, visit_sequence: _Optional[_Union[_visit_sequence_pb2.VisitSequence, _Mapping]] = ..., visits_file: _Optional[_Union[_visit_sequence_pb2.VisitSequenceFile, _Mapping]] = ...) -> None: ...
 
 class ListVisitSequencesRequest(_message.Message):
     __slots__ = ("kind", "telescope", "tags_all", "tags_any", "label_contains", "covers", "creation_time_start", "creation_time_end", "order_by", "page_size", "page_token")
