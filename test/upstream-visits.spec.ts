@@ -166,30 +166,38 @@ describe('visits of sequences recorded without them', () => {
     await expectUsable(imported, 554, stored, '2025-10-31', '2025-11-01', 'other');
   });
 
-  (HAVE_RUBIN_SIM ? it : it.skip)("import_upstream --with-visits adopts the visits rubin_sim's own archive functions wrote", async () => {
-    const schema = 'test_upstream_visits';
+  /** What RUBIN_SIM_UPSTREAM made. */
+  interface Upstream {
+    sim: string;
+    completed: string;
+    sim_url: string;
+    completed_url: string;
+    upstream_sha256: Record<string, string>;
+    recomputed: Record<string, string>;
+    undated: string;
+    undated_url: string;
+    undated_nights: [string, string];
+    mixed: string;
+    mixed_url: string;
+  }
+
+  /** rubin_sim makes an upstream database in `schema` of the stack's PostgreSQL, its visits files under `archiveBase`. */
+  function makeUpstream(schema: string, archiveBase: string): Upstream {
     const url = new URL(stack.databaseUrl);
     const dsn = { host: url.hostname, port: Number(url.port), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), database: url.pathname.slice(1) };
-    const archiveBase = `${pathToFileURL(path.join(work, 'upstream-archive')).href}/`;
-    const made = spawnSync(PYTHON, ['-c', RUBIN_SIM_UPSTREAM, JSON.stringify(dsn), schema, archiveBase, SAMPLE_OPSIM_DB, work], {
+    const scratch = fs.mkdtempSync(path.join(work, `${schema}-`));
+    const made = spawnSync(PYTHON, ['-c', RUBIN_SIM_UPSTREAM, JSON.stringify(dsn), schema, archiveBase, SAMPLE_OPSIM_DB, scratch], {
       encoding: 'utf8',
       timeout: 120_000,
       env: { ...process.env, PGTZ: 'UTC' },
     });
     if (made.status !== 0) throw new Error(`rubin_sim failed (${made.status}): ${made.stderr.slice(-3000)}`);
-    const upstream = JSON.parse(made.stdout.trim().split('\n').pop()!) as {
-      sim: string;
-      completed: string;
-      sim_url: string;
-      completed_url: string;
-      upstream_sha256: Record<string, string>;
-      recomputed: Record<string, string>;
-      undated: string;
-      undated_url: string;
-      undated_nights: [string, string];
-      mixed: string;
-      mixed_url: string;
-    };
+    return JSON.parse(made.stdout.trim().split('\n').pop()!) as Upstream;
+  }
+
+  (HAVE_RUBIN_SIM ? it : it.skip)("import_upstream --with-visits adopts the visits rubin_sim's own archive functions wrote", async () => {
+    const schema = 'test_upstream_visits';
+    const upstream = makeUpstream(schema, `${pathToFileURL(path.join(work, 'upstream-archive')).href}/`);
     expect(upstream.sim_url).toMatch(/^file:\/\/\/.*\/simonyi\/\d{4}-\d{2}-\d{2}\/[0-9a-f-]+\/visits\.h5$/);
     // The upstream's hash is not reproducible: hashing the same visits again gives another value.
     expect(upstream.recomputed[upstream.sim]).not.toBe(upstream.upstream_sha256[upstream.sim]);
@@ -250,18 +258,107 @@ describe('visits of sequences recorded without them', () => {
     await ok(['download', upstream.mixed, 'visits', mixedDest]);
     expect((await ok(['hash', mixedDest])).stdout.trim()).toBe(mixedShown.visitseq_sha256);
 
-    // A second run adopts nothing more, and leaves the adopted sequences as they are: they differ
-    // from their upstream rows now (hash and URL), so the import skips them.
+    // A second run adopts nothing more, and finds the adopted sequences already present: they
+    // differ from their upstream rows only by the adoption (hash and URL), which it says.
     const again = await visitsarch(['--format', 'json', 'import_upstream', '--dsn', stack.databaseUrl, '--schema', schema, '--with-visits']);
     expect(again.code).toBe(0);
     expect(again.stderr).not.toMatch(/adopted|failed/);
+    expect(again.stderr).toContain(`import_upstream: ${upstream.sim} skipped: its visits are already stored in the archive`);
     const againRows = (JSON.parse(again.stdout) as typeof report).rows as { table: string; visitseq_uuid: string; outcome: string; reason?: string }[];
-    const simAgain = againRows.find((row) => row.table === 'simulations' && row.visitseq_uuid === upstream.sim)!;
-    expect(simAgain.outcome).toBe('skipped');
-    expect(simAgain.reason).toMatch(/visitseq_sha256/);
-    expect(simAgain.reason).toMatch(/visitseq_url/);
+    const adoptedReason = "its visits were adopted here, so this archive's visitseq_sha256 and visitseq_url are theirs";
+    for (const uuid of [upstream.sim, upstream.completed, upstream.undated, upstream.mixed]) {
+      const sequenceRow = againRows.find((row) => ['simulations', 'completed', 'mixedvisitseq'].includes(row.table) && row.visitseq_uuid === uuid)!;
+      const reason = uuid === upstream.undated ? `${adoptedReason}; this archive's first_day_obs and last_day_obs are from the nights of its visits (the upstream has none)` : adoptedReason;
+      expect(sequenceRow).toMatchObject({ outcome: 'already-present', reason });
+    }
+    expect(againRows.filter((row) => row.outcome !== 'already-present')).toEqual([]);
 
     await expectUsable(upstream.sim, 554, upstream.completed, '2025-10-31', '2025-11-01', 'other');
     await expectUsable(upstream.completed, 554, upstream.sim, '2025-10-31', '2025-11-01', 'self');
+  });
+
+  (HAVE_RUBIN_SIM ? it : it.skip)('import_upstream --in-place registers the visits rubin_sim wrote into the archive\'s own root where they are, verified on every read', async () => {
+    // The issue's setting: the archive pointed at the same root the upstream wrote to.
+    const schema = 'test_upstream_in_place';
+    const upstream = makeUpstream(schema, stack.archiveUrl);
+    const bytesBefore = fs.readFileSync(new URL(upstream.sim_url));
+
+    const imported = await visitsarch(['--format', 'json', 'import_upstream', '--dsn', stack.databaseUrl, '--schema', schema, '--in-place']);
+    expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    for (const [uuid, url, rows] of [
+      [upstream.sim, upstream.sim_url, 554],
+      [upstream.completed, upstream.completed_url, 554],
+      [upstream.undated, upstream.undated_url, 554],
+      [upstream.mixed, upstream.mixed_url, 1108],
+    ] as const) {
+      const local = new URL(url).pathname;
+      const canonical = (await ok(['hash', local])).stdout.trim();
+      expect(imported.stderr).toContain(`import_upstream: ${uuid} adopted in place: ${rows} visits at ${url}; visitseq_sha256 ${canonical} (was the upstream's ${upstream.upstream_sha256[uuid]})`);
+      const shown = await show(uuid);
+      // Registered where it is: the same URL, its SHA-256 and size recorded, the canonical hash adopted.
+      expect(shown.visitseq_url).toBe(url);
+      expect(shown.visitseq_sha256).toBe(canonical);
+      expect(shown.files.visits).toMatchObject({ url, size: fs.statSync(local).size });
+    }
+    expect(fs.readFileSync(new URL(upstream.sim_url)).equals(bytesBefore)).toBe(true); // not rewritten
+
+    // Read in every way a client has: downloads (.h5, .db), statistics, mixing, and the Python
+    // client's Flight read (rubin_sim's own reader opens the same object).
+    await expectUsable(upstream.sim, 554, upstream.completed, '2025-10-31', '2025-11-01', 'other');
+    await expectUsable(upstream.completed, 554, upstream.sim, '2025-10-31', '2025-11-01', 'self');
+    const readBack = spawnSync(
+      PYTHON,
+      [
+        '-c',
+        `import sys, visitsarch
+from rubin_sim.sim_archive.vseqarchive import get_visits
+with visitsarch.VisitSequenceArchive(sys.argv[1]) as archive:
+    ours = archive.download(sys.argv[2], "visits")
+theirs = get_visits(sys.argv[3])
+print(len(ours), len(theirs), bool((ours["observationId"].to_numpy() == theirs["observationId"].to_numpy()).all()))`,
+        stack.gateway,
+        upstream.sim,
+        upstream.sim_url,
+      ],
+      { encoding: 'utf8', timeout: 120_000, cwd: path.join(REPO_ROOT, 'clients', 'python'), env: { ...process.env, VISITSARCH_TOKEN: stack.token ?? '' } },
+    );
+    expect({ status: readBack.status, stdout: readBack.stdout.trim(), stderr: readBack.status === 0 ? '' : readBack.stderr.slice(-2000) }).toEqual({ status: 0, stdout: '554 554 True', stderr: '' });
+
+    // A second run adopts nothing more: every row is already present (in place, only the hash is the adoption's).
+    const again = await visitsarch(['--format', 'json', 'import_upstream', '--dsn', stack.databaseUrl, '--schema', schema, '--in-place']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`import_upstream: ${upstream.sim} skipped: its visits are already stored in the archive`);
+    const againRows = JSON.parse(again.stdout).rows as { table: string; visitseq_uuid: string; outcome: string; reason: string }[];
+    expect(againRows.filter((row) => row.outcome !== 'already-present')).toEqual([]);
+    expect(againRows.find((row) => row.table === 'simulations' && row.visitseq_uuid === upstream.sim)!.reason).toBe("its visits were adopted here, so this archive's visitseq_sha256 is theirs");
+
+    // One object, one sequence: another sequence naming the same object cannot adopt it (one line).
+    const twin = (await ok(['add_simulation', SAMPLE_OPSIM_DB, 'twin', '--archive', ''])).stdout.trim();
+    await ok(['set-visitseq-url', twin, upstream.sim_url]);
+    const shared = await visitsarch(['adopt_visits', twin, '--in-place']);
+    expect(shared.code).toBe(1);
+    expect(shared.stderr).toBe(`visitsarch: failed precondition: ${upstream.sim_url} is also the object of visit sequence ${upstream.sim}: an object the archive keeps belongs to one sequence\n`);
+    // An object outside the archive's storage is copied, not registered: refused with one line.
+    const outside = path.join(work, 'outside.db');
+    fs.copyFileSync(SAMPLE_OPSIM_DB, outside);
+    await ok(['set-visitseq-url', twin, pathToFileURL(outside).href]);
+    const refused = await visitsarch(['adopt_visits', twin, '--in-place']);
+    expect(refused).toMatchObject({ code: 1, stdout: '' });
+    expect(refused.stderr).toBe(
+      `visitsarch: failed precondition: the visits of ${twin} are at ${pathToFileURL(outside).href}, outside the archive's storage: they cannot be adopted where they are; copy them instead (visitsarch adopt_visits ${twin} FILE)\n`,
+    );
+
+    // Verified on every read: a changed object is DATA_LOSS, however it is read.
+    const damaged = Buffer.from(bytesBefore);
+    damaged[damaged.length - 100] ^= 0xff;
+    fs.writeFileSync(new URL(upstream.sim_url), damaged);
+    for (const dest of ['damaged.h5', 'damaged.db']) {
+      const read = await visitsarch(['download', upstream.sim, 'visits', path.join(work, dest)]);
+      expect(read.code).not.toBe(0);
+      expect(read.stderr).toMatch(/^visitsarch: .*(SHA-256|sha256|checksum|damaged|DATA_LOSS)/i);
+      expect(fs.existsSync(path.join(work, dest))).toBe(false);
+    }
+    const stats = await visitsarch(['nightly_stats', upstream.sim, '--columns', 'altitude']);
+    expect(stats.code).not.toBe(0);
   });
 });

@@ -154,10 +154,13 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
     .addOption(new Option('--dry_run').hideHelp())
     .option('--with-visits', "then store the visits of each imported sequence whose visitseq_url is a readable local file (file://) and that has none stored, adopting their canonical hash (as adopt_visits); one stderr line per sequence; exits 1 if any failed")
     .addOption(new Option('--with_visits').hideHelp())
-    .action((options: { dsn: string; schema: string; dryRun?: boolean; dry_run?: boolean; withVisits?: boolean; with_visits?: boolean }) =>
+    .option('--in-place', "as --with-visits, but each imported sequence's visits stay where they are: the object at its visitseq_url (in the archive's storage: point the archive at the upstream's root) is registered and verified on every read, not copied (as adopt_visits --in-place)")
+    .addOption(new Option('--in_place').hideHelp())
+    .action((options: { dsn: string; schema: string; dryRun?: boolean; dry_run?: boolean; withVisits?: boolean; with_visits?: boolean; inPlace?: boolean; in_place?: boolean }) =>
       context.run(async () => {
         const dryRun = Boolean(options.dryRun || options.dry_run);
-        const withVisits = Boolean(options.withVisits || options.with_visits);
+        const inPlace = Boolean(options.inPlace || options.in_place);
+        const withVisits = inPlace || Boolean(options.withVisits || options.with_visits);
         const request: metadataV1.ImportUpstreamRequest = { dsn: options.dsn, schema: options.schema, dryRun, sequenceNights: [] };
         if (withVisits) {
           // The sequences the upstream left undated get the nights of their visits, read here from
@@ -201,8 +204,8 @@ export function registerQueryCommands(program: Command, context: CliContext): vo
         );
         let adoptionsFailed = 0;
         if (withVisits) {
-          if (dryRun) process.stderr.write('import_upstream: --with-visits: a dry run adopts no visits\n');
-          else adoptionsFailed = await adoptImportedVisits(context, importedSequences(response.rows));
+          if (dryRun) process.stderr.write(`import_upstream: ${inPlace ? '--in-place' : '--with-visits'}: a dry run adopts no visits\n`);
+          else adoptionsFailed = await adoptImportedVisits(context, importedSequences(response.rows), inPlace);
         }
         if (summary.refused > 0) {
           const where = context.format() === 'json' ? 'the rows with "outcome": "refused"' : 'the lines with outcome "refused"';

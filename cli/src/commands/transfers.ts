@@ -181,8 +181,17 @@ export function registerTransferCommands(program: Command, context: CliContext):
     .argument('<uuid>', 'the visit sequence (it must have no stored visits)')
     .argument('[file]', "the visits: .h5 (pandas, as rubin_sim writes them), .db (opsim SQLite), .parquet, .arrow or .arrows (default: the sequence's visitseq_url, if it is a file:// URL of a file on this machine)")
     .option('--archive <url>', "archive for the visits (default: the gateway's archive)")
-    .action((uuid: string, file: string | undefined, options: { archive?: string }) =>
+    .option('--in-place', "register the object at the sequence's visitseq_url where it is (it must be in the archive's storage) instead of copying it: the archive reads it once, records its SHA-256 and verifies every read against it")
+    .addOption(new Option('--in_place').hideHelp())
+    .action((uuid: string, file: string | undefined, options: { archive?: string; inPlace?: boolean; in_place?: boolean }) =>
       context.run(async () => {
+        if (options.inPlace || options.in_place) {
+          if (file || options.archive !== undefined) throw new CliError('--in-place adopts the object at the sequence\'s visitseq_url: give no FILE and no --archive', 2);
+          const adopted = await adoptVisitsInPlace(context, uuid);
+          if (context.format() === 'json') process.stdout.write(`${JSON.stringify({ visitseq_uuid: uuid, ...adopted }, null, 2)}\n`);
+          else process.stdout.write(`visitseq_url ${adopted.visitseq_url}\nvisitseq_sha256 ${adopted.visitseq_sha256}\nprevious_visitseq_sha256 ${adopted.previous_visitseq_sha256}\n`);
+          return;
+        }
         const source = file ? withoutTrailingComma(file) : localVisitsFile((await context.metadata.unary('getVisitSequence', { visitseqUuid: uuid }, context.deadline())).visitSequence);
         if (typeof source !== 'string') throw new CliError(`visit sequence ${uuid} ${source.reason}: give the visits FILE (visitsarch adopt_visits ${uuid} FILE)`, 2);
         if (!fs.existsSync(source)) throw new CliError(`cannot read the visits file ${source}: it does not exist`, 2);
@@ -429,12 +438,23 @@ export async function adoptVisits(context: CliContext, uuid: string, file: strin
   };
 }
 
+/** Adopts the visits of a sequence where they are (AdoptStoredVisits, adopt_visits --in-place). */
+export async function adoptVisitsInPlace(context: CliContext, uuid: string): Promise<AdoptedVisits> {
+  const response = await context.gateway.unary('adoptStoredVisits', { visitseqUuid: uuid }, context.deadline('transfer'));
+  return {
+    visitseq_url: response.file?.fileUrl ?? '',
+    row_count: Number(response.rowCount),
+    visitseq_sha256: Buffer.from(response.visitseqSha256).toString('hex'),
+    previous_visitseq_sha256: Buffer.from(response.previousVisitseqSha256).toString('hex'),
+  };
+}
+
 /**
  * import_upstream --with-visits: adopts the visits of each sequence whose visitseq_url is a
  * readable local file and which has no stored visits, one stderr line per sequence; returns how
  * many failed (an error other than a reason to skip).
  */
-export async function adoptImportedVisits(context: CliContext, uuids: string[]): Promise<number> {
+export async function adoptImportedVisits(context: CliContext, uuids: string[], inPlace = false): Promise<number> {
   let failed = 0;
   for (const uuid of uuids) {
     const say = (line: string) => process.stderr.write(`import_upstream: ${uuid} ${line}\n`);
@@ -442,6 +462,18 @@ export async function adoptImportedVisits(context: CliContext, uuids: string[]):
       const { visitSequence } = await context.metadata.unary('getVisitSequence', { visitseqUuid: uuid }, context.deadline());
       if (await hasStoredVisits(context, uuid)) {
         say('skipped: its visits are already stored in the archive');
+        continue;
+      }
+      if (inPlace) {
+        if (!visitSequence?.visitseqUrl) {
+          say(`skipped: it has no visitseq_url (visitsarch adopt_visits ${uuid} FILE adopts its visits from a copy)`);
+          continue;
+        }
+        const adopted = await adoptVisitsInPlace(context, uuid);
+        say(
+          `adopted in place: ${adopted.row_count} visits at ${adopted.visitseq_url}; visitseq_sha256 ${adopted.visitseq_sha256}` +
+            (adopted.previous_visitseq_sha256 ? ` (was the upstream's ${adopted.previous_visitseq_sha256})` : ''),
+        );
         continue;
       }
       const file = localVisitsFile(visitSequence);

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pandas as pd
 import pytest
 from google.protobuf import field_mask_pb2
@@ -59,3 +61,28 @@ def test_adopt_visits_defaults_to_the_local_file_of_the_visitseq_url(archive, tm
     elsewhere = as_imported(archive, frame, url="s3://rubin:bucket/visits.h5")
     with pytest.raises(ValueError, match="not a file on this machine"):
         archive.adopt_visits(elsewhere)
+
+
+def test_adopt_visits_in_place_registers_the_object_where_it_is_and_verifies_every_read(archive, stack):
+    frame = opsim_frame(80)
+    # An upstream's visits.h5 inside the archive's own root (the stack's file:// archive).
+    upstream = stack.home / "archive" / "upstream" / "visits.h5"
+    upstream.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_hdf(upstream, key="observations")
+    uuid = as_imported(archive, frame, url=upstream.as_uri())
+    adopted = archive.adopt_visits(uuid, in_place=True)
+    assert adopted["visitseq_url"] == upstream.as_uri()
+    assert adopted["previous_visitseq_sha256"] == UPSTREAM_HASH.hex()
+    assert adopted["row_count"] == len(frame)
+    record = archive.get(uuid)
+    assert record["visitseq_url"] == upstream.as_uri()
+    assert base64.b64decode(record["visitseq_sha256"]).hex() == adopted["visitseq_sha256"]
+    pd.testing.assert_frame_equal(archive.download(uuid, "visits"), frame, check_dtype=False)
+    with pytest.raises(ValueError, match="give no visits"):
+        archive.adopt_visits(uuid, frame, in_place=True)
+    # The object changed behind the archive's back: every read fails instead of returning it.
+    damaged = bytearray(upstream.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    upstream.write_bytes(bytes(damaged))
+    with pytest.raises(Exception, match="(?i)sha-256|data loss|damaged"):
+        archive.download(uuid, "visits")

@@ -596,7 +596,7 @@ class VisitSequenceArchive:
         """The canonical visit-table hash, computed locally with numpy exactly as the archive does."""
         return visits_sha256(visits)
 
-    def adopt_visits(self, visitseq_uuid: str, visits: Any = None, archive: str | None = None) -> dict[str, Any]:
+    def adopt_visits(self, visitseq_uuid: str, visits: Any = None, archive: str | None = None, in_place: bool = False) -> dict[str, Any]:
         """Stores the visits of a sequence recorded without them (e.g. by ``import_upstream``),
         recording their canonical hash as its ``visitseq_sha256`` (an upstream's hash cannot be
         reproduced). The sequence must have no stored visits.
@@ -610,6 +610,11 @@ class VisitSequenceArchive:
             ``file://`` URL of a file on this machine (e.g. rubin_sim's ``visits.h5``).
         archive : str, optional
             Base URL of the archive for the visits; default: the gateway's.
+        in_place : bool
+            Register the object at the sequence's ``visitseq_url`` where it is (it must be in the
+            archive's storage, e.g. an upstream archive directory the archive is pointed at)
+            instead of copying it: the archive reads it once, records its SHA-256 and size, and
+            verifies every read against them. Give no ``visits`` and no ``archive`` with it.
 
         Returns
         -------
@@ -618,6 +623,16 @@ class VisitSequenceArchive:
             ``visitseq_sha256`` (the canonical hash, hex) and ``previous_visitseq_sha256`` (the
             hash it replaced, hex; empty if it was already the canonical one).
         """
+        if in_place:
+            if visits is not None or archive is not None:
+                raise ValueError("in_place adopts the object at the sequence's visitseq_url: give no visits and no archive")
+            adopted = self._call("AdoptStoredVisits", gw.AdoptStoredVisitsRequest(visitseq_uuid=str(visitseq_uuid)), timeout=self.transfer_timeout)
+            return {
+                "visitseq_url": adopted.file.file_url,
+                "row_count": adopted.row_count,
+                "visitseq_sha256": adopted.visitseq_sha256.hex(),
+                "previous_visitseq_sha256": adopted.previous_visitseq_sha256.hex(),
+            }
         if visits is None:
             from urllib.parse import unquote, urlparse
 

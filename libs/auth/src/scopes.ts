@@ -53,6 +53,7 @@ export const METHOD_SCOPES: Readonly<Record<string, Scope>> = Object.freeze({
     AddCompleted: 'write',
     AddMixed: 'write',
     ArchiveVisits: 'write',
+    AdoptStoredVisits: 'write',
     AddFile: 'write',
     DownloadVisits: 'read',
     GetVisitsFlightEndpoint: 'read',

@@ -42,6 +42,11 @@ export class BlobArchiveController
     return serveClientStream(call, callback, (requests) => withGrpcErrors(() => this.tables.hash(requests)));
   }
 
+  @GrpcMethod(SERVICE, 'inspectVisitTable')
+  inspectVisitTable(request: blobArchiveV1.InspectVisitTableRequest) {
+    return this.tables.inspect(request);
+  }
+
   @GrpcMethod(SERVICE, 'downloadVisitTable')
   downloadVisitTable(request: blobArchiveV1.DownloadVisitTableRequest, _metadata?: Metadata, call?: Out<blobArchiveV1.DownloadVisitTableResponse>) {
     return responseStream(call, () => withGrpcErrorsEach(this.tables.download(request)));

@@ -98,6 +98,12 @@ export class StoredTable {
     return selectRows(stream, selection, columnsField);
   }
 
+  /** The SHA-256 and size of the pinned bytes (what a record of them keeps, to verify every later read). */
+  async fileDigest(): Promise<{ sha256: Buffer; size: number }> {
+    const sha256 = this.snapshot.sha256 ?? (await sha256OfLocalFile(this.snapshot.path, this.snapshot.size).digest);
+    return { sha256, size: this.snapshot.size };
+  }
+
   release(): Promise<void> {
     this.verification.cancel();
     return this.snapshot.release();

@@ -3,7 +3,7 @@ import { DataType, Field, RecordBatch, Schema, util } from 'apache-arrow';
 import type { blobArchiveV1 } from '@visitsarch/contracts';
 import { failedPrecondition, invalidArgument } from '@visitsarch/grpc-server';
 import { ArchiveStorage, ObjectWrite, sequenceFileUrl } from '@visitsarch/storage';
-import { batchStream, VisitBatchStream } from '@visitsarch/visit-tables';
+import { batchStream, tableFormatOf, VisitBatchStream } from '@visitsarch/visit-tables';
 import { ArrowChunk, encodeArrowChunks, forwardArrowMessages, IpcMessage, readIpcMessages } from '@visitsarch/arrow-ipc';
 import { encodeFlightData, readFlightDataFromFile } from '@visitsarch/flight';
 import { nightOfDayObs } from '@visitsarch/day-obs';
@@ -61,6 +61,29 @@ export class VisitTablesService {
         return { visitseqSha256: await spool.canonicalSha256(), rowCount, firstDayObs, lastDayObs, columns };
       } finally {
         await spool.release();
+      }
+    });
+  }
+
+  /**
+   * A table already stored at a URL, read in place (InspectVisitTable): its bytes' SHA-256 and
+   * size, and its canonical hash and extent, for registering it where it is.
+   */
+  inspect(request: blobArchiveV1.InspectVisitTableRequest): Promise<blobArchiveV1.InspectVisitTableResponse> {
+    return withGrpcErrors(async () => {
+      if (!request.fileUrl) throw invalidArgument('file_url is required', 'file_url');
+      const table = await StoredTable.open(this.storage, request.fileUrl, undefined, 'file_url');
+      try {
+        const file = await table.fileDigest();
+        const spool = await TableSpool.fromBatches(await table.openBatches(), this.settings.spoolDirectory);
+        try {
+          const { rowCount, firstDayObs, lastDayObs } = spool.facts;
+          return { fileSha256: file.sha256, fileSize: file.size, visitseqSha256: await spool.canonicalSha256(), rowCount, firstDayObs, lastDayObs, format: tableFormatOf(table.format) };
+        } finally {
+          await spool.release();
+        }
+      } finally {
+        await table.release();
       }
     });
   }

@@ -7,11 +7,11 @@ import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
 import { replacementName } from '../support/replacement-name';
 import { FORMAT_EXTENSIONS, visitTableFormatOf } from '@visitsarch/visit-tables';
-import { deleteQuietly, discardUnrecorded, findSequence } from './record-sequence';
+import { deleteQuietly, discardUnrecorded, findSequence, lookUpSequence } from './record-sequence';
 import { requireUuid } from './validation';
 
 /** The sequence's `visits` file record, if it has one. */
-async function visitsFileRecord(downstream: Downstream, uuid: string, call: grpc.ServerReadableStream<unknown, unknown>): Promise<metadataV1.VisitSequenceFile | undefined> {
+async function visitsFileRecord(downstream: Downstream, uuid: string, call: grpc.ServerReadableStream<unknown, unknown> | grpc.ServerUnaryCall<unknown, unknown>): Promise<metadataV1.VisitSequenceFile | undefined> {
   try {
     return (await downstream.metadata.unary('getFile', { visitseqUuid: uuid, fileType: 'visits' }, { parent: call })).file;
   } catch (error) {
@@ -99,4 +99,52 @@ export async function archiveVisits(
     await discardUnrecorded(downstream, stored.fileUrl, error, logger);
     throw error;
   }
+}
+
+/**
+ * AdoptStoredVisits: registers the visits of a sequence recorded elsewhere where they already are
+ * (its visitseq_url, in the archive's storage), instead of copying them: the blob archive reads the
+ * object once for its SHA-256, size and canonical hash, and the `visits` file record is written
+ * with the canonical hash replacing the upstream's (one transaction). Nothing is stored, so
+ * nothing needs undoing when recording fails.
+ */
+export async function adoptStoredVisits(
+  downstream: Downstream,
+  request: gatewayV1.AdoptStoredVisitsRequest,
+  call: grpc.ServerUnaryCall<unknown, unknown>,
+): Promise<gatewayV1.AdoptStoredVisitsResponse> {
+  const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
+  const found = await lookUpSequence(downstream, uuid, call);
+  if (!found?.visitSequence) throw notFound('VisitSequence', uuid);
+  const sequence = found.visitSequence;
+  const record = found.visitsFile ?? (await visitsFileRecord(downstream, uuid, call));
+  if (record) {
+    throw failedPrecondition(`the visits of ${uuid} are already recorded in the archive${record.fileUrl ? ` (at ${record.fileUrl})` : ' (and purged)'}: only a sequence without a visits file record can adopt its visits`, 'VISITS_ALREADY_STORED');
+  }
+  const url = sequence.visitseqUrl;
+  if (!url) throw failedPrecondition(`visit sequence ${uuid} has no visitseq_url: there are no visits to adopt where they are (store them with ArchiveVisits)`, 'NO_VISITSEQ_URL');
+  const inspected = await downstream.blobArchive.unary('inspectVisitTable', { fileUrl: url }, { parent: call }).catch((error: grpc.ServiceError) => {
+    if (error.code !== grpcStatus.PERMISSION_DENIED) throw error;
+    throw failedPrecondition(
+      `the visits of ${uuid} are at ${url}, outside the archive's storage: they cannot be adopted where they are; copy them instead (visitsarch adopt_visits ${uuid} FILE)`,
+      'VISITS_OUTSIDE_ARCHIVE',
+    );
+  });
+  if (inspected.firstDayObs && (inspected.firstDayObs < sequence.firstDayObs || inspected.lastDayObs > sequence.lastDayObs)) {
+    throw failedPrecondition(
+      `the visits at ${url} span ${inspected.firstDayObs} to ${inspected.lastDayObs}, outside the nights recorded for ${uuid} (${sequence.firstDayObs} to ${sequence.lastDayObs})`,
+      'VISITS_OUTSIDE_NIGHTS',
+    );
+  }
+  const registered = await downstream.registry.unary(
+    'registerFile',
+    {
+      file: { visitseqUuid: uuid, fileType: 'visits', fileSha256: inspected.fileSha256, fileSize: inspected.fileSize, fileUrl: url },
+      replace: false,
+      requestId: '',
+      visitseqSha256: inspected.visitseqSha256,
+    },
+    { parent: call },
+  );
+  return { file: registered.file, rowCount: inspected.rowCount, visitseqSha256: inspected.visitseqSha256, previousVisitseqSha256: registered.previousVisitseqSha256 };
 }

@@ -5,7 +5,7 @@ import { gatewayV1, typeV1 } from '@visitsarch/contracts';
 import { HeaderOrData, serveClientStream, splitHeader } from '@visitsarch/grpc-server';
 import { checkRequestLimits } from '@visitsarch/validation';
 import { GatewayController } from '../support/gateway-controller';
-import { archiveVisits } from './archive-visits';
+import { adoptStoredVisits, archiveVisits } from './archive-visits';
 import { addCompleted, commonSequenceFields, withStatistics } from './add-completed';
 import { addMixed } from './add-mixed';
 import { recordSequence } from './record-sequence';
@@ -53,6 +53,11 @@ export class SequencesController extends GatewayController {
       const { header, rest } = await splitHeader(requests, checkRequestLimits);
       return archiveVisits(this.downstream, this.config.VISITSARCH_ARCHIVE_URL, this.logger, header, rest, call);
     });
+  }
+
+  @GrpcMethod('GatewayService', 'AdoptStoredVisits')
+  adoptStoredVisits(request: gatewayV1.AdoptStoredVisitsRequest, _metadata: grpc.Metadata, call: grpc.ServerUnaryCall<unknown, unknown>): Promise<gatewayV1.AdoptStoredVisitsResponse> {
+    return adoptStoredVisits(this.downstream, request, call);
   }
 
   @GrpcMethod('GatewayService', 'AddMixed')

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { metadataV1 } from '@visitsarch/contracts';
-import { alreadyExists, invalidArgument, notFound } from '@visitsarch/grpc-server';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
 import { ArchiveDatabase, Tx } from '../database/archive-database';
 import { decodePageToken, keysetPage } from '../common/page-token';
 import { idempotentOnSequence, onSequence, SequenceHold } from '../common/sequence-hold';
@@ -138,6 +138,7 @@ export class FilesService {
       async (tx) => {
         const existing = await fileRow(tx, uuid, file.fileType);
         const resource = { visitseqUuid: uuid, fileType: file.fileType };
+        if (adoptedHash && file.fileUrl) await this.requireUnshared(tx, uuid, file.fileUrl);
         // Adopting visits: the sequence's hash becomes theirs, in this transaction.
         const previousVisitseqSha256 = adoptedHash ? await this.setVisitseqSha256(tx, uuid, adoptedHash) : Buffer.alloc(0);
         if (!existing) return { resource, result: { file: await this.insert(tx, file), previousVisitseqSha256 } };
@@ -207,6 +208,22 @@ export class FilesService {
       if (!row) throw notFound('VisitSequenceFile', `${uuid}/${fileType}`, `visit sequence ${uuid} has no ${fileType} file`);
       return work(tx, row);
     });
+  }
+
+  /**
+   * Adopting visits where they already are (AdoptStoredVisits): FAILED_PRECONDITION when another
+   * sequence's record names the object too, since the archive deletes a sequence's visits object
+   * with its visits. Adoptions of one URL are serialised (a transaction-scoped advisory lock), so
+   * two cannot both pass.
+   */
+  private async requireUnshared(tx: Tx, uuid: string, url: string): Promise<void> {
+    await tx.rows('SELECT pg_advisory_xact_lock(hashtext($1))', [url]);
+    const other = await tx.one<{ visitseq_uuid: string }>(
+      `SELECT visitseq_uuid FROM files WHERE file_url = $1 AND visitseq_uuid <> $2
+       UNION ALL SELECT visitseq_uuid FROM visitseq WHERE visitseq_url = $1 AND visitseq_uuid <> $2 LIMIT 1`,
+      [url, uuid],
+    );
+    if (other) throw failedPrecondition(`${url} is also the object of visit sequence ${other.visitseq_uuid}: an object the archive keeps belongs to one sequence`, 'OBJECT_ALREADY_RECORDED');
   }
 
   /** Sets a sequence's visitseq_sha256; returns the hash it replaced, or an empty buffer if it was the same. */

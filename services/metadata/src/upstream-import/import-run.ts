@@ -17,12 +17,19 @@ const DATED_REMARK = "first_day_obs/last_day_obs taken from the nights of its vi
 const Outcome = metadataV1.RowImportOutcome;
 type Outcome = metadataV1.RowImportOutcome;
 
+/** The columns in which a sequence whose visits were adopted here differs from its upstream row by that adoption. */
+const ADOPTION_COLUMNS = new Set(['visitseq_sha256', 'visitseq_url']);
+
+/** The nights of a sequence, which an import takes from its visits when the upstream has none. */
+const NIGHT_COLUMNS = new Set(['first_day_obs', 'last_day_obs']);
+
 /** What a row of a batch meets here (probeSql). */
 interface Probe {
   n: number;
   present?: boolean;
   present_kind?: string | null;
   differs: string[];
+  visits_stored?: boolean;
   identical?: number;
   [parent: string]: unknown;
 }
@@ -97,11 +104,23 @@ export class ImportRun {
         occurrences.set(same, occurrence);
         if (occurrence <= (probe.identical ?? 0)) return decide(Outcome.ROW_IMPORT_OUTCOME_ALREADY_PRESENT);
       } else {
-        const differs = [...probe.differs];
+        // Adopting a sequence's visits here (adopt_visits, import_upstream --with-visits or
+        // --in-place) replaces the upstream's visitseq_sha256 by their canonical hash and, for a
+        // copy, its visitseq_url by the copy's: those are the adoption, not a different row.
+        const adopted = plan.kind && probe.visits_stored ? probe.differs.filter((column) => ADOPTION_COLUMNS.has(column)) : [];
+        // Nights the upstream left out were taken from the visits when the row was imported.
+        const filled = plan.kind ? probe.differs.filter((column) => NIGHT_COLUMNS.has(column) && (row[column] === null || row[column] === undefined)) : [];
+        const differs = probe.differs.filter((column) => !adopted.includes(column) && !filled.includes(column));
         const here = plan.kind ? probe.present_kind : probe.present;
         if (plan.kind && here && here !== plan.kind) differs.unshift(`kind (here: ${here})`);
         if (here) {
-          if (differs.length === 0) return decide(Outcome.ROW_IMPORT_OUTCOME_ALREADY_PRESENT);
+          if (differs.length === 0) {
+            const why = [
+              adopted.length > 0 && `its visits were adopted here, so this archive's ${adopted.join(' and ')} ${adopted.length > 1 ? 'are' : 'is'} theirs`,
+              filled.length > 0 && `this archive's ${filled.join(' and ')} ${filled.length > 1 ? 'are' : 'is'} from the nights of its visits (the upstream has none)`,
+            ];
+            return decide(Outcome.ROW_IMPORT_OUTCOME_ALREADY_PRESENT, why.filter(Boolean).join('; '));
+          }
           return decide(Outcome.ROW_IMPORT_OUTCOME_SKIPPED, `this archive's row with this key differs in ${differs.join(', ')}: it is kept (an import never changes a row here)`);
         }
       }

@@ -141,6 +141,7 @@ const COMMON = new Set(SEQUENCE_COLUMNS.map((column) => column.name));
  * - `parent_<i>`: whether the row's i-th parent exists;
  * - `present` (keyed tables) or `present_kind` (sequences): whether a row of the same key is here;
  * - `differs`: the columns in which that row differs from the upstream's;
+ * - `visits_stored` (sequences): whether this archive keeps the sequence's visits (a `visits` file record);
  * - `identical` (comments): how many identical comments are here.
  */
 export function probeSql(plan: TablePlan): string {
@@ -148,7 +149,11 @@ export function probeSql(plan: TablePlan): string {
   if (plan.kind) {
     const common = plan.columns.filter((column) => COMMON.has(column.name) && column.name !== 'visitseq_uuid');
     const own = plan.columns.filter((column) => !COMMON.has(column.name));
-    select.push('r.kind AS present_kind', `${differences(common, 'v')} || ${differences(own, 't', 't.visitseq_uuid IS NOT NULL')} AS differs`);
+    select.push(
+      'r.kind AS present_kind',
+      `${differences(common, 'v')} || ${differences(own, 't', 't.visitseq_uuid IS NOT NULL')} AS differs`,
+      `EXISTS (SELECT 1 FROM files f WHERE f.visitseq_uuid = x.visitseq_uuid AND f.file_type = 'visits') AS visits_stored`,
+    );
     return `WITH ${batch(plan)} SELECT ${select.join(', ')} FROM x
       LEFT JOIN visitseq_registry r ON r.visitseq_uuid = x.visitseq_uuid
       LEFT JOIN visitseq v ON v.visitseq_uuid = x.visitseq_uuid

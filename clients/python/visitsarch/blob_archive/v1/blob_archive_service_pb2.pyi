@@ -77,6 +77,30 @@ class HashVisitTableResponse(_message.Message):
     columns: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, visitseq_sha256: _Optional[bytes] = ..., row_count: _Optional[int] = ..., first_day_obs: _Optional[str] = ..., last_day_obs: _Optional[str] = ..., columns: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class InspectVisitTableRequest(_message.Message):
+    __slots__ = ("file_url",)
+    FILE_URL_FIELD_NUMBER: _ClassVar[int]
+    file_url: str
+    def __init__(self, file_url: _Optional[str] = ...) -> None: ...
+
+class InspectVisitTableResponse(_message.Message):
+    __slots__ = ("file_sha256", "file_size", "visitseq_sha256", "row_count", "first_day_obs", "last_day_obs", "format")
+    FILE_SHA256_FIELD_NUMBER: _ClassVar[int]
+    FILE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    VISITSEQ_SHA256_FIELD_NUMBER: _ClassVar[int]
+    ROW_COUNT_FIELD_NUMBER: _ClassVar[int]
+    FIRST_DAY_OBS_FIELD_NUMBER: _ClassVar[int]
+    LAST_DAY_OBS_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    file_sha256: bytes
+    file_size: int
+    visitseq_sha256: bytes
+    row_count: int
+    first_day_obs: str
+    last_day_obs: str
+    format: _common_pb2.TableFormat
+    def __init__(self, file_sha256: _Optional[bytes] = ..., file_size: _Optional[int] = ..., visitseq_sha256: _Optional[bytes] = ..., row_count: _Optional[int] = ..., first_day_obs: _Optional[str] = ..., last_day_obs: _Optional[str] = ..., format: _Optional[_Union[_common_pb2.TableFormat, str]] = ...) -> None: ...
+
 class DownloadVisitTableRequest(_message.Message):
     __slots__ = ("file_url", "expected_file_sha256", "day_obs_range", "columns")
     FILE_URL_FIELD_NUMBER: _ClassVar[int]

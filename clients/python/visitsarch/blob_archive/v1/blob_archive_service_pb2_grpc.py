@@ -76,6 +76,11 @@ class BlobArchiveServiceStub:
                 request_serializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.HashVisitTableRequest.SerializeToString,
                 response_deserializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.HashVisitTableResponse.FromString,
                 _registered_method=True)
+        self.InspectVisitTable = channel.unary_unary(
+                '/visitsarch.blob_archive.v1.BlobArchiveService/InspectVisitTable',
+                request_serializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.InspectVisitTableRequest.SerializeToString,
+                response_deserializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.InspectVisitTableResponse.FromString,
+                _registered_method=True)
         self.DownloadVisitTable = channel.unary_stream(
                 '/visitsarch.blob_archive.v1.BlobArchiveService/DownloadVisitTable',
                 request_serializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.DownloadVisitTableRequest.SerializeToString,
@@ -176,6 +181,20 @@ class BlobArchiveServiceServicer:
         a visit table sent as an Arrow IPC stream, without storing anything (for
         sequences recorded without their visits). Fails with INVALID_ARGUMENT if
         the chunks do not form a valid, uncompressed Arrow IPC stream.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InspectVisitTable(self, request, context):
+        """Reads a visit table already stored at a URL of this archive's storage,
+        in any format the archive reads (an upstream's pandas `visits.h5`, an
+        opsim SQLite file, Arrow, Parquet), without copying or changing it: its
+        file SHA-256 and size, and its canonical hash, row count and day_obs
+        range. Fails with NOT_FOUND if no object is at file_url, INVALID_ARGUMENT
+        if file_url is malformed, PERMISSION_DENIED if it lies outside the
+        storage, UNIMPLEMENTED if the object is not a visit table in a format the
+        archive reads.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -301,6 +320,11 @@ def add_BlobArchiveServiceServicer_to_server(servicer, server):
                     servicer.HashVisitTable,
                     request_deserializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.HashVisitTableRequest.FromString,
                     response_serializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.HashVisitTableResponse.SerializeToString,
+            ),
+            'InspectVisitTable': grpc.unary_unary_rpc_method_handler(
+                    servicer.InspectVisitTable,
+                    request_deserializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.InspectVisitTableRequest.FromString,
+                    response_serializer=visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.InspectVisitTableResponse.SerializeToString,
             ),
             'DownloadVisitTable': grpc.unary_stream_rpc_method_handler(
                     servicer.DownloadVisitTable,
@@ -434,6 +458,33 @@ class BlobArchiveService:
             '/visitsarch.blob_archive.v1.BlobArchiveService/HashVisitTable',
             visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.HashVisitTableRequest.SerializeToString,
             visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.HashVisitTableResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InspectVisitTable(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/visitsarch.blob_archive.v1.BlobArchiveService/InspectVisitTable',
+            visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.InspectVisitTableRequest.SerializeToString,
+            visitsarch_dot_blob__archive_dot_v1_dot_blob__archive__service__pb2.InspectVisitTableResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -195,6 +195,24 @@ class ArchiveVisitsHeader(_message.Message):
     adopt_canonical_hash: bool
     def __init__(self, visitseq_uuid: _Optional[str] = ..., archive_url: _Optional[str] = ..., replace: _Optional[bool] = ..., format: _Optional[_Union[_common_pb2.TableFormat, str]] = ..., adopt_canonical_hash: _Optional[bool] = ...) -> None: ...
 
+class AdoptStoredVisitsRequest(_message.Message):
+    __slots__ = ("visitseq_uuid",)
+    VISITSEQ_UUID_FIELD_NUMBER: _ClassVar[int]
+    visitseq_uuid: str
+    def __init__(self, visitseq_uuid: _Optional[str] = ...) -> None: ...
+
+class AdoptStoredVisitsResponse(_message.Message):
+    __slots__ = ("file", "row_count", "visitseq_sha256", "previous_visitseq_sha256")
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    ROW_COUNT_FIELD_NUMBER: _ClassVar[int]
+    VISITSEQ_SHA256_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_VISITSEQ_SHA256_FIELD_NUMBER: _ClassVar[int]
+    file: _visit_sequence_pb2.VisitSequenceFile
+    row_count: int
+    visitseq_sha256: bytes
+    previous_visitseq_sha256: bytes
+    def __init__(self, file: _Optional[_Union[_visit_sequence_pb2.VisitSequenceFile, _Mapping]] = ..., row_count: _Optional[int] = ..., visitseq_sha256: _Optional[bytes] = ..., previous_visitseq_sha256: _Optional[bytes] = ...) -> None: ...
+
 class ArchiveVisitsRequest(_message.Message):
     __slots__ = ("header", "chunk")
     HEADER_FIELD_NUMBER: _ClassVar[int]

@@ -91,6 +91,11 @@ class GatewayServiceStub:
                 request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ArchiveVisitsRequest.SerializeToString,
                 response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ArchiveVisitsResponse.FromString,
                 _registered_method=True)
+        self.AdoptStoredVisits = channel.unary_unary(
+                '/visitsarch.gateway.v1.GatewayService/AdoptStoredVisits',
+                request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.AdoptStoredVisitsRequest.SerializeToString,
+                response_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.AdoptStoredVisitsResponse.FromString,
+                _registered_method=True)
         self.AddFile = channel.stream_unary(
                 '/visitsarch.gateway.v1.GatewayService/AddFile',
                 request_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.AddFileRequest.SerializeToString,
@@ -236,6 +241,27 @@ class GatewayServiceServicer:
         the table's canonical hash differs from the sequence's visitseq_sha256
         (unless adopt_canonical_hash is set), or if adopt_canonical_hash is set
         and the sequence already has a `visits` file record.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AdoptStoredVisits(self, request, context):
+        """Adopts the visits of a sequence recorded elsewhere (e.g. by
+        ImportUpstream) where they already are: the object at its visitseq_url,
+        which must be in the archive's storage, is registered in place, not
+        copied. The archive reads it once, records its SHA-256 and size as the
+        sequence's `visits` file, and replaces the visitseq_sha256 (which cannot
+        be reproduced) with the table's canonical hash, in one transaction; every
+        later read is verified against that SHA-256, and the archive owns the
+        object from then on (deleting the sequence's visits deletes it). Fails
+        with NOT_FOUND if no sequence has the UUID or no object is at its
+        visitseq_url; FAILED_PRECONDITION if it has no visitseq_url, already has
+        a `visits` file record, another record already names the object, the
+        visits lie outside its first_day_obs to last_day_obs, or the URL is
+        outside the archive's storage (copy the visits with ArchiveVisits
+        instead); UNIMPLEMENTED if the object is not a visit table in a format
+        the archive reads.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -427,6 +453,11 @@ def add_GatewayServiceServicer_to_server(servicer, server):
                     servicer.ArchiveVisits,
                     request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ArchiveVisitsRequest.FromString,
                     response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ArchiveVisitsResponse.SerializeToString,
+            ),
+            'AdoptStoredVisits': grpc.unary_unary_rpc_method_handler(
+                    servicer.AdoptStoredVisits,
+                    request_deserializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.AdoptStoredVisitsRequest.FromString,
+                    response_serializer=visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.AdoptStoredVisitsResponse.SerializeToString,
             ),
             'AddFile': grpc.stream_unary_rpc_method_handler(
                     servicer.AddFile,
@@ -629,6 +660,33 @@ class GatewayService:
             '/visitsarch.gateway.v1.GatewayService/ArchiveVisits',
             visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ArchiveVisitsRequest.SerializeToString,
             visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.ArchiveVisitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AdoptStoredVisits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/visitsarch.gateway.v1.GatewayService/AdoptStoredVisits',
+            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.AdoptStoredVisitsRequest.SerializeToString,
+            visitsarch_dot_gateway_dot_v1_dot_gateway__service__pb2.AdoptStoredVisitsResponse.FromString,
             options,
             channel_credentials,
             insecure,

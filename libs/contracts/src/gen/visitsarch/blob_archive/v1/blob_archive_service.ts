@@ -116,6 +116,39 @@ export interface HashVisitTableResponse {
   columns: string[];
 }
 
+/** The request of BlobArchiveService.InspectVisitTable. */
+export interface InspectVisitTableRequest {
+  /** The URL of the stored visit table. */
+  fileUrl: string;
+}
+
+/** The response of BlobArchiveService.InspectVisitTable. */
+export interface InspectVisitTableResponse {
+  /**
+   * The raw 32-byte SHA-256 of the object's bytes, read once and recorded by
+   * whoever registers it: every later read is verified against it.
+   */
+  fileSha256: Uint8Array;
+  /** The object's size in bytes. */
+  fileSize: number;
+  /** The raw 32-byte canonical visit-table hash of its table. */
+  visitseqSha256: Uint8Array;
+  /** The number of visits (rows) in the table. */
+  rowCount: number;
+  /**
+   * The day_obs of the first visit, as `YYYY-MM-DD`; empty if it cannot be
+   * determined.
+   */
+  firstDayObs: string;
+  /**
+   * The day_obs of the last visit, as `YYYY-MM-DD`; empty if it cannot be
+   * determined.
+   */
+  lastDayObs: string;
+  /** The format the object is stored in. */
+  format: TableFormat;
+}
+
 /** The request of BlobArchiveService.DownloadVisitTable. */
 export interface DownloadVisitTableRequest {
   /** The URL of the stored visit table. */
@@ -937,6 +970,172 @@ export const HashVisitTableResponse: MessageFns<HashVisitTableResponse> = {
             }
 
             message.columns.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseInspectVisitTableRequest(): InspectVisitTableRequest {
+  return { fileUrl: "" };
+}
+
+export const InspectVisitTableRequest: MessageFns<InspectVisitTableRequest> = {
+  encode(message: InspectVisitTableRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileUrl !== "") {
+      writer.uint32(10).string(message.fileUrl);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InspectVisitTableRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInspectVisitTableRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fileUrl = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseInspectVisitTableResponse(): InspectVisitTableResponse {
+  return {
+    fileSha256: new Uint8Array(0),
+    fileSize: 0,
+    visitseqSha256: new Uint8Array(0),
+    rowCount: 0,
+    firstDayObs: "",
+    lastDayObs: "",
+    format: 0,
+  };
+}
+
+export const InspectVisitTableResponse: MessageFns<InspectVisitTableResponse> = {
+  encode(message: InspectVisitTableResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileSha256.length !== 0) {
+      writer.uint32(10).bytes(message.fileSha256);
+    }
+    if (message.fileSize !== 0) {
+      writer.uint32(16).int64(message.fileSize);
+    }
+    if (message.visitseqSha256.length !== 0) {
+      writer.uint32(26).bytes(message.visitseqSha256);
+    }
+    if (message.rowCount !== 0) {
+      writer.uint32(32).int64(message.rowCount);
+    }
+    if (message.firstDayObs !== "") {
+      writer.uint32(42).string(message.firstDayObs);
+    }
+    if (message.lastDayObs !== "") {
+      writer.uint32(50).string(message.lastDayObs);
+    }
+    if (message.format !== 0) {
+      writer.uint32(56).int32(message.format);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InspectVisitTableResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInspectVisitTableResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fileSha256 = reader.bytes();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fileSize = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.visitseqSha256 = reader.bytes();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.rowCount = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.firstDayObs = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.lastDayObs = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.format = reader.int32() as any;
             continue;
           }
         }
@@ -2659,6 +2858,19 @@ export interface BlobArchiveServiceClient {
   hashVisitTable(request: Observable<HashVisitTableRequest>, metadata?: Metadata): Observable<HashVisitTableResponse>;
 
   /**
+   * Reads a visit table already stored at a URL of this archive's storage,
+   * in any format the archive reads (an upstream's pandas `visits.h5`, an
+   * opsim SQLite file, Arrow, Parquet), without copying or changing it: its
+   * file SHA-256 and size, and its canonical hash, row count and day_obs
+   * range. Fails with NOT_FOUND if no object is at file_url, INVALID_ARGUMENT
+   * if file_url is malformed, PERMISSION_DENIED if it lies outside the
+   * storage, UNIMPLEMENTED if the object is not a visit table in a format the
+   * archive reads.
+   */
+
+  inspectVisitTable(request: InspectVisitTableRequest, metadata?: Metadata): Observable<InspectVisitTableResponse>;
+
+  /**
    * Reads a stored visit table, whatever its format (detected from the
    * content), verifies its file hash, and streams the selected rows and
    * columns as Arrow. A selection is decoded only after the hash matched; a
@@ -2828,6 +3040,22 @@ export interface BlobArchiveServiceController {
   ): Promise<HashVisitTableResponse> | Observable<HashVisitTableResponse> | HashVisitTableResponse;
 
   /**
+   * Reads a visit table already stored at a URL of this archive's storage,
+   * in any format the archive reads (an upstream's pandas `visits.h5`, an
+   * opsim SQLite file, Arrow, Parquet), without copying or changing it: its
+   * file SHA-256 and size, and its canonical hash, row count and day_obs
+   * range. Fails with NOT_FOUND if no object is at file_url, INVALID_ARGUMENT
+   * if file_url is malformed, PERMISSION_DENIED if it lies outside the
+   * storage, UNIMPLEMENTED if the object is not a visit table in a format the
+   * archive reads.
+   */
+
+  inspectVisitTable(
+    request: InspectVisitTableRequest,
+    metadata?: Metadata,
+  ): Promise<InspectVisitTableResponse> | Observable<InspectVisitTableResponse> | InspectVisitTableResponse;
+
+  /**
    * Reads a stored visit table, whatever its format (detected from the
    * content), verifies its file hash, and streams the selected rows and
    * columns as Arrow. A selection is decoded only after the hash matched; a
@@ -2951,6 +3179,7 @@ export interface BlobArchiveServiceController {
 export function BlobArchiveServiceControllerMethods() {
   return function (constructor: Function) {
     const grpcMethods: string[] = [
+      "inspectVisitTable",
       "downloadVisitTable",
       "exportVisitTable",
       "downloadFile",

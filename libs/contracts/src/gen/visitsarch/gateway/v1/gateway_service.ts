@@ -345,6 +345,29 @@ export interface ArchiveVisitsHeader {
   adoptCanonicalHash: boolean;
 }
 
+/** The request of GatewayService.AdoptStoredVisits. */
+export interface AdoptStoredVisitsRequest {
+  /** The UUID of the sequence whose visits to adopt where they are. */
+  visitseqUuid: string;
+}
+
+/** The response of GatewayService.AdoptStoredVisits. */
+export interface AdoptStoredVisitsResponse {
+  /**
+   * The `visits` file record now kept for the sequence (its URL is the
+   * sequence's visitseq_url, unchanged).
+   */
+  file?:
+    | VisitSequenceFile
+    | undefined;
+  /** The number of visits (rows) in the table. */
+  rowCount: number;
+  /** The canonical hash now recorded as the sequence's visitseq_sha256. */
+  visitseqSha256: Uint8Array;
+  /** The visitseq_sha256 it replaced (the upstream's). */
+  previousVisitseqSha256: Uint8Array;
+}
+
 /** One message of the GatewayService.ArchiveVisits request stream. */
 export interface ArchiveVisitsRequest {
   /** Which sequence's visits to store; only in the first message. */
@@ -1874,6 +1897,131 @@ export const ArchiveVisitsHeader: MessageFns<ArchiveVisitsHeader> = {
             }
 
             message.adoptCanonicalHash = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAdoptStoredVisitsRequest(): AdoptStoredVisitsRequest {
+  return { visitseqUuid: "" };
+}
+
+export const AdoptStoredVisitsRequest: MessageFns<AdoptStoredVisitsRequest> = {
+  encode(message: AdoptStoredVisitsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.visitseqUuid !== "") {
+      writer.uint32(10).string(message.visitseqUuid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdoptStoredVisitsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdoptStoredVisitsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.visitseqUuid = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAdoptStoredVisitsResponse(): AdoptStoredVisitsResponse {
+  return { rowCount: 0, visitseqSha256: new Uint8Array(0), previousVisitseqSha256: new Uint8Array(0) };
+}
+
+export const AdoptStoredVisitsResponse: MessageFns<AdoptStoredVisitsResponse> = {
+  encode(message: AdoptStoredVisitsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.file !== undefined) {
+      VisitSequenceFile.encode(message.file, writer.uint32(10).fork()).join();
+    }
+    if (message.rowCount !== 0) {
+      writer.uint32(16).int64(message.rowCount);
+    }
+    if (message.visitseqSha256.length !== 0) {
+      writer.uint32(26).bytes(message.visitseqSha256);
+    }
+    if (message.previousVisitseqSha256.length !== 0) {
+      writer.uint32(34).bytes(message.previousVisitseqSha256);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdoptStoredVisitsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdoptStoredVisitsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.file = VisitSequenceFile.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.rowCount = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.visitseqSha256 = reader.bytes();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.previousVisitseqSha256 = reader.bytes();
             continue;
           }
         }
@@ -4014,6 +4162,26 @@ export interface GatewayServiceClient {
   archiveVisits(request: Observable<ArchiveVisitsRequest>, metadata?: Metadata): Observable<ArchiveVisitsResponse>;
 
   /**
+   * Adopts the visits of a sequence recorded elsewhere (e.g. by
+   * ImportUpstream) where they already are: the object at its visitseq_url,
+   * which must be in the archive's storage, is registered in place, not
+   * copied. The archive reads it once, records its SHA-256 and size as the
+   * sequence's `visits` file, and replaces the visitseq_sha256 (which cannot
+   * be reproduced) with the table's canonical hash, in one transaction; every
+   * later read is verified against that SHA-256, and the archive owns the
+   * object from then on (deleting the sequence's visits deletes it). Fails
+   * with NOT_FOUND if no sequence has the UUID or no object is at its
+   * visitseq_url; FAILED_PRECONDITION if it has no visitseq_url, already has
+   * a `visits` file record, another record already names the object, the
+   * visits lie outside its first_day_obs to last_day_obs, or the URL is
+   * outside the archive's storage (copy the visits with ArchiveVisits
+   * instead); UNIMPLEMENTED if the object is not a visit table in a format
+   * the archive reads.
+   */
+
+  adoptStoredVisits(request: AdoptStoredVisitsRequest, metadata?: Metadata): Observable<AdoptStoredVisitsResponse>;
+
+  /**
    * Stores a file associated with a visit sequence, sent as bytes after a
    * header, and records it (the spec's `add_file`). Fails with
    * INVALID_ARGUMENT if the first message is not a header, a later one is,
@@ -4279,6 +4447,29 @@ export interface GatewayServiceController {
   ): Promise<ArchiveVisitsResponse> | Observable<ArchiveVisitsResponse> | ArchiveVisitsResponse;
 
   /**
+   * Adopts the visits of a sequence recorded elsewhere (e.g. by
+   * ImportUpstream) where they already are: the object at its visitseq_url,
+   * which must be in the archive's storage, is registered in place, not
+   * copied. The archive reads it once, records its SHA-256 and size as the
+   * sequence's `visits` file, and replaces the visitseq_sha256 (which cannot
+   * be reproduced) with the table's canonical hash, in one transaction; every
+   * later read is verified against that SHA-256, and the archive owns the
+   * object from then on (deleting the sequence's visits deletes it). Fails
+   * with NOT_FOUND if no sequence has the UUID or no object is at its
+   * visitseq_url; FAILED_PRECONDITION if it has no visitseq_url, already has
+   * a `visits` file record, another record already names the object, the
+   * visits lie outside its first_day_obs to last_day_obs, or the URL is
+   * outside the archive's storage (copy the visits with ArchiveVisits
+   * instead); UNIMPLEMENTED if the object is not a visit table in a format
+   * the archive reads.
+   */
+
+  adoptStoredVisits(
+    request: AdoptStoredVisitsRequest,
+    metadata?: Metadata,
+  ): Promise<AdoptStoredVisitsResponse> | Observable<AdoptStoredVisitsResponse> | AdoptStoredVisitsResponse;
+
+  /**
    * Stores a file associated with a visit sequence, sent as bytes after a
    * header, and records it (the spec's `add_file`). Fails with
    * INVALID_ARGUMENT if the first message is not a header, a later one is,
@@ -4454,6 +4645,7 @@ export function GatewayServiceControllerMethods() {
   return function (constructor: Function) {
     const grpcMethods: string[] = [
       "addMixed",
+      "adoptStoredVisits",
       "downloadVisits",
       "getVisitsFlightEndpoint",
       "exportVisits",
