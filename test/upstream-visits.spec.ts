@@ -32,14 +32,16 @@ if (!HAVE_RUBIN_SIM) {
  * An upstream archive as rubin_sim makes it: its schema (create_schema_in_database), a simulation
  * whose visits are the sample opsim database, archived by add_file (which converts it to
  * visits.h5 as the upstream does), and a completed sequence of the same visits one night earlier,
- * archived from a pandas HDF5 file. Arguments: psycopg2 connection keywords (JSON), the schema,
- * the archive's file:// base URL, the opsim database and a scratch directory. Prints JSON.
+ * archived from a pandas HDF5 file, an undated simulation, a mixed sequence of the two with a
+ * comment whose time has microseconds, tags, a conda environment, a rewards file record, nightly
+ * statistics and MAF rows. Arguments: psycopg2 connection keywords (JSON), the schema, the
+ * archive's file:// base URL, the opsim database and a scratch directory. Prints JSON.
  */
 const RUBIN_SIM_UPSTREAM = `
-import json, math, sqlite3, sys
+import hashlib, json, math, sqlite3, sys
 import pandas as pd
 from astropy.time import Time
-from rubin_sim.sim_archive.vseqarchive import add_file
+from rubin_sim.sim_archive.vseqarchive import add_file, compute_nightly_stats
 from rubin_sim.sim_archive.vseqmetadata import VisitSequenceArchiveMetadata, compute_visits_sha256
 
 dsn, schema, archive_base, opsim_db, scratch = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
@@ -76,6 +78,16 @@ mixed = vsarch.record_mixed_metadata(mixed_visits, "upstream mixed", "2025-10-31
 mixed_url = add_file(vsarch, mixed, mixed_h5, "visits", archive_base).geturl()
 vsarch.tag(mixed, "mixed-upstream")
 vsarch.comment(mixed, "spliced upstream", author="tester")
+# What else hangs off the sequences: a conda environment, a file, nightly statistics and MAF rows.
+conda_json = json.dumps([{"name": "numpy", "version": "2.3.1", "channel": "conda-forge", "build_number": 0}])
+vsarch.record_conda_env(hashlib.sha256(conda_json.encode()).digest(), conda_json)
+vsarch.register_file(sim, "rewards", hashlib.sha256(b"rewards").digest(), archive_base + "rewards-of-the-sim.h5")
+vsarch.insert_nightly_stats(sim, compute_nightly_stats(visits, columns=["altitude", "azimuth"]))
+run = lambda text, data={}: vsarch.query(text, data, commit=True, return_result=False)
+run("""INSERT INTO maf_metrics VALUES ('ExgalM5', '2.6.2', 'filter = ''r''', 'Coaddm5Metric', '{"m5_col": "fiveSigmaDepth"}', 'HealpixSlicer', '{"nside": 64}')""")
+run("INSERT INTO maf_metric_sets VALUES ('DDF', 'ExgalM5', 'm5 r', 'r-', false, true)")
+run("INSERT INTO maf_summary_metrics VALUES (%(s)s, 'ExgalM5', '2025-11-01', true, 25.375)", {"s": sim})
+run("INSERT INTO maf_healpix_stats VALUES (%(s)s, 'ExgalM5', '2025-11-01', true, 64, 3, 25.1, 'NaN', 24.9, 24.9, 25, 25.1, 25.2, 25.3, 25.4, NULL)", {"s": sim})
 hashes = {str(u): bytes(vsarch.get_visitseq_metadata(u)["visitseq_sha256"]).hex() for u in (sim, completed, undated, mixed)}
 print(json.dumps({"sim": str(sim), "completed": str(completed), "sim_url": sim_url, "completed_url": completed_url, "upstream_sha256": hashes,
     "recomputed": {str(sim): compute_visits_sha256(visits).hex()}, "undated": str(undated), "undated_url": undated_url,
@@ -301,6 +313,49 @@ describe('visits of sequences recorded without them', () => {
       expect(shown.files.visits).toMatchObject({ url, size: fs.statSync(local).size });
     }
     expect(fs.readFileSync(new URL(upstream.sim_url)).equals(bytesBefore)).toBe(true); // not rewritten
+
+    // Every upstream row is here with the same values (the sequences' hashes aside: adopted), and
+    // nothing was refused; NaN statistics come as NULL, times to the microsecond.
+    const report = JSON.parse(imported.stdout) as { rows: { table: string; outcome: string }[] };
+    expect(report.rows.filter((row) => row.outcome !== 'imported')).toEqual([]);
+    expect(new Set(report.rows.map((row) => row.table))).toEqual(
+      new Set(['simulations', 'completed', 'mixedvisitseq', 'tags', 'comments', 'files', 'conda_env', 'nightly_stats', 'maf_metrics', 'maf_metric_sets', 'maf_summary_metrics', 'maf_healpix_stats']),
+    );
+    const database = new Client({ connectionString: stack.databaseUrl });
+    await database.connect();
+    try {
+      const same = async (table: string, target: string, columns: string[], where = 'true') => {
+        const pairs = columns.map((column) => column.split('='));
+        const theirs = pairs.map(([ours, their = ours]) => (/^(std|mean|min|max|p05|q1|median|q3|p95|summary_value)$/.test(ours) ? `NULLIF(u.${their}, 'NaN')` : `u.${their}`));
+        const [counts] = (
+          await database.query(`SELECT (SELECT count(*) FROM ${schema}.${table} u WHERE ${where})::int AS upstream,
+            (SELECT count(*) FROM ${schema}.${table} u WHERE ${where} AND EXISTS (SELECT 1 FROM visitsarch.${target} a WHERE (${pairs.map(([ours]) => `a.${ours}`).join(', ')}) IS NOT DISTINCT FROM (${theirs.join(', ')})))::int AS here`)
+        ).rows;
+        expect({ table, here: counts.here }).toEqual({ table, here: counts.upstream });
+        return counts.here as number;
+      };
+      const sequence = ['visitseq_uuid', 'visitseq_label', 'visitseq_url', 'telescope', 'creation_time'];
+      expect(await same('simulations', 'simulations', [...sequence, 'scheduler_version', 'config_url', 'sim_runner_args=sim_runner_kwargs', 'conda_env_sha256', 'parent_visitseq_uuid', 'parent_last_day_obs'])).toBe(2);
+      expect(await same('completed', 'completed', [...sequence, 'first_day_obs', 'last_day_obs', 'query'])).toBe(1);
+      expect(await same('mixedvisitseq', 'mixedvisitseqs', [...sequence, 'first_day_obs', 'last_day_obs', 'last_early_day_obs', 'first_late_day_obs', 'early_parent_uuid', 'late_parent_uuid'])).toBe(1);
+      expect(await same('tags', 'tags', ['visitseq_uuid', 'tag'])).toBe(3);
+      expect(await same('comments', 'comments', ['visitseq_uuid', 'comment_time', 'author', 'comment'])).toBe(1);
+      expect(await same('conda_env', 'condaenv', ['conda_env_hash', 'conda_env'])).toBe(1);
+      const statistics = ['count', 'mean', 'std', 'min', 'p05', 'q1', 'median', 'q3', 'p95', 'max'];
+      expect(await same('nightly_stats', 'nightly_stats', ['visitseq_uuid', 'day_obs', 'value_name', 'accumulated', ...statistics])).toBeGreaterThan(0);
+      expect(await same('maf_metrics', 'maf_metrics', ['maf_metric_name', 'rubin_sim_version', '"constraint"=maf_constraint', 'metric_class_name', 'metric_args', 'slicer_class_name', 'slicer_args'])).toBe(1);
+      expect(await same('maf_metric_sets', 'maf_metric_sets', ['metric_set', 'maf_metric_name', 'short_name', 'style', 'invert', 'mag'])).toBe(1);
+      expect(await same('maf_summary_metrics', 'maf_summary_metrics', ['visitseq_uuid', 'maf_metric_name', 'day_obs', 'accumulated', 'summary_value'])).toBe(1);
+      expect(await same('maf_healpix_stats', 'maf_healpix_stats', ['visitseq_uuid', 'maf_metric_name', 'day_obs', 'accumulated', 'nside', ...statistics, 'url'])).toBe(1);
+      // The upstream's file records (visits here are the adopted ones, with their SHA-256 and size).
+      expect(await same('files', 'files', ['visitseq_uuid', 'file_type', 'file_sha256', 'file_url'])).toBe(1);
+      // The dated sequences' nights as upstream; the undated one's from its visits.
+      const nights = (await database.query(`SELECT visitseq_uuid::text AS uuid, first_day_obs::text AS first, last_day_obs::text AS last FROM visitsarch.visitseq WHERE visitseq_uuid = ANY($1::uuid[])`, [[upstream.undated]])).rows;
+      expect(nights).toEqual([{ uuid: upstream.undated, first: upstream.undated_nights[0], last: upstream.undated_nights[1] }]);
+      expect(await same('simulations', 'simulations', ['visitseq_uuid', 'first_day_obs', 'last_day_obs'], 'u.first_day_obs IS NOT NULL')).toBe(1);
+    } finally {
+      await database.end();
+    }
 
     // Read in every way a client has: downloads (.h5, .db), statistics, mixing, and the Python
     // client's Flight read (rubin_sim's own reader opens the same object).
