@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyarrow.fs as pafs
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -90,3 +91,39 @@ def stack():
     running = Stack()
     yield running
     running.stop()
+
+
+# -- a real S3 server (versitygw) --------------------------------------------------------------
+
+VERSITYGW = REPO_ROOT / ".tools" / "bin" / "versitygw"
+
+
+@pytest.fixture(scope="module")
+def s3_server():
+    """versitygw over a temporary directory, started as libs/storage/src/testing/s3-test-server.ts does."""
+    if not VERSITYGW.exists():
+        pytest.skip("the S3 test server is not installed: bash tools/install-s3-server.sh")
+    data = Path(tempfile.mkdtemp(prefix="visitsarch-py-s3-"))
+    access, secret = "visitsarch-test", "visitsarch-test-secret"
+    port = int(_free_address().rsplit(":", 1)[1])
+    process = subprocess.Popen([str(VERSITYGW), "--access", access, "--secret", secret, "--port", f"127.0.0.1:{port}", "--quiet", "posix", str(data)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert process.poll() is None, f"versitygw exited: {process.stderr.read().decode()}"
+            assert time.monotonic() < deadline, "versitygw did not listen within 15 s"
+            time.sleep(0.05)
+        # A client that may create buckets, for tests to put objects with.
+        filesystem = pafs.S3FileSystem(access_key=access, secret_key=secret, scheme="http", endpoint_override=f"127.0.0.1:{port}", region="us-east-1", allow_bucket_creation=True)
+        yield {"endpoint": f"http://127.0.0.1:{port}", "access": access, "secret": secret, "filesystem": filesystem}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(data, ignore_errors=True)

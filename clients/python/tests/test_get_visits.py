@@ -10,12 +10,8 @@ TypeScript tests use) holding the same bytes.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import sqlite3
 import subprocess
-import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +28,6 @@ from visitsarch import VisitSequenceArchive
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SAMPLE_OPSIM_DB = REPO_ROOT / "test" / "data" / "opsim" / "sample_opsim.db"
 CLI = REPO_ROOT / "cli" / "bin" / "visitsarch.js"
-VERSITYGW = REPO_ROOT / ".tools" / "bin" / "versitygw"
 
 #: The exports of the stored sequence: file name → extra CLI options.
 EXPORTS = {
@@ -183,47 +178,11 @@ def test_unreadable_urls_fail_clearly(tmp_path):
 # -- s3:// against a real S3 server ------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def s3_server():
-    """versitygw over a temporary directory, started as libs/storage/src/testing/s3-test-server.ts does."""
-    if not VERSITYGW.exists():
-        pytest.skip("the S3 test server is not installed: bash tools/install-s3-server.sh")
-    data = Path(tempfile.mkdtemp(prefix="visitsarch-py-s3-"))
-    access, secret = "visitsarch-test", "visitsarch-test-secret"
-    port = _free_port()
-    process = subprocess.Popen([str(VERSITYGW), "--access", access, "--secret", secret, "--port", f"127.0.0.1:{port}", "--quiet", "posix", str(data)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert process.poll() is None, f"versitygw exited: {process.stderr.read().decode()}"
-            assert time.monotonic() < deadline, "versitygw did not listen within 15 s"
-            time.sleep(0.05)
-        yield {"endpoint": f"http://127.0.0.1:{port}", "access": access, "secret": secret}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(data, ignore_errors=True)
-
-
 def test_s3_urls_read_as_the_same_files_do(stored, s3_server, monkeypatch):
     monkeypatch.setenv("S3_ENDPOINT_URL", s3_server["endpoint"])
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server["access"])
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server["secret"])
-    uploader = pafs.S3FileSystem(access_key=s3_server["access"], secret_key=s3_server["secret"], scheme="http",
-                                 endpoint_override=s3_server["endpoint"].removeprefix("http://"), region="us-east-1", allow_bucket_creation=True)
+    uploader = s3_server["filesystem"]
     uploader.create_dir("archive")
     prefix = f"archive/opsim/vseq/simonyi/2025-11-01/{stored['uuid']}"
     for name in EXPORTS:

@@ -74,3 +74,45 @@ def test_import_refuses_a_missing_entry_or_yaml_and_a_wrong_md5(archive, tmp_pat
     (entry / "sim_metadata.yaml").write_text(yaml.safe_dump({"label": "tampered", "files": {"observations": {"name": "opsim.db", "md5": "0" * 32}}}))
     with pytest.raises(DataLossError, match="has MD5 [0-9a-f]{32}, but sim_metadata.yaml records 0{32}"):
         archive.import_sim_from_prototype_sim_archive(None, "2026-01-02", 1, tmp_path.as_uri())
+
+
+def test_import_reads_an_entry_of_an_s3_prototype_archive(archive, tmp_path, s3_server, monkeypatch):
+    """The upstream's prototype archive lives in S3 (s3://rubin:rubin-scheduler-prenight/opsim/)."""
+    import pyarrow.fs as pafs
+
+    monkeypatch.setenv("S3_ENDPOINT_URL", s3_server["endpoint"])
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server["access"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server["secret"])
+    frame = opsim_frame(40)
+    source = archive.add_simulation(frame, label="from s3", tags=["prenight"])
+    rewards = tmp_path / "rewards.h5"
+    rewards.write_bytes(b"rewards of the night")
+    archive.add_file(source, "rewards", rewards)
+    local = tmp_path / "proto"
+    entry_url = archive.export_sim_to_prototype_sim_archive(source, str(local))
+    entry = local / entry_url.rstrip("/").split("/")[-2] / "1"
+    # The entry as the upstream's S3 archive holds it: its YAML names each file by its s3:// URL.
+    s3 = s3_server["filesystem"]
+    s3.create_dir("proto")
+    date = entry.parent.name
+    metadata = yaml.safe_load((entry / "sim_metadata.yaml").read_text())
+    for file in metadata["files"].values():
+        file["url"] = f"s3://proto/opsim/{date}/1/{file['name']}"
+    (entry / "sim_metadata.yaml").write_text(yaml.safe_dump(metadata))
+    for path in entry.iterdir():
+        pafs.copy_files(str(path), f"proto/opsim/{date}/1/{path.name}", source_filesystem=pafs.LocalFileSystem(), destination_filesystem=s3)
+
+    copy = archive.import_sim_from_prototype_sim_archive(None, date, 1, "s3://proto/opsim/")
+    assert archive.get(copy)["visitseq_label"] == "from s3"
+    pd.testing.assert_frame_equal(archive.download(copy, "visits"), archive.download(source, "visits"), check_dtype=False)
+    assert archive.download(copy, "rewards") == b"rewards of the night"
+    with pytest.raises(NotFoundError, match=f"no simulation metadata at s3://proto/opsim/{date}/2/sim_metadata.yaml"):
+        archive.import_sim_from_prototype_sim_archive(None, date, 2, "s3://proto/opsim/")
+    # A damaged object is refused by its MD5, as a local one is.
+    s3.delete_file(f"proto/opsim/{date}/1/opsim.db")
+    with s3.open_output_stream(f"proto/opsim/{date}/1/opsim.db") as out:
+        out.write(b"not the file the YAML describes")
+    with pytest.raises(DataLossError, match=f"s3://proto/opsim/{date}/1/opsim.db has MD5"):
+        archive.import_sim_from_prototype_sim_archive(None, date, 1, "s3://proto/opsim/")
+    with pytest.raises(visitsarch.InvalidArgumentError, match="export_proto"):
+        archive.export_sim_to_prototype_sim_archive(source, "s3://proto/opsim/")

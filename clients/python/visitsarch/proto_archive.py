@@ -5,8 +5,11 @@ what ``visitsarch import_proto`` and ``visitsarch export_proto`` do (cli/src/com
 explains each step), with the upstream's bugs fixed: a ``creation_time`` key is honoured, the dates
 are read from ``simulated_dates`` or ``simulation_dates`` and written as ``simulated_dates``, every
 MD5 the YAML records is checked, and ``observations`` (the visits) and ``metadata`` (the YAML) are
-not added as extra files. Here the prototype archive is a local directory or a ``file://`` URL (the
-CLI also reads and writes ``s3://``). Reading a YAML needs PyYAML (``pip install pyyaml``).
+not added as extra files. The import reads a local directory, a ``file://`` or an ``s3://`` URL
+(pyarrow's S3 client, configured as the archive's: ``S3_ENDPOINT_URL`` and the standard AWS
+credentials); the export writes a local directory or a ``file://`` URL (the CLI's ``export_proto``
+also writes ``s3://``, claiming the entry without overwriting). Reading a YAML needs PyYAML (``pip
+install pyyaml``).
 """
 
 from __future__ import annotations
@@ -33,14 +36,51 @@ _METADATA = "sim_metadata.yaml"
 _OBSERVATIONS = "opsim.db"
 
 
-def _base_directory(proto_sim_archive_url: str | None) -> Path:
-    value = proto_sim_archive_url or os.environ.get("PROTO_SIM_ARCHIVE_URL") or UPSTREAM_PROTO_SIM_ARCHIVE_URL
-    parsed = urlparse(str(value))
+def _base_url(proto_sim_archive_url: str | None) -> str:
+    """The prototype archive's base as a ``file://`` or ``s3://`` URL ending with ``/``."""
+    value = str(proto_sim_archive_url or os.environ.get("PROTO_SIM_ARCHIVE_URL") or UPSTREAM_PROTO_SIM_ARCHIVE_URL)
+    parsed = urlparse(value)
     if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
-        return Path(unquote(parsed.path))
-    if parsed.scheme == "" or re.match(r"^[A-Za-z]:[\\/]", str(value)):
-        return Path(value).resolve()
-    raise InvalidArgumentError(f"the Python client reads and writes the prototype archive in a local directory or a file:// URL, not {value!r}: use `visitsarch import_proto`/`export_proto` for s3://")
+        return _file_url(Path(unquote(parsed.path))) + "/"
+    if parsed.scheme == "s3":
+        if not parsed.netloc:
+            raise InvalidArgumentError(f"no bucket in {value!r}: the prototype archive's s3:// URL is s3://bucket/prefix/")
+        return value.rstrip("/") + "/"
+    if parsed.scheme == "" or re.match(r"^[A-Za-z]:[\\/]", value):
+        return _file_url(Path(value)) + "/"
+    raise InvalidArgumentError(f"the prototype archive is a local directory, a file:// or an s3:// URL, not {value!r}")
+
+
+def _base_directory(proto_sim_archive_url: str | None) -> Path:
+    """The prototype archive's base as a local directory (the export writes only those)."""
+    url = _base_url(proto_sim_archive_url)
+    if not url.startswith("file://"):
+        raise InvalidArgumentError(f"the Python client writes the prototype archive in a local directory or a file:// URL, not {url!r}: use `visitsarch export_proto` for s3://")
+    return Path(unquote(urlparse(url).path))
+
+
+def _fetch(url: str, scratch: Path) -> Path:
+    """A local path holding the object at ``url``: the file itself for ``file://``, a copy in
+    ``scratch`` for ``s3://``; NotFoundError if there is none."""
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        path = Path(unquote(parsed.path))
+        if not path.is_file():
+            raise NotFoundError(f"cannot read {url}: it does not exist")
+        return path
+    if parsed.scheme != "s3":
+        raise InvalidArgumentError(f"cannot read {url}: the prototype archive's files are file:// or s3:// URLs")
+    import pyarrow.fs as pafs
+
+    from .visits_reader import _s3_filesystem
+
+    filesystem, key = _s3_filesystem(), f"{unquote(parsed.netloc)}{unquote(parsed.path)}"
+    if filesystem.get_file_info(key).type != pafs.FileType.File:
+        raise NotFoundError(f"cannot read {url}: it does not exist")
+    copy = scratch / hashlib.sha256(url.encode()).hexdigest()[:16] / Path(parsed.path).name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    pafs.copy_files(key, str(copy), source_filesystem=filesystem, destination_filesystem=pafs.LocalFileSystem())
+    return copy
 
 
 def _file_url(path: Path) -> str:
@@ -67,15 +107,6 @@ def _instant(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _local(url: str, directory: Path) -> Path:
-    parsed = urlparse(url)
-    if parsed.scheme == "file":
-        return Path(unquote(parsed.path))
-    if parsed.scheme == "":
-        return directory / url
-    raise InvalidArgumentError(f"cannot read {url}: the Python client reads file:// URLs only (use `visitsarch import_proto`)")
-
-
 def import_sim_from_prototype_sim_archive(
     archive_base: str | None, sim_date: Any, sim_index: int | str, proto_sim_archive_url: str | None = None, archive: VisitSequenceArchive | None = None
 ) -> str:
@@ -89,7 +120,7 @@ def import_sim_from_prototype_sim_archive(
     sim_date, sim_index
         The entry ``<proto_sim_archive_url>/<sim_date>/<sim_index>/``.
     proto_sim_archive_url : str, optional
-        A local directory or ``file://`` URL; default ``$PROTO_SIM_ARCHIVE_URL``.
+        A local directory, ``file://`` or ``s3://`` URL; default ``$PROTO_SIM_ARCHIVE_URL``.
     """
     import yaml  # PyYAML: the YAML of the prototype archive
 
@@ -98,28 +129,35 @@ def import_sim_from_prototype_sim_archive(
     if not re.fullmatch(r"\d+", str(sim_index)) or int(sim_index) < 1:
         raise InvalidArgumentError(f"sim_index must be a positive integer, got {sim_index!r}")
     index = int(sim_index)
-    directory = _base_directory(proto_sim_archive_url) / date / str(index)
-    if not directory.is_dir():
-        raise NotFoundError(f"no simulation in the prototype archive at {_file_url(directory)}/")
-    if not (directory / _METADATA).is_file():
-        raise NotFoundError(f"no simulation metadata at {_file_url(directory / _METADATA)}")
-    metadata = yaml.safe_load((directory / _METADATA).read_text())
-    if not isinstance(metadata, dict) or not isinstance(metadata.get("label"), str) or not metadata["label"]:
-        raise InvalidArgumentError(f"{_file_url(directory / _METADATA)} has no label")
-    files = metadata.get("files") or {}
-    if "observations" not in files:
-        raise InvalidArgumentError(f"{_file_url(directory / _METADATA)} lists no observations file")
-    local: dict[str, Path] = {}
-    for file_type, entry in files.items():
-        if file_type == "metadata":
-            continue
-        path = _local(entry["url"], directory) if entry.get("url") else directory / entry["name"]
-        if not path.is_file():
-            raise NotFoundError(f"cannot read {_file_url(path)}: it does not exist")
-        if entry.get("md5") and _md5(path) != str(entry["md5"]).lower():
-            raise DataLossError(f"{_file_url(path)} has MD5 {_md5(path)}, but {_METADATA} records {entry['md5']}")
-        local[file_type] = path
+    entry_url = f"{_base_url(proto_sim_archive_url)}{date}/{index}/"
+    if entry_url.startswith("file://") and not Path(unquote(urlparse(entry_url).path)).is_dir():
+        raise NotFoundError(f"no simulation in the prototype archive at {entry_url}")
+    with tempfile.TemporaryDirectory(prefix="visitsarch-proto-") as scratch:
+        try:
+            metadata_path = _fetch(entry_url + _METADATA, Path(scratch))
+        except NotFoundError:
+            raise NotFoundError(f"no simulation metadata at {entry_url + _METADATA}") from None
+        metadata = yaml.safe_load(metadata_path.read_text())
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("label"), str) or not metadata["label"]:
+            raise InvalidArgumentError(f"{entry_url + _METADATA} has no label")
+        files = metadata.get("files") or {}
+        if "observations" not in files:
+            raise InvalidArgumentError(f"{entry_url + _METADATA} lists no observations file")
+        local: dict[str, Path] = {}
+        for file_type, entry in files.items():
+            if file_type == "metadata":
+                continue
+            url = entry.get("url") or entry_url + entry["name"]
+            url = url if urlparse(url).scheme else entry_url + url  # a name relative to the entry
+            path = _fetch(url, Path(scratch))
+            if entry.get("md5") and _md5(path) != str(entry["md5"]).lower():
+                raise DataLossError(f"{url} has MD5 {_md5(path)}, but {_METADATA} records {entry['md5']}")
+            local[file_type] = path
+        return _record(archive, archive_base, metadata, local, date, index, Path(scratch))
 
+
+def _record(archive: VisitSequenceArchive, archive_base: str | None, metadata: dict[str, Any], local: dict[str, Path], date: str, index: int, scratch: Path) -> str:
+    """Records the simulation of a prototype archive entry whose files are at hand (``local``)."""
     label = metadata["label"]
     words = label.split()
     from_label = _instant(words[-1]) if len(words) >= 3 and " ".join(words[-3:-1]) == "run at" else None
@@ -127,7 +165,8 @@ def import_sim_from_prototype_sim_archive(
     dates = metadata.get("simulated_dates") or metadata.get("simulation_dates") or {}
     kwargs = metadata.get("sim_runner_kwargs")
     uuid = archive.add_simulation(
-        str(local["observations"]) if local["observations"].suffix else shutil.copyfile(local["observations"], Path(tempfile.mkdtemp()) / "opsim.db"),
+        # The visits' format is told by the name: an observations file without a suffix is the opsim database.
+        str(local["observations"]) if local["observations"].suffix else shutil.copyfile(local["observations"], scratch / _OBSERVATIONS),
         label,
         telescope=metadata.get("telescope") or "simonyi",
         first_day_obs=dates.get("first"),
