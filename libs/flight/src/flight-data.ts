@@ -4,7 +4,7 @@
  */
 import { Message, MessageHeader } from 'apache-arrow';
 import { FramedMessage, InvalidIpcStreamError, MessageFrame, readFramedMessages } from '@visitsarch/arrow-ipc';
-import { EncodedResponseBuffers } from '@visitsarch/grpc-server';
+import { EncodedResponseBuffers, varint } from '@visitsarch/grpc-server';
 import type { FlightData } from './flight-types';
 
 /**
@@ -28,13 +28,6 @@ export function encodeFlightData(metadata: Uint8Array, body: Uint8Array): Buffer
   framed.set(metadata, metadataAt);
   framed.set(body, bodyAt);
   return framed;
-}
-
-function varint(value: number): number[] {
-  const bytes: number[] = [];
-  for (; value >= 0x80; value = Math.floor(value / 0x80)) bytes.push((value % 0x80) | 0x80);
-  bytes.push(value);
-  return bytes;
 }
 
 /**

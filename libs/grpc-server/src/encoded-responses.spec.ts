@@ -1,4 +1,8 @@
-import { EncodedResponseBuffers, markSerialized } from './encoded-responses';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { blobArchiveV1 } from '@visitsarch/contracts';
+import { bytesFieldResponses, EncodedResponseBuffers, markSerialized, readFileReusing } from './encoded-responses';
 
 describe('EncodedResponseBuffers', () => {
   it('reuses a buffer once it has been serialized, not before', () => {
@@ -35,3 +39,68 @@ describe('EncodedResponseBuffers', () => {
     expect(() => markSerialized(Buffer.alloc(4))).not.toThrow();
   });
 });
+
+describe('bytesFieldResponses', () => {
+  /** A source that hands out `sizes`-long chunks of `bytes`, all in one buffer it overwrites each time. */
+  async function* reusing(bytes: Buffer, sizes: number[]): AsyncGenerator<Buffer> {
+    const buffer = Buffer.alloc(Math.max(...sizes));
+    let at = 0;
+    for (const size of sizes) {
+      bytes.copy(buffer, 0, at, at + size);
+      at += size;
+      yield buffer.subarray(0, size);
+      buffer.fill(0xee); // the consumer must have copied the chunk by now
+    }
+  }
+
+  it('encodes the stream as messages with one bytes field, each decoding to its part', async () => {
+    const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) % 251));
+    const sizes = [1, 299, 150, 150, 400]; // crossing message boundaries, and a last message of 100 bytes
+    const messages: Buffer[] = [];
+    for await (const message of bytesFieldResponses(reusing(bytes, sizes), 1, 300)) {
+      messages.push(Buffer.from(message)); // as grpc-js copies it
+      markSerialized(message);
+    }
+    const data = messages.map((message) => blobArchiveV1.ExportVisitTableResponse.decode(message).data);
+    expect(data.map((part) => part.length)).toEqual([300, 300, 300, 100]);
+    expect(Buffer.concat(data)).toEqual(bytes);
+    // The last message's length takes one byte (100 < 128), the others two.
+    expect(messages.map((message) => message.length)).toEqual([303, 303, 303, 102]);
+  });
+
+  it('encodes nothing for an empty stream, and other field numbers too', async () => {
+    const none: Buffer[] = [];
+    for await (const message of bytesFieldResponses(reusing(Buffer.alloc(0), [0]), 1, 10)) none.push(message);
+    expect(none).toEqual([]);
+    const [message] = await collect(bytesFieldResponses(reusing(Buffer.from('abc'), [3]), 1000, 10));
+    expect([...message]).toEqual([0xc2, 0x3e, 3, 0x61, 0x62, 0x63]); // field 1000, wire type 2
+  });
+});
+
+describe('readFileReusing', () => {
+  it('reads the whole file in chunks of one reused buffer', async () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'read-reusing-'));
+    try {
+      const file = path.join(directory, 'bytes');
+      const bytes = Buffer.from(Array.from({ length: 2500 }, (_, i) => i % 256));
+      fs.writeFileSync(file, bytes);
+      const chunks: Buffer[] = [];
+      let backing: ArrayBufferLike | undefined;
+      for await (const chunk of readFileReusing(file, 1000)) {
+        backing ??= chunk.buffer;
+        expect(chunk.buffer).toBe(backing);
+        chunks.push(Buffer.from(chunk));
+      }
+      expect(chunks.map((chunk) => chunk.length)).toEqual([1000, 1000, 500]);
+      expect(Buffer.concat(chunks)).toEqual(bytes);
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of source) out.push(item);
+  return out;
+}

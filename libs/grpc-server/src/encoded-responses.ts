@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+
 /**
  * Pre-encoded responses (GrpcServiceOptions.preEncodedResponses) whose buffers are reused.
  *
@@ -43,4 +45,72 @@ export class EncodedResponseBuffers {
     };
     return buffer;
   }
+}
+
+/**
+ * A byte stream as pre-encoded responses of a message whose only field set is the `bytes` field
+ * number `field` (ExportVisitTableResponse.data): messages of `dataBytes` bytes of data (the last
+ * one shorter), copied from `source` into buffers of one {@link EncodedResponseBuffers}. That copy
+ * replaces both re-chunking and the protobuf encoder's, neither of which then allocates a buffer
+ * per message. Each chunk of `source` is copied before the next one is asked for, so `source` may
+ * reuse its buffer (see {@link readFileReusing}).
+ */
+export async function* bytesFieldResponses(source: AsyncIterable<Uint8Array>, field: number, dataBytes: number, buffers = new EncodedResponseBuffers()): AsyncGenerator<Buffer> {
+  const tag = varint((field << 3) | 2);
+  const fullHeader = Buffer.from([...tag, ...varint(dataBytes)]);
+  let message: Buffer | undefined;
+  let filled = 0;
+  for await (const chunk of source) {
+    for (let at = 0; at < chunk.byteLength; ) {
+      if (!message) {
+        message = buffers.take(fullHeader.length + dataBytes);
+        fullHeader.copy(message, 0);
+        filled = 0;
+      }
+      const taken = Math.min(dataBytes - filled, chunk.byteLength - at);
+      message.set(chunk.subarray(at, at + taken), fullHeader.length + filled);
+      filled += taken;
+      at += taken;
+      if (filled === dataBytes) {
+        yield message;
+        message = undefined;
+      }
+    }
+  }
+  if (message) {
+    // The last, shorter message: its length needs a header of its own (perhaps fewer bytes).
+    const header = Buffer.from([...tag, ...varint(filled)]);
+    const last = buffers.take(header.length + filled);
+    header.copy(last, 0);
+    message.copy(last, header.length, fullHeader.length, fullHeader.length + filled);
+    markSerialized(message);
+    yield last;
+  }
+}
+
+/**
+ * A file's bytes in chunks of up to `chunkBytes`, all read into one buffer: each chunk is only
+ * good until the next is asked for (for consumers that copy, such as {@link bytesFieldResponses}),
+ * and reading the file allocates nothing per chunk.
+ */
+export async function* readFileReusing(path: string, chunkBytes = 1 << 20): AsyncGenerator<Buffer> {
+  const file = await fs.promises.open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(chunkBytes);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, chunkBytes, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+/** A protobuf varint (a tag or a length) as bytes. */
+export function varint(value: number): number[] {
+  const bytes: number[] = [];
+  for (; value >= 0x80; value = Math.floor(value / 0x80)) bytes.push((value % 0x80) | 0x80);
+  bytes.push(value);
+  return bytes;
 }

@@ -37,8 +37,9 @@ export const blobArchiveService = defineService({
   name: 'blob-archive',
   contract: BLOB_ARCHIVE_CONTRACT,
   defaultAddress: DEFAULT_ADDRESSES.blobArchive,
-  // DoGet reads stored messages straight into encoded FlightData (no second copy per message).
-  preEncodedResponses: ['arrow.flight.protocol.FlightService.DoGet'],
+  // DoGet reads stored messages straight into encoded FlightData, ExportVisitTable packs the file's
+  // bytes into encoded messages: no second copy, and no new buffer, per message.
+  preEncodedResponses: ['arrow.flight.protocol.FlightService.DoGet', 'visitsarch.blob_archive.v1.BlobArchiveService.ExportVisitTable'],
   // Clients read visit tables by Flight DoGet with a ticket the gateway signed for them (checked by
   // FlightController); everything else is for the archive's own services.
   admitWithoutCredential: ['/arrow.flight.protocol.FlightService/DoGet'],

@@ -1,6 +1,7 @@
 import type { Metadata, sendUnaryData, ServerReadableStream, ServerWritableStream } from '@grpc/grpc-js';
 import { Controller } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
+import type { Observable } from 'rxjs';
 import { blobArchiveV1 } from '@visitsarch/contracts';
 import { responseStream, serveClientStream } from '@visitsarch/grpc-server';
 import { ObjectFilesService } from '../files/object-files.service';
@@ -21,7 +22,7 @@ type Out<Res> = ServerWritableStream<unknown, Res>;
  */
 @Controller()
 export class BlobArchiveController
-  implements Omit<blobArchiveV1.BlobArchiveServiceController, 'uploadVisitTable' | 'hashVisitTable' | 'uploadFile'>
+  implements Omit<blobArchiveV1.BlobArchiveServiceController, 'uploadVisitTable' | 'hashVisitTable' | 'uploadFile' | 'exportVisitTable'>
 {
   constructor(
     private readonly tables: VisitTablesService,
@@ -52,8 +53,9 @@ export class BlobArchiveController
     return responseStream(call, () => withGrpcErrorsEach(this.tables.download(request)));
   }
 
+  /** Sends pre-encoded ExportVisitTableResponse messages (service.ts, preEncodedResponses). */
   @GrpcMethod(SERVICE, 'exportVisitTable')
-  exportVisitTable(request: blobArchiveV1.ExportVisitTableRequest, _metadata?: Metadata, call?: Out<blobArchiveV1.ExportVisitTableResponse>) {
+  exportVisitTable(request: blobArchiveV1.ExportVisitTableRequest, _metadata?: Metadata, call?: Out<blobArchiveV1.ExportVisitTableResponse>): Observable<Buffer> {
     return responseStream(call, () => withGrpcErrorsEach(this.tables.export(request)));
   }
 

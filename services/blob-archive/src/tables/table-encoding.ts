@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { GrpcError } from '@visitsarch/grpc-server';
+import { GrpcError, readFileReusing } from '@visitsarch/grpc-server';
 import { encodeVisitTable, VisitBatchStream, VisitTableFormat, writeVisitTable } from '@visitsarch/visit-tables';
 
 /** Formats the visit-tables library encodes as a byte stream; the others are written to a file first. */
@@ -12,8 +12,15 @@ const STREAMED_FORMATS: ReadonlySet<VisitTableFormat> = new Set(['arrow-stream',
  * A table encoded as a file of `format`, as a byte stream. `open` is called once per pass the
  * writer needs (HDF5 first finds nullable integer and boolean columns), so memory stays bounded. SQLite and HDF5
  * are written to a temporary file (their libraries need one) that is streamed and removed.
+ * `chunksCopied`: the consumer copies each chunk before asking for the next, so that file is read
+ * into one reused buffer instead of a new one per chunk.
  */
-export async function* encodeTableFile(format: VisitTableFormat, open: () => Promise<VisitBatchStream>, spoolDirectory: string): AsyncGenerator<Uint8Array> {
+export async function* encodeTableFile(
+  format: VisitTableFormat,
+  open: () => Promise<VisitBatchStream>,
+  spoolDirectory: string,
+  { chunksCopied = false }: { chunksCopied?: boolean } = {},
+): AsyncGenerator<Uint8Array> {
   try {
     if (STREAMED_FORMATS.has(format)) {
       yield* encodeVisitTable(open, format as never);
@@ -23,7 +30,7 @@ export async function* encodeTableFile(format: VisitTableFormat, open: () => Pro
     try {
       const file = path.join(directory, `table.${format}`);
       await writeVisitTable(file, open, { format });
-      for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) yield chunk as Buffer;
+      yield* chunksCopied ? readFileReusing(file) : (fs.createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>);
     } finally {
       await fsp.rm(directory, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataType, Field, RecordBatch, Schema, util } from 'apache-arrow';
 import type { blobArchiveV1 } from '@visitsarch/contracts';
-import { failedPrecondition, invalidArgument } from '@visitsarch/grpc-server';
+import { bytesFieldResponses, failedPrecondition, invalidArgument } from '@visitsarch/grpc-server';
 import { ArchiveStorage, ObjectWrite, sequenceFileUrl } from '@visitsarch/storage';
 import { batchStream, tableFormatOf, VisitBatchStream } from '@visitsarch/visit-tables';
 import { ArrowChunk, encodeArrowChunks, forwardArrowMessages, IpcMessage, readIpcMessages } from '@visitsarch/arrow-ipc';
@@ -11,11 +11,14 @@ import { optionalSha256, requireDayObs } from '@visitsarch/validation';
 import { withGrpcErrors } from '../grpc/errors';
 import { BLOB_ARCHIVE_SETTINGS, BlobArchiveSettings } from '../settings';
 import { ARCHIVE_STORAGE } from '../storage.provider';
-import { rechunk, BYTES_PER_MESSAGE } from '../files/object-files.service';
+import { BYTES_PER_MESSAGE } from '../files/object-files.service';
 import { selectionOf, selectsEverything, StoredTable, TableSelection } from './stored-table';
 import { encodeTableFile } from './table-encoding';
 import { defaultTableFileName, exportFormat, storedFormat, STORAGE_FORMAT } from './table-formats';
 import { StorageSink, TableSpool } from './table-spool';
+
+/** ExportVisitTableResponse.data: the one field of the pre-encoded export messages. */
+const EXPORT_DATA_FIELD = 1;
 
 /** What storing a visit table produced (UploadVisitTableResponse and MaterializeMixedVisitTableResponse alike). */
 export type StoredTableResult = blobArchiveV1.UploadVisitTableResponse;
@@ -124,8 +127,11 @@ export class VisitTablesService {
     return forwardArrowMessages(this.readMessages(fileUrl, expectedFileSha256, selection));
   }
 
-  /** A stored table converted to a file format, as bytes (ExportVisitTable). */
-  async *export(request: blobArchiveV1.ExportVisitTableRequest): AsyncGenerator<blobArchiveV1.ExportVisitTableResponse> {
+  /**
+   * A stored table converted to a file format, as bytes (ExportVisitTable): pre-encoded
+   * ExportVisitTableResponse messages (the service sends these buffers as they are).
+   */
+  async *export(request: blobArchiveV1.ExportVisitTableRequest): AsyncGenerator<Buffer> {
     const format = exportFormat(request.format, 'format');
     const expected = optionalSha256(request.expectedFileSha256, 'expected_file_sha256');
     const selection = selectionOf(request);
@@ -139,7 +145,7 @@ export class VisitTablesService {
         opened = undefined;
         return stream;
       };
-      for await (const data of rechunk(encodeTableFile(format, open, this.settings.spoolDirectory), BYTES_PER_MESSAGE)) yield { data };
+      yield* bytesFieldResponses(encodeTableFile(format, open, this.settings.spoolDirectory, { chunksCopied: true }), EXPORT_DATA_FIELD, BYTES_PER_MESSAGE);
     } finally {
       await table.release();
     }
