@@ -36,9 +36,16 @@ export function encodeFlightData(metadata: Uint8Array, body: Uint8Array): Buffer
  * copied them (EncodedResponseBuffers), so `framed` is only good until it has been sent.
  */
 export function readFlightDataFromFile(path: string): AsyncGenerator<FramedMessage> {
-  const buffers = new EncodedResponseBuffers();
-  return readFramedMessages(path, flightDataFrame((size) => buffers.take(size)));
+  return readFramedMessages(path, flightDataFrame((size) => DO_GET_BUFFERS.take(size)));
 }
+
+/**
+ * The buffers of every DoGet of the process: a buffer is free again once grpc-js has copied it, so
+ * steady reads (many small tables, each under 1 MiB) allocate none of their own, and trigger none
+ * of the garbage collections that external memory does. Stored messages are ~1 MiB; larger ones
+ * (a table uploaded in big batches) are not kept.
+ */
+const DO_GET_BUFFERS = new EncodedResponseBuffers(16, 4 << 20);
 
 /** Bytes a sender may leave out at the end of a FlightData body: the last buffer's padding (Arrow pads buffers to 64 bytes at most). */
 const TRIMMABLE_PADDING = 63;

@@ -29,6 +29,15 @@ describe('EncodedResponseBuffers', () => {
     expect(d.buffer).not.toBe(b.buffer);
   });
 
+  it('does not keep backing stores larger than keepBytes', () => {
+    const buffers = new EncodedResponseBuffers(8, 100_000);
+    const [small, large] = [buffers.take(1000), buffers.take(200_000)];
+    markSerialized(small);
+    markSerialized(large);
+    expect(buffers.take(150_000).buffer).not.toBe(large.buffer);
+    expect(buffers.take(1000).buffer).toBe(small.buffer);
+  });
+
   it('takes a larger backing store for a larger message, and ignores buffers of no pool', () => {
     const buffers = new EncodedResponseBuffers();
     const small = buffers.take(100);

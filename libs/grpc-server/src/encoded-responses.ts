@@ -26,22 +26,30 @@ export function markSerialized(encoded: Buffer): void {
 const GRANULE_BYTES = 64 * 1024;
 
 /**
- * Buffers for the pre-encoded messages of one stream, each back in the pool once serialized.
- * A buffer that is never serialized (the call ended first) is simply left to the garbage collector.
+ * Buffers for pre-encoded messages (of one stream, or shared by the streams of a process), each
+ * back in the pool once serialized. A buffer that is never serialized (the call ended first) is
+ * simply left to the garbage collector.
  */
 export class EncodedResponseBuffers {
   private readonly free: ArrayBuffer[] = [];
 
-  /** `keep`: how many free backing stores the pool holds on to at most. */
-  constructor(private readonly keep = 8) {}
+  /**
+   * `keep`: how many free backing stores the pool holds on to at most; `keepBytes`: the largest it
+   * keeps (a pool shared for the life of the process must not hold on to one outsized message).
+   */
+  constructor(
+    private readonly keep = 8,
+    private readonly keepBytes = Infinity,
+  ) {}
 
   /** A buffer of exactly `size` bytes (contents undefined), to be sent as a pre-encoded response. */
   take(size: number): Buffer {
     const index = this.free.findIndex((backing) => backing.byteLength >= size);
-    const backing = index >= 0 ? this.free.splice(index, 1)[0] : new ArrayBuffer(Math.ceil(Math.max(size, 1) / GRANULE_BYTES) * GRANULE_BYTES);
+    // allocUnsafeSlow: a backing store of its own, not zero-filled (every byte is written before it is sent).
+    const backing = index >= 0 ? this.free.splice(index, 1)[0] : Buffer.allocUnsafeSlow(Math.ceil(Math.max(size, 1) / GRANULE_BYTES) * GRANULE_BYTES).buffer;
     const buffer = Buffer.from(backing, 0, size) as Reusable;
     buffer[SERIALIZED] = () => {
-      if (this.free.length < this.keep) this.free.push(backing);
+      if (this.free.length < this.keep && backing.byteLength <= this.keepBytes) this.free.push(backing);
     };
     return buffer;
   }

@@ -19,6 +19,19 @@ describe('sha256OfFileInBackground', () => {
     expect(await sha256OfLocalFile(file, size).digest).toEqual(expected);
   });
 
+  it('hashes small files concurrently, each with a read buffer of its own', async () => {
+    const files = [3 * 1024 * 1024 + 5, 2 * 1024 * 1024, 1024 * 1024 + 1, 7, 5 * 1024 * 1024].map((size, i) => {
+      const file = path.join(directory, `concurrent-${i}`);
+      const bytes = randomBytes(size);
+      fs.writeFileSync(file, bytes);
+      return { file, size, expected: createHash('sha256').update(bytes).digest() };
+    });
+    for (let round = 0; round < 2; round++) {
+      const digests = await Promise.all(files.map(({ file, size }) => sha256OfLocalFile(file, size).digest));
+      expect(digests).toEqual(files.map(({ expected }) => expected));
+    }
+  });
+
   it('reads through a /proc/self/fd link (what snapshots hand out)', async () => {
     const file = path.join(directory, 'linked');
     fs.writeFileSync(file, 'visits');

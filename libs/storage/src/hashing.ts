@@ -72,8 +72,28 @@ const HASH_IN_BACKGROUND_BYTES = 8 * 1024 * 1024;
 /** SHA-256 of a local file of `size` bytes: on the event loop when small, on a worker thread above 8 MiB. */
 export function sha256OfLocalFile(path: string, size: number): BackgroundSha256 {
   if (size > HASH_IN_BACKGROUND_BYTES) return sha256OfFileInBackground(path);
-  // One read of exactly the file: a stream would allocate its 4 MiB buffer for a table of 1 MB.
-  return { digest: fs.promises.readFile(path).then((bytes) => createHash('sha256').update(bytes).digest()), cancel: () => {} };
+  return { digest: sha256OfSmallFile(path), cancel: () => {} };
+}
+
+/**
+ * Read buffers of the small-file hash, reused: a new buffer per read (a stream's, or readFile's
+ * of the whole file) is external memory, and every 64 MiB of it costs a full garbage collection,
+ * which for reads of 1 MB tables cost more than hashing them.
+ */
+const SMALL_FILE_BUFFERS: Buffer[] = [];
+const SMALL_FILE_BUFFER_BYTES = 1 << 20;
+
+async function sha256OfSmallFile(path: string): Promise<Buffer> {
+  const buffer = SMALL_FILE_BUFFERS.pop() ?? Buffer.allocUnsafeSlow(SMALL_FILE_BUFFER_BYTES);
+  const file = await fs.promises.open(path, 'r');
+  try {
+    const hash = createHash('sha256');
+    for (let n; (n = (await file.read(buffer, 0, buffer.length, null)).bytesRead) > 0; ) hash.update(buffer.subarray(0, n));
+    return hash.digest();
+  } finally {
+    await file.close();
+    if (SMALL_FILE_BUFFERS.length < 4) SMALL_FILE_BUFFERS.push(buffer);
+  }
 }
 
 const SHA256_WORKER = `
