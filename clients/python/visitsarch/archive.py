@@ -384,12 +384,18 @@ class VisitSequenceArchive:
     def _upload_visits(self, method: str, request_type: Any, header: Any, visits: Any) -> Any:
         table = _arrow.to_arrow_table(visits)
 
-        def messages() -> Iterator[Any]:
-            yield request_type(header=header)
-            for chunk in _arrow.ipc_chunks(table):
-                yield request_type(chunk=chunk)
+        def messages() -> Iterator[bytes]:
+            yield request_type(header=header).SerializeToString()
+            yield from _arrow.upload_requests(table, request_type.DESCRIPTOR.fields_by_name["chunk"].number)
 
-        return self._call(method, messages(), timeout=self.transfer_timeout)
+        # The requests are sent serialized (see upload_requests): the gateway method is called
+        # without a request serializer, with the stub's response type.
+        rpc = gw.DESCRIPTOR.services_by_name["GatewayService"].methods_by_name[method]
+        upload = self._channel.stream_unary(f"/{rpc.containing_service.full_name}/{method}", request_serializer=None, response_deserializer=getattr(gw, rpc.output_type.name).FromString)
+        try:
+            return upload(messages(), timeout=self.transfer_timeout, metadata=self._metadata())
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from None
 
     # -- annotating --------------------------------------------------------------------
 

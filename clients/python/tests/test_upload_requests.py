@@ -1,0 +1,31 @@
+"""The upload requests the client serializes itself are the bytes protobuf would make of them."""
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from visitsarch import _arrow
+from visitsarch.gateway.v1 import gateway_service_pb2 as gw
+from visitsarch.type.v1 import arrow_pb2
+
+
+def _table(rows: int) -> pa.Table:
+    rng = np.random.default_rng(rows)
+    return pa.table({"observationStartMJD": rng.uniform(60000, 61000, rows), "band": pa.array(rng.choice(["u", "g", "r"], rows)), "night": np.arange(rows, dtype=np.int64)})
+
+
+@pytest.mark.parametrize("rows", [0, 1, 127, 128, 200_000])
+@pytest.mark.parametrize("request_type", [gw.AddSimulationRequest, gw.AddCompletedRequest, gw.ArchiveVisitsRequest])
+def test_upload_requests_are_what_protobuf_serializes(rows, request_type):
+    table = _table(rows)
+    field = request_type.DESCRIPTOR.fields_by_name["chunk"].number
+    requests = list(_arrow.upload_requests(table, field))
+    assert (len(requests) > 1) == (rows == 200_000)  # several chunks of about 1 MiB for the large table
+    ipc, counted = b"", 0
+    for serialized in requests:
+        chunk = request_type.FromString(serialized).chunk
+        assert serialized == request_type(chunk=arrow_pb2.ArrowIpcChunk(ipc_bytes=chunk.ipc_bytes, row_count=chunk.row_count)).SerializeToString()
+        ipc += chunk.ipc_bytes
+        counted += chunk.row_count
+    assert counted == rows
+    assert pa.ipc.open_stream(ipc).read_all().equals(table)
