@@ -4,6 +4,8 @@
  */
 import { RecordBatch, Table } from 'apache-arrow';
 import { encodeArrowChunks, readArrowChunks } from '@visitsarch/arrow-ipc';
+
+export { chunkRequestBytes } from '@visitsarch/arrow-ipc';
 import type { typeV1 } from '@visitsarch/contracts';
 
 /** A table, or batches of one schema, as the chunks of the framing (schema first, ~1 MiB chunks, end marker last). */

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
-import { toIpcChunks } from '../arrow-ipc';
+import { chunkRequestBytes, toIpcChunks } from '../arrow-ipc';
 import { CliError } from '../cli-error';
 import { CliContext } from '../context';
 import { describeGrpcError, withoutTransportDetails } from '../gateway';
@@ -262,7 +262,11 @@ function visitsPath(given: string | undefined): string {
   return file;
 }
 
-async function uploadMessages<H>(header: H, file: string): Promise<AsyncGenerator<{ header?: H; chunk?: typeV1.ArrowIpcChunk }>> {
+/** The field number of `chunk` in AddSimulationRequest, AddCompletedRequest and ArchiveVisitsRequest (transfers.spec.ts checks it). */
+export const UPLOAD_CHUNK_FIELD = 2;
+
+/** The header, then each chunk as its request already serialized (chunkRequestBytes: no further copy of the visits). */
+async function uploadMessages<H>(header: H, file: string): Promise<AsyncGenerator<{ header: H } | Buffer>> {
   const batches = await openVisitsFile(file);
   const progress = new Progress(`uploading ${path.basename(file)}`);
   return (async function* () {
@@ -273,7 +277,7 @@ async function uploadMessages<H>(header: H, file: string): Promise<AsyncGenerato
       bytes += chunk.ipcBytes.length;
       rows += chunk.rowCount;
       progress.update(bytes, rows);
-      yield { chunk };
+      yield chunkRequestBytes(chunk, UPLOAD_CHUNK_FIELD);
     }
     progress.done();
   })();

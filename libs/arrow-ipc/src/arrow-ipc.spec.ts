@@ -1,5 +1,6 @@
 import { Dictionary, Int32, RecordBatchReader, Table, tableFromArrays, tableFromIPC, Utf8, vectorFromArray } from 'apache-arrow';
-import { ArrowChunk, ArrowChunkEncoder, encodeArrowChunks, MAX_CHUNK_BYTES, openArrowChunks, readArrowChunks, sliceBatch, tableToArrowChunks, TARGET_CHUNK_BYTES } from './index';
+import { gatewayV1 } from '@visitsarch/contracts';
+import { ArrowChunk, ArrowChunkEncoder, chunkRequestBytes, encodeArrowChunks, MAX_CHUNK_BYTES, openArrowChunks, readArrowChunks, sliceBatch, tableToArrowChunks, TARGET_CHUNK_BYTES } from './index';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -13,6 +14,37 @@ async function* messagesOf(chunks: ArrowChunk[]) {
 
 const concat = (chunks: ArrowChunk[]) => Buffer.concat(chunks.map((chunk) => chunk.ipcBytes));
 const END = [255, 255, 255, 255, 0, 0, 0, 0];
+
+describe('chunk requests serialized by hand', () => {
+  const requestTypes = [
+    ['AddSimulationRequest', gatewayV1.AddSimulationRequest],
+    ['AddCompletedRequest', gatewayV1.AddCompletedRequest],
+    ['ArchiveVisitsRequest', gatewayV1.ArchiveVisitsRequest],
+  ] as const;
+
+  it.each(requestTypes)('are byte for byte what the generated %s encoder makes of { chunk } (field 2)', async (_name, type) => {
+    const n = 200_000;
+    const table = tableFromArrays({ mjd: Float64Array.from({ length: n }, (_, i) => 60000 + i / 7), band: Array.from({ length: n }, (_, i) => 'ugrizy'[i % 6]) });
+    const empty = tableFromArrays({ x: Float64Array.from([1]) }).slice(0, 0);
+    const chunks = [...(await collect(tableToArrowChunks(table))), ...(await collect(tableToArrowChunks(empty)))];
+    expect(chunks.length).toBeGreaterThan(2);
+    for (const chunk of chunks) {
+      const copy = Buffer.from(chunk.ipcBytes);
+      const expected = Buffer.from(type.encode({ chunk: { ipcBytes: copy, rowCount: chunk.rowCount } } as never).finish());
+      expect(chunkRequestBytes(chunk, 2).equals(expected)).toBe(true);
+      expect(Buffer.from(chunk.ipcBytes).equals(copy)).toBe(true); // the framing went around the bytes, not over them
+      expect(type.decode(chunkRequestBytes(chunk, 2)).chunk?.rowCount).toBe(chunk.rowCount);
+    }
+  });
+
+  it('copies bytes the encoder did not make (no room around them to write into)', () => {
+    const backing = Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const chunk = { ipcBytes: backing.subarray(4, 8), rowCount: 300 };
+    const bytes = chunkRequestBytes(chunk, 2);
+    expect(gatewayV1.AddSimulationRequest.decode(bytes).chunk).toEqual({ ipcBytes: Buffer.from([5, 6, 7, 8]), rowCount: 300 });
+    expect([...backing]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+});
 
 describe('encoding', () => {
   it('cuts a large table into chunks of about 1 MiB of whole messages, schema first, end marker last', async () => {

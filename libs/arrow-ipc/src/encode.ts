@@ -11,8 +11,9 @@
  * forwardArrowMessages (forward.ts), under the same size rule (TARGET_CHUNK_BYTES, sliceBatch).
  */
 import { RecordBatch, Schema, Table } from 'apache-arrow';
+import { protobufVarint as varint } from '@visitsarch/contracts';
 import { ArrowChunk, sliceBatch, TARGET_CHUNK_BYTES } from './chunk-size';
-import { IpcStreamEncoder } from './ipc-stream-encoder';
+import { IpcStreamEncoder, joinWithSlack, withRequestFraming } from './ipc-stream-encoder';
 
 export interface ArrowChunkOptions {
   /** Bytes of buffers a chunk aims for; TARGET_CHUNK_BYTES by default. */
@@ -47,7 +48,7 @@ export class ArrowChunkEncoder {
     for (const slice of sliceBatch(batch, this.targetBytes, this.maxRows)) {
       let ipcBytes = this.encoder.encode(slice);
       if (this.schemaBytes) {
-        ipcBytes = Buffer.concat([this.schemaBytes, ipcBytes]);
+        ipcBytes = joinWithSlack([this.schemaBytes, ipcBytes]);
         this.schemaBytes = undefined;
       }
       if (this.held) ready.push(this.held);
@@ -61,8 +62,22 @@ export class ArrowChunkEncoder {
     const last = this.held ?? { ipcBytes: this.schemaBytes ?? new Uint8Array(0), rowCount: 0 };
     this.held = undefined;
     this.schemaBytes = undefined;
-    return { ipcBytes: Buffer.concat([last.ipcBytes, IpcStreamEncoder.END_OF_STREAM]), rowCount: last.rowCount };
+    return { ipcBytes: joinWithSlack([last.ipcBytes, IpcStreamEncoder.END_OF_STREAM]), rowCount: last.rowCount };
   }
+}
+
+/**
+ * A request message whose only field set is `chunk` (field number `chunkField`, an ArrowIpcChunk),
+ * serialized as protobuf would: for a client sending pre-encoded requests (ServiceClient passes
+ * Buffers through). The framing is written into the slack the encoder left around the chunk's
+ * bytes, so they are not copied again (serializing `{ chunk }` copied them into a new buffer).
+ */
+export function chunkRequestBytes(chunk: ArrowChunk, chunkField: number): Buffer {
+  const ipcLength = chunk.ipcBytes.byteLength;
+  const rowCount = chunk.rowCount > 0 ? [0x10, ...varint(chunk.rowCount)] : []; // row_count = 2; zero is left out
+  const chunkLength = 1 + varint(ipcLength).length + ipcLength + rowCount.length;
+  const before = Uint8Array.from([...varint((chunkField << 3) | 2), ...varint(chunkLength), 0x0a, ...varint(ipcLength)]); // chunk, then ipc_bytes = 1
+  return withRequestFraming(chunk.ipcBytes, before, Uint8Array.from(rowCount));
 }
 
 /** Batches of one schema as the chunks of the framing. */

@@ -11,8 +11,45 @@ class CollectingSink extends AsyncByteQueue {
   takeAll(): Uint8Array {
     const parts = this.collected;
     this.collected = [];
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    return joinWithSlack(parts);
   }
+}
+
+/**
+ * Room left before and after the bytes of every encoded batch ({@link joinWithSlack}): enough for
+ * the protobuf framing of a request carrying them as an ArrowIpcChunk (two tags, two lengths, a
+ * row count), which {@link withRequestFraming} then writes around them instead of copying them.
+ */
+export const SLACK_BEFORE = 16;
+export const SLACK_AFTER = 16;
+const HAS_SLACK = Symbol('visitsarch.arrow-ipc.slack');
+
+/** `parts` joined in a new buffer with {@link SLACK_BEFORE} and {@link SLACK_AFTER} free bytes around them. */
+export function joinWithSlack(parts: readonly Uint8Array[]): Uint8Array {
+  const length = parts.reduce((sum, part) => sum + part.byteLength, 0);
+  const backing = Buffer.allocUnsafeSlow(SLACK_BEFORE + length + SLACK_AFTER);
+  let at = SLACK_BEFORE;
+  for (const part of parts) {
+    backing.set(part, at);
+    at += part.byteLength;
+  }
+  const joined = backing.subarray(SLACK_BEFORE, SLACK_BEFORE + length) as Buffer & { [HAS_SLACK]?: true };
+  joined[HAS_SLACK] = true;
+  return joined;
+}
+
+/**
+ * `bytes` with `before` written just in front and `after` just behind, as one buffer: in place,
+ * when `bytes` was made by {@link joinWithSlack} (the framing fits its slack), else copied.
+ */
+export function withRequestFraming(bytes: Uint8Array, before: Uint8Array, after: Uint8Array): Buffer {
+  if (!(bytes as { [HAS_SLACK]?: true })[HAS_SLACK] || before.byteLength > SLACK_BEFORE || after.byteLength > SLACK_AFTER) {
+    return Buffer.concat([before, bytes, after]);
+  }
+  const backing = Buffer.from(bytes.buffer, bytes.byteOffset - SLACK_BEFORE, SLACK_BEFORE + bytes.byteLength + SLACK_AFTER);
+  backing.set(before, SLACK_BEFORE - before.byteLength);
+  backing.set(after, SLACK_BEFORE + bytes.byteLength);
+  return backing.subarray(SLACK_BEFORE - before.byteLength, SLACK_BEFORE + bytes.byteLength + after.byteLength);
 }
 
 /**

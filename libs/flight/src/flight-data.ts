@@ -4,7 +4,8 @@
  */
 import { Message, MessageHeader } from 'apache-arrow';
 import { FramedMessage, InvalidIpcStreamError, MessageFrame, readFramedMessages } from '@visitsarch/arrow-ipc';
-import { EncodedResponseBuffers, varint } from '@visitsarch/grpc-server';
+import { protobufVarint as varint } from '@visitsarch/contracts';
+import { EncodedResponseBuffers } from '@visitsarch/grpc-server';
 import type { FlightData } from './flight-types';
 
 /**

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { protobufVarint as varint } from '@visitsarch/contracts';
 
 /**
  * Pre-encoded responses (GrpcServiceOptions.preEncodedResponses) whose buffers are reused.
@@ -113,12 +114,4 @@ export async function* readFileReusing(path: string, chunkBytes = 1 << 20): Asyn
   } finally {
     await file.close();
   }
-}
-
-/** A protobuf varint (a tag or a length) as bytes. */
-export function varint(value: number): number[] {
-  const bytes: number[] = [];
-  for (; value >= 0x80; value = Math.floor(value / 0x80)) bytes.push((value % 0x80) | 0x80);
-  bytes.push(value);
-  return bytes;
 }
