@@ -1,8 +1,5 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { blobArchiveV1 } from '@visitsarch/contracts';
-import { bytesFieldResponses, EncodedResponseBuffers, markSerialized, readFileReusing } from './encoded-responses';
+import { bytesFieldResponses, EncodedResponseBuffers, markSerialized } from './encoded-responses';
 
 describe('EncodedResponseBuffers', () => {
   it('reuses a buffer once it has been serialized, not before', () => {
@@ -83,28 +80,6 @@ describe('bytesFieldResponses', () => {
     expect(none).toEqual([]);
     const [message] = await collect(bytesFieldResponses(reusing(Buffer.from('abc'), [3]), 1000, 10));
     expect([...message]).toEqual([0xc2, 0x3e, 3, 0x61, 0x62, 0x63]); // field 1000, wire type 2
-  });
-});
-
-describe('readFileReusing', () => {
-  it('reads the whole file in chunks of one reused buffer', async () => {
-    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'read-reusing-'));
-    try {
-      const file = path.join(directory, 'bytes');
-      const bytes = Buffer.from(Array.from({ length: 2500 }, (_, i) => i % 256));
-      fs.writeFileSync(file, bytes);
-      const chunks: Buffer[] = [];
-      let backing: ArrayBufferLike | undefined;
-      for await (const chunk of readFileReusing(file, 1000)) {
-        backing ??= chunk.buffer;
-        expect(chunk.buffer).toBe(backing);
-        chunks.push(Buffer.from(chunk));
-      }
-      expect(chunks.map((chunk) => chunk.length)).toEqual([1000, 1000, 500]);
-      expect(Buffer.concat(chunks)).toEqual(bytes);
-    } finally {
-      fs.rmSync(directory, { recursive: true, force: true });
-    }
   });
 });
 

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { protobufVarint as varint } from '@visitsarch/contracts';
 
 /**
@@ -62,7 +61,7 @@ export class EncodedResponseBuffers {
  * one shorter), copied from `source` into buffers of one {@link EncodedResponseBuffers}. That copy
  * replaces both re-chunking and the protobuf encoder's, neither of which then allocates a buffer
  * per message. Each chunk of `source` is copied before the next one is asked for, so `source` may
- * reuse its buffer (see {@link readFileReusing}).
+ * reuse its buffer (readFileInto in @visitsarch/storage does).
  */
 export async function* bytesFieldResponses(source: AsyncIterable<Uint8Array>, field: number, dataBytes: number, buffers = new EncodedResponseBuffers()): AsyncGenerator<Buffer> {
   const tag = varint((field << 3) | 2);
@@ -94,24 +93,5 @@ export async function* bytesFieldResponses(source: AsyncIterable<Uint8Array>, fi
     message.copy(last, header.length, fullHeader.length, fullHeader.length + filled);
     markSerialized(message);
     yield last;
-  }
-}
-
-/**
- * A file's bytes in chunks of up to `chunkBytes`, all read into one buffer: each chunk is only
- * good until the next is asked for (for consumers that copy, such as {@link bytesFieldResponses}),
- * and reading the file allocates nothing per chunk.
- */
-export async function* readFileReusing(path: string, chunkBytes = 1 << 20): AsyncGenerator<Buffer> {
-  const file = await fs.promises.open(path, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(chunkBytes);
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, chunkBytes, null);
-      if (bytesRead === 0) return;
-      yield buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    await file.close();
   }
 }

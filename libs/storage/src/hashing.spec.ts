@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sha256OfFile, sha256OfFileInBackground, sha256OfLocalFile } from './hashing';
+import { readFileInto, sha256OfFile, sha256OfFileInBackground, sha256OfLocalFile } from './hashing';
 
 describe('sha256OfFileInBackground', () => {
   let directory: string;
@@ -30,6 +30,20 @@ describe('sha256OfFileInBackground', () => {
       const digests = await Promise.all(files.map(({ file, size }) => sha256OfLocalFile(file, size).digest));
       expect(digests).toEqual(files.map(({ expected }) => expected));
     }
+  });
+
+  it('reads a file in chunks of the one buffer it is given (readFileInto)', async () => {
+    const file = path.join(directory, 'chunked');
+    const bytes = randomBytes(2500);
+    fs.writeFileSync(file, bytes);
+    const buffer = Buffer.alloc(1000);
+    const chunks: Buffer[] = [];
+    for await (const chunk of readFileInto(file, buffer)) {
+      expect(chunk.buffer).toBe(buffer.buffer);
+      chunks.push(Buffer.from(chunk));
+    }
+    expect(chunks.map((chunk) => chunk.length)).toEqual([1000, 1000, 500]);
+    expect(Buffer.concat(chunks)).toEqual(bytes);
   });
 
   it('reads through a /proc/self/fd link (what snapshots hand out)', async () => {

@@ -85,14 +85,25 @@ const SMALL_FILE_BUFFER_BYTES = 1 << 20;
 
 async function sha256OfSmallFile(path: string): Promise<Buffer> {
   const buffer = SMALL_FILE_BUFFERS.pop() ?? Buffer.allocUnsafeSlow(SMALL_FILE_BUFFER_BYTES);
-  const file = await fs.promises.open(path, 'r');
   try {
     const hash = createHash('sha256');
-    for (let n; (n = (await file.read(buffer, 0, buffer.length, null)).bytesRead) > 0; ) hash.update(buffer.subarray(0, n));
+    for await (const chunk of readFileInto(path, buffer)) hash.update(chunk);
     return hash.digest();
   } finally {
-    await file.close();
     if (SMALL_FILE_BUFFERS.length < 4) SMALL_FILE_BUFFERS.push(buffer);
+  }
+}
+
+/**
+ * A local file's bytes, read chunk by chunk into `buffer`: each chunk is only good until the next
+ * is asked for (for consumers that hash or copy it at once), and reading allocates nothing per chunk.
+ */
+export async function* readFileInto(path: string, buffer: Buffer): AsyncGenerator<Buffer> {
+  const file = await fs.promises.open(path, 'r');
+  try {
+    for (let n; (n = (await file.read(buffer, 0, buffer.length, null)).bytesRead) > 0; ) yield buffer.subarray(0, n);
+  } finally {
+    await file.close();
   }
 }
 

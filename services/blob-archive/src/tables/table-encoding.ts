@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { GrpcError, readFileReusing } from '@visitsarch/grpc-server';
+import { GrpcError } from '@visitsarch/grpc-server';
+import { readFileInto } from '@visitsarch/storage';
 import { encodeVisitTable, VisitBatchStream, VisitTableFormat, writeVisitTable } from '@visitsarch/visit-tables';
 
 /** Formats the visit-tables library encodes as a byte stream; the others are written to a file first. */
@@ -30,7 +31,7 @@ export async function* encodeTableFile(
     try {
       const file = path.join(directory, `table.${format}`);
       await writeVisitTable(file, open, { format });
-      yield* chunksCopied ? readFileReusing(file) : (fs.createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>);
+      yield* chunksCopied ? readFileInto(file, Buffer.allocUnsafe(1024 * 1024)) : (fs.createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>);
     } finally {
       await fsp.rm(directory, { recursive: true, force: true });
     }
