@@ -137,7 +137,7 @@ describe('the gateway forwards MetadataService and StatsService unchanged', () =
         };
         const reply = responses.get(methodPath) ?? [encoded(root, method.resolvedResponseType!.fullName, 1), encoded(root, method.resolvedResponseType!.fullName, 2)];
         responses.set(methodPath, method.responseStream ? reply : reply.slice(0, 1));
-        const record = (call: grpc.ServerSurfaceCall, requests: Buffer[]) => received.set(methodPath, { requests, metadata: call.metadata, deadline: call.getDeadline() });
+        const record = (call: grpc.ServerReadableStream<Buffer, Buffer> | grpc.ServerUnaryCall<Buffer, Buffer>, requests: Buffer[]) => received.set(methodPath, { requests, metadata: call.metadata, deadline: call.getDeadline() });
         if (method.requestStream) {
           handlers[method.name] = (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
             const requests: Buffer[] = [];

@@ -77,7 +77,7 @@ describe('free SQL cannot starve the archive', () => {
   async function queryNight(): Promise<number> {
     const started = performance.now();
     let rows = 0;
-    for await (const message of archive.metadata.serverStream('queryNight', { firstDayObs: '2025-11-01', lastDayObs: '2025-11-01', telescope: 'simonyi', columns: [], tags: [] }, { deadline: Date.now() + 60_000 })) {
+    for await (const message of archive.metadata.serverStream('queryNight', { firstDayObs: '2025-11-01', lastDayObs: '2025-11-01', telescope: 'simonyi', columns: [], tags: [], kind: 0 }, { deadline: Date.now() + 60_000 })) {
       rows += message.chunk?.rowCount ?? 0;
     }
     expect(rows).toBeGreaterThanOrEqual(0);

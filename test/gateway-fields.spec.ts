@@ -20,7 +20,7 @@ type Sequence = metadataV1.VisitSequence;
 /** The fields a message of the gateway's contract declares, from the proto itself. */
 function declaredFields(message: string): string[] {
   const definition = protoLoader.loadSync(CONTRACTS.gateway.protoFiles, { ...PROTO_LOADER_OPTIONS, keepCase: true, includeDirs: [PROTO_ROOT] });
-  const type = definition[`visitsarch.gateway.v1.${message}`] as protoLoader.MessageTypeDefinition;
+  const type = definition[`visitsarch.gateway.v1.${message}`] as protoLoader.MessageTypeDefinition<object, object>;
   return (type.type as { field: { name: string }[] }).field.map((field) => field.name).sort();
 }
 

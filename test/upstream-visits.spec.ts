@@ -241,7 +241,7 @@ describe('visits of sequences recorded without them', () => {
     const undatedLocal = new URL(upstream.undated_url).pathname;
     const [firstNight, lastNight] = upstream.undated_nights;
     expect(imported.stderr).toContain(`import_upstream: ${upstream.undated} has no first/last_day_obs upstream: its visits (${undatedLocal}) cover ${firstNight} to ${lastNight}`);
-    const undatedRows = (report.rows as { table: string; visitseq_uuid: string; key: string; outcome: string; reason: string }[]).filter((row) => row.visitseq_uuid === upstream.undated);
+    const undatedRows = (report.rows as unknown as { table: string; visitseq_uuid: string; key: string; outcome: string; reason: string }[]).filter((row) => row.visitseq_uuid === upstream.undated);
     expect(undatedRows.find((row) => row.table === 'simulations')).toMatchObject({ outcome: 'imported', reason: expect.stringMatching(/^first_day_obs\/last_day_obs taken from the nights of its visits/) });
     expect(undatedRows.find((row) => row.table === 'tags')).toMatchObject({ key: 'tag=nightless', outcome: 'imported' });
     const undatedShown = await show(upstream.undated);

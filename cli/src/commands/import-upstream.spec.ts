@@ -15,7 +15,7 @@ const UNDATED = '5a0c1e2d-3b4a-4c5d-8e9f-0a1b2c3d4e5f';
 /** A report as the metadata service answers it: one row of each outcome. */
 function report(refused: boolean): metadataV1.ImportUpstreamResponse {
   const row = (tableName: string, visitseqUuid: string, key: string, outcome: metadataV1.RowImportOutcome, reason = '', sha = '') => ({
-    tableName, visitseqUuid, key, outcome, reason, upstreamVisitseqSha256: Buffer.from(sha, 'hex'),
+    tableName, visitseqUuid, key, outcome, reason, upstreamVisitseqSha256: Buffer.from(sha, 'hex'), upstreamVisitseqUrl: '', undatedUpstream: false,
   });
   const table = (tableName: string, copiedCount: number, skippedCount: number, rejectedCount: number, alreadyPresentCount: number, absentUpstream = false) => ({
     tableName, copiedCount, skippedCount, rejectedCount, alreadyPresentCount, absentUpstream,

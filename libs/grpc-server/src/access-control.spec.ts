@@ -143,7 +143,7 @@ describe('access control', () => {
 
   describe('peer policy (internal services)', () => {
     it('refuses a call without the service credential, or with another, as UNAUTHENTICATED', async () => {
-      for (const headers of [{}, { [PEER_HEADER]: 'not-the-credential' }, { [PEER_HEADER]: `${CREDENTIAL}x` }, { [AUTHORIZATION]: 'Bearer vsa-writer' }]) {
+      for (const headers of [{}, { [PEER_HEADER]: 'not-the-credential' }, { [PEER_HEADER]: `${CREDENTIAL}x` }, { [AUTHORIZATION]: 'Bearer vsa-writer' }] as Record<string, string>[]) {
         const { error } = await call(backMetadata, 'GetVisitSequence', headers);
         expect(error?.code).toBe(grpc.status.UNAUTHENTICATED);
         expect(error?.details).toBe("MetadataService accepts only calls from the archive's own services (service credential); clients call the gateway");

@@ -131,7 +131,7 @@ describe('trace context through gRPC servers and clients', () => {
     const callerId = caller.span.spanContext().spanId;
     const messages: unknown[] = [];
     await withContext(caller.context, async () => {
-      for await (const message of client.serverStream('downloadVisitTable', { fileUrl: 'stream-1', expectedFileSha256: Buffer.alloc(0) })) messages.push(message);
+      for await (const message of client.serverStream('downloadVisitTable', { fileUrl: 'stream-1', expectedFileSha256: Buffer.alloc(0), columns: [] })) messages.push(message);
     });
     expect(messages).toHaveLength(2);
     const front = await records(frontLines);
@@ -156,7 +156,7 @@ describe('trace context through gRPC servers and clients', () => {
     await Promise.all(
       callers.map((caller) =>
         withContext(caller.context, async () => {
-          const stream = client.serverStream('downloadVisitTable', { fileUrl: `concurrent-${caller.name}`, expectedFileSha256: Buffer.alloc(0) });
+          const stream = client.serverStream('downloadVisitTable', { fileUrl: `concurrent-${caller.name}`, expectedFileSha256: Buffer.alloc(0), columns: [] });
           for await (const message of stream) if (message) await tick(1); // read slowly: the calls interleave
           await client.unary('statObject', { url: `concurrent-unary-${caller.name}`, computeSha256: false });
         }),

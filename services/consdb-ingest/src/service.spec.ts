@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { CONTRACTS } from '@visitsarch/contracts';
+import { CONTRACTS, type consdbIngestV1 } from '@visitsarch/contracts';
 import { listHealth, ServiceClient, TEST_SERVICE_CREDENTIAL, waitForHealthEntry } from '@visitsarch/grpc-client';
 import { startService } from '@visitsarch/grpc-server';
 import { consdbIngestService } from './service';
@@ -22,7 +22,7 @@ it('calls no service of the archive: no address settings, no dependency in its h
 
 it('refuses the deprecated IngestConsdbVisits with UNIMPLEMENTED (the gateway ingests)', async () => {
   const running = await startService(consdbIngestService, { GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL });
-  const client = new ServiceClient(CONTRACTS.consdbIngest, `127.0.0.1:${running.port}`);
+  const client = new ServiceClient<consdbIngestV1.ConsdbIngestServiceClient>(CONTRACTS.consdbIngest, `127.0.0.1:${running.port}`);
   try {
     const stream = client.serverStream('ingestConsdbVisits', { query: '', label: 'x', telescope: 'simonyi', firstDayobs: '', lastDayobs: '', endpoint: '', archiveUrl: '', incremental: false, baseVisitseqUuid: '', tags: [], requestId: '', returnVisits: false });
     await expect((async () => { for await (const _ of stream) void _; })()).rejects.toMatchObject({ code: status.UNIMPLEMENTED, details: expect.stringContaining('QueryConsdb') });

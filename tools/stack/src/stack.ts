@@ -40,8 +40,11 @@ export interface StackOptions {
   serviceEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
   /** Settings of the embedded PostgreSQL server (tests set TimeZone). */
   postgresSettings?: Record<string, string>;
-  /** Where the services' JSON logs go: this process's stdout, or nowhere. */
-  serviceLogs?: 'inherit' | 'ignore';
+  /**
+   * Where the services' JSON logs go: this process's stdout, nowhere, or an open file descriptor
+   * (their stdout and stderr both, so that a test run keeps what its services said).
+   */
+  serviceLogs?: 'inherit' | 'ignore' | number;
   logger: Logger;
   /** How long all services get to report SERVING. */
   startTimeoutMs?: number;
@@ -186,12 +189,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const launch = (name: ServiceName, address: string): RunningService => {
     const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, serviceEntryPoint(name)], {
       env: { ...envOf(name), GRPC_ADDRESS: address, METRICS_ADDRESS: metricsAddresses.get(address) },
-      stdio: ['ignore', options.serviceLogs === 'ignore' ? 'ignore' : 'inherit', 'pipe'],
+      stdio: ['ignore', options.serviceLogs ?? 'inherit', 'pipe'],
     });
     let lastError = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       lastError = chunk.toString().trim().split('\n').pop() ?? lastError;
-      if (options.serviceLogs !== 'ignore') process.stderr.write(chunk);
+      if (typeof options.serviceLogs === 'number') fs.writeSync(options.serviceLogs, chunk);
+      else if (options.serviceLogs !== 'ignore') process.stderr.write(chunk);
     });
     child.on('exit', (code, signal) => {
       exits.set(address, `visitsarch-${name} exited (${signal ?? `code ${code}`})${lastError ? `: ${lastError}` : ''}`);

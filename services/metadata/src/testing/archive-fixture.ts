@@ -32,7 +32,7 @@ export interface ArchiveCalls {
   fail<K extends keyof Controller>(method: K, request: Partial<RequestOf<K>> | Record<string, unknown>): Promise<grpc.ServiceError & { status?: googleRpc.Status; violations?: string[] }>;
   stream(method: 'query' | 'queryNight' | 'prenightSims', request: Record<string, unknown>): Promise<any[]>;
   /** Calls a streaming RPC and decodes its chunks as one Arrow table. */
-  table(method: 'query' | 'queryNight' | 'prenightSims', request: Record<string, unknown>): Promise<{ table: Table; messages: any[] }>;
+  table(method: 'query' | 'queryNight' | 'prenightSims', request: object): Promise<{ table: Table; messages: any[] }>;
 }
 
 export interface Archive extends ArchiveCalls {
