@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import grpc.experimental
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -167,7 +168,14 @@ class VisitSequenceArchive:
         # Sent as metadata on every call, not as call credentials, which gRPC allows only over TLS.
         self._auth: list[tuple[str, str]] = [("authorization", f"Bearer {found}")] if found else []
         self._tls = find_tls(tls_ca_file)
-        options = [("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)]
+        options = [
+            ("grpc.max_receive_message_length", _MAX_MESSAGE),
+            ("grpc.max_send_message_length", _MAX_MESSAGE),
+            # Server-streaming calls (query_night, prenight_sims, query, downloads) read their messages
+            # on the calling thread instead of starting a thread per call: half the client's CPU of a
+            # small query (docs/benchmarks.md).
+            (grpc.experimental.ChannelOptions.SingleThreadedUnaryStream, 1),
+        ]
         if self._tls is None:
             self._channel = grpc.insecure_channel(self.gateway, options=options)
         else:

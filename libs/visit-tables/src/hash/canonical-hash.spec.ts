@@ -141,8 +141,8 @@ describe('canonical visit-table hash', () => {
     });
   });
 
-  it('packs with the WebAssembly kernels exactly the bytes JavaScript packs', async () => {
-    const table = kernelTable();
+  it.each([['Utf8', false], ['LargeUtf8', true]])('packs with the WebAssembly kernels exactly the bytes JavaScript packs (text as %s)', async (_, large) => {
+    const table = large ? recodeText(kernelTable(), 'large') : kernelTable();
     const layout = await canonicalLayout(table);
     const js = new CanonicalRowPacker(layout);
     const batch = table.batches[0];

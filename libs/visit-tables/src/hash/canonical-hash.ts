@@ -168,12 +168,44 @@ export class CanonicalHashScan {
 }
 
 function maxCodePoints(data: Data, atLeast: number): number {
+  const offsets = plainTextOffsets(data);
+  if (offsets) return maxCodePointsOfPlainText(offsets.words, offsets.step, data.values as Uint8Array, data.length, atLeast);
   const rows = utf8Rows(data);
   const bytes = rows.bytes;
   let max = atLeast;
   for (let i = 0; i < data.length; i++) {
     const start = rows.start(i);
     const end = rows.end(i);
+    // A value has at most as many code points as bytes: count only when it could be longer.
+    if (end - start <= max) continue;
+    let n = 0;
+    for (let k = start; k < end; k++) if ((bytes[k] & 0xc0) !== 0x80) n++;
+    if (n > max) max = n;
+  }
+  return max;
+}
+
+/**
+ * The offsets of a Utf8 or LargeUtf8 column without nulls as 32-bit words, `step` words apart
+ * (a LargeUtf8 offset read as its low word, exact while its values are under 2 GiB), so that
+ * {@link maxCodePoints} reads them without a call, or a BigInt, per row: on a LargeUtf8 table of
+ * 2 million visits (pandas 3's strings), that was most of the scan's CPU.
+ */
+function plainTextOffsets(data: Data): { words: Int32Array; step: 1 | 2 } | undefined {
+  if (DataType.isDictionary(data.type) || hasNulls(data)) return undefined;
+  const offsets = data.valueOffsets as ArrayBufferView | undefined;
+  if (offsets instanceof Int32Array) return { words: offsets, step: 1 };
+  if (offsets instanceof BigInt64Array && LITTLE_ENDIAN && offsets.length > 0 && offsets[offsets.length - 1] < 2n ** 31n) {
+    return { words: new Int32Array(offsets.buffer, offsets.byteOffset, offsets.length * 2), step: 2 };
+  }
+  return undefined;
+}
+
+function maxCodePointsOfPlainText(words: Int32Array, step: 1 | 2, bytes: Uint8Array, length: number, atLeast: number): number {
+  let max = atLeast;
+  for (let i = 0, at = 0; i < length; i++, at += step) {
+    const start = words[at];
+    const end = words[at + step];
     // A value has at most as many code points as bytes: count only when it could be longer.
     if (end - start <= max) continue;
     let n = 0;
@@ -272,10 +304,11 @@ export class CanonicalRowPacker {
         return true;
       }
       case 'text': {
-        // Plain Utf8 (int32 offsets) without nulls; dictionaries, large offsets and nulls take the JavaScript path.
+        // Utf8 and LargeUtf8 (what pandas 3's strings become) without nulls; dictionaries and nulls take the JavaScript path.
         const offsets = data.valueOffsets as ArrayBufferView | undefined;
-        if (!(offsets instanceof Int32Array) || offsets.buffer !== memory || hasNulls(data) || DataType.isDictionary(data.type)) return false;
-        kernels.packText(offsets.byteOffset + from * 4, values.byteOffset, count, dst, rowSize, plan.itemsize);
+        const offsetSize = offsets instanceof Int32Array ? 4 : offsets instanceof BigInt64Array ? 8 : undefined;
+        if (!offsetSize || offsets!.buffer !== memory || hasNulls(data) || DataType.isDictionary(data.type)) return false;
+        kernels.packText(offsets!.byteOffset + from * offsetSize, offsetSize, values.byteOffset, count, dst, rowSize, plan.itemsize);
         return true;
       }
       default:

@@ -32,8 +32,8 @@ export interface PackKernels {
   copyFloat64(src: number, count: number, dst: number, stride: number): void;
   copyFloat32(src: number, count: number, dst: number, stride: number): void;
   copyFloat16(src: number, count: number, dst: number, stride: number): void;
-  /** UTF-8 values (int32 offsets, no nulls) as zero-padded UTF-32 fields of `width` bytes. */
-  packText(offsets: number, bytes: number, count: number, dst: number, stride: number, width: number): void;
+  /** UTF-8 values (no nulls; offsets of `offsetSize` bytes: 4, or 8 for LargeUtf8) as zero-padded UTF-32 fields of `width` bytes. */
+  packText(offsets: number, offsetSize: 4 | 8, bytes: number, count: number, dst: number, stride: number, width: number): void;
 }
 
 /** WebAssembly pages are 64 KiB; the kernels' memory may grow to 4 GiB. */

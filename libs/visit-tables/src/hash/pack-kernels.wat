@@ -103,16 +103,18 @@
         (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
         (br $next))))
 
-  ;; Packs `count` UTF-8 values (Arrow Utf8: int32 `offsets` into `bytes`) as UTF-32LE code
-  ;; points, each field `width` bytes, zero-padded. Runs of 8 ASCII bytes are widened with SIMD.
+  ;; Packs `count` UTF-8 values (Arrow Utf8 or LargeUtf8: `offsets` into `bytes`, each
+  ;; `offset_size` bytes, 4 or 8) as UTF-32LE code points, each field `width` bytes, zero-padded.
+  ;; An offset is read as its low 32 bits (little-endian): offsets into this memory fit in them.
+  ;; Runs of 8 ASCII bytes are widened with SIMD.
   ;; Null rows must have equal offsets (empty), as Arrow writers leave them; the caller checks.
-  (func (export "packText") (param $offsets i32) (param $bytes i32) (param $count i32) (param $dst i32) (param $stride i32) (param $width i32)
+  (func (export "packText") (param $offsets i32) (param $offset_size i32) (param $bytes i32) (param $count i32) (param $dst i32) (param $stride i32) (param $width i32)
     (local $p i32) (local $end i32) (local $w i32) (local $b0 i32) (local $v v128)
     (block $rows_done
       (loop $row
         (br_if $rows_done (i32.eqz (local.get $count)))
         (local.set $p (i32.add (local.get $bytes) (i32.load (local.get $offsets))))
-        (local.set $end (i32.add (local.get $bytes) (i32.load offset=4 (local.get $offsets))))
+        (local.set $end (i32.add (local.get $bytes) (i32.load (i32.add (local.get $offsets) (local.get $offset_size)))))
         (local.set $w (local.get $dst))
         (block $text_done
           (loop $text
@@ -166,7 +168,7 @@
             (br $text)))
         ;; The rest of the field is zeros (the destination is reused).
         (memory.fill (local.get $w) (i32.const 0) (i32.sub (i32.add (local.get $dst) (local.get $width)) (local.get $w)))
-        (local.set $offsets (i32.add (local.get $offsets) (i32.const 4)))
+        (local.set $offsets (i32.add (local.get $offsets) (local.get $offset_size)))
         (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
         (local.set $count (i32.sub (local.get $count) (i32.const 1)))
         (br $row))))
