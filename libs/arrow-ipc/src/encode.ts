@@ -67,17 +67,48 @@ export class ArrowChunkEncoder {
 }
 
 /**
+ * grpc-js hands a server each message 5 bytes into the buffer it assembled it in, behind the gRPC
+ * frame's prefix (compression flag, length); the decoded `bytes` fields are views of that buffer.
+ */
+const GRPC_MESSAGE_OFFSET = 5;
+
+/**
  * A request message whose only field set is `chunk` (field number `chunkField`, an ArrowIpcChunk),
  * serialized as protobuf would: for a client sending pre-encoded requests (ServiceClient passes
  * Buffers through). The framing is written into the slack the encoder left around the chunk's
  * bytes, so they are not copied again (serializing `{ chunk }` copied them into a new buffer).
+ *
+ * The two lengths in front of `ipc_bytes` are written a byte or two longer than needed where that
+ * puts the Arrow bytes at a multiple of 8 in the receiving server's buffer: Arrow's typed arrays
+ * must be aligned, and apache-arrow copied every misaligned message body (the whole table) before
+ * reading it. The message decodes to the same values as the generated encoder's.
  */
 export function chunkRequestBytes(chunk: ArrowChunk, chunkField: number): Buffer {
   const ipcLength = chunk.ipcBytes.byteLength;
   const rowCount = chunk.rowCount > 0 ? [0x10, ...varint(chunk.rowCount)] : []; // row_count = 2; zero is left out
-  const chunkLength = 1 + varint(ipcLength).length + ipcLength + rowCount.length;
-  const before = Uint8Array.from([...varint((chunkField << 3) | 2), ...varint(chunkLength), 0x0a, ...varint(ipcLength)]); // chunk, then ipc_bytes = 1
+  const tag = varint((chunkField << 3) | 2);
+  const [chunkLengthBytes, ipcLengthBytes] = alignedLengthSizes(tag.length, ipcLength, rowCount.length);
+  const chunkLength = 1 + ipcLengthBytes + ipcLength + rowCount.length;
+  const before = Uint8Array.from([...tag, ...varint(chunkLength, chunkLengthBytes), 0x0a, ...varint(ipcLength, ipcLengthBytes)]); // chunk, then ipc_bytes = 1
   return withRequestFraming(chunk.ipcBytes, before, Uint8Array.from(rowCount));
+}
+
+/**
+ * The sizes of the chunk's and the ipc_bytes' length varints (at most 5 bytes each, the fewest
+ * that do) that end the framing at a multiple of 8 in the receiver's buffer; the shortest ones if
+ * none does (lengths over 256 MiB, which no chunk has).
+ */
+function alignedLengthSizes(tagBytes: number, ipcLength: number, rowCountBytes: number): [number, number] {
+  const shortestIpc = varint(ipcLength).length;
+  const shortestChunk = (ipcBytes: number) => varint(1 + ipcBytes + ipcLength + rowCountBytes).length;
+  let aligned: [number, number] | undefined;
+  for (let ipcBytes = shortestIpc; ipcBytes <= 5; ipcBytes++) {
+    for (let chunkBytes = shortestChunk(ipcBytes); chunkBytes <= 5; chunkBytes++) {
+      const fewer = !aligned || chunkBytes + ipcBytes < aligned[0] + aligned[1];
+      if (fewer && (GRPC_MESSAGE_OFFSET + tagBytes + chunkBytes + 1 + ipcBytes) % 8 === 0) aligned = [chunkBytes, ipcBytes];
+    }
+  }
+  return aligned ?? [shortestChunk(shortestIpc), shortestIpc];
 }
 
 /** Batches of one schema as the chunks of the framing. */

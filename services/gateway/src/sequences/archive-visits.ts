@@ -1,13 +1,13 @@
 import type * as grpc from '@grpc/grpc-js';
 import { status as grpcStatus } from '@grpc/grpc-js';
-import { blobArchiveV1, gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
+import { gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
 import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
 import { replacementName } from '../support/replacement-name';
 import { FORMAT_EXTENSIONS, visitTableFormatOf } from '@visitsarch/visit-tables';
-import { deleteQuietly, discardUnrecorded, findSequence, lookUpSequence } from './record-sequence';
+import { blobUploadRequests, deleteQuietly, discardUnrecorded, findSequence, lookUpSequence } from './record-sequence';
 import { requireUuid } from './validation';
 
 /** The sequence's `visits` file record, if it has one. */
@@ -56,18 +56,8 @@ export async function archiveVisits(
   if (previousUrl && !header.replace) throw alreadyExists('VisitSequenceFile', `${uuid}/visits`, `the visits of ${uuid} are already stored at ${previousUrl}; set replace to store them again`);
 
   const fileName = previousUrl ? (header.format ? `visits-${Date.now().toString(16)}${FORMAT_EXTENSIONS[visitTableFormatOf(header.format) ?? 'arrow-stream']}` : replacementName(previousUrl)) : '';
-  async function* upload(): AsyncGenerator<blobArchiveV1.UploadVisitTableRequest> {
-    yield {
-      header: {
-        ...archiveDirectory(archive, sequence!),
-        fileName,
-        overwrite: false,
-        format: header.format,
-      },
-    };
-    for await (const chunk of chunks) yield { chunk };
-  }
-  const stored = await downstream.blobArchive.clientStream('uploadVisitTable', upload(), { parent: call });
+  const destination = { ...archiveDirectory(archive, sequence), fileName, overwrite: false, format: header.format };
+  const stored = await downstream.blobArchive.clientStream('uploadVisitTable', blobUploadRequests(destination, chunks), { parent: call });
   try {
     if (!adopt && !Buffer.from(stored.visitseqSha256).equals(Buffer.from(sequence.visitseqSha256))) {
       throw failedPrecondition(
