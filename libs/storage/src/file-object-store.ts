@@ -209,6 +209,10 @@ class FileWrite implements ObjectWrite {
    * Makes the bytes durable, then hashes them as they lie in the file (off the event loop for
    * large objects: the upload's receiving does not pay for it, and the hash is of what was written).
    */
+  flush(): Promise<void> {
+    return this.settle();
+  }
+
   prepare(): Promise<void> {
     return this.durable().then(() => undefined);
   }

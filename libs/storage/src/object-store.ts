@@ -41,11 +41,18 @@ export interface ObjectWrite {
   /** Bytes written so far. */
   readonly size: number;
   /**
-   * A local file holding the bytes written so far, readable until commit or abort (file
-   * backend: the hidden temporary file), so a writer needing a second pass over what it wrote
-   * need not keep its own copy; undefined when the bytes only go to a remote store (S3).
+   * A local file holding the bytes written so far once `flush` has resolved, readable until
+   * commit or abort (file backend: the hidden temporary file), so a writer needing a second pass
+   * over what it wrote need not keep its own copy; undefined when the bytes only go to a remote
+   * store (S3).
    */
   readonly localPath?: string;
+  /**
+   * Resolves when every byte written so far is in `localPath` (writes are pipelined: `write`
+   * resolves before its bytes land); not a promise of durability (`prepare`). Immediate without
+   * a local file.
+   */
+  flush(): Promise<void>;
   /**
    * Appends bytes; resolves when more may be written (backpressure). The store may still hold
    * `chunk` until `prepare`/`commit`/`abort` settles: callers hand over fresh buffers and do

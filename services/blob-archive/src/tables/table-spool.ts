@@ -21,7 +21,7 @@ export interface TableFacts {
  * Where spooled bytes also go: the storage write of a table stored as an Arrow stream. When it
  * keeps them in a local file (the file backend's temporary file), that file is the spool.
  */
-export type StorageSink = Pick<ObjectWrite, 'write' | 'localPath'>;
+export type StorageSink = Pick<ObjectWrite, 'write' | 'localPath' | 'flush'>;
 
 /**
  * An uploaded visit table kept on local disk as a normalised Arrow IPC stream (plain columns,
@@ -165,8 +165,13 @@ class SpoolFile {
     if (this.alsoWrite) await this.alsoWrite.write(bytes);
   }
 
+  /**
+   * Ends the writing: afterwards the file holds every piece (the storage write's file may still
+   * have had writes in flight, which the hash's second pass would otherwise read past the end of).
+   */
   async close(): Promise<void> {
     await this.handle?.close();
+    await this.alsoWrite?.flush();
   }
 
   /** Drops the spool's own file (the storage write's file is its owner's to abort). */
