@@ -6,22 +6,27 @@
  * the parent hashes the buffers of all packers in batch order straight from the (shared) memory
  * and hands them back for reuse. A fixed number of buffers circulates per packer, so a slow
  * hasher stops the packers instead of piling up memory.
+ *
+ * A worker serves one job at a time, as many jobs as the parent gives it (it keeps idle workers:
+ * starting one loads Arrow again, a few hundred milliseconds of CPU per large table). Each job
+ * comes with its own message port, closed when the job ends.
  */
 import * as fs from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { Message, MessageHeader, RecordBatch, RecordBatchReader } from 'apache-arrow';
 import { CanonicalLayout, CanonicalRowPacker } from './canonical-hash';
 import { KernelMemory, ensureMemory, packKernels } from './pack-kernels';
 
-/** What the parent passes as `workerData`. */
+/** What the parent passes as `workerData`: this worker's memory (see kernelMemory), for every job. */
+export interface PackerSetup {
+  memory: KernelMemory;
+}
+
+/** One job, posted to the worker with the port it answers on. */
 export interface PackerJob {
   path: string;
   layout: CanonicalLayout;
-  /**
-   * This packer's memory (see kernelMemory): `buffers` packed buffers of `bufferBytes` from
-   * address 0, then the record batch being packed.
-   */
-  memory: KernelMemory;
+  /** `buffers` packed buffers of `bufferBytes` from address 0 of the memory, then the record batch being packed. */
   bufferBytes: number;
   buffers: number;
   /** This packer's number, from 0, and how many share the file. */
@@ -30,10 +35,10 @@ export interface PackerJob {
 }
 
 /**
- * What a packer posts: a packed part of batch `batch` (`bytes` at address `offset` of its
- * memory; `last`: the batch's final part; a batch without rows posts one empty last part), the
- * end (rows packed), or a failure (`dictionary`: the file has dictionary batches, which this
- * path does not handle). The parent answers each part with its `offset`, free again.
+ * What a packer posts on the job's port: a packed part of batch `batch` (`bytes` at address
+ * `offset` of its memory; `last`: the batch's final part; a batch without rows posts one empty
+ * last part), the end (rows packed), or a failure (`dictionary`: the file has dictionary batches,
+ * which this path does not handle). The parent answers each part with its `offset`, free again.
  */
 export type PackerMessage =
   | { batch: number; offset: number; bytes: number; last: boolean }
@@ -42,10 +47,11 @@ export type PackerMessage =
 
 const CONTINUATION = -1;
 
-async function run(job: PackerJob): Promise<void> {
-  const port = parentPort!;
-  const { memory } = job;
-  const packer = new CanonicalRowPacker(job.layout, packKernels(memory));
+const { memory } = workerData as PackerSetup;
+const kernels = packKernels(memory);
+
+async function run(job: PackerJob, port: MessagePort): Promise<void> {
+  const packer = new CanonicalRowPacker(job.layout, kernels);
   const size = Math.max(1, packer.rowsPer(job.bufferBytes) * packer.rowSize);
   const free: number[] = Array.from({ length: job.buffers }, (_, i) => i * job.bufferBytes);
   let wake: (() => void) | undefined;
@@ -71,7 +77,6 @@ async function run(job: PackerJob): Promise<void> {
     rows += batch.numRows;
   }
   port.postMessage({ rows } satisfies PackerMessage);
-  port.close();
 }
 
 /**
@@ -128,6 +133,10 @@ function readFully(fd: number, into: Uint8Array, position: number): void {
 
 class DictionaryBatchError extends Error {}
 
-run(workerData as PackerJob).catch((error: unknown) => {
-  parentPort!.postMessage({ error: error instanceof Error ? error.message : String(error), dictionary: error instanceof DictionaryBatchError } satisfies PackerMessage);
+parentPort!.on('message', ({ job, port }: { job: PackerJob; port: MessagePort }) => {
+  run(job, port)
+    .catch((error: unknown) => {
+      port.postMessage({ error: error instanceof Error ? error.message : String(error), dictionary: error instanceof DictionaryBatchError } satisfies PackerMessage);
+    })
+    .finally(() => port.close());
 });

@@ -131,6 +131,24 @@ describe('canonical visit-table hash', () => {
       expect((await canonicalSha256OfIpcFile(file, await canonicalLayout(table))).toString('hex')).toBe(expected);
     }, 30_000);
 
+    it('gives each of several jobs at once, before and after a failed one, its own hash (the packer threads are kept and reused)', async () => {
+      const tables = [syntheticOpsimTable({ rows: 9_000, seed: 11, batchRows: 2_000 }), kernelTable(), mixedTable(), syntheticOpsimTable({ rows: 5_000, seed: 12 })];
+      const files = await Promise.all(
+        tables.map(async (table, index) => {
+          const file = path.join(directory, `reused-${index}.arrows`);
+          await writeVisitTable(file, table);
+          return file;
+        }),
+      );
+      const layouts = await Promise.all(tables.map((table) => canonicalLayout(table)));
+      const expected = await Promise.all(tables.map(async (table) => (await canonicalSha256(table)).toString('hex')));
+      const hashAll = () => Promise.all(files.map(async (file, index) => (await canonicalSha256OfIpcFile(file, layouts[index], index % 2 === 0 ? 1 : 2, 0)).toString('hex')));
+      expect(await hashAll()).toEqual(expected);
+      await expect(canonicalSha256OfIpcFile(path.join(directory, 'missing.arrows'), layouts[0], 1, 0)).rejects.toThrow(CanonicalHashError);
+      expect(await hashAll()).toEqual(expected);
+      for (let round = 0; round < 3; round++) expect((await canonicalSha256OfIpcFile(files[0], layouts[0], 1, 0)).toString('hex')).toBe(expected[0]);
+    }, 60_000);
+
     it('fails when the file does not hold the rows the first pass saw', async () => {
       const file = path.join(directory, 'short.arrows');
       await writeVisitTable(file, vectorTable().slice(0, 2));

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { RecordBatch, RecordBatchReader } from 'apache-arrow';
 import { CanonicalHashError, CanonicalHasher, CanonicalLayout } from './canonical-hash';
-import type { PackerJob, PackerMessage } from './canonical-hash-worker';
-import { kernelMemory } from './pack-kernels';
+import type { PackerJob, PackerMessage, PackerSetup } from './canonical-hash-worker';
+import { KernelMemory, kernelMemory } from './pack-kernels';
 
 /** The compiled worker (from src/hash under jest, or dist/hash, both resolve to dist). */
 const WORKER_SCRIPT = path.resolve(__dirname, '..', '..', 'dist', 'hash', 'canonical-hash-worker.js');
@@ -36,18 +36,23 @@ const IN_PROCESS_BELOW_BYTES = 32 << 20;
 export async function canonicalSha256OfIpcFile(file: string, layout: CanonicalLayout, packers = PACKERS, inProcessBelowBytes = IN_PROCESS_BELOW_BYTES): Promise<Buffer> {
   if (!fs.existsSync(WORKER_SCRIPT) || sizeOf(file) < inProcessBelowBytes) return canonicalSha256InProcess(file, layout);
   const hash = createHash('sha256').update(layout.dtypeString, 'utf8');
-  const memories = Array.from({ length: packers }, () => kernelMemory(BUFFERS * BUFFER_BYTES + BATCH_BYTES));
-  const workers = memories.map(
-    (memory, worker) =>
-      new Worker(WORKER_SCRIPT, { workerData: { path: file, layout, memory, bufferBytes: BUFFER_BYTES, buffers: BUFFERS, worker, workers: packers } satisfies PackerJob }),
-  );
+  const taken = Array.from({ length: packers }, takePacker);
+  const ports = taken.map(({ worker }, index) => {
+    const { port1, port2 } = new MessageChannel();
+    const job: PackerJob = { path: file, layout, bufferBytes: BUFFER_BYTES, buffers: BUFFERS, worker: index, workers: packers };
+    worker.postMessage({ job, port: port2 }, [port2]);
+    return port1;
+  });
+  const memories = taken.map((packer) => packer.memory);
+  // A packer goes back to the pool only after a job it finished cleanly.
+  let clean = false;
+  const stopped: (() => void)[] = [];
   try {
     const rows = await new Promise<number>((resolve, reject) => {
       // Each packer's parts arrive in its order; batch b comes from packer b mod packers.
-      const queues: Extract<PackerMessage, { batch: number }>[][] = workers.map(() => []);
+      const queues: Extract<PackerMessage, { batch: number }>[][] = taken.map(() => []);
       let next = 0;
       let finished = 0;
-      const done = workers.map(() => false);
       let rows = 0;
       const drain = () => {
         for (;;) {
@@ -57,7 +62,7 @@ export async function canonicalSha256OfIpcFile(file: string, layout: CanonicalLa
           queues[owner].shift();
           if (part.bytes > 0) {
             hash.update(new Uint8Array(memories[owner].buffer, part.offset, part.bytes));
-            workers[owner].postMessage(part.offset);
+            ports[owner].postMessage(part.offset);
           }
           if (part.last) next++;
         }
@@ -66,12 +71,11 @@ export async function canonicalSha256OfIpcFile(file: string, layout: CanonicalLa
           else resolve(rows);
         }
       };
-      workers.forEach((worker) => {
-        worker.on('message', (message: PackerMessage) => {
-          if ('batch' in message) queues[workers.indexOf(worker)].push(message);
+      taken.forEach(({ worker }, index) => {
+        ports[index].on('message', (message: PackerMessage) => {
+          if ('batch' in message) queues[index].push(message);
           else if ('rows' in message) {
             rows += message.rows;
-            done[workers.indexOf(worker)] = true;
             finished++;
           } else {
             reject(message.dictionary ? new DictionaryFileError() : new CanonicalHashError(`hashing ${file}: ${message.error}`));
@@ -79,20 +83,70 @@ export async function canonicalSha256OfIpcFile(file: string, layout: CanonicalLa
           }
           drain();
         });
-        worker.once('error', reject);
-        worker.once('exit', (code) => {
-          if (!done[workers.indexOf(worker)]) reject(new CanonicalHashError(`hashing ${file}: a worker stopped (exit code ${code})`));
+        const onError = (error: Error) => reject(error);
+        const onExit = (code: number) => reject(new CanonicalHashError(`hashing ${file}: a worker stopped (exit code ${code})`));
+        worker.once('error', onError);
+        worker.once('exit', onExit);
+        stopped.push(() => {
+          worker.off('error', onError);
+          worker.off('exit', onExit);
         });
       });
     });
     checkRows(layout, rows);
+    clean = true;
     return hash.digest();
   } catch (error) {
-    if (error instanceof DictionaryFileError) return canonicalSha256InProcess(file, layout);
+    if (error instanceof DictionaryFileError) {
+      clean = true; // the packer reported the file's dictionaries and is ready for another job
+      return canonicalSha256InProcess(file, layout);
+    }
     throw error;
   } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    stopped.forEach((stop) => stop());
+    ports.forEach((port) => port.close());
+    for (const packer of taken) {
+      if (clean) releasePacker(packer);
+      else await packer.worker.terminate();
+    }
   }
+}
+
+/** A packer thread and its memory, kept for the next job while idle. */
+interface Packer {
+  worker: Worker;
+  memory: KernelMemory;
+  idleTimer?: NodeJS.Timeout;
+}
+
+/** Idle packers (at most IDLE_PACKERS), each ended after IDLE_MS without a job. */
+const idlePackers: Packer[] = [];
+const IDLE_PACKERS = 2;
+const IDLE_MS = 60_000;
+
+function takePacker(): Packer {
+  const idle = idlePackers.pop();
+  if (idle) {
+    clearTimeout(idle.idleTimer);
+    idle.worker.ref();
+    return idle;
+  }
+  const memory = kernelMemory(BUFFERS * BUFFER_BYTES + BATCH_BYTES);
+  return { worker: new Worker(WORKER_SCRIPT, { workerData: { memory } satisfies PackerSetup }), memory };
+}
+
+function releasePacker(packer: Packer): void {
+  if (idlePackers.length >= IDLE_PACKERS) {
+    void packer.worker.terminate();
+    return;
+  }
+  // An idle packer keeps no process alive, and is ended when it has waited long enough.
+  packer.worker.unref();
+  packer.idleTimer = setTimeout(() => {
+    idlePackers.splice(idlePackers.indexOf(packer), 1);
+    void packer.worker.terminate();
+  }, IDLE_MS).unref();
+  idlePackers.push(packer);
 }
 
 class DictionaryFileError extends Error {}
