@@ -13,6 +13,7 @@ npx buf build -o "$descriptor"
 python3 tools/check-proto-comments.py "$descriptor" visitsarch/
 rm -f "$descriptor"
 npx buf generate
+node tools/lazy-nest-imports.js
 
 py_out=clients/python/visitsarch
 find "$py_out" \( -name '*_pb2.py' -o -name '*_pb2.pyi' -o -name '*_pb2_grpc.py' \) -delete

@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Metadata } from "@grpc/grpc-js";
-import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
+import { GrpcMethod, GrpcStreamMethod } from "../../../../nest-grpc-decorators";
 import { wrappers } from "protobufjs";
 import { Observable } from "rxjs";
 import { Duration } from "../../../google/protobuf/duration";
