@@ -5,7 +5,8 @@ const path = require('node:path');
 
 const dir = path.join(__dirname, '..', '.test-results');
 const total = { passed: 0, failed: 0, skipped: 0 };
-for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+// Only the counts: .test-results/ also holds the e2e services' logs (service-logs/).
+for (const file of fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => /\.(json|xml)$/.test(name)) : []) {
   const text = fs.readFileSync(path.join(dir, file), 'utf8');
   if (file.endsWith('.json')) {
     const counts = JSON.parse(text);
