@@ -205,14 +205,14 @@ class FileWrite implements ObjectWrite {
     if (this.failure) throw this.failure;
   }
 
-  /**
-   * Makes the bytes durable, then hashes them as they lie in the file (off the event loop for
-   * large objects: the upload's receiving does not pay for it, and the hash is of what was written).
-   */
   flush(): Promise<void> {
     return this.settle();
   }
 
+  /**
+   * Makes the bytes durable, then hashes them as they lie in the file (off the event loop for
+   * large objects: the upload's receiving does not pay for it, and the hash is of what was written).
+   */
   prepare(): Promise<void> {
     return this.durable().then(() => undefined);
   }

@@ -189,10 +189,10 @@ class S3Write implements ObjectWrite {
     }
   }
 
-  /** Uploads the last part and waits for every part (small objects wait for the commit's PutObject). */
   /** Nothing to wait for: there is no local file (localPath is undefined). */
   async flush(): Promise<void> {}
 
+  /** Uploads the last part and waits for every part (small objects wait for the commit's PutObject). */
   prepare(): Promise<void> {
     this.prepared ??= (async () => {
       if (this.uploadId === undefined) return;
