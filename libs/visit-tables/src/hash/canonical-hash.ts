@@ -177,19 +177,24 @@ function maxCodePoints(data: Data, atLeast: number): number {
     const start = rows.start(i);
     const end = rows.end(i);
     // A value has at most as many code points as bytes: count only when it could be longer.
-    if (end - start <= max) continue;
-    let n = 0;
-    for (let k = start; k < end; k++) if ((bytes[k] & 0xc0) !== 0x80) n++;
-    if (n > max) max = n;
+    if (end - start > max) max = Math.max(max, codePointsIn(bytes, start, end));
   }
   return max;
 }
 
+/** How many code points the UTF-8 bytes [start, end) hold: the bytes that are not continuation bytes. */
+function codePointsIn(bytes: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let k = start; k < end; k++) if ((bytes[k] & 0xc0) !== 0x80) n++;
+  return n;
+}
+
 /**
  * The offsets of a Utf8 or LargeUtf8 column without nulls as 32-bit words, `step` words apart
- * (a LargeUtf8 offset read as its low word, exact while its values are under 2 GiB), so that
- * {@link maxCodePoints} reads them without a call, or a BigInt, per row: on a LargeUtf8 table of
- * 2 million visits (pandas 3's strings), that was most of the scan's CPU.
+ * (a LargeUtf8 offset read as its low word, exact while its values are under 2 GiB): the text
+ * columns {@link maxCodePoints} reads without a call, or a BigInt, per row (on a LargeUtf8 table
+ * of 2 million visits, pandas 3's strings, that was most of the scan's CPU), and the ones the
+ * WebAssembly kernel packs. Dictionaries and columns with nulls take the general paths.
  */
 function plainTextOffsets(data: Data): { words: Int32Array; step: 1 | 2 } | undefined {
   if (DataType.isDictionary(data.type) || hasNulls(data)) return undefined;
@@ -207,10 +212,7 @@ function maxCodePointsOfPlainText(words: Int32Array, step: 1 | 2, bytes: Uint8Ar
     const start = words[at];
     const end = words[at + step];
     // A value has at most as many code points as bytes: count only when it could be longer.
-    if (end - start <= max) continue;
-    let n = 0;
-    for (let k = start; k < end; k++) if ((bytes[k] & 0xc0) !== 0x80) n++;
-    if (n > max) max = n;
+    if (end - start > max) max = Math.max(max, codePointsIn(bytes, start, end));
   }
   return max;
 }
@@ -305,10 +307,10 @@ export class CanonicalRowPacker {
       }
       case 'text': {
         // Utf8 and LargeUtf8 (what pandas 3's strings become) without nulls; dictionaries and nulls take the JavaScript path.
-        const offsets = data.valueOffsets as ArrayBufferView | undefined;
-        const offsetSize = offsets instanceof Int32Array ? 4 : offsets instanceof BigInt64Array ? 8 : undefined;
-        if (!offsetSize || offsets!.buffer !== memory || hasNulls(data) || DataType.isDictionary(data.type)) return false;
-        kernels.packText(offsets!.byteOffset + from * offsetSize, offsetSize, values.byteOffset, count, dst, rowSize, plan.itemsize);
+        const offsets = plainTextOffsets(data);
+        if (!offsets || offsets.words.buffer !== memory) return false;
+        const offsetSize = offsets.step === 1 ? 4 : 8;
+        kernels.packText(offsets.words.byteOffset + from * offsetSize, offsetSize, values.byteOffset, count, dst, rowSize, plan.itemsize);
         return true;
       }
       default:
