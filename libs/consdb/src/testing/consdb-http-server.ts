@@ -47,6 +47,9 @@ export async function startTestConsdbServer(options: TestConsdbServerOptions): P
     max: 4,
     types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => TYPE_PARSERS[oid] ?? types.getTypeParser(oid, format)) as typeof types.getTypeParser },
   });
+  // pool.end() does not wait for its idle connections' sockets to close: one still closing when the
+  // test stops PostgreSQL gets "terminating connection", which without a listener crashes the suite.
+  pool.on('error', () => undefined);
   const prefix = options.prefix ?? '/consdb';
   const rowLimit = options.rowLimit ?? 1_000_000;
   const queries: string[] = [];
