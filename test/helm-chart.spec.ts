@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, type Schema } from '@visitsarch/config';
+import { SERVICE_NODE_FLAGS } from '@visitsarch/stack';
 import { commonServiceSchema, tlsFilesOf } from '@visitsarch/grpc-server';
 import { REPO_ROOT, run } from './support/run';
 import { serviceSpec, SERVICES, type ServiceDir } from './support/service-specs';
@@ -302,7 +303,8 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
         const container = containerOf(deployment);
         const port = container.ports.find((p: any) => p.name === 'grpc').containerPort;
         expect(processEnvironment(container.env).GRPC_ADDRESS).toBe(`0.0.0.0:${port}`);
-        expect(container.command).toEqual(['node', '--single-threaded-gc', `services/${dir}/dist/main.js`]);
+        // The Node flags of tools/stack, the one list (decision 0011).
+        expect(container.command).toEqual(['node', ...SERVICE_NODE_FLAGS, `services/${dir}/dist/main.js`]);
         expect(container.readinessProbe.grpc).toEqual({ port });
         expect(container.livenessProbe.grpc).toEqual({ port, service: 'liveness' });
         expect(container.startupProbe.grpc).toEqual({ port, service: 'liveness' });
@@ -543,5 +545,14 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
     for (const dir of (Object.keys(SERVICES) as ServiceDir[]).filter((d) => d !== 'metadata')) {
       expect(processEnvironment(containerOf(deploymentOf(objects, dir)).env).BOOTSTRAP_TOKEN_FILE).toBeUndefined();
     }
+  });
+});
+
+describe('the image (deploy/Dockerfile)', () => {
+  it('runs its default service with the Node flags of tools/stack, as the chart does', () => {
+    const dockerfile = fs.readFileSync(path.join(REPO_ROOT, 'deploy', 'Dockerfile'), 'utf8');
+    const cmd = dockerfile.match(/^CMD (\[.*\])$/m);
+    expect(cmd).not.toBeNull();
+    expect(JSON.parse(cmd![1])).toEqual(['node', ...SERVICE_NODE_FLAGS, 'services/gateway/dist/main.js']);
   });
 });

@@ -8,12 +8,17 @@ import { freeAddress, probeCredentialsOf, waitForServing } from '@visitsarch/grp
 import type { Logger } from '@visitsarch/logging';
 
 /**
- * Node flags every service runs with. V8's parallel garbage collector threads compete with the
- * service's own threads (gRPC, hashing workers) for the few CPUs a pod has: on 2 CPUs, streaming
- * a 2-million-visit table took twice as long on every call after the first
- * (docs/decisions/0011-streaming-throughput.md). The Kubernetes manifests pass the same flags.
+ * Node flags every service runs with (docs/decisions/0011-streaming-throughput.md); the Dockerfile
+ * and the Helm chart pass the same (test/helm-chart.spec.ts holds them to this list).
+ * - `--single-threaded-gc`: V8's parallel collector threads competed with the service's own
+ *   (gRPC, hashing workers) for a pod's few CPUs: on 2 CPUs, streaming a 2-million-visit table
+ *   took twice as long on every call after the first.
+ * - `--initial-old-space-size=96`: a floor under V8's old-generation limit. A service's live heap
+ *   is ~25 MB, so the limit V8 derives from it left so little room that the bytes each call
+ *   receives (counted against it) restarted full marking every few calls: a third of the stats
+ *   service's CPU per `nightly_stats`.
  */
-export const SERVICE_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
+export const SERVICE_NODE_FLAGS: readonly string[] = ['--single-threaded-gc', '--initial-old-space-size=96'];
 
 /** The five services, in the order they are stopped last-to-first (the gateway goes first). */
 export const SERVICE_NAMES = ['metadata', 'blob-archive', 'consdb-ingest', 'stats', 'gateway'] as const;
