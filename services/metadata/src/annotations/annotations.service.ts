@@ -3,7 +3,8 @@ import { metadataV1 } from '@visitsarch/contracts';
 import { invalidArgument, notFound } from '@visitsarch/grpc-server';
 import { ArchiveDatabase, Tx } from '../database/archive-database';
 import { decodePageToken, keysetPage } from '../common/page-token';
-import { idempotentOnSequence, onSequence } from '../common/sequence-hold';
+import { FOREIGN_KEY_VIOLATION, isPgError } from '../common/database-errors';
+import { idempotentOnSequence, onSequence, sequenceNotFound } from '../common/sequence-hold';
 import { pageSize, requireText, requireUuid } from '../common/validation';
 
 interface CommentRow {
@@ -37,11 +38,22 @@ export class AnnotationsService {
   async addTags(request: metadataV1.AddTagsRequest): Promise<metadataV1.AddTagsResponse> {
     const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
     const tags = requireTags(request.tags);
-    return onSequence(this.database, uuid, 'read', async (tx) => {
-      // The primary key (visitseq_uuid, tag) makes concurrent taggers converge on one row per tag.
-      await tx.rows('INSERT INTO tags (visitseq_uuid, tag) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [uuid, tags]);
-      return { tags: await this.tagsOf(tx, uuid) };
+    // One statement, one round trip: the daily job tags every simulation it adds. The sequence is
+    // held (FOR KEY SHARE, as onSequence would) while the tags go in; the primary key (visitseq_uuid,
+    // tag) makes concurrent taggers converge on one row per tag. The statement's snapshot predates
+    // its own insert, so the answer is the tags it saw plus those asked for (all present now).
+    const [row] = await this.database.rows<{ found: boolean; tags: string[] }>(
+      `WITH sequence AS (SELECT visitseq_uuid FROM visitseq_registry WHERE visitseq_uuid = $1 FOR KEY SHARE),
+            added AS (INSERT INTO tags (visitseq_uuid, tag) SELECT s.visitseq_uuid, t.tag FROM sequence s CROSS JOIN unnest($2::text[]) AS t(tag) ON CONFLICT DO NOTHING)
+       SELECT EXISTS (SELECT 1 FROM sequence) AS found,
+              ARRAY(SELECT tag FROM tags WHERE visitseq_uuid = $1 UNION SELECT unnest($2::text[]) ORDER BY 1) AS tags`,
+      [uuid, tags],
+    ).catch((error: unknown) => {
+      // The sequence deleted between the hold's lookup and the insert's key check.
+      throw isPgError(error, FOREIGN_KEY_VIOLATION) ? sequenceNotFound(uuid) : error;
     });
+    if (!row.found) throw sequenceNotFound(uuid);
+    return { tags: row.tags };
   }
 
   async removeTags(request: metadataV1.RemoveTagsRequest): Promise<metadataV1.RemoveTagsResponse> {

@@ -1,4 +1,4 @@
-import { notFound } from '@visitsarch/grpc-server';
+import { GrpcError, notFound } from '@visitsarch/grpc-server';
 import { ArchiveDatabase, Tx } from '../database/archive-database';
 import { idempotent } from './idempotency';
 
@@ -10,10 +10,15 @@ import { idempotent } from './idempotency';
 const HOLDS = { read: 'FOR KEY SHARE', write: 'FOR NO KEY UPDATE' } as const;
 export type SequenceHold = keyof typeof HOLDS;
 
+/** The NOT_FOUND of a call on a sequence that does not exist. */
+export function sequenceNotFound(uuid: string): GrpcError {
+  return notFound('VisitSequence', uuid, `visit sequence ${uuid} not found`);
+}
+
 /** NOT_FOUND unless the sequence exists; holds it (see SequenceHold) until the transaction ends. */
 export async function holdSequence(tx: Tx, uuid: string, hold: SequenceHold): Promise<void> {
   const row = await tx.one(`SELECT 1 FROM visitseq_registry WHERE visitseq_uuid = $1 ${HOLDS[hold]}`, [uuid]);
-  if (!row) throw notFound('VisitSequence', uuid, `visit sequence ${uuid} not found`);
+  if (!row) throw sequenceNotFound(uuid);
 }
 
 /** Runs `work` in a transaction on one sequence, which it holds first (NOT_FOUND if it does not exist). */
