@@ -24,7 +24,7 @@ import { Message, RecordBatch, RecordBatchReader, RecordBatchStreamWriter, Table
 import { blobArchiveV1, CONTRACTS, typeV1 } from '@visitsarch/contracts';
 import { freeAddress, ServiceClient, setPeerCredential, TEST_SERVICE_CREDENTIAL, waitForHealthEntry } from '@visitsarch/grpc-client';
 import { syntheticOpsimBatches } from '@visitsarch/visit-tables';
-import { SERVICE_NODE_FLAGS } from '@visitsarch/stack';
+import { serviceNodeFlags } from '@visitsarch/stack';
 import { writeSection } from './report';
 
 const REPOSITORY = path.resolve(__dirname, '..', '..');
@@ -177,7 +177,7 @@ async function startService(workdir: string) {
   const address = await freeAddress();
   // The bench calls the blob archive as the gateway does: with the service credential (decision 0020).
   setPeerCredential(TEST_SERVICE_CREDENTIAL);
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(REPOSITORY, 'services', 'blob-archive', 'dist', 'main.js')], {
+  const child = spawn(process.execPath, [...serviceNodeFlags('blob-archive'), path.join(REPOSITORY, 'services', 'blob-archive', 'dist', 'main.js')], {
     env: { ...process.env, VISITSARCH_ARCHIVE_URL: `file://${workdir}/archive/`, VISITSARCH_SPOOL_DIR: workdir, GRPC_ADDRESS: address, LOG_LEVEL: 'warn', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -251,7 +251,7 @@ edit by hand. Every number below comes from one run on one machine.
 - **Table:** the synthetic opsim table of \`@visitsarch/visit-tables\` (\`syntheticOpsimBatches\`, seed 1),
   ${r.rows.toLocaleString('en-US')} visits × 47 columns; as an Arrow IPC stream ${mb(r.tableBytes)}.
 - **Service:** blob-archive in its own process, \`file://\` archive on the local disk, reached over
-  loopback gRPC, run as the stack runs it (\`node ${SERVICE_NODE_FLAGS.join(' ')}\`); storage format: Arrow IPC
+  loopback gRPC, run as the stack runs it (\`node ${serviceNodeFlags('blob-archive').join(' ')}\`); storage format: Arrow IPC
   stream (docs/decisions/0010-visit-table-storage-format.md).
   Its writes are fsync'ed; pandas' are not.
 

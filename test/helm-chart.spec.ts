@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, type Schema } from '@visitsarch/config';
-import { SERVICE_NODE_FLAGS } from '@visitsarch/stack';
+import { serviceNodeFlags } from '@visitsarch/stack';
 import { commonServiceSchema, tlsFilesOf } from '@visitsarch/grpc-server';
 import { REPO_ROOT, run } from './support/run';
 import { serviceSpec, SERVICES, type ServiceDir } from './support/service-specs';
@@ -304,7 +304,7 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
         const port = container.ports.find((p: any) => p.name === 'grpc').containerPort;
         expect(processEnvironment(container.env).GRPC_ADDRESS).toBe(`0.0.0.0:${port}`);
         // The Node flags of tools/stack, the one list (decision 0011).
-        expect(container.command).toEqual(['node', ...SERVICE_NODE_FLAGS, `services/${dir}/dist/main.js`]);
+        expect(container.command).toEqual(['node', ...serviceNodeFlags(dir), `services/${dir}/dist/main.js`]);
         expect(container.readinessProbe.grpc).toEqual({ port });
         expect(container.livenessProbe.grpc).toEqual({ port, service: 'liveness' });
         expect(container.startupProbe.grpc).toEqual({ port, service: 'liveness' });
@@ -553,6 +553,6 @@ describe('the image (deploy/Dockerfile)', () => {
     const dockerfile = fs.readFileSync(path.join(REPO_ROOT, 'deploy', 'Dockerfile'), 'utf8');
     const cmd = dockerfile.match(/^CMD (\[.*\])$/m);
     expect(cmd).not.toBeNull();
-    expect(JSON.parse(cmd![1])).toEqual(['node', ...SERVICE_NODE_FLAGS, 'services/gateway/dist/main.js']);
+    expect(JSON.parse(cmd![1])).toEqual(['node', ...serviceNodeFlags('gateway'), 'services/gateway/dist/main.js']);
   });
 });

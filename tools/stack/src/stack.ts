@@ -8,21 +8,31 @@ import { freeAddress, probeCredentialsOf, waitForServing } from '@visitsarch/grp
 import type { Logger } from '@visitsarch/logging';
 
 /**
- * Node flags every service runs with (docs/decisions/0011-streaming-throughput.md); the Dockerfile
- * and the Helm chart pass the same (test/helm-chart.spec.ts holds them to this list).
- * - `--single-threaded-gc`: V8's parallel collector threads competed with the service's own
- *   (gRPC, hashing workers) for a pod's few CPUs: on 2 CPUs, streaming a 2-million-visit table
- *   took twice as long on every call after the first.
- * - `--initial-old-space-size=96`: a floor under V8's old-generation limit. A service's live heap
- *   is ~25 MB, so the limit V8 derives from it left so little room that the bytes each call
- *   receives (counted against it) restarted full marking every few calls: a third of the stats
- *   service's CPU per `nightly_stats`.
+ * The Node flags every service runs with (docs/decisions/0011-streaming-throughput.md): V8's
+ * parallel collector threads competed with the service's own (gRPC, hashing workers) for a pod's
+ * few CPUs: on 2 CPUs, streaming a 2-million-visit table took twice as long on every call after
+ * the first.
  */
-export const SERVICE_NODE_FLAGS: readonly string[] = ['--single-threaded-gc', '--initial-old-space-size=96'];
+export const SERVICE_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
 
 /** The five services, in the order they are stopped last-to-first (the gateway goes first). */
 export const SERVICE_NAMES = ['metadata', 'blob-archive', 'consdb-ingest', 'stats', 'gateway'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/**
+ * Flags of one service beyond SERVICE_NODE_FLAGS. The stats service's live heap is ~25 MB, and the
+ * old-generation limit V8 derives from so small a heap left so little room that the bytes each
+ * `nightly_stats` receives (counted against it) restarted full marking every few calls: a third
+ * of its CPU. A floor of 96 MB under that limit removes most of those collections. The blob
+ * archive, whose calls move large buffers, would hold more garbage with it (a higher peak RSS),
+ * so it is not a flag of every service.
+ */
+const EXTRA_NODE_FLAGS: Partial<Record<ServiceName, readonly string[]>> = { stats: ['--initial-old-space-size=96'] };
+
+/** The Node flags a service runs with; the Dockerfile and the Helm chart pass the same (test/helm-chart.spec.ts holds them to this). */
+export function serviceNodeFlags(name: ServiceName): string[] {
+  return [...SERVICE_NODE_FLAGS, ...(EXTRA_NODE_FLAGS[name] ?? [])];
+}
 
 export interface StackOptions {
   /**
@@ -192,7 +202,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const envOf = (name: ServiceName): NodeJS.ProcessEnv => ({ ...baseEnv, ...ownEnv[name], ...options.serviceEnv?.[name] });
   const launch = (name: ServiceName, address: string): RunningService => {
-    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, serviceEntryPoint(name)], {
+    const child = spawn(process.execPath, [...serviceNodeFlags(name), serviceEntryPoint(name)], {
       env: { ...envOf(name), GRPC_ADDRESS: address, METRICS_ADDRESS: metricsAddresses.get(address) },
       stdio: ['ignore', options.serviceLogs ?? 'inherit', 'pipe'],
     });

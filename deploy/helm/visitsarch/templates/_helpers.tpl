@@ -28,7 +28,7 @@ gateway: { dir: gateway, callers: [] }
 metadata: { dir: metadata, callers: [gateway, stats] }
 blobArchive: { dir: blob-archive, callers: [gateway, stats] }
 consdbIngest: { dir: consdb-ingest, callers: [gateway] }
-stats: { dir: stats, callers: [gateway] }
+stats: { dir: stats, callers: [gateway], nodeFlags: [--initial-old-space-size=96] }
 {{- end }}
 
 {{/* Labels of every object. */}}
