@@ -3,7 +3,6 @@ import { metadataV1 } from '@visitsarch/contracts';
 import { invalidArgument, notFound } from '@visitsarch/grpc-server';
 import { ArchiveDatabase, Tx } from '../database/archive-database';
 import { decodePageToken, keysetPage } from '../common/page-token';
-import { FOREIGN_KEY_VIOLATION, isPgError } from '../common/database-errors';
 import { idempotentOnSequence, onSequence, sequenceNotFound } from '../common/sequence-hold';
 import { pageSize, requireText, requireUuid } from '../common/validation';
 
@@ -38,22 +37,20 @@ export class AnnotationsService {
   async addTags(request: metadataV1.AddTagsRequest): Promise<metadataV1.AddTagsResponse> {
     const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
     const tags = requireTags(request.tags);
-    // One statement, one round trip: the daily job tags every simulation it adds. The sequence is
-    // held (FOR KEY SHARE, as onSequence would) while the tags go in; the primary key (visitseq_uuid,
-    // tag) makes concurrent taggers converge on one row per tag. The statement's snapshot predates
-    // its own insert, so the answer is the tags it saw plus those asked for (all present now).
-    const [row] = await this.database.rows<{ found: boolean; tags: string[] }>(
+    // Two statements outside a transaction, not five in one (the daily job tags every simulation it
+    // adds). The first holds the sequence (FOR KEY SHARE, as onSequence would) while the tags go in:
+    // the primary key (visitseq_uuid, tag) makes concurrent taggers converge on one row per tag, and
+    // the sorted order makes two of them wait for each other's rows in the same order, never in a
+    // cycle. The second reads the tags with a snapshot of its own, taken after the insert: the
+    // sequence's tags as they are after this call, including what concurrent calls did before it.
+    const [held] = await this.database.rows<{ found: boolean }>(
       `WITH sequence AS (SELECT visitseq_uuid FROM visitseq_registry WHERE visitseq_uuid = $1 FOR KEY SHARE),
             added AS (INSERT INTO tags (visitseq_uuid, tag) SELECT s.visitseq_uuid, t.tag FROM sequence s CROSS JOIN unnest($2::text[]) AS t(tag) ON CONFLICT DO NOTHING)
-       SELECT EXISTS (SELECT 1 FROM sequence) AS found,
-              ARRAY(SELECT tag FROM tags WHERE visitseq_uuid = $1 UNION SELECT unnest($2::text[]) ORDER BY 1) AS tags`,
-      [uuid, tags],
-    ).catch((error: unknown) => {
-      // The sequence deleted between the hold's lookup and the insert's key check.
-      throw isPgError(error, FOREIGN_KEY_VIOLATION) ? sequenceNotFound(uuid) : error;
-    });
-    if (!row.found) throw sequenceNotFound(uuid);
-    return { tags: row.tags };
+       SELECT EXISTS (SELECT 1 FROM sequence) AS found`,
+      [uuid, [...tags].sort()],
+    );
+    if (!held.found) throw sequenceNotFound(uuid);
+    return { tags: await this.tagsOf(this.database, uuid) };
   }
 
   async removeTags(request: metadataV1.RemoveTagsRequest): Promise<metadataV1.RemoveTagsResponse> {
@@ -121,7 +118,8 @@ export class AnnotationsService {
     });
   }
 
-  private async tagsOf(tx: Tx, uuid: string): Promise<string[]> {
+  /** The sequence's tags, sorted: in a transaction, or (the database itself) in a statement of their own. */
+  private async tagsOf(tx: Pick<Tx, 'rows'>, uuid: string): Promise<string[]> {
     return (await tx.rows<{ tag: string }>('SELECT tag FROM tags WHERE visitseq_uuid = $1 ORDER BY tag', [uuid])).map((row) => row.tag);
   }
 }
