@@ -303,7 +303,7 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
         const container = containerOf(deployment);
         const port = container.ports.find((p: any) => p.name === 'grpc').containerPort;
         expect(processEnvironment(container.env).GRPC_ADDRESS).toBe(`0.0.0.0:${port}`);
-        // The Node flags of tools/stack, the one list (decision 0011).
+        // The Node flags tools/stack runs the service with (serviceNodeFlags, decision 0011).
         expect(container.command).toEqual(['node', ...serviceNodeFlags(dir), `services/${dir}/dist/main.js`]);
         expect(container.readinessProbe.grpc).toEqual({ port });
         expect(container.livenessProbe.grpc).toEqual({ port, service: 'liveness' });

@@ -8,10 +8,10 @@ import { freeAddress, probeCredentialsOf, waitForServing } from '@visitsarch/grp
 import type { Logger } from '@visitsarch/logging';
 
 /**
- * The Node flags every service runs with (docs/decisions/0011-streaming-throughput.md): V8's
- * parallel collector threads competed with the service's own (gRPC, hashing workers) for a pod's
- * few CPUs: on 2 CPUs, streaming a 2-million-visit table took twice as long on every call after
- * the first.
+ * The Node flags every service runs with (docs/decisions/0011-streaming-throughput.md):
+ * `--single-threaded-gc`, because V8's parallel collector threads competed with the service's own
+ * (gRPC, hashing workers) for a pod's few CPUs: on 2 CPUs, streaming a 2-million-visit table took
+ * twice as long on every call after the first.
  */
 export const SERVICE_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
 
@@ -29,7 +29,7 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
  */
 const EXTRA_NODE_FLAGS: Partial<Record<ServiceName, readonly string[]>> = { stats: ['--initial-old-space-size=96'] };
 
-/** The Node flags a service runs with; the Dockerfile and the Helm chart pass the same (test/helm-chart.spec.ts holds them to this). */
+/** The Node flags a service runs with; the Helm chart passes the same, the Dockerfile the gateway's (test/helm-chart.spec.ts holds both to this). */
 export function serviceNodeFlags(name: ServiceName): string[] {
   return [...SERVICE_NODE_FLAGS, ...(EXTRA_NODE_FLAGS[name] ?? [])];
 }

@@ -21,7 +21,8 @@
 The five services: the values key of each, its folder under services/ (the process is
 `node services/<dir>/dist/main.js`) and the services that call it (from the *_ADDRESS variables
 each service reads: the gateway calls the four others; stats calls metadata and blob-archive;
-consdb-ingest calls none (docs/architecture.md, "Call graph")).
+consdb-ingest calls none (docs/architecture.md, "Call graph")); nodeFlags: the Node flags it runs
+with beyond --single-threaded-gc, which must be those of tools/stack's serviceNodeFlags (tested).
 */}}
 {{- define "visitsarch.services" -}}
 gateway: { dir: gateway, callers: [] }
