@@ -4,6 +4,7 @@ import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '@v
 import { ArchiveDatabase, Tx } from '../database/archive-database';
 import { isPgError, rethrowConstraint, UNIQUE_VIOLATION } from '../common/database-errors';
 import { idempotent } from '../common/idempotency';
+import { sequenceNotFound } from '../common/sequence-hold';
 import { decodePageToken, keysetPage } from '../common/page-token';
 import {
   isoInstant,
@@ -157,14 +158,14 @@ export class VisitSequencesService {
       `SELECT ${SEQUENCE_COLUMNS}, ${VISITS_FILE_COLUMNS} FROM ${sequencesFrom()} ${VISITS_FILE_JOIN} WHERE v.visitseq_uuid = $1`,
       [uuid],
     );
-    if (!row) throw notFound('VisitSequence', uuid, `visit sequence ${uuid} not found`);
+    if (!row) throw sequenceNotFound(uuid);
     return { visitSequence: toVisitSequence(row), visitsFile: visitsFileOf(row.visitseq_uuid, row) };
   }
 
   /** The sequence with this UUID; NOT_FOUND if there is none. */
   async fetch(tx: Tx, uuid: string): Promise<metadataV1.VisitSequence> {
     const row = await tx.one<SequenceRow>(`SELECT ${SEQUENCE_COLUMNS} FROM ${sequencesFrom()} WHERE v.visitseq_uuid = $1`, [uuid]);
-    if (!row) throw notFound('VisitSequence', uuid, `visit sequence ${uuid} not found`);
+    if (!row) throw sequenceNotFound(uuid);
     return toVisitSequence(row);
   }
 
@@ -250,7 +251,7 @@ export class VisitSequencesService {
       const found = await tx.one('SELECT 1 FROM visitseq_registry WHERE visitseq_uuid = $1 FOR UPDATE', [uuid]);
       if (!found) {
         if (request.allowMissing) return { blobUrls: [] };
-        throw notFound('VisitSequence', uuid, `visit sequence ${uuid} not found`);
+        throw sequenceNotFound(uuid);
       }
       const visitSequence = await this.fetch(tx, uuid);
       const children = await tx.rows<{ visitseq_uuid: string }>(
@@ -278,7 +279,7 @@ export class VisitSequencesService {
   /** Locks the sequence's registry row for the rest of the transaction and returns its kind. */
   private async lockForUpdate(tx: Tx, uuid: string): Promise<KindName> {
     const row = await tx.one<{ kind: KindName }>('SELECT kind FROM visitseq_registry WHERE visitseq_uuid = $1 FOR NO KEY UPDATE', [uuid]);
-    if (!row) throw notFound('VisitSequence', uuid, `visit sequence ${uuid} not found`);
+    if (!row) throw sequenceNotFound(uuid);
     return row.kind;
   }
 }
