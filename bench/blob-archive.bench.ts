@@ -24,7 +24,7 @@ import { Message, RecordBatch, RecordBatchReader, RecordBatchStreamWriter, Table
 import { blobArchiveV1, CONTRACTS, typeV1 } from '@visitsarch/contracts';
 import { freeAddress, ServiceClient, setPeerCredential, TEST_SERVICE_CREDENTIAL, waitForHealthEntry } from '@visitsarch/grpc-client';
 import { syntheticOpsimBatches } from '@visitsarch/visit-tables';
-import { serviceNodeFlags } from '@visitsarch/stack';
+import { serviceEntryPoint, serviceNodeFlags } from '@visitsarch/stack';
 import { writeSection } from './report';
 
 const REPOSITORY = path.resolve(__dirname, '..', '..');
@@ -177,7 +177,7 @@ async function startService(workdir: string) {
   const address = await freeAddress();
   // The bench calls the blob archive as the gateway does: with the service credential (decision 0020).
   setPeerCredential(TEST_SERVICE_CREDENTIAL);
-  const child = spawn(process.execPath, [...serviceNodeFlags('blob-archive'), path.join(REPOSITORY, 'services', 'blob-archive', 'dist', 'main.js')], {
+  const child = spawn(process.execPath, [...serviceNodeFlags('blob-archive'), serviceEntryPoint('blob-archive')], {
     env: { ...process.env, VISITSARCH_ARCHIVE_URL: `file://${workdir}/archive/`, VISITSARCH_SPOOL_DIR: workdir, GRPC_ADDRESS: address, LOG_LEVEL: 'warn', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
