@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { Table } from 'apache-arrow';
-import { canonicalSha256, hdf5Layout, openVisitTable, readVisitTable, syntheticOpsimBatches, syntheticOpsimTable, writeVisitTable } from '../index';
+import { batchStream, canonicalSha256, hdf5Layout, openVisitTable, readVisitTable, syntheticOpsimBatches, syntheticOpsimTable, writeVisitTable } from '../index';
 import { PRENIGHT_OPSIM, runPython, SAMPLE_OPSIM, tempDir } from '../spec-helpers/python';
 import { columnValues, mixedTable, recodeText, typeNames } from '../spec-helpers/tables';
 
@@ -57,6 +57,25 @@ describe('TypeScript reads back the "fixed" layout it writes', () => {
     await writeVisitTable(file('stream-table.h5'), source, { hdf5Layout: 'table' });
     expect(await hdf5Layout(file('stream-table.h5'))).toBe('table');
     expect(await hex(await readVisitTable(file('stream-table.h5')))).toBe(await hex(table));
+  });
+
+  it('reports the source\'s own error when it fails mid-table, with writes of earlier slices in flight', async () => {
+    // 100000 rows: six slices, so writes of earlier slices are still in flight when the source fails.
+    let passes = 0;
+    const failing = async () => {
+      const stream = await syntheticOpsimBatches({ rows: 100000, seed: 7, batchRows: 20000 });
+      const second = ++passes === 2;
+      return batchStream(stream.schema, (async function* () {
+        let sent = 0;
+        for await (const batch of stream) {
+          if (second && sent === 60000) throw new Error('the source broke off');
+          sent += batch.numRows;
+          yield batch;
+        }
+      })());
+    };
+    await expect(writeVisitTable(file('broken.h5'), failing)).rejects.toThrow('the source broke off');
+    expect(passes).toBe(2);
   });
 
   it('writes a one-shot stream through a temporary copy beside the file, in both layouts, the same bytes as from a factory', async () => {

@@ -16,8 +16,9 @@
  *
  * Two passes over the source (the row count and the null-holding int/bool columns decide the
  * file's layout), both streaming: numeric blocks are written batch by batch straight to their
- * place in the file, and the pickle is streamed to the end of the file (a global heap). Memory
- * holds one slice of rows plus the pickle's memo of repeated text values.
+ * place in the file, and the pickle is streamed to the end of the file (a global heap); a
+ * slice's writes overlap the packing of the next. Memory holds three slices of rows plus the
+ * pickle's memo of repeated text values.
  */
 import { open } from 'node:fs/promises';
 import { Data, RecordBatch } from 'apache-arrow';
@@ -170,11 +171,21 @@ export async function writePandasFixedHdf5(path: string, source: VisitTableSourc
 
     if (rows > 0) {
       const numeric = blocks.filter((b) => b.type !== 'object');
-      const buffers = numeric.map((b) => Buffer.alloc(SLICE_ROWS * b.columns.length * h5TypeSize(b.type as H5Type)));
-      const index = new BigInt64Array(SLICE_ROWS);
+      // Three sets of slice buffers: a slice's writes run while the next slices are packed into
+      // the other sets (writing to the page cache costs about as much as packing on small machines).
+      const sets = [0, 1, 2].map(() => ({
+        index: new BigInt64Array(SLICE_ROWS),
+        buffers: numeric.map((b) => Buffer.alloc(SLICE_ROWS * b.columns.length * h5TypeSize(b.type as H5Type))),
+        writes: [] as Promise<unknown>[],
+      }));
+      let slices = 0;
       const writeSlice = async (batch: RecordBatch, from: number, n: number) => {
+        const set = sets[slices++ % sets.length];
+        await Promise.all(set.writes.splice(0));
+        const write = (bytes: Uint8Array, length: number, position: number) => set.writes.push(overlapped(file.write(bytes, 0, length, position)));
+        const { index, buffers } = set;
         for (let i = 0; i < n; i++) index[i] = BigInt(at + i);
-        await file.write(new Uint8Array(index.buffer, 0, n * 8), 0, n * 8, layout.reserved.get(axis1)! + at * 8);
+        write(new Uint8Array(index.buffer, 0, n * 8), n * 8, layout.reserved.get(axis1)! + at * 8);
         for (let b = 0; b < numeric.length; b++) {
           const block = numeric[b];
           const size = h5TypeSize(block.type as H5Type);
@@ -182,7 +193,7 @@ export async function writePandasFixedHdf5(path: string, source: VisitTableSourc
           const out = buffers[b];
           const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
           block.columns.forEach((plan, item) => packColumnSlice(plan, batch, from, n, (data, lo, count, rowOffset) => packNumbers(plan, data, lo, count, out, view, rowBytes, rowOffset * rowBytes + item * size)));
-          await file.write(out, 0, n * rowBytes, layout.reserved.get(block.values!)! + at * rowBytes);
+          write(out, n * rowBytes, layout.reserved.get(block.values!)! + at * rowBytes);
         }
         if (text && pickler) {
           // Row-major (rows × text columns), as numpy lists the values of a C-order array.
@@ -195,13 +206,28 @@ export async function writePandasFixedHdf5(path: string, source: VisitTableSourc
               else pickler.pushUtf8(textRows.bytes, textRows.start(i), textRows.end(i));
             }
           }
-          await writePickle(pickler.take());
+          for (const chunk of pickler.take()) {
+            write(chunk, chunk.length, pickleAt); // fresh buffers, never reused
+            pickleAt += chunk.length;
+          }
         }
         at += n;
       };
-      for await (const batch of await openSource(again)) {
-        for (let from = 0; from < batch.numRows; from += SLICE_ROWS) await writeSlice(batch, from, Math.min(SLICE_ROWS, batch.numRows - from));
+      // Every write settles before the file is patched or closed, whether or not one failed.
+      const settled = async () => {
+        const pending = sets.flatMap((set) => set.writes.splice(0));
+        await Promise.allSettled(pending);
+        return pending;
+      };
+      try {
+        for await (const batch of await openSource(again)) {
+          for (let from = 0; from < batch.numRows; from += SLICE_ROWS) await writeSlice(batch, from, Math.min(SLICE_ROWS, batch.numRows - from));
+        }
+      } catch (error) {
+        await settled();
+        throw error;
       }
+      await Promise.all(await settled());
       if (at !== rows) throw new Error(`the visit table gave ${at} rows on its second reading, ${rows} on its first`);
     }
 
@@ -220,6 +246,12 @@ export async function writePandasFixedHdf5(path: string, source: VisitTableSourc
   } finally {
     await file.close();
   }
+}
+
+/** A write awaited later: marked handled now, so that a failure surfaces where it is awaited, not as an unhandled rejection. */
+function overlapped<T>(write: Promise<T>): Promise<T> {
+  write.catch(() => undefined);
+  return write;
 }
 
 /** Calls `pack` for each Data chunk of a column covering rows [from, from + n) of a batch. */
