@@ -25,7 +25,7 @@ consdb-ingest calls none (docs/architecture.md, "Call graph")); nodeFlags: the N
 with beyond --single-threaded-gc, which must be those of tools/stack's serviceNodeFlags (tested).
 */}}
 {{- define "visitsarch.services" -}}
-gateway: { dir: gateway, callers: [] }
+gateway: { dir: gateway, callers: [], nodeFlags: [--initial-old-space-size=96] }
 metadata: { dir: metadata, callers: [gateway, stats] }
 blobArchive: { dir: blob-archive, callers: [gateway, stats] }
 consdbIngest: { dir: consdb-ingest, callers: [gateway] }
