@@ -7,20 +7,29 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { AsyncByteQueue, RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Table } from 'apache-arrow';
-import { VisitBatchStream, VisitTableSource, collectTable, openSource } from './source';
+import { AsyncByteQueue, DataType, RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Schema, Table } from 'apache-arrow';
+import { MessageFrame, readFramedMessages } from '@visitsarch/arrow-ipc';
+import { PassOptions, VisitBatchStream, VisitTableSource, collectTable, openSource } from './source';
 import { underSchema } from './opsim-info';
 
 /** `file`: the IPC file format (footer, random access); `stream`: the IPC streaming format. */
 export type ArrowIpcKind = 'file' | 'stream';
 
-/** Opens an Arrow IPC file or stream (told apart by their magic bytes) for streaming reads. */
-export async function openArrowIpc(path: string): Promise<VisitBatchStream> {
+/**
+ * Opens an Arrow IPC file or stream (told apart by their magic bytes) for streaming reads. With
+ * `pass.reuseBuffers` (the consumer keeps no batch: PassOptions), a stream without dictionaries
+ * is read message by message into a few buffers used in turn.
+ */
+export async function openArrowIpc(path: string, pass: PassOptions = {}): Promise<VisitBatchStream> {
   const handle = await open(path, 'r');
   const head = new Uint8Array(6);
   await handle.read(head, 0, 6, 0);
   const isFile = Buffer.from(head).toString('latin1') === 'ARROW1';
   if (!isFile) await handle.close();
+  if (!isFile && pass.reuseBuffers) {
+    const reusing = await openReusingStream(path);
+    if (reusing) return reusing;
+  }
   // Large reads: a message (~1 MiB) then mostly lies within one piece, decoded without joining pieces.
   const reader = await RecordBatchReader.from((isFile ? handle : createReadStream(path, { highWaterMark: 8 << 20 })) as any);
   await reader.open();
@@ -32,6 +41,63 @@ export async function openArrowIpc(path: string): Promise<VisitBatchStream> {
       } finally {
         await reader.cancel?.();
         if (isFile) await handle.close().catch(() => undefined);
+      }
+    },
+  };
+}
+
+/**
+ * Buffers a stream's messages are read into, in turn. A batch decoded from one stays valid while
+ * the next two messages are read: its consumer has moved on by then (apache-arrow reads a message
+ * when the next batch is asked for), with a message to spare.
+ */
+const REUSED_BUFFERS = 3;
+
+/** A MessageFrame (@visitsarch/arrow-ipc) putting each message, as it lies in the stream, at the start of the next of the ring's buffers. */
+function ringFrame(): MessageFrame {
+  const ring: Buffer[] = [];
+  let next = 0;
+  return (prefix, metadataLength, bodyLength) => {
+    const size = prefix.byteLength + metadataLength + bodyLength;
+    let framed = ring[next];
+    // Large enough for a ~1 MiB batch at once: the body starts 8-aligned (prefix and padded metadata), as apache-arrow reads it without a copy.
+    if (!framed || framed.length < size) framed = ring[next] = Buffer.allocUnsafeSlow(Math.max(size, 2 << 20));
+    next = (next + 1) % REUSED_BUFFERS;
+    framed.set(prefix, 0);
+    return { framed, metadataAt: prefix.byteLength, bodyAt: prefix.byteLength + metadataLength };
+  };
+}
+
+/** The stream's messages, each in a ring buffer (the bytes of the message only). */
+async function* ringMessages(path: string): AsyncGenerator<Uint8Array> {
+  for await (const { framed, body } of readFramedMessages(path, ringFrame())) yield framed.subarray(0, body.byteOffset - framed.byteOffset + body.byteLength);
+}
+
+/**
+ * A stream file read into reused buffers, opened when first iterated (an unread stream holds no
+ * file); undefined for a stream with dictionaries, which apache-arrow keeps across batches.
+ */
+async function openReusingStream(path: string): Promise<VisitBatchStream | undefined> {
+  const head = readFramedMessages(path, ringFrame());
+  let schema: Schema | undefined;
+  try {
+    const first = await head.next();
+    if (!first.done && first.value.message.isSchema()) schema = first.value.message.header() as Schema;
+  } finally {
+    await head.return(undefined); // closes the file
+  }
+  if (!schema || schema.fields.some((field) => DataType.isDictionary(field.type))) return undefined;
+  return {
+    schema,
+    reusesBuffers: true,
+    async *[Symbol.asyncIterator]() {
+      const messages = ringMessages(path);
+      try {
+        const reader = await RecordBatchReader.from(messages);
+        await reader.open();
+        for await (const batch of reader as AsyncIterable<RecordBatch>) if (batch.numRows > 0) yield batch;
+      } finally {
+        await messages.return(undefined); // closes the file if the consumer stopped early
       }
     },
   };

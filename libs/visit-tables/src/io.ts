@@ -2,14 +2,14 @@
 import { open } from 'node:fs/promises';
 import { Table } from 'apache-arrow';
 import { VisitTableFormat, VisitTableFormatError, formatFromFileName, formatFromMagic } from './formats';
-import { VisitBatchStream, VisitTableSource, collectTable } from './source';
+import { PassOptions, VisitBatchStream, VisitTableSource, collectTable } from './source';
 import { decodeArrowIpc, encodeArrowIpc, openArrowIpc, writeArrowIpc } from './arrow-ipc';
 import { encodeParquet, openParquet, ParquetWriteOptions, writeParquet } from './parquet';
 import { openOpsimSqlite, writeOpsimSqlite } from './sqlite';
 import { Hdf5Layout, openHdf5, writeHdf5 } from './hdf5';
 import { encodeCsv, writeCsv } from './csv';
 
-export interface ReadVisitTableOptions {
+export interface ReadVisitTableOptions extends PassOptions {
   /** The format; default: from the file's magic bytes, else from its name. */
   format?: VisitTableFormat;
   /** HDF5 key or SQLite table; default `observations`. */
@@ -61,7 +61,7 @@ export async function openVisitTable(path: string, options: ReadVisitTableOption
       return openParquet(path, { batchRows: options.batchRows });
     case 'arrow-file':
     case 'arrow-stream':
-      return openArrowIpc(path);
+      return openArrowIpc(path, { reuseBuffers: options.reuseBuffers });
     case 'csv':
       throw new VisitTableFormatError('reading CSV is not supported (CSV carries no column types)');
   }

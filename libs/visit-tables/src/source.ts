@@ -8,6 +8,22 @@ import { RecordBatch, Schema, Table } from 'apache-arrow';
 /** A one-shot stream of record batches of one visit table, with the table's schema known up front. */
 export interface VisitBatchStream extends AsyncIterable<RecordBatch> {
   readonly schema: Schema;
+  /**
+   * True if the batches are read into reused memory (opened with PassOptions.reuseBuffers, and
+   * the reader could honour it): only a consumer that keeps no batch may read this stream. Such a
+   * stream holds no file until it is iterated.
+   */
+  readonly reusesBuffers?: boolean;
+}
+
+/**
+ * What a consumer tells a factory about one pass. `reuseBuffers`: the consumer is done with each
+ * batch once it asks for the next (it keeps no batch, slice or view of one), so the reader may
+ * read later batches into the memory of earlier ones instead of allocating afresh: 2 GB of
+ * buffers per pass over a 2-million-visit table otherwise start dozens of full collections.
+ */
+export interface PassOptions {
+  reuseBuffers?: boolean;
 }
 
 /**
@@ -18,7 +34,7 @@ export interface VisitBatchStream extends AsyncIterable<RecordBatch> {
  * - a factory: called once per pass, so two-pass operations run in bounded memory (for
  *   example `() => openVisitTable(path)` or `() => syntheticOpsimBatches({...})`).
  */
-export type VisitTableSource = Table | VisitBatchStream | (() => VisitBatchStream | Promise<VisitBatchStream>);
+export type VisitTableSource = Table | VisitBatchStream | ((pass?: PassOptions) => VisitBatchStream | Promise<VisitBatchStream>);
 
 /** Wraps a schema and any (async) iterable of batches as a {@link VisitBatchStream}. */
 export function batchStream(schema: Schema, batches: Iterable<RecordBatch> | AsyncIterable<RecordBatch>): VisitBatchStream {
@@ -39,16 +55,16 @@ export function tableStream(table: Table): VisitBatchStream {
 }
 
 /** True if the source can be read twice without holding it in memory (a Table or a factory). */
-export function isReReadable(source: VisitTableSource): source is Table | (() => VisitBatchStream | Promise<VisitBatchStream>) {
+export function isReReadable(source: VisitTableSource): source is Table | ((pass?: PassOptions) => VisitBatchStream | Promise<VisitBatchStream>) {
   return source instanceof Table || typeof source === 'function';
 }
 
-/** Opens one pass over a source. A one-shot stream can be opened only once. */
-export async function openSource(source: VisitTableSource): Promise<VisitBatchStream> {
+/** Opens one pass over a source (a factory is told `pass`). A one-shot stream can be opened only once. */
+export async function openSource(source: VisitTableSource, pass: PassOptions = {}): Promise<VisitBatchStream> {
   if (source instanceof Table) return tableStream(source);
   if (typeof source === 'function') {
     // A factory may hand back a Table (untyped callers do): stream it rather than iterate its rows.
-    const opened: VisitBatchStream | Table = await source();
+    const opened: VisitBatchStream | Table = await source(pass);
     return opened instanceof Table ? tableStream(opened) : opened;
   }
   return source;
@@ -58,7 +74,7 @@ export async function openSource(source: VisitTableSource): Promise<VisitBatchSt
  * Returns a source that may be opened several times: tables and factories as they are, a
  * one-shot stream collected into a Table (this is where memory stops being bounded).
  */
-export async function reReadable(source: VisitTableSource): Promise<Table | (() => VisitBatchStream | Promise<VisitBatchStream>)> {
+export async function reReadable(source: VisitTableSource): Promise<Table | ((pass?: PassOptions) => VisitBatchStream | Promise<VisitBatchStream>)> {
   if (isReReadable(source)) return source;
   return collectTable(source);
 }

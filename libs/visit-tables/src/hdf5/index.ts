@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { RecordBatch, Schema, Table } from 'apache-arrow';
-import { VisitBatchStream, VisitTableSource, batchStream, collectTable, isReReadable } from '../source';
+import { PassOptions, VisitBatchStream, VisitTableSource, batchStream, collectTable, isReReadable } from '../source';
 import { openArrowIpc, writeArrowIpc } from '../arrow-ipc';
 import { ColumnScanner } from './pandas-columns';
 import { PANDAS_NAN_REP } from './pandas-table-writer';
@@ -113,7 +113,7 @@ export async function writeHdf5(path: string, source: VisitTableSource, options:
     try {
       const scanner = new ColumnScanner(source.schema, layout === 'table' ? { textWidths: true, nullText: PANDAS_NAN_REP } : {});
       await writeArrowIpc(spool, batchStream(source.schema, scanning(source, scanner)), 'stream');
-      return await writeHdf5(path, () => openArrowIpc(spool), { ...options, scanned: scanner.result() });
+      return await writeHdf5(path, (pass) => openArrowIpc(spool, pass), { ...options, scanned: scanner.result() });
     } finally {
       rmSync(spool, { force: true });
     }
@@ -128,8 +128,8 @@ export async function writeHdf5(path: string, source: VisitTableSource, options:
   const passes: VisitTableSource =
     again instanceof Table
       ? again
-      : async () => {
-          const stream = await again();
+      : async (pass?: PassOptions) => {
+          const stream = await again(pass);
           if (!opened) learn(stream.schema);
           opened = true;
           return stream;

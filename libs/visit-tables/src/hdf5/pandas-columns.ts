@@ -133,7 +133,7 @@ export class ColumnScanner {
 
 /** The first pass: row count, null presence and (optionally) text widths, `nullText` standing for nulls. */
 export async function scanColumns(source: VisitTableSource, options: ScanOptions = {}): Promise<ColumnScan> {
-  const stream = await openSource(source);
+  const stream = await openSource(source, { reuseBuffers: true }); // the scanner keeps no batch
   const scanner = new ColumnScanner(stream.schema, options);
   for await (const batch of stream) scanner.add(batch);
   return scanner.result();

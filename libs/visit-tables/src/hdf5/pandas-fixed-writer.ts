@@ -220,7 +220,8 @@ export async function writePandasFixedHdf5(path: string, source: VisitTableSourc
         return pending;
       };
       try {
-        for await (const batch of await openSource(again)) {
+        // Values are copied out of each batch (packed, pickled) before the next is asked for.
+        for await (const batch of await openSource(again, { reuseBuffers: true })) {
           for (let from = 0; from < batch.numRows; from += SLICE_ROWS) await writeSlice(batch, from, Math.min(SLICE_ROWS, batch.numRows - from));
         }
       } catch (error) {

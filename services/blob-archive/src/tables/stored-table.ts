@@ -2,7 +2,7 @@ import * as fsp from 'node:fs/promises';
 import { DataType, RecordBatch, Schema } from 'apache-arrow';
 import { failedPrecondition, GrpcError, invalidArgument } from '@visitsarch/grpc-server';
 import { ArchiveStorage, LocalSnapshot, sha256OfLocalFile, verifySha256 } from '@visitsarch/storage';
-import { batchStream, formatFromMagic, openVisitTable, VisitBatchStream, VisitTableFormat } from '@visitsarch/visit-tables';
+import { batchStream, formatFromMagic, openVisitTable, PassOptions, VisitBatchStream, VisitTableFormat } from '@visitsarch/visit-tables';
 import { status } from '@grpc/grpc-js';
 import { nightOfDayObs } from '@visitsarch/day-obs';
 import { dayObsRange } from '@visitsarch/validation';
@@ -60,10 +60,10 @@ export class StoredTable {
     }
   }
 
-  /** All rows and columns, as stored, once verified. */
-  async openBatches(): Promise<VisitBatchStream> {
+  /** All rows and columns, as stored, once verified (`pass`: what the consumer allows, PassOptions). */
+  async openBatches(pass: PassOptions = {}): Promise<VisitBatchStream> {
     await this.verification.done;
-    return openVisitTable(this.snapshot.path, { format: this.format });
+    return openVisitTable(this.snapshot.path, { format: this.format, ...pass });
   }
 
   /**
@@ -93,8 +93,8 @@ export class StoredTable {
   }
 
   /** The selected rows and columns (INVALID_ARGUMENT for unknown columns, FAILED_PRECONDITION for a day_obs filter without nights). */
-  async openSelection(selection: TableSelection, columnsField = 'columns'): Promise<VisitBatchStream> {
-    const stream = await this.openBatches();
+  async openSelection(selection: TableSelection, columnsField = 'columns', pass: PassOptions = {}): Promise<VisitBatchStream> {
+    const stream = await this.openBatches(pass);
     return selectRows(stream, selection, columnsField);
   }
 
@@ -179,7 +179,8 @@ export function selectRows(stream: VisitBatchStream, selection: TableSelection, 
       for (const part of parts) yield indices ? part.selectAt(indices) : part;
     }
   }
-  return batchStream(schema as Schema, batches());
+  // The parts are views of the batches: they live in the same reused memory, if it is.
+  return { ...batchStream(schema as Schema, batches()), reusesBuffers: stream.reusesBuffers };
 }
 
 function columnIndices(schema: Schema, columns: readonly string[], field: string): number[] | undefined {

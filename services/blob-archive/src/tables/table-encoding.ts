@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { GrpcError } from '@visitsarch/grpc-server';
 import { readFileInto } from '@visitsarch/storage';
-import { encodeVisitTable, VisitBatchStream, VisitTableFormat, writeVisitTable } from '@visitsarch/visit-tables';
+import { encodeVisitTable, PassOptions, VisitBatchStream, VisitTableFormat, writeVisitTable } from '@visitsarch/visit-tables';
 
 /** Formats the visit-tables library encodes as a byte stream; the others are written to a file first. */
 const STREAMED_FORMATS: ReadonlySet<VisitTableFormat> = new Set(['arrow-stream', 'arrow-file', 'parquet', 'csv']);
@@ -18,7 +18,7 @@ const STREAMED_FORMATS: ReadonlySet<VisitTableFormat> = new Set(['arrow-stream',
  */
 export async function* encodeTableFile(
   format: VisitTableFormat,
-  open: () => Promise<VisitBatchStream>,
+  open: (pass?: PassOptions) => Promise<VisitBatchStream>,
   spoolDirectory: string,
   { chunksCopied = false }: { chunksCopied?: boolean } = {},
 ): AsyncGenerator<Uint8Array> {

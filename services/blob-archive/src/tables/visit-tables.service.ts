@@ -3,7 +3,7 @@ import { DataType, Field, RecordBatch, Schema, util } from 'apache-arrow';
 import type { blobArchiveV1 } from '@visitsarch/contracts';
 import { bytesFieldResponses, failedPrecondition, invalidArgument } from '@visitsarch/grpc-server';
 import { ArchiveStorage, ObjectWrite, sequenceFileUrl } from '@visitsarch/storage';
-import { batchStream, tableFormatOf, VisitBatchStream } from '@visitsarch/visit-tables';
+import { batchStream, PassOptions, tableFormatOf, VisitBatchStream } from '@visitsarch/visit-tables';
 import { ArrowChunk, encodeArrowChunks, forwardArrowMessages, IpcMessage, readIpcMessages } from '@visitsarch/arrow-ipc';
 import { encodeFlightData, readFlightDataFromFile } from '@visitsarch/flight';
 import { nightOfDayObs } from '@visitsarch/day-obs';
@@ -137,13 +137,14 @@ export class VisitTablesService {
     const selection = selectionOf(request);
     const table = await StoredTable.open(this.storage, request.fileUrl, expected, 'file_url');
     try {
-      // Open once up front so that a bad selection fails before any byte is produced.
-      const first = await table.openSelection(selection);
-      let opened: VisitBatchStream | undefined = first;
-      const open = async () => {
-        const stream = opened ?? (await table.openSelection(selection));
+      // Open once up front so that a bad selection fails before any byte is produced. The first
+      // pass reads that stream, unless it reuses buffers (it then holds no file until read) and
+      // the pass keeps batches: such a pass opens its own.
+      let opened: VisitBatchStream | undefined = await table.openSelection(selection, 'columns', { reuseBuffers: true });
+      const open = async (pass: PassOptions = {}) => {
+        const usable = opened && (pass.reuseBuffers || !opened.reusesBuffers) ? opened : undefined;
         opened = undefined;
-        return stream;
+        return usable ?? (await table.openSelection(selection, 'columns', pass));
       };
       yield* bytesFieldResponses(encodeTableFile(format, open, this.settings.spoolDirectory, { chunksCopied: true }), EXPORT_DATA_FIELD, BYTES_PER_MESSAGE);
     } finally {

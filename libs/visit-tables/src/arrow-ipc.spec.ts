@@ -1,0 +1,70 @@
+/**
+ * Reading an Arrow IPC stream file into reused buffers (PassOptions.reuseBuffers): the batches
+ * are those of an ordinary read, one at a time; the option is declined where it cannot be kept.
+ */
+import * as path from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { RecordBatch, Table, tableToIPC } from 'apache-arrow';
+import { openArrowIpc, syntheticOpsimBatches, syntheticOpsimTable, writeArrowIpc, writeHdf5 } from './index';
+import { tempDir } from './spec-helpers/python';
+import { mixedTable, recodeText } from './spec-helpers/tables';
+
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(() => (tmp = tempDir()));
+afterAll(() => tmp.cleanup());
+
+const file = (name: string) => path.join(tmp.dir, name);
+const bytesOf = (batch: RecordBatch) => Buffer.from(tableToIPC(new Table([batch]), 'stream'));
+
+describe('openArrowIpc with reuseBuffers', () => {
+  it('gives the batches of an ordinary read, each valid until the next is asked for', async () => {
+    // 12 batches: more than the buffers used in turn, so every buffer is read into several times.
+    await writeArrowIpc(file('many.arrows'), () => syntheticOpsimBatches({ rows: 24000, seed: 3, batchRows: 2000 }), 'stream');
+    const ordinary: Buffer[] = [];
+    for await (const batch of await openArrowIpc(file('many.arrows'))) ordinary.push(bytesOf(batch));
+    expect(ordinary).toHaveLength(12);
+
+    const reusing = await openArrowIpc(file('many.arrows'), { reuseBuffers: true });
+    expect(reusing.reusesBuffers).toBe(true);
+    const reused: Buffer[] = [];
+    for await (const batch of reusing) reused.push(bytesOf(batch)); // copied before the next is read
+    expect(reused.map((bytes, i) => bytes.equals(ordinary[i]))).toEqual(ordinary.map(() => true));
+
+    // Kept past their turn, the first batches show later batches' bytes: the memory is reused.
+    const kept: RecordBatch[] = [];
+    for await (const batch of await openArrowIpc(file('many.arrows'), { reuseBuffers: true })) kept.push(batch);
+    expect(bytesOf(kept[0]).equals(ordinary[0])).toBe(false);
+    expect(bytesOf(kept[11]).equals(ordinary[11])).toBe(true);
+
+    // A consumer that stops early leaves no file open.
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
+    for await (const batch of await openArrowIpc(file('many.arrows'), { reuseBuffers: true })) if (batch.numRows > 0) break;
+    expect(openFiles()).toBe(before);
+  });
+
+  it('is what the HDF5 writer reads its two passes with: the same file as from ordinary reads', async () => {
+    await writeArrowIpc(file('table.arrows'), syntheticOpsimTable({ rows: 50000, seed: 4 }), 'stream');
+    let asked = 0;
+    await writeHdf5(file('reused.h5'), (pass) => {
+      if (pass?.reuseBuffers) asked++;
+      return openArrowIpc(file('table.arrows'), pass);
+    });
+    await writeHdf5(file('ordinary.h5'), () => openArrowIpc(file('table.arrows')));
+    expect(asked).toBe(2);
+    expect(readFileSync(file('reused.h5')).equals(readFileSync(file('ordinary.h5')))).toBe(true);
+  });
+
+  it('is declined for dictionary columns (kept across batches) and for the IPC file format', async () => {
+    await writeArrowIpc(file('dictionary.arrows'), recodeText(mixedTable(), 'dictionary'), 'stream');
+    await writeArrowIpc(file('mixed.arrow'), mixedTable(), 'file');
+    for (const name of ['dictionary.arrows', 'mixed.arrow']) {
+      const stream = await openArrowIpc(file(name), { reuseBuffers: true });
+      expect({ name, reusesBuffers: stream.reusesBuffers ?? false }).toEqual({ name, reusesBuffers: false });
+      let rows = 0;
+      for await (const batch of stream) rows += batch.numRows;
+      expect(rows).toBe(mixedTable().numRows);
+    }
+    expect((await openArrowIpc(file('many.arrows'))).reusesBuffers ?? false).toBe(false);
+  });
+});
