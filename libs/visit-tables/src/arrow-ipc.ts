@@ -68,6 +68,18 @@ function ringFrame(): MessageFrame {
   };
 }
 
+/** A buffer of the message's own size (the schema message, read once). */
+const exactFrame: MessageFrame = (prefix, metadataLength, bodyLength) => {
+  const framed = Buffer.allocUnsafe(prefix.byteLength + metadataLength + bodyLength);
+  framed.set(prefix, 0);
+  return { framed, metadataAt: prefix.byteLength, bodyAt: prefix.byteLength + metadataLength };
+};
+
+/** Whether a type is, or holds at any depth, a dictionary-encoded column. */
+function hasDictionary(type: DataType): boolean {
+  return DataType.isDictionary(type) || (type.children ?? []).some((child) => hasDictionary(child.type));
+}
+
 /** The stream's messages, each in a ring buffer (the bytes of the message only). */
 async function* ringMessages(path: string): AsyncGenerator<Uint8Array> {
   for await (const { framed, body } of readFramedMessages(path, ringFrame())) yield framed.subarray(0, body.byteOffset - framed.byteOffset + body.byteLength);
@@ -78,7 +90,7 @@ async function* ringMessages(path: string): AsyncGenerator<Uint8Array> {
  * file); undefined for a stream with dictionaries, which apache-arrow keeps across batches.
  */
 async function openReusingStream(path: string): Promise<VisitBatchStream | undefined> {
-  const head = readFramedMessages(path, ringFrame());
+  const head = readFramedMessages(path, exactFrame);
   let schema: Schema | undefined;
   try {
     const first = await head.next();
@@ -86,7 +98,7 @@ async function openReusingStream(path: string): Promise<VisitBatchStream | undef
   } finally {
     await head.return(undefined); // closes the file
   }
-  if (!schema || schema.fields.some((field) => DataType.isDictionary(field.type))) return undefined;
+  if (!schema || schema.fields.some((field) => hasDictionary(field.type))) return undefined;
   return {
     schema,
     reusesBuffers: true,

@@ -19,8 +19,8 @@ export interface VisitBatchStream extends AsyncIterable<RecordBatch> {
 /**
  * What a consumer tells a factory about one pass. `reuseBuffers`: the consumer is done with each
  * batch once it asks for the next (it keeps no batch, slice or view of one), so the reader may
- * read later batches into the memory of earlier ones instead of allocating afresh: 2 GB of
- * buffers per pass over a 2-million-visit table otherwise start dozens of full collections.
+ * read later batches into the memory of earlier ones instead of allocating afresh: the 858 MB
+ * of new buffers per pass over a 2.1-million-visit table otherwise start a dozen full collections.
  */
 export interface PassOptions {
   reuseBuffers?: boolean;
@@ -59,15 +59,19 @@ export function isReReadable(source: VisitTableSource): source is Table | ((pass
   return source instanceof Table || typeof source === 'function';
 }
 
-/** Opens one pass over a source (a factory is told `pass`). A one-shot stream can be opened only once. */
+/**
+ * Opens one pass over a source (a factory is told `pass`). A one-shot stream can be opened only
+ * once. A stream read into reused buffers is refused to a pass that did not allow it (one that
+ * may keep batches, such as collectTable): it would keep memory that later batches overwrite.
+ */
 export async function openSource(source: VisitTableSource, pass: PassOptions = {}): Promise<VisitBatchStream> {
   if (source instanceof Table) return tableStream(source);
-  if (typeof source === 'function') {
-    // A factory may hand back a Table (untyped callers do): stream it rather than iterate its rows.
-    const opened: VisitBatchStream | Table = await source(pass);
-    return opened instanceof Table ? tableStream(opened) : opened;
-  }
-  return source;
+  let stream: VisitBatchStream | Table = source as VisitBatchStream;
+  // A factory may hand back a Table (untyped callers do): stream it rather than iterate its rows.
+  if (typeof source === 'function') stream = await source(pass);
+  if (stream instanceof Table) return tableStream(stream);
+  if (stream.reusesBuffers && !pass.reuseBuffers) throw new Error('this visit-table stream is read into reused buffers (PassOptions.reuseBuffers): only a consumer that keeps no batch may read it');
+  return stream;
 }
 
 /**

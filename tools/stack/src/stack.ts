@@ -25,7 +25,7 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
  * `nightly_stats` receives (counted against it) restarted full marking every few calls: a third
  * of its CPU. A floor of 96 MB under that limit removes most of those collections. The gateway's
  * heap is as small and every call it relays starts the same way: 14–17 full collections per 300
- * `query_night`s of 959 rows, 3 ms of its ~10.5 ms of CPU per call; 1–2 with the floor. The blob
+ * `query_night`s of 959 rows, ~4 ms of its ~10.5 ms of CPU per call; 1–2 with the floor. The blob
  * archive, whose calls move large buffers, would hold more garbage with it (a higher peak RSS),
  * so it is not a flag of every service.
  */

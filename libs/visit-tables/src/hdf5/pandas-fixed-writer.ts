@@ -181,7 +181,7 @@ export async function writePandasFixedHdf5(path: string, source: VisitTableSourc
       let slices = 0;
       const writeSlice = async (batch: RecordBatch, from: number, n: number) => {
         const set = sets[slices++ % sets.length];
-        await Promise.all(set.writes.splice(0));
+        await allWritten(set.writes.splice(0));
         const write = (bytes: Uint8Array, length: number, position: number) => set.writes.push(overlapped(file.write(bytes, 0, length, position)));
         const { index, buffers } = set;
         for (let i = 0; i < n; i++) index[i] = BigInt(at + i);
@@ -214,11 +214,7 @@ export async function writePandasFixedHdf5(path: string, source: VisitTableSourc
         at += n;
       };
       // Every write settles before the file is patched or closed, whether or not one failed.
-      const settled = async () => {
-        const pending = sets.flatMap((set) => set.writes.splice(0));
-        await Promise.allSettled(pending);
-        return pending;
-      };
+      const settled = () => Promise.allSettled(sets.flatMap((set) => set.writes.splice(0)));
       try {
         // Values are copied out of each batch (packed, pickled) before the next is asked for.
         for await (const batch of await openSource(again, { reuseBuffers: true })) {
@@ -228,7 +224,7 @@ export async function writePandasFixedHdf5(path: string, source: VisitTableSourc
         await settled();
         throw error;
       }
-      await Promise.all(await settled());
+      await allWritten(sets.flatMap((set) => set.writes.splice(0)));
       if (at !== rows) throw new Error(`the visit table gave ${at} rows on its second reading, ${rows} on its first`);
     }
 
@@ -247,6 +243,12 @@ export async function writePandasFixedHdf5(path: string, source: VisitTableSourc
   } finally {
     await file.close();
   }
+}
+
+/** Waits for every write of `writes`, then throws the first failure, if any (none is left running). */
+async function allWritten(writes: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
 /** A write awaited later: marked handled now, so that a failure surfaces where it is awaited, not as an unhandled rejection. */
