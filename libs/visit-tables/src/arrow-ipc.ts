@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { AsyncByteQueue, DataType, RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Schema, Table } from 'apache-arrow';
-import { MessageFrame, readFramedMessages } from '@visitsarch/arrow-ipc';
+import { MessageFrame, readFramedMessages, readIpcMessagesFromFile } from '@visitsarch/arrow-ipc';
 import { PassOptions, VisitBatchStream, VisitTableSource, collectTable, openSource } from './source';
 import { underSchema } from './opsim-info';
 
@@ -68,13 +68,6 @@ function ringFrame(): MessageFrame {
   };
 }
 
-/** A buffer of the message's own size (the schema message, read once). */
-const exactFrame: MessageFrame = (prefix, metadataLength, bodyLength) => {
-  const framed = Buffer.allocUnsafe(prefix.byteLength + metadataLength + bodyLength);
-  framed.set(prefix, 0);
-  return { framed, metadataAt: prefix.byteLength, bodyAt: prefix.byteLength + metadataLength };
-};
-
 /** Whether a type is, or holds at any depth, a dictionary-encoded column. */
 function hasDictionary(type: DataType): boolean {
   return DataType.isDictionary(type) || (type.children ?? []).some((child) => hasDictionary(child.type));
@@ -90,7 +83,7 @@ async function* ringMessages(path: string): AsyncGenerator<Uint8Array> {
  * file); undefined for a stream with dictionaries, which apache-arrow keeps across batches.
  */
 async function openReusingStream(path: string): Promise<VisitBatchStream | undefined> {
-  const head = readFramedMessages(path, exactFrame);
+  const head = readIpcMessagesFromFile(path); // the schema message, in a buffer of its own size
   let schema: Schema | undefined;
   try {
     const first = await head.next();

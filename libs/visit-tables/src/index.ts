@@ -12,7 +12,7 @@
  */
 
 // How tables travel: schema + record batches.
-export { PassOptions, VisitBatchStream, VisitTableSource, batchStream, tableStream, collectTable, openSource, reReadable } from './source';
+export { PassOptions, VisitBatchFactory, VisitBatchStream, VisitTableSource, batchStream, tableStream, collectTable, openSource, reReadable } from './source';
 
 // Formats and their detection.
 export {

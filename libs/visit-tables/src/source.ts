@@ -34,7 +34,10 @@ export interface PassOptions {
  * - a factory: called once per pass, so two-pass operations run in bounded memory (for
  *   example `() => openVisitTable(path)` or `() => syntheticOpsimBatches({...})`).
  */
-export type VisitTableSource = Table | VisitBatchStream | ((pass?: PassOptions) => VisitBatchStream | Promise<VisitBatchStream>);
+export type VisitTableSource = Table | VisitBatchStream | VisitBatchFactory;
+
+/** Opens one pass over a table (a VisitTableSource that can be read again): told what the pass allows. */
+export type VisitBatchFactory = (pass?: PassOptions) => VisitBatchStream | Promise<VisitBatchStream>;
 
 /** Wraps a schema and any (async) iterable of batches as a {@link VisitBatchStream}. */
 export function batchStream(schema: Schema, batches: Iterable<RecordBatch> | AsyncIterable<RecordBatch>): VisitBatchStream {
@@ -55,7 +58,7 @@ export function tableStream(table: Table): VisitBatchStream {
 }
 
 /** True if the source can be read twice without holding it in memory (a Table or a factory). */
-export function isReReadable(source: VisitTableSource): source is Table | ((pass?: PassOptions) => VisitBatchStream | Promise<VisitBatchStream>) {
+export function isReReadable(source: VisitTableSource): source is Table | VisitBatchFactory {
   return source instanceof Table || typeof source === 'function';
 }
 
@@ -78,7 +81,7 @@ export async function openSource(source: VisitTableSource, pass: PassOptions = {
  * Returns a source that may be opened several times: tables and factories as they are, a
  * one-shot stream collected into a Table (this is where memory stops being bounded).
  */
-export async function reReadable(source: VisitTableSource): Promise<Table | ((pass?: PassOptions) => VisitBatchStream | Promise<VisitBatchStream>)> {
+export async function reReadable(source: VisitTableSource): Promise<Table | VisitBatchFactory> {
   if (isReReadable(source)) return source;
   return collectTable(source);
 }

@@ -214,17 +214,17 @@ export async function writePandasFixedHdf5(path: string, source: VisitTableSourc
         at += n;
       };
       // Every write settles before the file is patched or closed, whether or not one failed.
-      const settled = () => Promise.allSettled(sets.flatMap((set) => set.writes.splice(0)));
+      const pending = () => sets.flatMap((set) => set.writes.splice(0));
       try {
         // Values are copied out of each batch (packed, pickled) before the next is asked for.
         for await (const batch of await openSource(again, { reuseBuffers: true })) {
           for (let from = 0; from < batch.numRows; from += SLICE_ROWS) await writeSlice(batch, from, Math.min(SLICE_ROWS, batch.numRows - from));
         }
       } catch (error) {
-        await settled();
+        await Promise.allSettled(pending());
         throw error;
       }
-      await allWritten(sets.flatMap((set) => set.writes.splice(0)));
+      await allWritten(pending());
       if (at !== rows) throw new Error(`the visit table gave ${at} rows on its second reading, ${rows} on its first`);
     }
 
