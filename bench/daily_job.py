@@ -2,7 +2,7 @@
 with the visitsarch Python client and with rubin_sim's own archive code, on the same machine,
 the same PostgreSQL server and the same visits.
 
-    python bench/daily_job.py DSN_JSON SCHEMA ARCHIVE_BASE GATEWAY TEMPLATE.db WORKDIR ROWS REPEAT
+    python bench/daily_job.py DSN_JSON SCHEMA ARCHIVE_BASE GATEWAY TEMPLATE.db WORKDIR ROWS REPEAT STEADY
 
 DSN_JSON: psycopg2 keywords of the stack's database, where the upstream gets a schema of its own
 (SCHEMA, made by its own ``create_schema_in_database``). ARCHIVE_BASE: the upstream's ``file://``
@@ -10,7 +10,9 @@ archive base (directory-like). GATEWAY: the stack's gateway; the token comes fro
 ``$VISITSARCH_HOME/token``. The visits: ROWS opsim visits (47 columns, ~1000 a night) built from
 TEMPLATE.db as bench/cli_add_baseline.py builds them.
 
-Steps, each with one untimed warm-up run then REPEAT timed runs (median and range):
+Steps, each with one untimed warm-up run then REPEAT timed runs (median and range: the first
+runs), then STEADY more untimed runs and REPEAT more timed ones (the steady state: a long-running
+archive, whose services have run their code often enough for V8 to optimize it):
 
 1. add: the visits (a DataFrame in memory) archived and recorded as a simulation, with its
    nightly statistics computed and stored. Upstream: ``record_simulation_metadata`` (hashes the
@@ -48,17 +50,39 @@ warnings.filterwarnings("ignore")
 COLUMNS = ["fieldRA", "fieldDec", "rotSkyPos", "azimuth", "altitude", "airmass", "skyBrightness", "seeingFwhmEff"]
 
 
-def measured(action, repeat, setup=None):
-    """One untimed warm-up run, then `repeat` timed runs: their results, median and range.
-    `setup`, if given, is called untimed before each run and its result passed to `action`."""
-    results = [action(*([setup()] if setup else []))]
-    seconds = []
-    for _ in range(repeat):
-        given = [setup()] if setup else []
-        start = time.perf_counter()
-        results.append(action(*given))
-        seconds.append(time.perf_counter() - start)
-    return results, {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds), "runs": len(seconds)}
+def measured(action, repeat, setup=None, steady=0, warm=None, keep=True):
+    """One untimed warm-up run, then `repeat` timed runs: their results, median and range. With
+    `steady`, then that many more untimed runs and `repeat` more timed ones, whose median and range
+    go under "steady": a long-running archive's services have run their code often enough to have
+    it optimized, which the first runs of a freshly started stack have not.
+    `warm`, if given, is what the untimed runs before the steady state do instead of `action`.
+    `setup`, if given, is called untimed before each run and its result passed to `action`.
+    `keep=False`: only the last run's result is kept (a step that reads tables: hundreds of them
+    kept would make every later run allocate fresh memory, which a daily job does not)."""
+    results = []
+
+    def record(result):
+        if not keep:
+            results.clear()
+        results.append(result)
+
+    record(action(*([setup()] if setup else [])))
+
+    def timed():
+        seconds = []
+        for _ in range(repeat):
+            given = [setup()] if setup else []
+            start = time.perf_counter()
+            record(action(*given))
+            seconds.append(time.perf_counter() - start)
+        return {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds), "runs": len(seconds)}
+
+    timing = timed()
+    if steady:
+        for _ in range(steady):
+            record((warm or action)(*([setup()] if setup else [])))
+        timing["steady"] = timed()
+    return results, timing
 
 
 def day_obs_of(mjd):
@@ -69,7 +93,7 @@ def day_obs_of(mjd):
 
 def main() -> None:
     dsn, schema, archive_base, gateway, template, workdir = json.loads(sys.argv[1]), *sys.argv[2:7]
-    rows, repeat = int(sys.argv[7]), int(sys.argv[8])
+    rows, repeat, steady = int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
 
     import rubin_sim
     from rubin_sim.sim_archive.vseqarchive import add_file, compute_nightly_stats, get_visits
@@ -81,7 +105,14 @@ def main() -> None:
     first_day_obs = day_obs_of(visits["observationStartMJD"].min())
     last_day_obs = day_obs_of(visits["observationStartMJD"].max())
     night = first_day_obs  # the night the job looks for: the simulation's first
-    out = {"rows": len(visits), "columns": visits.shape[1], "first_day_obs": first_day_obs, "last_day_obs": last_day_obs, "repeat": repeat, "rubin_sim": rubin_sim.__version__, "pandas": pd.__version__}
+    # What the untimed adds between the first runs and the steady state archive: the same visits 100
+    # nights later, so that the finds see only the simulations of the timed runs (as many as a night
+    # has) and the night's statistics only theirs, as in the first runs.
+    later = {"visits": visits.assign(observationStartMJD=visits["observationStartMJD"] + 100)}
+    later["first_day_obs"] = day_obs_of(later["visits"]["observationStartMJD"].min())
+    later["last_day_obs"] = day_obs_of(later["visits"]["observationStartMJD"].max())
+    now = {"visits": visits, "first_day_obs": first_day_obs, "last_day_obs": last_day_obs}
+    out = {"rows": len(visits), "columns": visits.shape[1], "first_day_obs": first_day_obs, "last_day_obs": last_day_obs, "repeat": repeat, "steady": steady, "rubin_sim": rubin_sim.__version__, "pandas": pd.__version__}
 
     # -- upstream ------------------------------------------------------------------------
     vsarch = VisitSequenceArchiveMetadata(dsn, schema)
@@ -100,10 +131,13 @@ def main() -> None:
     instances = []
 
     def fresh_instance():
+        if instances:  # the previous add's, done with: its connections closed, not left to pile up
+            instances[-1].pg_pool.closeall()
         instances.append(VisitSequenceArchiveMetadata(dsn, schema))
         return instances[-1]
 
-    def upstream_add(vsarch):
+    def upstream_add(vsarch, sim=now):
+        visits, first_day_obs, last_day_obs = sim["visits"], sim["first_day_obs"], sim["last_day_obs"]
         label = f"daily job benchmark, upstream, run {next(counter)}"
         start = time.perf_counter()
         uuid = vsarch.record_simulation_metadata(visits, label, telescope="simonyi", first_day_obs=first_day_obs, last_day_obs=last_day_obs, scheduler_version="3.18.1")
@@ -118,25 +152,27 @@ def main() -> None:
         part("upstream_stats", start)
         return uuid, url, len(stats)
 
-    added, out["upstream_add"] = measured(upstream_add, repeat, setup=fresh_instance)
-    for instance in instances:
-        instance.pg_pool.closeall()
+    added, out["upstream_add"] = measured(upstream_add, repeat, setup=fresh_instance, steady=steady, warm=lambda vsarch: upstream_add(vsarch, later))
+    instances[-1].pg_pool.closeall()
     out["upstream_stats_rows"] = added[-1][2]
     pending = [uuid for uuid, _, _ in added]
-    _, out["upstream_tag"] = measured(lambda: vsarch.tag(pending.pop(0), "prenight", "nominal"), repeat)
-    found, out["upstream_find_with_stats"] = measured(lambda: vsarch.sims_on_night_with_stats(night, tags=("prenight",), telescope="simonyi"), repeat)
+    # The runs between the first runs and the steady state tag theirs `warmup`: the finds then see the
+    # simulations of the timed runs alone as `prenight`, as many as a night has (2 × REPEAT + 1).
+    _, out["upstream_tag"] = measured(lambda: vsarch.tag(pending.pop(0), "prenight", "nominal"), repeat, steady=steady, warm=lambda: vsarch.tag(pending.pop(0), "warmup"))
+    found, out["upstream_find_with_stats"] = measured(lambda: vsarch.sims_on_night_with_stats(night, tags=("prenight",), telescope="simonyi"), repeat, steady=steady, keep=False)
     out["upstream_found_with_stats"] = len(found[-1])
-    found, out["upstream_find"] = measured(lambda: vsarch.sims_on_nights(night, night, tags=("prenight",), telescope="simonyi"), repeat)
+    found, out["upstream_find"] = measured(lambda: vsarch.sims_on_nights(night, night, tags=("prenight",), telescope="simonyi"), repeat, steady=steady, keep=False)
     out["upstream_found"] = len(found[-1])
     url = added[-1][1]
-    read, out["upstream_read"] = measured(lambda: get_visits(url), repeat)
+    read, out["upstream_read"] = measured(lambda: get_visits(url), repeat, steady=steady, keep=False)
     out["upstream_read_rows"] = len(read[-1])
     del read
 
     # -- visitsarch ------------------------------------------------------------------------
     with visitsarch.VisitSequenceArchive(gateway) as archive:
 
-        def visitsarch_add(accumulated=False):
+        def visitsarch_add(accumulated=False, sim=now):
+            visits, first_day_obs, last_day_obs = sim["visits"], sim["first_day_obs"], sim["last_day_obs"]
             label = f"daily job benchmark, visitsarch, run {next(counter)}"
             start = time.perf_counter()
             uuid = archive.add_simulation(visits, label, telescope="simonyi", first_day_obs=first_day_obs, last_day_obs=last_day_obs, scheduler_version="3.18.1")
@@ -145,16 +181,16 @@ def main() -> None:
             part("visitsarch_nightly_stats" + ("_acc" if accumulated else ""), start)
             return uuid, len(stats)
 
-        added, out["visitsarch_add"] = measured(visitsarch_add, repeat)
+        added, out["visitsarch_add"] = measured(visitsarch_add, repeat, steady=steady, warm=lambda: visitsarch_add(sim=later))
         out["visitsarch_stats_rows"] = added[-1][1]
         pending = [uuid for uuid, _ in added]
-        _, out["visitsarch_tag"] = measured(lambda: archive.tag(pending.pop(0), ["prenight", "nominal"]), repeat)
-        found, out["visitsarch_find_with_stats"] = measured(lambda: archive.prenight_sims(night, telescope="simonyi"), repeat)
+        _, out["visitsarch_tag"] = measured(lambda: archive.tag(pending.pop(0), ["prenight", "nominal"]), repeat, steady=steady, warm=lambda: archive.tag(pending.pop(0), ["warmup"]))
+        found, out["visitsarch_find_with_stats"] = measured(lambda: archive.prenight_sims(night, telescope="simonyi"), repeat, steady=steady, keep=False)
         out["visitsarch_found_with_stats"] = len(found[-1])
-        found, out["visitsarch_find"] = measured(lambda: archive.query_night(night, telescope="simonyi", tags=["prenight"]), repeat)
+        found, out["visitsarch_find"] = measured(lambda: archive.query_night(night, telescope="simonyi", tags=["prenight"]), repeat, steady=steady, keep=False)
         out["visitsarch_found"] = len(found[-1])
         uuid = added[-1][0]
-        read, out["visitsarch_read"] = measured(lambda: archive.download(uuid, "visits"), repeat)
+        read, out["visitsarch_read"] = measured(lambda: archive.download(uuid, "visits"), repeat, steady=steady, keep=False)
         out["visitsarch_read_rows"] = len(read[-1])
         out["visitsarch_read_equal"] = bool(read[-1].reset_index(drop=True).astype(str).equals(visits.reset_index(drop=True).astype(str)))
         del read
@@ -162,7 +198,8 @@ def main() -> None:
         added, out["visitsarch_add_accumulated"] = measured(lambda: visitsarch_add(accumulated=True), repeat)
         out["visitsarch_stats_rows_accumulated"] = added[-1][1]
 
-    out["parts"] = {name: statistics.median(times[1:]) for name, times in parts.items()}
+    # The parts of the last `repeat` runs of each add (the steady state's; the accumulated add's only runs).
+    out["parts"] = {name: statistics.median(times[-repeat:]) for name, times in parts.items()}
     print(json.dumps(out))
 
 
