@@ -48,6 +48,20 @@ describe('W3C trace context', () => {
     },
   );
 
+  it('gives every new trace and span ids of its own, also across refills of the random pool (4 KiB: ~170 spans)', () => {
+    const traces = new Set<string>();
+    const spans = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const { traceId, spanId } = startSpan('work', { parent: contextOfTraceparent(undefined) }).span.spanContext();
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(spanId).toMatch(/^[0-9a-f]{16}$/);
+      traces.add(traceId);
+      spans.add(spanId);
+    }
+    expect(traces.size).toBe(1000);
+    expect(spans.size).toBe(1000);
+  });
+
   it("keeps the caller's sampling decision", () => {
     const { span, context } = startSpan('work', { parent: contextOfTraceparent('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00') });
     expect(span.spanContext().traceFlags).toBe(0);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import {
   context,
   isSpanContextValid,
@@ -153,11 +153,29 @@ function idOnlySpan(parent: Context): Span {
   const parentSpan = trace.getSpanContext(parent);
   const continued = parentSpan && isSpanContextValid(parentSpan) ? parentSpan : undefined;
   return trace.wrapSpanContext({
-    traceId: continued?.traceId ?? randomBytes(16).toString('hex'),
-    spanId: randomBytes(8).toString('hex'),
+    traceId: continued?.traceId ?? randomHex(16),
+    spanId: randomHex(8),
     traceFlags: continued?.traceFlags ?? TraceFlags.SAMPLED,
     traceState: continued?.traceState,
   });
+}
+
+/**
+ * Random bytes for span and trace ids, filled 4 KiB at a time: a `randomBytes` call costs ~2.5 µs
+ * and every call a service serves starts a span or two (the same pooling as the uuid package's).
+ */
+const randomPool = Buffer.allocUnsafe(4096);
+let randomPoolAt = randomPool.length;
+
+/** `bytes` random bytes as lowercase hex, from the pool. */
+function randomHex(bytes: number): string {
+  if (randomPoolAt + bytes > randomPool.length) {
+    randomFillSync(randomPool);
+    randomPoolAt = 0;
+  }
+  const hex = randomPool.toString('hex', randomPoolAt, randomPoolAt + bytes);
+  randomPoolAt += bytes;
+  return hex;
 }
 
 /** Runs `work` with `ctx` current (it stays current across every await of the work). */
