@@ -7,6 +7,7 @@ import {
   formatFromFileName,
   Hdf5Layout,
   openVisitTable,
+  PassOptions,
   tableFormatOf,
   VISIT_TABLE_FORMATS,
   VisitBatchStream,
@@ -37,12 +38,16 @@ export function tableFormatOfFile(file: string): typeV1.TableFormat {
  */
 const READ_BATCH_ROWS = 4096;
 
-/** Opens a local visits file of any readable format as a stream of record batches. */
-export async function openVisitsFile(file: string): Promise<VisitBatchStream> {
+/**
+ * Opens a local visits file of any readable format as a stream of record batches; with
+ * `pass.reuseBuffers`, read into reused buffers where the reader can (a consumer that is done
+ * with each batch before it asks for the next: PassOptions).
+ */
+export async function openVisitsFile(file: string, pass: PassOptions = {}): Promise<VisitBatchStream> {
   const format = formatFromFileName(file);
   if (!format || format === 'csv') throw new CliError(`cannot read visits from ${file}: use a .h5, .db, .parquet, .arrow or .arrows file`, 2);
   try {
-    return await openVisitTable(file, { batchRows: READ_BATCH_ROWS });
+    return await openVisitTable(file, { batchRows: READ_BATCH_ROWS, reuseBuffers: pass.reuseBuffers });
   } catch (error) {
     throw new CliError(`cannot read the visits in ${file}: ${(error as Error).message}`, 2);
   }

@@ -267,7 +267,8 @@ export const UPLOAD_CHUNK_FIELD = 2;
 
 /** The header, then each chunk as its request already serialized (chunkRequestBytes: no further copy of the visits). */
 async function uploadMessages<H>(header: H, file: string): Promise<AsyncGenerator<{ header: H } | Buffer>> {
-  const batches = await openVisitsFile(file);
+  // The encoder copies each batch into its chunks before it asks for the next: the reader may reuse its buffers.
+  const batches = await openVisitsFile(file, { reuseBuffers: true });
   const progress = new Progress(`uploading ${path.basename(file)}`);
   return (async function* () {
     yield { header };

@@ -56,7 +56,7 @@ export async function openVisitTable(path: string, options: ReadVisitTableOption
     case 'sqlite':
       return openOpsimSqlite(path, { table: options.key, batchRows: options.batchRows });
     case 'hdf5':
-      return openHdf5(path, { key: options.key, batchRows: options.batchRows });
+      return openHdf5(path, { key: options.key, batchRows: options.batchRows, reuseBuffers: options.reuseBuffers });
     case 'parquet':
       return openParquet(path, { batchRows: options.batchRows });
     case 'arrow-file':

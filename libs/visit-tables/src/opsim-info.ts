@@ -56,6 +56,7 @@ export function streamUnderSchema(stream: VisitBatchStream, schema: Schema): Vis
   if (stream.schema === schema) return stream;
   return {
     schema,
+    reusesBuffers: stream.reusesBuffers,
     async *[Symbol.asyncIterator]() {
       for await (const batch of stream) yield underSchema(batch, schema);
     },

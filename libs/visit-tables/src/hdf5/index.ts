@@ -32,6 +32,8 @@ export interface Hdf5ReadOptions {
   key?: string;
   /** Rows per record batch; default 65536. */
   batchRows?: number;
+  /** PassOptions.reuseBuffers: the consumer keeps no batch ("fixed" frames then read their numeric columns into reused buffers). */
+  reuseBuffers?: boolean;
 }
 
 async function openFile(path: string): Promise<{ h5: any; module: any; file: any; path: string }> {
@@ -86,7 +88,7 @@ export async function openHdf5(path: string, options: Hdf5ReadOptions = {}): Pro
   try {
     const layout = layoutOf(opened.file, key);
     const batchRows = options.batchRows ?? 65536;
-    const stream = layout === 'table' ? openTableLayout({ ...opened, key }, batchRows) : openFixedLayout({ ...opened, key }, batchRows);
+    const stream = layout === 'table' ? openTableLayout({ ...opened, key }, batchRows) : openFixedLayout({ ...opened, key }, batchRows, options.reuseBuffers);
     return streamUnderSchema(stream, withOpsimInfo(stream.schema, info));
   } catch (error) {
     opened.file.close();

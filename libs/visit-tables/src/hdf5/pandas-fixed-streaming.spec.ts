@@ -8,8 +8,8 @@
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { Table } from 'apache-arrow';
-import { canonicalSha256, readHdf5, writeHdf5 } from '../index';
+import { RecordBatch, Table } from 'apache-arrow';
+import { canonicalSha256, openHdf5, openSource, readHdf5, writeHdf5 } from '../index';
 import { runPython, tempDir } from '../spec-helpers/python';
 import { columnValues, typeNames } from '../spec-helpers/tables';
 import { fixedLayoutReading } from './pandas-readers';
@@ -135,6 +135,28 @@ describe('reading pandas "fixed" files from disk, a slice of rows at a time', ()
     const { table, ways } = await read('compressed.h5', 500);
     expect(ways.some((w) => w.endsWith('streamed pickle') || w.endsWith('pread'))).toBe(false);
     expectSameTable(table, (await read('objects.h5', 500)).table);
+  });
+
+  it('reads the numeric columns into reused buffers for a consumer that keeps no batch (reuseBuffers), with the same values', async () => {
+    const expected = (await read('objects.h5', 65536, { fromDisk: false })).table;
+    const names = expected.schema.fields.map((field) => field.name);
+    const stream = await openHdf5(file('objects.h5'), { batchRows: 500, reuseBuffers: true });
+    expect(stream.reusesBuffers).toBe(true);
+    const kept: RecordBatch[] = [];
+    const seen = new Map<string, unknown[]>(names.map((name) => [name, []]));
+    for await (const batch of stream) {
+      kept.push(batch);
+      const one = new Table([batch]);
+      for (const name of names) seen.get(name)!.push(...columnValues(one, name));
+    }
+    expect(kept).toHaveLength(Math.ceil(ROWS / 500));
+    for (const name of names) expect([name, seen.get(name)]).toEqual([name, columnValues(expected, name)]);
+    // The buffers are really reused: the first batch, kept, now shows the fourth batch's values.
+    expect(columnValues(new Table([kept[0]]), 'fieldRA')).toEqual(columnValues(new Table([kept[3]]), 'fieldRA'));
+    expect(columnValues(new Table([kept[0]]), 'fieldRA')).not.toEqual(columnValues(expected, 'fieldRA').slice(0, 500));
+    // Text (the pickled block) is not reused; and a consumer that keeps batches is refused such a stream.
+    expect(columnValues(new Table([kept[0]]), 'note')).toEqual(columnValues(expected, 'note').slice(0, 500));
+    await expect(openSource(() => openHdf5(file('objects.h5'), { batchRows: 500, reuseBuffers: true }))).rejects.toThrow(/reused buffers/);
   });
 
   it('reads a frame without rows', async () => {
