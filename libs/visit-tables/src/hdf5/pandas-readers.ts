@@ -484,24 +484,26 @@ export function openFixedLayout({ module, file, key, path }: OpenFile, batchRows
 }
 
 /**
- * The columns of `n` rows × `nitems` items of `size` bytes stored row after row (one pass over
- * the rows, each item's bytes to its column; whole 32-bit words where they are aligned).
+ * The columns of `n` rows × `nitems` items of `size` bytes stored row after row (whole 32-bit
+ * words where they are aligned, which keeps NaN payloads as they are; else byte by byte).
  */
 function splitRows(raw: Uint8Array, n: number, nitems: number, size: number, types: DataType[], reused?: Uint8Array[]): Data[] {
   const outs = reused ?? types.map(() => new Uint8Array(n * size));
   if (nitems === 1) outs[0].set(raw.subarray(0, n * size));
   else if ((size === 8 || size === 4) && raw.byteOffset % 4 === 0) {
     const src = new Uint32Array(raw.buffer, raw.byteOffset, (n * nitems * size) >> 2);
-    const dsts = outs.map((out) => new Uint32Array(out.buffer));
-    if (size === 8) {
-      for (let r = 0, s = 0, d = 0; r < n; r++, d += 2) {
-        for (let k = 0; k < nitems; k++, s += 2) {
-          const dst = dsts[k];
+    const step = (nitems * size) >> 2; // 32-bit words per row
+    // A column at a time: a loop with one destination runs a third faster than each row's items
+    // sent to their columns in turn (2.1 million rows × 41 float64 columns: ~0.2 s against ~0.3 s).
+    outs.forEach((out, k) => {
+      const dst = new Uint32Array(out.buffer, out.byteOffset, (n * size) >> 2);
+      if (size === 8) {
+        for (let r = 0, s = 2 * k, d = 0; r < n; r++, s += step, d += 2) {
           dst[d] = src[s];
           dst[d + 1] = src[s + 1];
         }
-      }
-    } else for (let r = 0, s = 0; r < n; r++) for (let k = 0; k < nitems; k++, s++) dsts[k][r] = src[s];
+      } else for (let r = 0, s = k; r < n; r++, s += step) dst[r] = src[s];
+    });
   } else {
     for (let r = 0, s = 0; r < n; r++) for (let k = 0; k < nitems; k++) for (let b = 0, d = r * size; b < size; b++) outs[k][d + b] = raw[s++];
   }
