@@ -9,9 +9,10 @@
  * 2. In the same PostgreSQL server and database, the upstream gets a schema of its own, made by
  *    its own `create_schema_in_database`, and a `file://` archive directory of its own.
  * 3. Runs bench/daily_job.py, which times each step both ways on the same ~2,700-visit opsim
- *    table: an untimed warm-up run, then BENCH_REPEAT timed runs (default 8: the first runs), then
- *    BENCH_DAILY_STEADY more untimed runs (default 200) and BENCH_REPEAT more timed ones (the
- *    steady state of a long-running archive).
+ *    table: every step once untimed, then BENCH_REPEAT times timed (default 8: the first runs),
+ *    step after step; then every step BENCH_DAILY_STEADY times untimed (default 200; 0 leaves
+ *    the steady state out) and BENCH_REPEAT times timed again (the steady state of a
+ *    long-running archive).
  *
  * Writes its section of docs/benchmarks.md. Options (environment): BENCH_DAILY_ROWS (default
  * 2700), BENCH_REPEAT (default 8), BENCH_DAILY_STEADY (default 200).
@@ -38,6 +39,8 @@ interface Timing {
   min: number;
   max: number;
   runs: number;
+  /** Rows of the last timed run's result (finds and reads). */
+  rows?: number;
   /** The same step's timed runs after the untimed ones that bring the services to their steady state. */
   steady?: Timing;
 }
@@ -54,12 +57,6 @@ interface Measured {
   upstream_stats_rows: number;
   visitsarch_stats_rows: number;
   visitsarch_stats_rows_accumulated: number;
-  upstream_found_with_stats: number;
-  visitsarch_found_with_stats: number;
-  upstream_found: number;
-  visitsarch_found: number;
-  upstream_read_rows: number;
-  visitsarch_read_rows: number;
   visitsarch_read_equal: boolean;
   visitsarch_add_accumulated: Timing;
   /** Medians of the parts of the add step, in seconds. */
@@ -93,6 +90,7 @@ async function main(): Promise<void> {
     const ms = (seconds: number) => `${(seconds * 1000).toFixed(1)} ms`;
     type Phase = 'first' | 'steady';
     const phaseOf = (x: Timing, phase: Phase) => (phase === 'steady' ? x.steady! : x);
+    const rowsOf = (name: string, phase: Phase) => phaseOf(timing(name), phase).rows;
     const row = (phase: Phase, step: string, name: string, visitsarch: string, upstream: string) => {
       const v = phaseOf(timing(`visitsarch_${name}`), phase);
       const u = phaseOf(timing(`upstream_${name}`), phase);
@@ -122,47 +120,53 @@ async function main(): Promise<void> {
         phase,
         "Find the night's pre-night simulations with their statistics",
         'find_with_stats',
-        `\`prenight_sims("${m.first_day_obs}")\`, ${m.visitsarch_found_with_stats} rows`,
-        `\`sims_on_night_with_stats("${m.first_day_obs}", tags=("prenight",))\`, ${m.upstream_found_with_stats} rows`,
+        `\`prenight_sims("${m.first_day_obs}")\`, ${rowsOf('visitsarch_find_with_stats', phase)} rows`,
+        `\`sims_on_night_with_stats("${m.first_day_obs}", tags=("prenight",))\`, ${rowsOf('upstream_find_with_stats', phase)} rows`,
       ),
       row(
         phase,
         'Find the simulations covering the night',
         'find',
-        `\`query_night("${m.first_day_obs}", tags=["prenight"])\`, ${m.visitsarch_found} rows`,
-        `\`sims_on_nights("${m.first_day_obs}", "${m.first_day_obs}", tags=("prenight",))\`, ${m.upstream_found} rows`,
+        `\`query_night("${m.first_day_obs}", tags=["prenight"])\`, ${rowsOf('visitsarch_find', phase)} rows`,
+        `\`sims_on_nights("${m.first_day_obs}", "${m.first_day_obs}", tags=("prenight",))\`, ${rowsOf('upstream_find', phase)} rows`,
       ),
       row(
         phase,
         'Read the visits back into a DataFrame',
         'read',
-        `\`download(uuid, "visits")\`: Arrow Flight from the blob archive, verified; ${m.visitsarch_read_rows} rows${m.visitsarch_read_equal ? ', equal to the visits added' : ', **not equal to the visits added**'}`,
-        `\`get_visits(visits_url)\`: copied to a temporary visits.h5, \`read_hdf\`, unverified; ${m.upstream_read_rows} rows`,
+        `\`download(uuid, "visits")\`: Arrow Flight from the blob archive, verified; ${rowsOf('visitsarch_read', phase)} rows${m.visitsarch_read_equal ? ', equal to the visits added' : ', **not equal to the visits added**'}`,
+        `\`get_visits(visits_url)\`: copied to a temporary visits.h5, \`read_hdf\`, unverified; ${rowsOf('upstream_read', phase)} rows`,
       ),
     ];
+    const steadyPart = m.steady
+      ? [
+          `### The steady state: after ${m.steady.toLocaleString('en')} more runs of each step`,
+          '',
+          `What a long-running archive answers: its services have run each call's code often enough for V8 to optimize it (a freshly started stack's first calls run it interpreted or baseline-compiled). The upstream's side gets the same runs; its code is CPython's, which does not warm up that way.`,
+          '',
+          ...tableOf('steady'),
+          '',
+          `${metIn('steady')} of ${steps.length} steps at least as fast as the upstream's own functions in the steady state of this run. The add step's parts (medians of these runs): visitsarch \`add_simulation\` ${ms(m.parts.visitsarch_add_simulation)}, \`nightly_stats\` ${ms(m.parts.visitsarch_nightly_stats)}; upstream \`record_simulation_metadata\` ${ms(m.parts.upstream_record)}, \`to_hdf\` and \`add_file\` ${ms(m.parts.upstream_store)}, \`compute_nightly_stats\` and \`insert_nightly_stats\` ${ms(m.parts.upstream_stats)}.`,
+          '',
+        ]
+      : [];
     const section = [
       "## The daily pre-night job, step by step: visitsarch's Python client against rubin_sim's archive",
       '',
       `${machineLine()}; rubin_sim ${m.rubin_sim}, pandas ${m.pandas}.`,
       '',
-      `The simulation: ${m.rows.toLocaleString('en')} opsim visits × ${m.columns} columns (a pre-night simulation's size: the nights ${m.first_day_obs} to ${m.last_day_obs}), built from test/data/opsim/sample_opsim.db as bench/cli_add_baseline.py builds its table, a DataFrame in memory. Both archives on one machine and one PostgreSQL server: visitsarch's whole stack (\`startStack\`: embedded PostgreSQL, \`file://\` archive, the five services, reached through the gateway over loopback gRPC with the stack's token); the upstream in a schema of its own in the same database (\`${SCHEMA}\`, made by its own \`create_schema_in_database\`) with a \`file://\` archive base of its own, driven by its own functions in the same Python process (bench/daily_job.py). The upstream runs first, then visitsarch. Each step: one untimed warm-up run, then ${m.repeat} timed runs (the first runs), then ${m.steady.toLocaleString('en')} untimed runs and ${m.repeat} timed runs again (the steady state); medians, ranges in parentheses.`,
+      `The simulation: ${m.rows.toLocaleString('en')} opsim visits × ${m.columns} columns (a pre-night simulation's size: the nights ${m.first_day_obs} to ${m.last_day_obs}), built from test/data/opsim/sample_opsim.db as bench/cli_add_baseline.py builds its table, a DataFrame in memory. Both archives on one machine and one PostgreSQL server: visitsarch's whole stack (\`startStack\`: embedded PostgreSQL, \`file://\` archive, the five services, reached through the gateway over loopback gRPC with the stack's token); the upstream in a schema of its own in the same database (\`${SCHEMA}\`, made by its own \`create_schema_in_database\`) with a \`file://\` archive base of its own, driven by its own functions in the same Python process (bench/daily_job.py). The upstream runs first, then visitsarch. The first runs: every step once untimed, then ${m.repeat} times timed, step after step, as a freshly started archive meets them${m.steady ? `; then every step ${m.steady.toLocaleString('en')} times untimed and ${m.repeat} times timed again (the steady state)` : ''}. Medians, ranges in parentheses.`,
       '',
-      `### The steady state: after ${m.steady.toLocaleString('en')} runs of each step`,
-      '',
-      `What a long-running archive answers: its services have run each call's code often enough for V8 to optimize it (a freshly started stack's first calls run it interpreted or baseline-compiled). The upstream's side gets the same runs; its code is CPython's, which does not warm up that way.`,
-      '',
-      ...tableOf('steady'),
-      '',
-      `${metIn('steady')} of ${steps.length} steps at least as fast as the upstream's own functions in the steady state of this run. The add step's parts (medians of these runs): visitsarch \`add_simulation\` ${ms(m.parts.visitsarch_add_simulation)}, \`nightly_stats\` ${ms(m.parts.visitsarch_nightly_stats)}; upstream \`record_simulation_metadata\` ${ms(m.parts.upstream_record)}, \`to_hdf\` and \`add_file\` ${ms(m.parts.upstream_store)}, \`compute_nightly_stats\` and \`insert_nightly_stats\` ${ms(m.parts.upstream_stats)}.`,
-      '',
-      '### The first runs: one warm-up run after the stack started',
+      '### The first runs, on a freshly started archive',
       '',
       ...tableOf('first'),
-      `| Add, with visitsarch's default statistics (for information; first runs, after the steps above) | ${t(m.visitsarch_add_accumulated)} (as above, \`accumulated=True\`: per night and accumulated through each night, ${m.visitsarch_stats_rows_accumulated} rows, \`nightly_stats\` ${ms(m.parts.visitsarch_nightly_stats_acc)}; the upstream computes none accumulated) | | | |`,
       '',
       `${metIn('first')} of ${steps.length} steps at least as fast as the upstream's own functions in the first runs.`,
       '',
-      `Each find returns the simulations of its archive covering the night, all tagged \`prenight\` by the tag step (${2 * m.repeat + 1}, those of the timed runs; the untimed adds between the two phases archive the same visits 100 nights later, and the tag step's untimed runs tag those \`warmup\`, so both phases find the same simulations and statistics): both archives hold only this benchmark's sequences, so the finds are timed on a near-empty archive (on 100,000 sequences: the metadata-latency section). visitsarch's calls go through the gateway to the metadata, stats and blob-archive services and PostgreSQL, all on the same 2 CPUs as the client, and its blob archive fsyncs what it stores; the upstream's functions go from the client straight to PostgreSQL and the local file system (\`to_hdf\` and \`add_file\` do not fsync). The upstream's adds each use a \`VisitSequenceArchiveMetadata\` of their own, made untimed (as each day's job, a process of its own, has), the previous one's connections closed: with one instance, \`insert_nightly_stats\` fails on the 4th or 5th add with \`psycopg2.pool.PoolError: connection pool exhausted\` (each call takes a connection of the instance's 5-connection pool for a new SQLAlchemy engine and never returns it).`,
+      ...steadyPart,
+      `For information, after the steps above: visitsarch's add with its default statistics (per night and accumulated through each night, ${m.visitsarch_stats_rows_accumulated} rows; the upstream computes none accumulated), ${t(m.visitsarch_add_accumulated)}, of which \`nightly_stats\` ${ms(m.parts.visitsarch_nightly_stats_acc)}.`,
+      '',
+      `Each find returns the simulations of its archive covering the night, all tagged \`prenight\` by the tag step: those its adds' first runs made (the warm-up run's and the timed ones), and in the steady state also those of the steady state's timed adds${m.steady ? '; the untimed adds between the phases archive the same visits 100 nights later, and the untimed tags tag those \`warmup\`' : ''}. Both archives hold only this benchmark's sequences, so the finds are timed on a near-empty archive (on 100,000 sequences: the metadata-latency section). visitsarch's calls go through the gateway to the metadata, stats and blob-archive services and PostgreSQL, all on the same 2 CPUs as the client, and its blob archive fsyncs what it stores; the upstream's functions go from the client straight to PostgreSQL and the local file system (\`to_hdf\` and \`add_file\` do not fsync). The upstream's adds each use a \`VisitSequenceArchiveMetadata\` of their own, made untimed (as each day's job, a process of its own, has), the previous one's connections closed: with one instance, \`insert_nightly_stats\` fails on the 4th or 5th add with \`psycopg2.pool.PoolError: connection pool exhausted\` (each call takes a connection of the instance's 5-connection pool for a new SQLAlchemy engine and never returns it).`,
     ].join('\n');
     writeSection('daily-job', section);
     process.stdout.write(`${section}\n`);

@@ -50,39 +50,54 @@ warnings.filterwarnings("ignore")
 COLUMNS = ["fieldRA", "fieldDec", "rotSkyPos", "azimuth", "altitude", "airmass", "skyBrightness", "seeingFwhmEff"]
 
 
-def measured(action, repeat, setup=None, steady=0, warm=None, keep=True):
-    """One untimed warm-up run, then `repeat` timed runs: their results, median and range. With
-    `steady`, then that many more untimed runs and `repeat` more timed ones, whose median and range
-    go under "steady": a long-running archive's services have run their code often enough to have
-    it optimized, which the first runs of a freshly started stack have not.
-    `warm`, if given, is what the untimed runs before the steady state do instead of `action`.
-    `setup`, if given, is called untimed before each run and its result passed to `action`.
-    `keep=False`: only the last run's result is kept (a step that reads tables: hundreds of them
-    kept would make every later run allocate fresh memory, which a daily job does not)."""
-    results = []
+class Step:
+    """One step of the job on one side: `action` is what a run does (given `setup()`'s result, if
+    there is a setup, made untimed before each run); `warm` what the untimed runs between the two
+    phases do instead; `keep=False`: only the last run's result is kept (a step that reads tables:
+    hundreds of them kept would make every later run allocate fresh memory, which a job does not)."""
 
-    def record(result):
-        if not keep:
-            results.clear()
-        results.append(result)
+    def __init__(self, name, action, setup=None, warm=None, keep=True, size=None):
+        self.name, self.action, self.setup, self.warm, self.keep, self.size = name, action, setup, warm, keep, size
+        self.results = []
 
-    record(action(*([setup()] if setup else [])))
+    def run(self, action=None):
+        result = (action or self.action)(*([self.setup()] if self.setup else []))
+        if not self.keep:
+            self.results.clear()
+        self.results.append(result)
 
-    def timed():
+    def timed(self, repeat):
         seconds = []
         for _ in range(repeat):
-            given = [setup()] if setup else []
+            given = [self.setup()] if self.setup else []
             start = time.perf_counter()
-            record(action(*given))
+            result = self.action(*given)
             seconds.append(time.perf_counter() - start)
-        return {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds), "runs": len(seconds)}
+            if not self.keep:
+                self.results.clear()
+            self.results.append(result)
+        timing = {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds), "runs": len(seconds)}
+        if self.size:
+            timing["rows"] = self.size(self.results[-1])
+        return timing
 
-    timing = timed()
-    if steady:
+
+def run_job(steps, repeat, steady, out):
+    """The first runs: each step once untimed, then `repeat` times timed, step after step, as a
+    freshly started archive meets them. Then, with `steady`, every step `steady` times untimed
+    (its `warm`), and every step `repeat` times timed again: the steady state of a long-running
+    archive, whose services have run their code often enough for V8 to optimize it. Timings go to
+    out[name] and out[name]["steady"]."""
+    for step in steps:
+        step.run()
+        out[step.name] = step.timed(repeat)
+    if not steady:
+        return
+    for step in steps:
         for _ in range(steady):
-            record((warm or action)(*([setup()] if setup else [])))
-        timing["steady"] = timed()
-    return results, timing
+            step.run(step.warm)
+    for step in steps:
+        out[step.name]["steady"] = step.timed(repeat)
 
 
 def day_obs_of(mjd):
@@ -118,7 +133,7 @@ def main() -> None:
     vsarch = VisitSequenceArchiveMetadata(dsn, schema)
     vsarch.create_schema_in_database()
     counter = iter(range(10_000))
-    parts = {}  # the time of each part of the add step, run by run (the warm-up's dropped below)
+    parts = {}  # the time of each part of the add step, run by run (the medians below take the last timed runs')
 
     def part(name, start):
         parts.setdefault(name, []).append(time.perf_counter() - start)
@@ -152,21 +167,27 @@ def main() -> None:
         part("upstream_stats", start)
         return uuid, url, len(stats)
 
-    added, out["upstream_add"] = measured(upstream_add, repeat, setup=fresh_instance, steady=steady, warm=lambda vsarch: upstream_add(vsarch, later))
+    # The adds' uuids in order, for the tag step: a run tags the oldest untagged one. The untimed
+    # runs between the phases tag theirs `warmup`, so the finds see as `prenight` only the
+    # simulations of the timed phases' adds (and of the first warm-up add).
+    pending, last = [], {}
+
+    def upstream_add_and_remember(vsarch, sim=now):
+        uuid, url, rows = upstream_add(vsarch, sim)
+        pending.append(uuid)
+        last.update(url=url)
+        return rows
+
+    steps = [
+        Step("upstream_add", upstream_add_and_remember, setup=fresh_instance, warm=lambda vsarch: upstream_add_and_remember(vsarch, later)),
+        Step("upstream_tag", lambda: vsarch.tag(pending.pop(0), "prenight", "nominal"), warm=lambda: vsarch.tag(pending.pop(0), "warmup")),
+        Step("upstream_find_with_stats", lambda: vsarch.sims_on_night_with_stats(night, tags=("prenight",), telescope="simonyi"), keep=False, size=len),
+        Step("upstream_find", lambda: vsarch.sims_on_nights(night, night, tags=("prenight",), telescope="simonyi"), keep=False, size=len),
+        Step("upstream_read", lambda: get_visits(last["url"]), keep=False, size=len),
+    ]
+    run_job(steps, repeat, steady, out)
     instances[-1].pg_pool.closeall()
-    out["upstream_stats_rows"] = added[-1][2]
-    pending = [uuid for uuid, _, _ in added]
-    # The runs between the first runs and the steady state tag theirs `warmup`: the finds then see the
-    # simulations of the timed runs alone as `prenight`, as many as a night has (2 × REPEAT + 1).
-    _, out["upstream_tag"] = measured(lambda: vsarch.tag(pending.pop(0), "prenight", "nominal"), repeat, steady=steady, warm=lambda: vsarch.tag(pending.pop(0), "warmup"))
-    found, out["upstream_find_with_stats"] = measured(lambda: vsarch.sims_on_night_with_stats(night, tags=("prenight",), telescope="simonyi"), repeat, steady=steady, keep=False)
-    out["upstream_found_with_stats"] = len(found[-1])
-    found, out["upstream_find"] = measured(lambda: vsarch.sims_on_nights(night, night, tags=("prenight",), telescope="simonyi"), repeat, steady=steady, keep=False)
-    out["upstream_found"] = len(found[-1])
-    url = added[-1][1]
-    read, out["upstream_read"] = measured(lambda: get_visits(url), repeat, steady=steady, keep=False)
-    out["upstream_read_rows"] = len(read[-1])
-    del read
+    out["upstream_stats_rows"] = steps[0].results[-1]
 
     # -- visitsarch ------------------------------------------------------------------------
     with visitsarch.VisitSequenceArchive(gateway) as archive:
@@ -181,22 +202,32 @@ def main() -> None:
             part("visitsarch_nightly_stats" + ("_acc" if accumulated else ""), start)
             return uuid, len(stats)
 
-        added, out["visitsarch_add"] = measured(visitsarch_add, repeat, steady=steady, warm=lambda: visitsarch_add(sim=later))
-        out["visitsarch_stats_rows"] = added[-1][1]
-        pending = [uuid for uuid, _ in added]
-        _, out["visitsarch_tag"] = measured(lambda: archive.tag(pending.pop(0), ["prenight", "nominal"]), repeat, steady=steady, warm=lambda: archive.tag(pending.pop(0), ["warmup"]))
-        found, out["visitsarch_find_with_stats"] = measured(lambda: archive.prenight_sims(night, telescope="simonyi"), repeat, steady=steady, keep=False)
-        out["visitsarch_found_with_stats"] = len(found[-1])
-        found, out["visitsarch_find"] = measured(lambda: archive.query_night(night, telescope="simonyi", tags=["prenight"]), repeat, steady=steady, keep=False)
-        out["visitsarch_found"] = len(found[-1])
-        uuid = added[-1][0]
-        read, out["visitsarch_read"] = measured(lambda: archive.download(uuid, "visits"), repeat, steady=steady, keep=False)
-        out["visitsarch_read_rows"] = len(read[-1])
-        out["visitsarch_read_equal"] = bool(read[-1].reset_index(drop=True).astype(str).equals(visits.reset_index(drop=True).astype(str)))
+        pending, last = [], {}
+
+        def visitsarch_add_and_remember(sim=now):
+            uuid, rows = visitsarch_add(sim=sim)
+            pending.append(uuid)
+            last.update(uuid=uuid)
+            return rows
+
+        steps = [
+            Step("visitsarch_add", visitsarch_add_and_remember, warm=lambda: visitsarch_add_and_remember(later)),
+            Step("visitsarch_tag", lambda: archive.tag(pending.pop(0), ["prenight", "nominal"]), warm=lambda: archive.tag(pending.pop(0), ["warmup"])),
+            Step("visitsarch_find_with_stats", lambda: archive.prenight_sims(night, telescope="simonyi"), keep=False, size=len),
+            Step("visitsarch_find", lambda: archive.query_night(night, telescope="simonyi", tags=["prenight"]), keep=False, size=len),
+            Step("visitsarch_read", lambda: archive.download(last["uuid"], "visits"), keep=False, size=len),
+        ]
+        run_job(steps, repeat, steady, out)
+        out["visitsarch_stats_rows"] = steps[0].results[-1]
+        read = steps[-1].results[-1]
+        out["visitsarch_read_equal"] = bool(read.reset_index(drop=True).astype(str).equals(visits.reset_index(drop=True).astype(str)))
         del read
-        # For information: with visitsarch's default statistics (per night and accumulated). Untagged: the finds above are done.
-        added, out["visitsarch_add_accumulated"] = measured(lambda: visitsarch_add(accumulated=True), repeat)
-        out["visitsarch_stats_rows_accumulated"] = added[-1][1]
+        # For information, after the steps above: with visitsarch's default statistics (per night and
+        # accumulated). Untagged: the finds are done.
+        accumulated = Step("visitsarch_add_accumulated", lambda: visitsarch_add(accumulated=True)[1])
+        accumulated.run()
+        out["visitsarch_add_accumulated"] = accumulated.timed(repeat)
+        out["visitsarch_stats_rows_accumulated"] = accumulated.results[-1]
 
     # The parts of the last `repeat` runs of each add (the steady state's; the accumulated add's only runs).
     out["parts"] = {name: statistics.median(times[-repeat:]) for name, times in parts.items()}

@@ -84,16 +84,30 @@ async function readInfoKey(path: string): Promise<OpsimInfoRow[] | undefined> {
 export async function openHdf5(path: string, options: Hdf5ReadOptions = {}): Promise<VisitBatchStream> {
   const key = (options.key ?? 'observations').replace(/^\/+/, '');
   const info = key === OPSIM_INFO_NAME ? undefined : await readInfoKey(path);
-  const opened = await openFile(path);
-  try {
-    const layout = layoutOf(opened.file, key);
-    const batchRows = options.batchRows ?? 65536;
-    const stream = layout === 'table' ? openTableLayout({ ...opened, key }, batchRows) : openFixedLayout({ ...opened, key }, batchRows, options.reuseBuffers);
-    return streamUnderSchema(stream, withOpsimInfo(stream.schema, info));
-  } catch (error) {
-    opened.file.close();
-    throw error;
-  }
+  const batchRows = options.batchRows ?? 65536;
+  const open = async (): Promise<VisitBatchStream & { close?(): void }> => {
+    const opened = await openFile(path);
+    try {
+      const layout = layoutOf(opened.file, key);
+      return layout === 'table' ? openTableLayout({ ...opened, key }, batchRows) : openFixedLayout({ ...opened, key }, batchRows, options.reuseBuffers);
+    } catch (error) {
+      opened.file.close();
+      throw error;
+    }
+  };
+  const stream = await open();
+  const schema = withOpsimInfo(stream.schema, info);
+  if (!stream.reusesBuffers) return streamUnderSchema(stream, schema);
+  // A stream read into reused buffers holds no file until it is iterated (VisitBatchStream), so
+  // that an owner may drop it unread: this opening only checked the file and read its schema.
+  stream.close?.();
+  return {
+    schema,
+    reusesBuffers: true,
+    async *[Symbol.asyncIterator]() {
+      yield* streamUnderSchema(await open(), schema);
+    },
+  };
 }
 
 /** Reads a whole pandas HDF5 table into memory. */

@@ -5,7 +5,7 @@
  * window refilled inside values, with memo references crossing slices, and for the layouts it
  * declines (compressed blocks), which fall back to the whole-pickle reader.
  */
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { RecordBatch, Table } from 'apache-arrow';
@@ -43,6 +43,9 @@ frame = pd.DataFrame({
     "observationId": np.arange(n, dtype=np.int64),
     "band": pd.Series(["ugrizy"[i % 6] for i in range(n)], dtype=object),
     "fieldRA": np.linspace(0, 360, n),
+    "fieldDec": np.linspace(-90, 30, n),                 # float64 blocks of several columns
+    "altitude": np.linspace(20, 90, n),
+    "f32b": np.arange(n, dtype=np.float32) * 2,
     "note": pd.Series([text(i) for i in range(n)], dtype=object),
     "scheduler_note": pd.Series([notes[(i * 3) % 7] for i in range(n)], dtype=object),
     "f32": np.arange(n, dtype=np.float32) / 3,
@@ -140,23 +143,40 @@ describe('reading pandas "fixed" files from disk, a slice of rows at a time', ()
   it('reads the numeric columns into reused buffers for a consumer that keeps no batch (reuseBuffers), with the same values', async () => {
     const expected = (await read('objects.h5', 65536, { fromDisk: false })).table;
     const names = expected.schema.fields.map((field) => field.name);
-    const stream = await openHdf5(file('objects.h5'), { batchRows: 500, reuseBuffers: true });
-    expect(stream.reusesBuffers).toBe(true);
-    const kept: RecordBatch[] = [];
-    const seen = new Map<string, unknown[]>(names.map((name) => [name, []]));
-    for await (const batch of stream) {
-      kept.push(batch);
-      const one = new Table([batch]);
-      for (const name of names) seen.get(name)!.push(...columnValues(one, name));
+    // Read from disk (pread) and through h5wasm: both fill the same reused column buffers.
+    for (const fromDisk of [true, false]) {
+      fixedLayoutReading.fromDisk = fromDisk;
+      const stream = await openHdf5(file('objects.h5'), { batchRows: 500, reuseBuffers: true });
+      expect(stream.reusesBuffers).toBe(true);
+      const kept: RecordBatch[] = [];
+      const seen = new Map<string, unknown[]>(names.map((name) => [name, []]));
+      for await (const batch of stream) {
+        kept.push(batch);
+        const one = new Table([batch]);
+        for (const name of names) seen.get(name)!.push(...columnValues(one, name));
+      }
+      expect(kept).toHaveLength(Math.ceil(ROWS / 500));
+      for (const name of names) expect([fromDisk, name, seen.get(name)]).toEqual([fromDisk, name, columnValues(expected, name)]);
+      // The buffers are really reused: the first batch, kept, now shows the fourth batch's values.
+      for (const name of ['fieldRA', 'altitude', 'f32']) {
+        expect(columnValues(new Table([kept[0]]), name)).toEqual(columnValues(new Table([kept[3]]), name));
+        expect(columnValues(new Table([kept[0]]), name)).not.toEqual(columnValues(expected, name).slice(0, 500));
+      }
+      // Text (the pickled block) is not reused.
+      expect(columnValues(new Table([kept[0]]), 'note')).toEqual(columnValues(expected, 'note').slice(0, 500));
     }
-    expect(kept).toHaveLength(Math.ceil(ROWS / 500));
-    for (const name of names) expect([name, seen.get(name)]).toEqual([name, columnValues(expected, name)]);
-    // The buffers are really reused: the first batch, kept, now shows the fourth batch's values.
-    expect(columnValues(new Table([kept[0]]), 'fieldRA')).toEqual(columnValues(new Table([kept[3]]), 'fieldRA'));
-    expect(columnValues(new Table([kept[0]]), 'fieldRA')).not.toEqual(columnValues(expected, 'fieldRA').slice(0, 500));
-    // Text (the pickled block) is not reused; and a consumer that keeps batches is refused such a stream.
-    expect(columnValues(new Table([kept[0]]), 'note')).toEqual(columnValues(expected, 'note').slice(0, 500));
+  });
+
+  it('holds no file in a reusing stream until it is read (its owner may drop it unread), and refuses it to a consumer that keeps batches', async () => {
+    const openFiles = () => readdirSync('/proc/self/fd').length; // Linux: the process's descriptors
+    const before = openFiles();
+    const dropped = await Promise.all(Array.from({ length: 10 }, () => openHdf5(file('objects.h5'), { batchRows: 500, reuseBuffers: true })));
+    expect(dropped.every((stream) => stream.reusesBuffers)).toBe(true);
+    expect(openFiles()).toBeLessThanOrEqual(before);
+    for await (const batch of dropped[0]) if (batch.numRows > 0) break; // read, then stopped early: closed too
+    expect(openFiles()).toBeLessThanOrEqual(before);
     await expect(openSource(() => openHdf5(file('objects.h5'), { batchRows: 500, reuseBuffers: true }))).rejects.toThrow(/reused buffers/);
+    expect(openFiles()).toBeLessThanOrEqual(before);
   });
 
   it('reads a frame without rows', async () => {

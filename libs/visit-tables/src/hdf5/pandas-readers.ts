@@ -352,7 +352,7 @@ function streamedObjectBlock(direct: DirectFile, module: any, file: any, path: s
  * 2.1 million visits are ~700 MB of such columns, and V8 starts a full collection for every
  * 64 MiB of new buffers.
  */
-export function openFixedLayout({ module, file, key, path }: OpenFile, batchRows: number, reuseBuffers = false): VisitBatchStream {
+export function openFixedLayout({ module, file, key, path }: OpenFile, batchRows: number, reuseBuffers = false): VisitBatchStream & { close(): void } {
   const group = file.get(key);
   const nblocks = Number(attrValue(group, 'nblocks'));
   const names = readStrings(file, `${key}/axis0`);
@@ -427,9 +427,18 @@ export function openFixedLayout({ module, file, key, path }: OpenFile, batchRows
     return column;
   });
   const schema = new Schema(columns.map((c) => new Field(c.name, c.type, true)));
+  let closed = false;
+  /** Closes the file (and its descriptor): once read to the end or stopped, or by an owner that will not read it. */
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    file.close();
+    if (direct) closeSync(direct.fd);
+  };
   return {
     schema,
     reusesBuffers: reuseBuffers,
+    close,
     async *[Symbol.asyncIterator]() {
       // One read buffer per directly read block, reused batch after batch (columns are copied out).
       const buffers = new Map<number, Uint8Array>();
@@ -476,8 +485,7 @@ export function openFixedLayout({ module, file, key, path }: OpenFile, batchRows
           yield recordBatchOf(schema, data);
         }
       } finally {
-        file.close();
-        if (direct) closeSync(direct.fd);
+        close();
       }
     },
   };
