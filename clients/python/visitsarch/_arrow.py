@@ -94,19 +94,50 @@ def upload_requests(table: pa.Table, chunk_field: int) -> Iterator[bytes]:
     yield _chunk_request(sink, rows, chunk_field)
 
 
+# grpc-js hands a server each message this many bytes into the buffer of its gRPC frame.
+_GRPC_MESSAGE_OFFSET = 5
+
+
 def _chunk_request(sink: io.BytesIO, rows: int, chunk_field: int) -> bytes:
-    """``{chunk_field: ArrowIpcChunk(ipc_bytes=<the sink's bytes>, row_count=rows)}`` as protobuf
-    encodes it (fields in number order, a zero ``row_count`` left out)."""
+    """``{chunk_field: ArrowIpcChunk(ipc_bytes=<the sink's bytes>, row_count=rows)}`` serialized
+    as protobuf would (fields in number order, a zero ``row_count`` left out), except that the two
+    lengths in front of ``ipc_bytes`` are written a byte or two longer where that puts the Arrow
+    bytes at a multiple of 8 in the receiving server's buffer (a varint padded with continuation
+    bytes is valid protobuf and decodes to the same values). The gateway then sends the request on
+    to the blob archive as it came, and the blob archive reads the Arrow bytes where they are, as
+    the CLI's requests (libs/arrow-ipc's ``chunkRequestBytes``, the same layout)."""
     with sink.getbuffer() as ipc_bytes:
         count = _varint(rows) if rows else b""
-        inner = 1 + len(_varint(len(ipc_bytes))) + len(ipc_bytes) + (1 + len(count) if rows else 0)
-        head = _varint(chunk_field << 3 | 2) + _varint(inner) + b"\x0a" + _varint(len(ipc_bytes))
+        tag = _varint(chunk_field << 3 | 2)
+        tail = len(count) + 1 if rows else 0
+        ipc_size, chunk_size = _aligned_length_sizes(len(tag), len(ipc_bytes), tail)
+        inner = 1 + ipc_size + len(ipc_bytes) + tail
+        head = tag + _varint(inner, chunk_size) + b"\x0a" + _varint(len(ipc_bytes), ipc_size)
         return b"".join((head, ipc_bytes, b"\x10" + count if rows else b""))
 
 
-def _varint(value: int) -> bytes:
+def _aligned_length_sizes(tag_bytes: int, ipc_length: int, tail_bytes: int) -> tuple[int, int]:
+    """The sizes of the ipc_bytes' and the chunk's length varints (at most 5 bytes each, the fewest
+    that do) that put the Arrow bytes at a multiple of 8 in the receiver's buffer; the shortest
+    ones if none does."""
+    shortest_ipc = len(_varint(ipc_length))
+
+    def shortest_chunk(ipc_size: int) -> int:
+        return len(_varint(1 + ipc_size + ipc_length + tail_bytes))
+
+    aligned = None
+    for ipc_size in range(shortest_ipc, 6):
+        for chunk_size in range(shortest_chunk(ipc_size), 6):
+            fewer = aligned is None or ipc_size + chunk_size < sum(aligned)
+            if fewer and (_GRPC_MESSAGE_OFFSET + tag_bytes + chunk_size + 1 + ipc_size) % 8 == 0:
+                aligned = (ipc_size, chunk_size)
+    return aligned or (shortest_ipc, shortest_chunk(shortest_ipc))
+
+
+def _varint(value: int, size: int = 1) -> bytes:
+    """``value`` as a protobuf varint of at least ``size`` bytes (padded with continuation bytes)."""
     out = bytearray()
-    while value >= 0x80:
+    while value >= 0x80 or len(out) < size - 1:
         out.append(value & 0x7F | 0x80)
         value >>= 7
     out.append(value)

@@ -1,6 +1,6 @@
 import { Dictionary, Int32, RecordBatchReader, Table, tableFromArrays, tableFromIPC, Utf8, vectorFromArray } from 'apache-arrow';
-import { gatewayV1 } from '@visitsarch/contracts';
-import { ArrowChunk, ArrowChunkEncoder, chunkRequestBytes, encodeArrowChunks, MAX_CHUNK_BYTES, openArrowChunks, readArrowChunks, sliceBatch, tableToArrowChunks, TARGET_CHUNK_BYTES } from './index';
+import { blobArchiveV1, gatewayV1 } from '@visitsarch/contracts';
+import { ArrowChunk, ArrowChunkEncoder, chunkRequestBytes, encodeArrowChunks, MAX_CHUNK_BYTES, openArrowChunks, readArrowChunks, receivedChunkRequest, sliceBatch, tableToArrowChunks, TARGET_CHUNK_BYTES } from './index';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -43,6 +43,30 @@ describe('chunk requests serialized by hand', () => {
       expect(bytes.length - generated.length).toBeLessThanOrEqual(7);
       expect(type.decode(generated)).toEqual(type.decode(bytes));
     }
+  });
+
+  it('lets a relay send a received { chunk } request on as it came, and nothing else', async () => {
+    const table = tableFromArrays({ mjd: Float64Array.from({ length: 5000 }, (_, i) => 60000 + i / 7) });
+    const [chunk] = await collect(tableToArrowChunks(table));
+    /** As grpc-js gives a server a message: 5 bytes into the buffer of the whole gRPC frame. */
+    const arrived = (bytes: Uint8Array) => Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), bytes]).subarray(5);
+    const decodedFrom = (received: Buffer) => gatewayV1.AddSimulationRequest.decode(received).chunk!;
+
+    const received = arrived(chunkRequestBytes(chunk, 2));
+    const forwarded = receivedChunkRequest(received, decodedFrom(received), 2)!;
+    expect(forwarded.buffer).toBe(received.buffer); // not copied
+    expect(forwarded.equals(received)).toBe(true);
+    expect(blobArchiveV1.UploadVisitTableRequest.decode(forwarded).chunk).toEqual(decodedFrom(received));
+
+    // Another field number; trailing fields; a chunk decoded from other bytes; the Arrow bytes misaligned.
+    expect(receivedChunkRequest(received, decodedFrom(received), 1)).toBeUndefined();
+    const trailing = arrived(Buffer.concat([chunkRequestBytes(chunk, 2), Buffer.from([0x0a, 0x00])])); // and a header = 1
+    expect(receivedChunkRequest(trailing, decodedFrom(trailing), 2)).toBeUndefined();
+    expect(receivedChunkRequest(received, decodedFrom(arrived(chunkRequestBytes(chunk, 2))), 2)).toBeUndefined();
+    const generated = arrived(gatewayV1.AddSimulationRequest.encode({ chunk: { ipcBytes: Buffer.from(chunk.ipcBytes), rowCount: chunk.rowCount } } as never).finish());
+    expect((5 + decodedFrom(generated).ipcBytes.byteOffset - generated.byteOffset) % 8).not.toBe(0); // the shortest lengths: 1 + 3 + 1 + 3 bytes
+    expect(receivedChunkRequest(generated, decodedFrom(generated), 2)).toBeUndefined();
+    expect(receivedChunkRequest(undefined, chunk, 2)).toBeUndefined();
   });
 
   it('copies bytes the encoder did not make (no room around them to write into)', () => {

@@ -94,6 +94,32 @@ export function chunkRequestBytes(chunk: ArrowChunk, chunkField: number): Buffer
 }
 
 /**
+ * `received` (a request message as a server received it, `chunk` decoded from it as views of its
+ * bytes) if it is exactly a request carrying `chunk` as field `chunkField` and nothing else, with
+ * the Arrow bytes 8-aligned in a receiving server's buffer: what chunkRequestBytes would make of
+ * `chunk`, whichever length varints the sender chose. A relay may then send it on as it is (the
+ * same bytes reach the next server at the same offset) instead of copying `chunk` into a new
+ * request. Undefined otherwise (another layout, another field, trailing fields, misaligned).
+ */
+export function receivedChunkRequest(received: Uint8Array | undefined, chunk: ArrowChunk, chunkField: number): Buffer | undefined {
+  if (!received || chunkField < 1 || chunkField > 15) return undefined; // a one-byte tag
+  if (chunk.ipcBytes.buffer !== received.buffer || received[0] !== ((chunkField << 3) | 2)) return undefined;
+  let length = 0;
+  let at = 1;
+  for (let shift = 0; at < received.byteLength && at <= 5; shift += 7) {
+    const byte = received[at++];
+    length += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) {
+      if (at + length !== received.byteLength) return undefined; // the one field spans the message
+      const ipcAt = chunk.ipcBytes.byteOffset - received.byteOffset;
+      if (ipcAt <= at || ipcAt + chunk.ipcBytes.byteLength > received.byteLength || (GRPC_MESSAGE_OFFSET + ipcAt) % 8 !== 0) return undefined;
+      return Buffer.from(received.buffer, received.byteOffset, received.byteLength);
+    }
+  }
+  return undefined;
+}
+
+/**
  * The sizes of the chunk's and the ipc_bytes' length varints (at most 5 bytes each, the fewest
  * that do) that end the framing at a multiple of 8 in the receiver's buffer; the shortest ones if
  * none does (lengths over 256 MiB, which no chunk has).

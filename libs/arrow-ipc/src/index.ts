@@ -1,6 +1,6 @@
 export { ArrowChunk, MAX_CHUNK_BYTES, TARGET_CHUNK_BYTES, batchBytes, sliceBatch } from './chunk-size';
 export { IpcStreamEncoder } from './ipc-stream-encoder';
-export { ArrowChunkEncoder, ArrowChunkOptions, chunkRequestBytes, encodeArrowChunks, tableToArrowChunks } from './encode';
+export { ArrowChunkEncoder, ArrowChunkOptions, chunkRequestBytes, encodeArrowChunks, receivedChunkRequest, tableToArrowChunks } from './encode';
 export { ArrowChunkMessage, arrowChunkBytes, openArrowChunks, readArrowChunks } from './decode';
 export { forwardArrowMessages } from './forward';
 export {

@@ -14,6 +14,7 @@ import { RequestCheck, RequestCheckInterceptor } from './request-check';
 import { RpcLoggingInterceptor } from './logging-interceptor';
 import { widenReceiveWindows } from './flow-control';
 import { markSerialized } from './encoded-responses';
+import { keepReceivedBytes } from './received-bytes';
 import { addForwardedServices, type ForwardedService, type Forwarding } from './forwarding';
 import { GrpcServerMetrics, startMetricsServer, type MetricsServer } from './metrics';
 import { accessInterceptor, type AccessControl } from './access-control';
@@ -48,6 +49,12 @@ export interface GrpcServiceOptions {
    * EncodedResponseBuffers pool return to it as soon as grpc-js has copied them.
    */
   preEncodedResponses?: readonly string[];
+  /**
+   * Client-streaming methods (`package.Service.Method`, "header first, then data" requests) whose
+   * messages' bytes are kept for their payloads (receivedBytesOf): for a handler that relays the
+   * payloads in requests of the same layout, as they came.
+   */
+  keepReceivedBytes?: readonly string[];
   /** Checks every unary and server-streaming request before its handler (e.g. libs/validation's `checkRequestLimits`). */
   checkRequest?: RequestCheck;
   /** The service's own translation of its backends' errors, before the generic mapping (see toGrpcStatus). */
@@ -92,10 +99,13 @@ export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
  */
 export async function startGrpcService(options: GrpcServiceOptions): Promise<RunningGrpcService> {
   const { contract, logger } = options;
-  if (options.preEncodedResponses?.length) {
+  if (options.preEncodedResponses?.length || options.keepReceivedBytes?.length) {
     // Checked before Nest loads the contract: an error thrown from its loading hook is reworded and leaks the app.
     const definition = protoLoader.loadSync(contract.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
-    for (const name of options.preEncodedResponses) if (!methodOf(definition, name)) throw new Error(`preEncodedResponses: no method ${name} in the contract`);
+    for (const name of options.preEncodedResponses ?? []) if (!methodOf(definition, name)) throw new Error(`preEncodedResponses: no method ${name} in the contract`);
+    for (const name of options.keepReceivedBytes ?? []) {
+      if (!methodOf(definition, name)?.requestStream) throw new Error(`keepReceivedBytes: no client-streaming method ${name} in the contract`);
+    }
   }
   const serviceNames = [...contract.serviceNames, ...(options.forward ?? []).map((forward) => forward.service)];
   const health = new HealthMonitor(serviceNames, options.dependencies ?? [], logger, options.healthIntervalMs, options.healthStartupGraceMs);
@@ -125,6 +135,7 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
         grpcServer = server;
         metrics?.instrument(server);
         for (const name of options.preEncodedResponses ?? []) passEncodedResponsesThrough(definition, name);
+        for (const name of options.keepReceivedBytes ?? []) keepReceivedBytes(methodOf(definition, name)!);
         forwarding = addForwardedServices(server, options.forward ?? [], logger);
         const healthDefinition = protoLoader.loadSync(healthProtoPath, { keepCase: true, defaults: true });
         new ReflectionService({ ...forwarding.definition, ...definition, ...healthDefinition }).addToServer(server);

@@ -55,6 +55,8 @@ export interface ServiceSpec<S extends Schema> {
   defaultAddress: string;
   /** Server-streaming methods whose handlers may emit already-encoded responses (see GrpcServiceOptions). */
   preEncodedResponses?: readonly string[];
+  /** See GrpcServiceOptions.keepReceivedBytes. */
+  keepReceivedBytes?: readonly string[];
   /** Checks every unary and server-streaming request before its handler (see GrpcServiceOptions). */
   checkRequest?: RequestCheck;
   /** The service's own translation of its backends' errors (see GrpcServiceOptions). */
@@ -103,6 +105,7 @@ export async function startService<S extends Schema>(spec: ServiceSpec<S>, env: 
     healthIntervalMs: config.HEALTH_INTERVAL_MS,
     healthStartupGraceMs: config.HEALTH_STARTUP_GRACE_MS,
     preEncodedResponses: spec.preEncodedResponses,
+    keepReceivedBytes: spec.keepReceivedBytes,
     checkRequest: spec.checkRequest,
     mapError: spec.mapError,
     forward,

@@ -20,6 +20,9 @@ export const gatewayService = defineService({
   checkRequest: checkRequestLimits,
   // The archive's one public gRPC server: clients, each with a token (or the ingress's user).
   access: 'public',
+  // Uploads whose chunks go on to the blob archive's UploadVisitTable, in requests of the same
+  // layout: sent on as they came when they are exactly such a request (blobUploadRequests).
+  keepReceivedBytes: ['AddSimulation', 'AddCompleted', 'ArchiveVisits'].map((method) => `visitsarch.gateway.v1.GatewayService.${method}`),
   schema: {
     METADATA_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.metadata, description: 'the metadata service' },
     BLOB_ARCHIVE_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.blobArchive, description: 'the blob-archive service' },

@@ -1,9 +1,9 @@
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
-import { chunkRequestBytes } from '@visitsarch/arrow-ipc';
+import { chunkRequestBytes, receivedChunkRequest } from '@visitsarch/arrow-ipc';
 import { blobArchiveV1, metadataV1, typeV1 } from '@visitsarch/contracts';
 import type { CallOptions } from '@visitsarch/grpc-client';
-import { drain, invalidArgument } from '@visitsarch/grpc-server';
+import { drain, invalidArgument, receivedBytesOf } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
 import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
@@ -127,16 +127,18 @@ const UPLOAD_CHUNK_FIELD = 2;
 const HASH_CHUNK_FIELD = 1;
 
 /**
- * The requests of the blob archive's UploadVisitTable: the destination, then each chunk as it
- * arrived, serialized by chunkRequestBytes (one copy, as the generated encoder's) so that the blob
- * archive finds the Arrow bytes 8-aligned and reads them where they are, without copying them.
+ * The requests of the blob archive's UploadVisitTable: the destination, then each chunk. A chunk
+ * that arrived as exactly such a request (the clients' uploads put `chunk` in field 2 too, the
+ * Arrow bytes 8-aligned) goes on in the bytes it came in; any other is serialized by
+ * chunkRequestBytes (one copy, as the generated encoder's), so that the blob archive finds the
+ * Arrow bytes 8-aligned and reads them where they are, without copying them.
  */
 export async function* blobUploadRequests(
   destination: blobArchiveV1.VisitTableDestination,
   chunks: AsyncIterable<typeV1.ArrowIpcChunk>,
 ): AsyncGenerator<blobArchiveV1.UploadVisitTableRequest | Buffer> {
   yield { header: destination };
-  for await (const chunk of chunks) yield chunkRequestBytes(chunk, UPLOAD_CHUNK_FIELD);
+  for await (const chunk of chunks) yield receivedChunkRequest(receivedBytesOf(chunk), chunk, UPLOAD_CHUNK_FIELD) ?? chunkRequestBytes(chunk, UPLOAD_CHUNK_FIELD);
 }
 
 async function storeOrHash(
