@@ -67,6 +67,31 @@ describe('chunk requests serialized by hand', () => {
     expect((5 + decodedFrom(generated).ipcBytes.byteOffset - generated.byteOffset) % 8).not.toBe(0); // the shortest lengths: 1 + 3 + 1 + 3 bytes
     expect(receivedChunkRequest(generated, decodedFrom(generated), 2)).toBeUndefined();
     expect(receivedChunkRequest(undefined, chunk, 2)).toBeUndefined();
+
+    // Inside the chunk, only chunkRequestBytes' layout (ipc_bytes, then row_count if any, nothing
+    // else), even when the Arrow bytes are aligned: each request below is built with its two
+    // lengths padded so that they are, and decodes to the same chunk.
+    const ipcBytes = Buffer.from(chunk.ipcBytes);
+    const build = (before: number[], after: number[], outerLength = (n: number) => n) => {
+      for (const outerSize of [1, 2, 3, 4, 5]) {
+        for (const ipcSize of [2, 3, 4, 5]) {
+          const inner = [...before, 0x0a, ...varintOf(ipcBytes.length, ipcSize)];
+          if ((5 + 1 + outerSize + inner.length) % 8 !== 0) continue;
+          const length = inner.length + ipcBytes.length + after.length;
+          const request = arrived(Buffer.concat([Buffer.from([0x12, ...varintOf(outerLength(length), outerSize), ...inner]), ipcBytes, Buffer.from(after)]));
+          return { request, chunk: decodedFrom(request) };
+        }
+      }
+      throw new Error('no aligned layout');
+    };
+    const rowCount = [0x10, ...varintOf(chunk.rowCount)];
+    const ok = build([], rowCount);
+    expect(receivedChunkRequest(ok.request, ok.chunk, 2)).toBeDefined(); // the builder's own layout passes
+    for (const { request, chunk: decoded } of [
+      build(rowCount, []), // row_count first
+      build([], [...rowCount, 0x18, 0x01]), // an unknown field after it
+      build([], [0x0a, 0x00]), // ipc_bytes again
+    ]) expect(receivedChunkRequest(request, decoded, 2)).toBeUndefined();
   });
 
   it('copies bytes the encoder did not make (no room around them to write into)', () => {
@@ -77,6 +102,14 @@ describe('chunk requests serialized by hand', () => {
     expect([...backing]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 });
+
+/** A protobuf varint of at least `size` bytes (padded with continuation bytes). */
+function varintOf(value: number, size = 1): number[] {
+  const out: number[] = [];
+  for (; value >= 0x80 || out.length < size - 1; value = Math.floor(value / 128)) out.push((value & 0x7f) | 0x80);
+  out.push(value);
+  return out;
+}
 
 describe('encoding', () => {
   it('cuts a large table into chunks of about 1 MiB of whole messages, schema first, end marker last', async () => {

@@ -95,26 +95,34 @@ export function chunkRequestBytes(chunk: ArrowChunk, chunkField: number): Buffer
 
 /**
  * `received` (a request message as a server received it, `chunk` decoded from it as views of its
- * bytes) if it is exactly a request carrying `chunk` as field `chunkField` and nothing else, with
- * the Arrow bytes 8-aligned in a receiving server's buffer: what chunkRequestBytes would make of
- * `chunk`, whichever length varints the sender chose. A relay may then send it on as it is (the
- * same bytes reach the next server at the same offset) instead of copying `chunk` into a new
- * request. Undefined otherwise (another layout, another field, trailing fields, misaligned).
+ * bytes) if it is exactly a request carrying `chunk` as field `chunkField` and nothing else, laid
+ * out as chunkRequestBytes lays it out (`ipc_bytes`, then `row_count` if not zero, no other
+ * field), whichever length varints the sender chose, with the Arrow bytes 8-aligned in a
+ * receiving server's buffer. A relay may then send it on as it is (the same bytes reach the next
+ * server at the same offset) instead of copying `chunk` into a new request. Undefined otherwise.
  */
 export function receivedChunkRequest(received: Uint8Array | undefined, chunk: ArrowChunk, chunkField: number): Buffer | undefined {
   if (!received || chunkField < 1 || chunkField > 15) return undefined; // a one-byte tag
-  if (chunk.ipcBytes.buffer !== received.buffer || received[0] !== ((chunkField << 3) | 2)) return undefined;
-  let length = 0;
-  let at = 1;
-  for (let shift = 0; at < received.byteLength && at <= 5; shift += 7) {
-    const byte = received[at++];
-    length += (byte & 0x7f) * 2 ** shift;
-    if (byte < 0x80) {
-      if (at + length !== received.byteLength) return undefined; // the one field spans the message
-      const ipcAt = chunk.ipcBytes.byteOffset - received.byteOffset;
-      if (ipcAt <= at || ipcAt + chunk.ipcBytes.byteLength > received.byteLength || (GRPC_MESSAGE_OFFSET + ipcAt) % 8 !== 0) return undefined;
-      return Buffer.from(received.buffer, received.byteOffset, received.byteLength);
-    }
+  const ipc = chunk.ipcBytes;
+  if (ipc.buffer !== received.buffer || received[0] !== ((chunkField << 3) | 2)) return undefined;
+  const end = received.byteLength;
+  const outer = readVarint(received, 1, 5);
+  if (!outer || outer.next + outer.value !== end || received[outer.next] !== 0x0a) return undefined; // the one field spans the message; ipc_bytes first
+  const inner = readVarint(received, outer.next + 1, 5);
+  const ipcAt = ipc.byteOffset - received.byteOffset;
+  if (!inner || inner.next !== ipcAt || inner.value !== ipc.byteLength || (GRPC_MESSAGE_OFFSET + ipcAt) % 8 !== 0) return undefined;
+  const after = ipcAt + ipc.byteLength;
+  if (after !== end && (received[after] !== 0x10 || readVarint(received, after + 1, 10)?.next !== end)) return undefined; // row_count, last, or nothing
+  return Buffer.from(received.buffer, received.byteOffset, received.byteLength);
+}
+
+/** The varint at `at` (at most `maxBytes` long, within `bytes`) and where it ends; undefined if there is none. */
+function readVarint(bytes: Uint8Array, at: number, maxBytes: number): { value: number; next: number } | undefined {
+  let value = 0;
+  for (let i = 0; i < maxBytes && at + i < bytes.byteLength; i++) {
+    const byte = bytes[at + i];
+    value += (byte & 0x7f) * 2 ** (7 * i);
+    if (byte < 0x80) return { value, next: at + i + 1 };
   }
   return undefined;
 }

@@ -10,7 +10,7 @@ export * from './encoded-responses';
 export * from './request-check';
 export * from './forwarding';
 export * from './call-streams';
-export { receivedBytesOf } from './received-bytes';
+export { keepReceivedBytes, receivedBytesOf } from './received-bytes';
 export * from './metrics';
 export * from './access-control';
 export * from './tls';
