@@ -10,7 +10,7 @@ import { openArrowIpc, writeArrowIpc } from '../arrow-ipc';
 import { ColumnScanner } from './pandas-columns';
 import { PANDAS_NAN_REP } from './pandas-table-writer';
 import { loadH5wasm } from './h5wasm-loader';
-import { Hdf5Layout, layoutOf, openFixedLayout, openTableLayout } from './pandas-readers';
+import { Hdf5Layout, layoutOf, openFixedLayout, openTableLayout, PickleScans } from './pandas-readers';
 import { Hdf5TableWriteOptions, writePandasTableHdf5 } from './pandas-table-writer';
 import { writePandasFixedHdf5 } from './pandas-fixed-writer';
 import { resolve } from 'node:path';
@@ -85,11 +85,12 @@ export async function openHdf5(path: string, options: Hdf5ReadOptions = {}): Pro
   const key = (options.key ?? 'observations').replace(/^\/+/, '');
   const info = key === OPSIM_INFO_NAME ? undefined : await readInfoKey(path);
   const batchRows = options.batchRows ?? 65536;
+  const scans: PickleScans = new Map(); // a second opening does not scan the pickles again
   const open = async (): Promise<VisitBatchStream & { close?(): void }> => {
     const opened = await openFile(path);
     try {
       const layout = layoutOf(opened.file, key);
-      return layout === 'table' ? openTableLayout({ ...opened, key }, batchRows) : openFixedLayout({ ...opened, key }, batchRows, options.reuseBuffers);
+      return layout === 'table' ? openTableLayout({ ...opened, key }, batchRows) : openFixedLayout({ ...opened, key }, batchRows, options.reuseBuffers, scans);
     } catch (error) {
       opened.file.close();
       throw error;

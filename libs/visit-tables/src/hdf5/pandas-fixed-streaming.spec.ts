@@ -177,6 +177,13 @@ describe('reading pandas "fixed" files from disk, a slice of rows at a time', ()
     expect(openFiles()).toBeLessThanOrEqual(before);
     await expect(openSource(() => openHdf5(file('objects.h5'), { batchRows: 500, reuseBuffers: true }))).rejects.toThrow(/reused buffers/);
     expect(openFiles()).toBeLessThanOrEqual(before);
+
+    // Opened again when read, the file's pickle is not scanned again (the first opening's scan serves).
+    const ways: string[] = [];
+    fixedLayoutReading.trace = (block, how) => ways.push(`${block}:${how}`);
+    for await (const batch of await openHdf5(file('objects.h5'), { batchRows: 500, reuseBuffers: true })) expect(batch.numRows).toBeGreaterThan(0);
+    expect(ways.filter((way) => way.endsWith('streamed pickle'))).toHaveLength(2); // opened twice
+    expect(ways.filter((way) => way.endsWith('pickle scanned'))).toHaveLength(1); // scanned once
   });
 
   it('reads a frame without rows', async () => {

@@ -19,7 +19,7 @@ import { recordBatchOf, Utf8Builder, columnBuilder } from '../arrow-build';
 import { NumpyObjectArray, PickleError, PyTuple, PyValue, safeUnpickle } from '../pickle';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { H5Api, readRaw } from './h5wasm-loader';
-import { ObjectArrayRows, scanObjectArrayPickle } from '../pickle-stream';
+import { ObjectArrayRows, ObjectArrayScan, scanObjectArrayPickle } from '../pickle-stream';
 import { globalHeapObject, RawStorage, rawStorage, readSuperblock, Superblock } from './raw-storage';
 import { VLEN_REFERENCE_SIZE } from './hdf5-structures';
 
@@ -274,7 +274,7 @@ const NUMPY_TYPES: Record<string, () => DataType> = {
 export const fixedLayoutReading = {
   fromDisk: true,
   windowBytes: 4 << 20,
-  trace: undefined as ((block: number, how: 'pread' | 'h5wasm' | 'streamed pickle' | 'whole pickle') => void) | undefined,
+  trace: undefined as ((block: number, how: 'pread' | 'h5wasm' | 'streamed pickle' | 'whole pickle' | 'pickle scanned') => void) | undefined,
 };
 
 /** A block's storage: how a slice of its rows is read. */
@@ -320,10 +320,17 @@ function storageOf(direct: DirectFile, module: any, file: any, path: string): Ra
 }
 
 /**
- * The object block at `path` as a stream of row slices, when its pickle can be read from disk
- * as it is decoded; undefined otherwise (the caller then decodes it whole).
+ * Scans of object blocks' pickles, by where they lie in which version of the file: what a second
+ * opening of the same file (openHdf5's, of a stream read into reused buffers) need not scan again.
  */
-function streamedObjectBlock(direct: DirectFile, module: any, file: any, path: string, names: string[], rows: number): ObjectArrayRows | undefined {
+export type PickleScans = Map<string, ObjectArrayScan | undefined>;
+
+/**
+ * The object block at `path` as a stream of row slices, when its pickle can be read from disk
+ * as it is decoded; undefined otherwise (the caller then decodes it whole). The pickle's scan
+ * comes from `scans` if an earlier opening made it, and goes there otherwise.
+ */
+function streamedObjectBlock(direct: DirectFile, module: any, file: any, block: number, path: string, names: string[], rows: number, scans?: PickleScans): ObjectArrayRows | undefined {
   const storage = storageOf(direct, module, file, path);
   if (!storage) return undefined;
   let heapObject: { address: number; size: number };
@@ -340,19 +347,27 @@ function streamedObjectBlock(direct: DirectFile, module: any, file: any, path: s
   } catch {
     return undefined;
   }
-  const scan = scanObjectArrayPickle(direct.fd, heapObject.address, heapObject.size, names, fixedLayoutReading.windowBytes);
+  const { mtimeMs, size } = fstatSync(direct.fd);
+  const key = `${mtimeMs}:${size}:${heapObject.address}:${heapObject.size}:${names.join('\0')}`;
+  let scan: ObjectArrayScan | undefined;
+  if (scans?.has(key)) scan = scans.get(key);
+  else {
+    scan = scanObjectArrayPickle(direct.fd, heapObject.address, heapObject.size, names, fixedLayoutReading.windowBytes);
+    fixedLayoutReading.trace?.(block, 'pickle scanned');
+    scans?.set(key, scan);
+  }
   if (!scan || scan.shape[0] !== rows) return undefined;
   return new ObjectArrayRows(direct.fd, scan, heapObject.address + heapObject.size, fixedLayoutReading.windowBytes);
 }
 
 /**
- * Opens a pandas "fixed" frame for streaming reads. With `reuseBuffers` (PassOptions: the
- * consumer is done with each batch before it asks for the next), the numeric columns of blocks
- * stored rows first are written into buffers used in turn (REUSED_SETS of them), not new ones:
- * 2.1 million visits are ~700 MB of such columns, and V8 starts a full collection for every
- * 64 MiB of new buffers.
+ * Opens a pandas "fixed" frame for streaming reads (`scans`: see PickleScans). With
+ * `reuseBuffers` (PassOptions: the consumer is done with each batch before it asks for the
+ * next), the numeric columns of blocks stored rows first are written into buffers used in turn
+ * (REUSED_SETS of them), not new ones: 2.1 million visits are ~700 MB of such columns, and V8
+ * starts a full collection for every 64 MiB of new buffers.
  */
-export function openFixedLayout({ module, file, key, path }: OpenFile, batchRows: number, reuseBuffers = false): VisitBatchStream & { close(): void } {
+export function openFixedLayout({ module, file, key, path }: OpenFile, batchRows: number, reuseBuffers = false, scans?: PickleScans): VisitBatchStream & { close(): void } {
   const group = file.get(key);
   const nblocks = Number(attrValue(group, 'nblocks'));
   const names = readStrings(file, `${key}/axis0`);
@@ -370,7 +385,7 @@ export function openFixedLayout({ module, file, key, path }: OpenFile, batchRows
       const transposed = Number(attrValue(values, 'transposed') ?? 0) === 1;
       if (meta.type === 9 /* H5T_VLEN: a VLArray of pickled objects */) {
         // Streamed from disk when it is laid out as pandas writes it (rows × items, C order).
-        const streamed = direct && (transposed || items.length === 1) ? streamedObjectBlock(direct, module, file, valuesPath, items, rows) : undefined;
+        const streamed = direct && (transposed || items.length === 1) ? streamedObjectBlock(direct, module, file, b, valuesPath, items, rows, scans) : undefined;
         fixedLayoutReading.trace?.(b, streamed ? 'streamed pickle' : 'whole pickle');
         if (streamed) {
           items.forEach((name, item) => byName.set(name, { name, type: streamed.types[item], block: b, item, nitems: items.length }));
