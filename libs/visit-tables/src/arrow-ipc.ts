@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { AsyncByteQueue, DataType, RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Schema, Table } from 'apache-arrow';
 import { MessageFrame, readFramedMessages, readIpcMessagesFromFile } from '@visitsarch/arrow-ipc';
-import { PassOptions, VisitBatchStream, VisitTableSource, collectTable, openSource } from './source';
+import { PassOptions, REUSED_BUFFER_SETS, VisitBatchStream, VisitTableSource, collectTable, openSource } from './source';
 import { underSchema } from './opsim-info';
 
 /** `file`: the IPC file format (footer, random access); `stream`: the IPC streaming format. */
@@ -47,13 +47,10 @@ export async function openArrowIpc(path: string, pass: PassOptions = {}): Promis
 }
 
 /**
- * Buffers a stream's messages are read into, in turn. A batch decoded from one stays valid while
- * the next two messages are read: its consumer has moved on by then (apache-arrow reads a message
- * when the next batch is asked for), with a message to spare.
+ * A MessageFrame (@visitsarch/arrow-ipc) putting each message, as it lies in the stream, at the
+ * start of the next of the ring's REUSED_BUFFER_SETS buffers (apache-arrow reads a message when
+ * the next batch is asked for).
  */
-const REUSED_BUFFERS = 3;
-
-/** A MessageFrame (@visitsarch/arrow-ipc) putting each message, as it lies in the stream, at the start of the next of the ring's buffers. */
 function ringFrame(): MessageFrame {
   const ring: Buffer[] = [];
   let next = 0;
@@ -62,7 +59,7 @@ function ringFrame(): MessageFrame {
     let framed = ring[next];
     // Large enough for a ~1 MiB batch at once: the body starts 8-aligned (prefix and padded metadata), as apache-arrow reads it without a copy.
     if (!framed || framed.length < size) framed = ring[next] = Buffer.allocUnsafeSlow(Math.max(size, 2 << 20));
-    next = (next + 1) % REUSED_BUFFERS;
+    next = (next + 1) % REUSED_BUFFER_SETS;
     framed.set(prefix, 0);
     return { framed, metadataAt: prefix.byteLength, bodyAt: prefix.byteLength + metadataLength };
   };

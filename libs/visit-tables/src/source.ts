@@ -27,6 +27,12 @@ export interface PassOptions {
 }
 
 /**
+ * How many sets of buffers a reader honouring `reuseBuffers` uses in turn: a batch read into one
+ * stays valid while the next two are read (its consumer has moved on by then, with one to spare).
+ */
+export const REUSED_BUFFER_SETS = 3;
+
+/**
  * A visit table given to a writer or to the hash.
  * - `Table`: in memory, re-readable.
  * - `VisitBatchStream`: a one-shot stream. Operations that need two passes (the canonical

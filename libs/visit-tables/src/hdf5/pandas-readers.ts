@@ -14,7 +14,7 @@
  * The DataFrame index is not a column and is not read.
  */
 import { Bool, DataType, Field, Float32, Float64, Int16, Int32, Int64, Int8, Schema, Uint16, Uint32, Uint64, Uint8, makeData, Utf8, Data } from 'apache-arrow';
-import { VisitBatchStream } from '../source';
+import { REUSED_BUFFER_SETS, VisitBatchStream } from '../source';
 import { recordBatchOf, Utf8Builder, columnBuilder } from '../arrow-build';
 import { NumpyObjectArray, PickleError, PyTuple, PyValue, safeUnpickle } from '../pickle';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -364,8 +364,8 @@ function streamedObjectBlock(direct: DirectFile, module: any, file: any, block: 
  * Opens a pandas "fixed" frame for streaming reads (`scans`: see PickleScans). With
  * `reuseBuffers` (PassOptions: the consumer is done with each batch before it asks for the
  * next), the numeric columns of blocks stored rows first are written into buffers used in turn
- * (REUSED_SETS of them), not new ones: 2.1 million visits are ~700 MB of such columns, and V8
- * starts a full collection for every 64 MiB of new buffers.
+ * (REUSED_BUFFER_SETS of them), not new ones: 2.1 million visits are ~700 MB of such columns,
+ * and V8 starts a full collection for every 64 MiB of new buffers.
  */
 export function openFixedLayout({ module, file, key, path }: OpenFile, batchRows: number, reuseBuffers = false, scans?: PickleScans): VisitBatchStream & { close(): void } {
   const group = file.get(key);
@@ -457,13 +457,13 @@ export function openFixedLayout({ module, file, key, path }: OpenFile, batchRows
     async *[Symbol.asyncIterator]() {
       // One read buffer per directly read block, reused batch after batch (columns are copied out).
       const buffers = new Map<number, Uint8Array>();
-      // With reuseBuffers, each rows-first numeric block's column buffers, REUSED_SETS sets used in turn.
+      // With reuseBuffers, each rows-first numeric block's column buffers: REUSED_BUFFER_SETS sets, in turn.
       const outputSets = new Map<number, Uint8Array[][]>();
       const outputsOf = (b: number, batch: number, nitems: number, size: number): Uint8Array[] | undefined => {
         if (!reuseBuffers) return undefined;
         let sets = outputSets.get(b);
         if (!sets) outputSets.set(b, (sets = []));
-        const index = batch % REUSED_SETS;
+        const index = batch % REUSED_BUFFER_SETS;
         sets[index] ??= Array.from({ length: nitems }, () => new Uint8Array(Math.min(batchRows, rows) * size));
         return sets[index];
       };
@@ -544,9 +544,6 @@ function columnData(type: DataType, values: Uint8Array, n: number): Data {
   // A view of exactly `n` values: a reused buffer (reuseBuffers) is longer than the last, shorter batch.
   return makeData({ type: type as any, length: n, nullCount: 0, data: new ArrayType(values.buffer as ArrayBuffer, values.byteOffset, n) as any });
 }
-
-/** How many sets of column buffers a reusing reader rotates through (as @visitsarch/visit-tables' Arrow reader). */
-const REUSED_SETS = 3;
 
 function readFully(fd: number, buffer: Uint8Array, bytes: number, position: number): void {
   for (let done = 0; done < bytes; ) {
