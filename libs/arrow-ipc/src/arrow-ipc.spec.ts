@@ -1,5 +1,5 @@
 import { Dictionary, Int32, RecordBatchReader, Table, tableFromArrays, tableFromIPC, Utf8, vectorFromArray } from 'apache-arrow';
-import { blobArchiveV1, gatewayV1 } from '@visitsarch/contracts';
+import { blobArchiveV1, gatewayV1, protobufVarint } from '@visitsarch/contracts';
 import { ArrowChunk, ArrowChunkEncoder, chunkRequestBytes, encodeArrowChunks, MAX_CHUNK_BYTES, openArrowChunks, readArrowChunks, receivedChunkRequest, sliceBatch, tableToArrowChunks, TARGET_CHUNK_BYTES } from './index';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -75,16 +75,16 @@ describe('chunk requests serialized by hand', () => {
     const build = (before: number[], after: number[], outerLength = (n: number) => n) => {
       for (const outerSize of [1, 2, 3, 4, 5]) {
         for (const ipcSize of [2, 3, 4, 5]) {
-          const inner = [...before, 0x0a, ...varintOf(ipcBytes.length, ipcSize)];
+          const inner = [...before, 0x0a, ...protobufVarint(ipcBytes.length, ipcSize)];
           if ((5 + 1 + outerSize + inner.length) % 8 !== 0) continue;
           const length = inner.length + ipcBytes.length + after.length;
-          const request = arrived(Buffer.concat([Buffer.from([0x12, ...varintOf(outerLength(length), outerSize), ...inner]), ipcBytes, Buffer.from(after)]));
+          const request = arrived(Buffer.concat([Buffer.from([0x12, ...protobufVarint(outerLength(length), outerSize), ...inner]), ipcBytes, Buffer.from(after)]));
           return { request, chunk: decodedFrom(request) };
         }
       }
       throw new Error('no aligned layout');
     };
-    const rowCount = [0x10, ...varintOf(chunk.rowCount)];
+    const rowCount = [0x10, ...protobufVarint(chunk.rowCount)];
     const ok = build([], rowCount);
     expect(receivedChunkRequest(ok.request, ok.chunk, 2)).toBeDefined(); // the builder's own layout passes
     for (const { request, chunk: decoded } of [
@@ -102,14 +102,6 @@ describe('chunk requests serialized by hand', () => {
     expect([...backing]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 });
-
-/** A protobuf varint of at least `size` bytes (padded with continuation bytes). */
-function varintOf(value: number, size = 1): number[] {
-  const out: number[] = [];
-  for (; value >= 0x80 || out.length < size - 1; value = Math.floor(value / 128)) out.push((value & 0x7f) | 0x80);
-  out.push(value);
-  return out;
-}
 
 describe('encoding', () => {
   it('cuts a large table into chunks of about 1 MiB of whole messages, schema first, end marker last', async () => {

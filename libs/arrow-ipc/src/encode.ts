@@ -11,7 +11,7 @@
  * forwardArrowMessages (forward.ts), under the same size rule (TARGET_CHUNK_BYTES, sliceBatch).
  */
 import { RecordBatch, Schema, Table } from 'apache-arrow';
-import { protobufVarint as varint } from '@visitsarch/contracts';
+import { protobufVarint as varint, readProtobufVarint } from '@visitsarch/contracts';
 import { ArrowChunk, sliceBatch, TARGET_CHUNK_BYTES } from './chunk-size';
 import { IpcStreamEncoder, joinWithSlack, withRequestFraming } from './ipc-stream-encoder';
 
@@ -106,25 +106,14 @@ export function receivedChunkRequest(received: Uint8Array | undefined, chunk: Ar
   const ipc = chunk.ipcBytes;
   if (ipc.buffer !== received.buffer || received[0] !== ((chunkField << 3) | 2)) return undefined;
   const end = received.byteLength;
-  const outer = readVarint(received, 1, 5);
+  const outer = readProtobufVarint(received, 1, 5);
   if (!outer || outer.next + outer.value !== end || received[outer.next] !== 0x0a) return undefined; // the one field spans the message; ipc_bytes first
-  const inner = readVarint(received, outer.next + 1, 5);
+  const inner = readProtobufVarint(received, outer.next + 1, 5);
   const ipcAt = ipc.byteOffset - received.byteOffset;
   if (!inner || inner.next !== ipcAt || inner.value !== ipc.byteLength || (GRPC_MESSAGE_OFFSET + ipcAt) % 8 !== 0) return undefined;
   const after = ipcAt + ipc.byteLength;
-  if (after !== end && (received[after] !== 0x10 || readVarint(received, after + 1, 10)?.next !== end)) return undefined; // row_count, last, or nothing
+  if (after !== end && (received[after] !== 0x10 || readProtobufVarint(received, after + 1, 10)?.next !== end)) return undefined; // row_count, last, or nothing
   return Buffer.from(received.buffer, received.byteOffset, received.byteLength);
-}
-
-/** The varint at `at` (at most `maxBytes` long, within `bytes`) and where it ends; undefined if there is none. */
-function readVarint(bytes: Uint8Array, at: number, maxBytes: number): { value: number; next: number } | undefined {
-  let value = 0;
-  for (let i = 0; i < maxBytes && at + i < bytes.byteLength; i++) {
-    const byte = bytes[at + i];
-    value += (byte & 0x7f) * 2 ** (7 * i);
-    if (byte < 0x80) return { value, next: at + i + 1 };
-  }
-  return undefined;
 }
 
 /**

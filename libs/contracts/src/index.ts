@@ -12,7 +12,7 @@ export * as consdbIngestV1 from './consdb-ingest-v1';
 export * as statsV1 from './stats-v1';
 export * as gatewayV1 from './gateway-v1';
 export { PreciseDate, parsePreciseInstant, subMillisecondNanos } from './precise-time';
-export { protobufVarint } from './wire';
+export { protobufVarint, readProtobufVarint } from './wire';
 
 // After every generated module above has registered its millisecond Timestamp wrapper.
 import { installPreciseTimestamps } from './precise-time';

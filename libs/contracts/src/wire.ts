@@ -1,7 +1,8 @@
 /**
- * The one piece of protobuf's wire format the archive writes by hand: varints (tags and lengths),
- * for messages serialized without the generated encoders (pre-encoded responses and requests
- * whose bytes are written straight into their buffers).
+ * The one piece of protobuf's wire format the archive writes and reads by hand: varints (tags and
+ * lengths), for messages serialized without the generated encoders (pre-encoded responses and
+ * requests whose bytes are written straight into their buffers), and for checking the layout of
+ * a message as it arrived (a relay sending it on as it is).
  */
 
 /**
@@ -14,4 +15,18 @@ export function protobufVarint(value: number, length = 1): number[] {
   for (; value >= 0x80 || bytes.length < length - 1; value = Math.floor(value / 0x80)) bytes.push((value % 0x80) | 0x80);
   bytes.push(value);
   return bytes;
+}
+
+/**
+ * The varint at `at` in `bytes` (at most `maxBytes` long; up to 2^53) and where it ends;
+ * undefined if none ends within `maxBytes` and `bytes`.
+ */
+export function readProtobufVarint(bytes: Uint8Array, at: number, maxBytes: number): { value: number; next: number } | undefined {
+  let value = 0;
+  for (let i = 0; i < maxBytes && at + i < bytes.byteLength; i++) {
+    const byte = bytes[at + i];
+    value += (byte & 0x7f) * 2 ** (7 * i);
+    if (byte < 0x80) return { value, next: at + i + 1 };
+  }
+  return undefined;
 }
