@@ -61,21 +61,18 @@ class Step:
         self.results = []
 
     def run(self, action=None):
-        result = (action or self.action)(*([self.setup()] if self.setup else []))
+        """One run (`action` instead of the step's own, if given); the seconds it took, setup not counted."""
+        given = [self.setup()] if self.setup else []
+        start = time.perf_counter()
+        result = (action or self.action)(*given)
+        seconds = time.perf_counter() - start
         if not self.keep:
             self.results.clear()
         self.results.append(result)
+        return seconds
 
     def timed(self, repeat):
-        seconds = []
-        for _ in range(repeat):
-            given = [self.setup()] if self.setup else []
-            start = time.perf_counter()
-            result = self.action(*given)
-            seconds.append(time.perf_counter() - start)
-            if not self.keep:
-                self.results.clear()
-            self.results.append(result)
+        seconds = [self.run() for _ in range(repeat)]
         timing = {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds), "runs": len(seconds)}
         if self.size:
             timing["rows"] = self.size(self.results[-1])
