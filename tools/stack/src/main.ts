@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { archiveUrl, ConfigError, DEFAULT_ADDRESSES, hostPort, httpUrl, loadConfig, postgresUrl, text, visitsarchHome } from '@visitsarch/config';
 import { createLogger } from '@visitsarch/logging';
-import { startStack } from './stack';
+import { Stack, startStack } from './stack';
 
 /**
  * `npm start`: the whole archive in the foreground on embedded defaults (or on the production
@@ -30,7 +30,25 @@ async function main(): Promise<void> {
   }
   const logger = createLogger('visitsarch-stack');
   const home = config.VISITSARCH_HOME;
-  const stack = await startStack({
+  // Listening before anything starts: a signal while the archive starts (PostgreSQL and the five
+  // services take seconds) must stop what did start, not end this process and orphan them.
+  let stack: Stack | undefined = undefined; // set once started; read by the signal handlers before that
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping || !stack) {
+      if (!stopping) logger.info('stopping visitsarch as soon as it has started');
+      stopping = true;
+      return;
+    }
+    stopping = true;
+    logger.info('stopping visitsarch');
+    await stack.stop();
+    logger.info('visitsarch stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  stack = await startStack({
     home,
     addresses: {
       gateway: config.VISITSARCH_GATEWAY,
@@ -43,6 +61,10 @@ async function main(): Promise<void> {
     archiveUrl: config.VISITSARCH_ARCHIVE_URL || undefined,
     logger,
   });
+  if (stopping) {
+    stopping = false; // asked while starting: stop now
+    return void shutdown(0);
+  }
   logger.info({ gateway: stack.gateway, home, archive: stack.archiveUrl }, 'visitsarch is running');
   process.stderr.write(
     `\nvisitsarch is running: gateway at ${stack.gateway} (VISITSARCH_GATEWAY), data in ${home}\n` +
@@ -59,17 +81,6 @@ async function main(): Promise<void> {
       }, 250);
     });
   }
-  let stopping = false;
-  const shutdown = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('stopping visitsarch');
-    await stack.stop();
-    logger.info('visitsarch stopped');
-    process.exit(code);
-  };
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
 }
 
 main().catch((error: unknown) => {
