@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
+import { markFramable } from '@visitsarch/grpc-client';
 import { chunkRequestBytes, toIpcChunks } from '../arrow-ipc';
 import { CliError } from '../cli-error';
 import { CliContext } from '../context';
@@ -265,7 +266,10 @@ function visitsPath(given: string | undefined): string {
 /** The field number of `chunk` in AddSimulationRequest, AddCompletedRequest and ArchiveVisitsRequest (transfers.spec.ts checks it). */
 export const UPLOAD_CHUNK_FIELD = 2;
 
-/** The header, then each chunk as its request already serialized (chunkRequestBytes: no further copy of the visits). */
+/**
+ * The header, then each chunk as its request already serialized (chunkRequestBytes: no further
+ * copy of the visits), with room before it for gRPC's prefix: sent in place (markFramable).
+ */
 async function uploadMessages<H>(header: H, file: string): Promise<AsyncGenerator<{ header: H } | Buffer>> {
   // The encoder copies each batch into its chunks before it asks for the next: the reader may reuse its buffers.
   const batches = await openVisitsFile(file, { reuseBuffers: true });
@@ -278,7 +282,7 @@ async function uploadMessages<H>(header: H, file: string): Promise<AsyncGenerato
       bytes += chunk.ipcBytes.length;
       rows += chunk.rowCount;
       progress.update(bytes, rows);
-      yield chunkRequestBytes(chunk, UPLOAD_CHUNK_FIELD);
+      yield markFramable(chunkRequestBytes(chunk, UPLOAD_CHUNK_FIELD));
     }
     progress.done();
   })();

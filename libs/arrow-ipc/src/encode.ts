@@ -82,6 +82,9 @@ const GRPC_MESSAGE_OFFSET = 5;
  * puts the Arrow bytes at a multiple of 8 in the receiving server's buffer: Arrow's typed arrays
  * must be aligned, and apache-arrow copied every misaligned message body (the whole table) before
  * reading it. The message decodes to the same values as the generated encoder's.
+ *
+ * REQUEST_HEADROOM free bytes precede it in its buffer: room for gRPC's prefix, so that the client
+ * may send it in place (markFramable in @visitsarch/grpc-client).
  */
 export function chunkRequestBytes(chunk: ArrowChunk, chunkField: number): Buffer {
   const ipcLength = chunk.ipcBytes.byteLength;
@@ -113,7 +116,8 @@ export function receivedChunkRequest(received: Uint8Array | undefined, chunk: Ar
   if (!inner || inner.next !== ipcAt || inner.value !== ipc.byteLength || (GRPC_MESSAGE_OFFSET + ipcAt) % 8 !== 0) return undefined;
   const after = ipcAt + ipc.byteLength;
   if (after !== end && (received[after] !== 0x10 || readProtobufVarint(received, after + 1, 10)?.next !== end)) return undefined; // row_count, last, or nothing
-  return Buffer.from(received.buffer, received.byteOffset, received.byteLength);
+  // The received buffer itself, not a view of it: it may carry what its receiver marked on it (framed-messages.ts in @visitsarch/grpc-server).
+  return Buffer.isBuffer(received) ? received : Buffer.from(received.buffer, received.byteOffset, received.byteLength);
 }
 
 /**

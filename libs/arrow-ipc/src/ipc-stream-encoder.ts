@@ -18,9 +18,10 @@ class CollectingSink extends AsyncByteQueue {
 /**
  * Room left before and after the bytes of every encoded batch ({@link joinWithSlack}): enough for
  * the protobuf framing of a request carrying them as an ArrowIpcChunk (two tags, two lengths, a
- * row count), which {@link withRequestFraming} then writes around them instead of copying them.
+ * row count, at most 12 bytes before), which {@link withRequestFraming} then writes around them
+ * instead of copying them, with {@link REQUEST_HEADROOM} to spare before the request.
  */
-export const SLACK_BEFORE = 16;
+export const SLACK_BEFORE = 24;
 export const SLACK_AFTER = 16;
 const HAS_SLACK = Symbol('visitsarch.arrow-ipc.slack');
 
@@ -39,12 +40,25 @@ export function joinWithSlack(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * `bytes` with `before` written just in front and `after` just behind, as one buffer: in place,
- * when `bytes` was made by {@link joinWithSlack} (the framing fits its slack), else copied.
+ * Free bytes just before every request {@link withRequestFraming} returns, in a buffer of its own:
+ * room for gRPC's 5-byte message prefix, so that a client can send the request in place
+ * (markFramable in @visitsarch/grpc-client) instead of copying it into a frame.
+ */
+export const REQUEST_HEADROOM = 8;
+
+/**
+ * `bytes` with `before` written just in front and `after` just behind, as one buffer with
+ * {@link REQUEST_HEADROOM} free bytes before it: in place, when `bytes` was made by
+ * {@link joinWithSlack} (the framing fits its slack), else copied.
  */
 export function withRequestFraming(bytes: Uint8Array, before: Uint8Array, after: Uint8Array): Buffer {
-  if (!(bytes as { [HAS_SLACK]?: true })[HAS_SLACK] || before.byteLength > SLACK_BEFORE || after.byteLength > SLACK_AFTER) {
-    return Buffer.concat([before, bytes, after]);
+  if (!(bytes as { [HAS_SLACK]?: true })[HAS_SLACK] || before.byteLength + REQUEST_HEADROOM > SLACK_BEFORE || after.byteLength > SLACK_AFTER) {
+    const length = before.byteLength + bytes.byteLength + after.byteLength;
+    const copied = Buffer.allocUnsafeSlow(REQUEST_HEADROOM + length).subarray(REQUEST_HEADROOM);
+    copied.set(before, 0);
+    copied.set(bytes, before.byteLength);
+    copied.set(after, before.byteLength + bytes.byteLength);
+    return copied;
   }
   const backing = Buffer.from(bytes.buffer, bytes.byteOffset - SLACK_BEFORE, SLACK_BEFORE + bytes.byteLength + SLACK_AFTER);
   backing.set(before, SLACK_BEFORE - before.byteLength);

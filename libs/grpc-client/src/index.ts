@@ -6,3 +6,4 @@ export * from './peer-credential';
 export * from './stack-process';
 export * from './gateway-clients';
 export * from './test-certificates';
+export * from './framed-messages';

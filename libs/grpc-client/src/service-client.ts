@@ -5,6 +5,7 @@ import { PROTO_LOADER_OPTIONS, PROTO_ROOT, ServiceContract } from '@visitsarch/c
 import { injectIntoMetadata, outgoingContext } from '@visitsarch/tracing';
 import { addPeerHeaders } from './peer-credential';
 import { bearerTokenInterceptor, channelCredentialsOf, type ClientCredentials } from './client-credentials';
+import { sendFramableMessagesInPlace } from './framed-messages';
 
 /** Per-call options: a deadline, and/or the server call this one is made on behalf of. */
 export interface CallOptions {
@@ -71,6 +72,7 @@ export class ServiceClient<C> {
    * carries the bearer token, and the channel verifies the server's certificate.
    */
   constructor(contract: ServiceContract, address: string, options: { unreachableName?: string } & ClientCredentials = {}) {
+    sendFramableMessagesInPlace(); // requests marked framable (uploads' chunks) go out without a copy
     this.serviceName = options.unreachableName ?? (contract.serviceNames[0].split('.').pop() as string);
     const key = contract.protoFiles.join('|');
     let definition = definitionCache.get(key);

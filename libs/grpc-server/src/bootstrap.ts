@@ -13,7 +13,7 @@ import { ErrorMapper, GrpcErrorFilter } from './error-filter';
 import { RequestCheck, RequestCheckInterceptor } from './request-check';
 import { RpcLoggingInterceptor } from './logging-interceptor';
 import { widenReceiveWindows } from './flow-control';
-import { markSerialized } from './encoded-responses';
+import { releaseFramable, sendFramableMessagesInPlace } from '@visitsarch/grpc-client';
 import { keepReceivedBytes } from './received-bytes';
 import { addForwardedServices, type ForwardedService, type Forwarding } from './forwarding';
 import { GrpcServerMetrics, startMetricsServer, type MetricsServer } from './metrics';
@@ -46,7 +46,7 @@ export interface GrpcServiceOptions {
    * the already-encoded response message, sent as it is: what lets a handler lay out a large
    * message once (e.g. read a file straight into it) instead of having it copied into a new
    * buffer by the protobuf encoder. Other values are encoded as usual. Buffers taken from an
-   * EncodedResponseBuffers pool return to it as soon as grpc-js has copied them.
+   * EncodedResponseBuffers pool are sent in place and return to it once written (framed-messages.ts).
    */
   preEncodedResponses?: readonly string[];
   /**
@@ -116,6 +116,8 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
   if (options.tlsAddress && !options.tls) throw new Error('tlsAddress needs tls (a certificate and key)');
   const tlsCredentials = options.tls ? tlsServerCredentials(options.tls, logger) : undefined;
 
+  const framedInPlace = sendFramableMessagesInPlace();
+  if (!framedInPlace) logger.warn('grpc-js internals changed: large messages are copied before they are sent (slower downloads)');
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(options.module, {
     logger: new NestJsonLogger(logger),
     bufferLogs: false,
@@ -134,7 +136,7 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
       onLoadPackageDefinition: (definition: protoLoader.PackageDefinition, server: grpc.Server) => {
         grpcServer = server;
         metrics?.instrument(server);
-        for (const name of options.preEncodedResponses ?? []) passEncodedResponsesThrough(definition, name);
+        for (const name of options.preEncodedResponses ?? []) passEncodedResponsesThrough(definition, name, framedInPlace);
         for (const name of options.keepReceivedBytes ?? []) keepReceivedBytes(methodOf(definition, name)!);
         forwarding = addForwardedServices(server, options.forward ?? [], logger);
         const healthDefinition = protoLoader.loadSync(healthProtoPath, { keepCase: true, defaults: true });
@@ -196,13 +198,17 @@ async function bindTls(server: grpc.Server, address: string, credentials: grpc.S
   }
 }
 
-/** Makes a method's response serializer send Buffers as they are (already-encoded messages). */
-function passEncodedResponsesThrough(definition: protoLoader.PackageDefinition, name: string): void {
+/**
+ * Makes a method's response serializer send Buffers as they are (already-encoded messages). Sent
+ * in place (`inPlace`), a pooled buffer is released once written; else grpc-js copies it right
+ * after this serializer returns, and it is released now.
+ */
+function passEncodedResponsesThrough(definition: protoLoader.PackageDefinition, name: string, inPlace: boolean): void {
   const method = methodOf(definition, name)!;
   const encode = method.responseSerialize;
   (method as { responseSerialize: (value: unknown) => Buffer }).responseSerialize = (value) => {
     if (!Buffer.isBuffer(value)) return encode(value as object);
-    markSerialized(value);
+    if (!inPlace) releaseFramable(value);
     return value;
   };
 }

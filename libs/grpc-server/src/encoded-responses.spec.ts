@@ -1,14 +1,15 @@
 import { blobArchiveV1 } from '@visitsarch/contracts';
-import { bytesFieldResponses, EncodedResponseBuffers, markSerialized } from './encoded-responses';
+import { bytesFieldResponses, EncodedResponseBuffers } from './encoded-responses';
+import { releaseFramable } from '@visitsarch/grpc-client';
 
 describe('EncodedResponseBuffers', () => {
-  it('reuses a buffer once it has been serialized, not before', () => {
+  it('reuses a buffer once it has been sent, not before', () => {
     const buffers = new EncodedResponseBuffers();
     const first = buffers.take(1000);
     expect(first.length).toBe(1000);
     const second = buffers.take(1000);
     expect(second.buffer).not.toBe(first.buffer); // the first is still waiting to be sent
-    markSerialized(first);
+    releaseFramable(first);
     const third = buffers.take(900);
     expect(third.buffer).toBe(first.buffer);
     expect(third.length).toBe(900);
@@ -17,9 +18,9 @@ describe('EncodedResponseBuffers', () => {
   it('returns a buffer once however often it is marked, and only to a pool with room', () => {
     const buffers = new EncodedResponseBuffers(1);
     const [a, b] = [buffers.take(10), buffers.take(10)];
-    markSerialized(a);
-    markSerialized(a);
-    markSerialized(b); // the pool keeps one
+    releaseFramable(a);
+    releaseFramable(a);
+    releaseFramable(b); // the pool keeps one
     const [c, d] = [buffers.take(10), buffers.take(10)];
     expect(c.buffer).toBe(a.buffer);
     expect(d.buffer).not.toBe(a.buffer);
@@ -29,8 +30,8 @@ describe('EncodedResponseBuffers', () => {
   it('does not keep backing stores larger than keepBytes', () => {
     const buffers = new EncodedResponseBuffers(8, 100_000);
     const [small, large] = [buffers.take(1000), buffers.take(200_000)];
-    markSerialized(small);
-    markSerialized(large);
+    releaseFramable(small);
+    releaseFramable(large);
     expect(buffers.take(150_000).buffer).not.toBe(large.buffer);
     expect(buffers.take(1000).buffer).toBe(small.buffer);
   });
@@ -38,11 +39,11 @@ describe('EncodedResponseBuffers', () => {
   it('takes a larger backing store for a larger message, and ignores buffers of no pool', () => {
     const buffers = new EncodedResponseBuffers();
     const small = buffers.take(100);
-    markSerialized(small);
+    releaseFramable(small);
     const large = buffers.take(200_000);
     expect(large.buffer).not.toBe(small.buffer);
     expect(large.length).toBe(200_000);
-    expect(() => markSerialized(Buffer.alloc(4))).not.toThrow();
+    expect(() => releaseFramable(Buffer.alloc(4))).not.toThrow();
   });
 });
 
@@ -65,7 +66,7 @@ describe('bytesFieldResponses', () => {
     const messages: Buffer[] = [];
     for await (const message of bytesFieldResponses(reusing(bytes, sizes), 1, 300)) {
       messages.push(Buffer.from(message)); // as grpc-js copies it
-      markSerialized(message);
+      releaseFramable(message);
     }
     const data = messages.map((message) => blobArchiveV1.ExportVisitTableResponse.decode(message).data);
     expect(data.map((part) => part.length)).toEqual([300, 300, 300, 100]);

@@ -1,26 +1,15 @@
 import { protobufVarint as varint } from '@visitsarch/contracts';
+import { FRAME_PREFIX_BYTES, markFramable, releaseFramable } from '@visitsarch/grpc-client';
 
 /**
  * Pre-encoded responses (GrpcServiceOptions.preEncodedResponses) whose buffers are reused.
  *
- * grpc-js copies every response into a frame of its own (a 5-byte prefix, then the message)
- * synchronously, right after calling the method's serializer. A buffer handed to it as an
- * already-encoded message is therefore free again as soon as the serializer has seen it: taking
- * buffers from {@link EncodedResponseBuffers} instead of allocating one per message halves what
- * a large stream allocates (and the garbage collections that external memory triggers).
+ * Each buffer has room for grpc-js's frame prefix before it (framed-messages.ts), so grpc-js
+ * sends it in place, and it is free again once the write completed. Taking buffers from
+ * {@link EncodedResponseBuffers} instead of allocating one per message means a large stream
+ * allocates (and makes V8 collect for) almost nothing. Where grpc-js cannot send in place, it
+ * copies the buffer when it serializes it, and the buffer is free again right then.
  */
-
-const SERIALIZED = Symbol('visitsarch.grpc-server.serialized');
-
-type Reusable = Buffer & { [SERIALIZED]?: () => void };
-
-/** Called by the serializer of pre-encoded responses when grpc-js takes `encoded` (it copies it next). */
-export function markSerialized(encoded: Buffer): void {
-  const reusable = encoded as Reusable;
-  const release = reusable[SERIALIZED];
-  reusable[SERIALIZED] = undefined;
-  release?.();
-}
 
 /** Backing stores are rounded up to this, so that messages of slightly different sizes share them. */
 const GRANULE_BYTES = 64 * 1024;
@@ -42,16 +31,18 @@ export class EncodedResponseBuffers {
     private readonly keepBytes = Infinity,
   ) {}
 
-  /** A buffer of exactly `size` bytes (contents undefined), to be sent as a pre-encoded response. */
+  /**
+   * A buffer of exactly `size` bytes (contents undefined), to be sent as a pre-encoded response:
+   * framable, back in the pool once sent (or once releaseFramable says it will not be).
+   */
   take(size: number): Buffer {
-    const index = this.free.findIndex((backing) => backing.byteLength >= size);
+    const needed = FRAME_PREFIX_BYTES + size;
+    const index = this.free.findIndex((backing) => backing.byteLength >= needed);
     // allocUnsafeSlow: a backing store of its own, not zero-filled (every byte is written before it is sent).
-    const backing = index >= 0 ? this.free.splice(index, 1)[0] : Buffer.allocUnsafeSlow(Math.ceil(Math.max(size, 1) / GRANULE_BYTES) * GRANULE_BYTES).buffer;
-    const buffer = Buffer.from(backing, 0, size) as Reusable;
-    buffer[SERIALIZED] = () => {
+    const backing = index >= 0 ? this.free.splice(index, 1)[0] : Buffer.allocUnsafeSlow(Math.ceil(needed / GRANULE_BYTES) * GRANULE_BYTES).buffer;
+    return markFramable(Buffer.from(backing, FRAME_PREFIX_BYTES, size), () => {
       if (this.free.length < this.keep && backing.byteLength <= this.keepBytes) this.free.push(backing);
-    };
-    return buffer;
+    });
   }
 }
 
@@ -91,7 +82,7 @@ export async function* bytesFieldResponses(source: AsyncIterable<Uint8Array>, fi
     const last = buffers.take(header.length + filled);
     header.copy(last, 0);
     message.copy(last, header.length, fullHeader.length, fullHeader.length + filled);
-    markSerialized(message);
+    releaseFramable(message);
     yield last;
   }
 }

@@ -5,6 +5,7 @@ import { addPeerHeaders, channelOptions } from '@visitsarch/grpc-client';
 import { PROTO_LOADER_OPTIONS, PROTO_ROOT, type ServiceContract } from '@visitsarch/contracts';
 import { boundText, type Logger } from '@visitsarch/logging';
 import { endRpcSpan, injectIntoMetadata, startRpcSpan, withContext, type Context, type Span } from '@visitsarch/tracing';
+import { framableIfReceived } from '@visitsarch/grpc-client';
 
 /** A service that this server also answers for, by forwarding each call to the server that implements it. */
 export interface ForwardedService {
@@ -31,6 +32,9 @@ export interface Forwarding {
 const HOP_METADATA = new Set(['user-agent', 'content-type', 'te', 'host', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'grpc-message-type']);
 
 const asIs = (bytes: Buffer): Buffer => bytes;
+
+/** Received messages are relayed where grpc-js put them, without a copy (framed-messages.ts). */
+const received = framableIfReceived;
 
 /**
  * Serves each listed service by forwarding every call, as bytes, to the server that implements
@@ -66,7 +70,7 @@ export function addForwardedServices(server: grpc.Server, forwards: readonly For
         responseStream: method.responseStream,
         originalName: method.originalName,
         requestSerialize: asIs,
-        requestDeserialize: asIs,
+        requestDeserialize: received,
         responseSerialize: asIs,
         responseDeserialize: asIs,
       };
@@ -105,7 +109,7 @@ class Relay {
     const refused = this.oversized(call.request);
     if (refused) return callback(refused);
     const { done, metadata } = this.begin(call.metadata);
-    this.client.makeUnaryRequest(this.path, asIs, asIs, call.request, metadata, options(call), (error, response) => {
+    this.client.makeUnaryRequest(this.path, asIs, received, call.request, metadata, options(call), (error, response) => {
       done(error);
       if (error) callback(this.relayed(error));
       else callback(null, response);
@@ -116,7 +120,7 @@ class Relay {
     const refused = this.oversized(call.request);
     if (refused) return void call.emit('error', refused);
     const { done, metadata } = this.begin(call.metadata);
-    const upstream = this.client.makeServerStreamRequest(this.path, asIs, asIs, call.request, metadata, options(call));
+    const upstream = this.client.makeServerStreamRequest(this.path, asIs, received, call.request, metadata, options(call));
     upstream.on('data', (message: Buffer) => {
       // Backpressure: read from the service no faster than the caller takes.
       if (!call.write(message)) {
@@ -141,7 +145,7 @@ class Relay {
 
   readonly clientStream = (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void => {
     const { done, metadata } = this.begin(call.metadata);
-    const upstream = this.client.makeClientStreamRequest(this.path, asIs, asIs, metadata, options(call), (error, response) => {
+    const upstream = this.client.makeClientStreamRequest(this.path, asIs, received, metadata, options(call), (error, response) => {
       done(error);
       if (error) callback(this.relayed(error));
       else callback(null, response);

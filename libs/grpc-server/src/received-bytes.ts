@@ -6,6 +6,7 @@
  * own, which the decoded payload's `bytes` fields are views of anyway.
  */
 import type * as protoLoader from '@grpc/proto-loader';
+import { framableIfReceived } from '@visitsarch/grpc-client';
 import type { HeaderOrData } from './call-streams';
 
 const RECEIVED = new WeakMap<object, Buffer>();
@@ -21,7 +22,7 @@ export function keepReceivedBytes(method: protoLoader.MethodDefinition<object, o
   (method as { requestDeserialize: (bytes: Buffer) => object }).requestDeserialize = (bytes) => {
     const message = decode(bytes) as HeaderOrData<unknown, unknown>;
     const payload = message.chunk ?? message.data;
-    if (payload !== null && typeof payload === 'object') RECEIVED.set(payload, bytes);
+    if (payload !== null && typeof payload === 'object') RECEIVED.set(payload, framableIfReceived(bytes));
     return message;
   };
 }

@@ -23,6 +23,8 @@ export const gatewayService = defineService({
   // Uploads whose chunks go on to the blob archive's UploadVisitTable, in requests of the same
   // layout: sent on as they came when they are exactly such a request (blobUploadRequests).
   keepReceivedBytes: ['AddSimulation', 'AddCompleted', 'ArchiveVisits'].map((method) => `visitsarch.gateway.v1.GatewayService.${method}`),
+  // An export's messages after the first go on in the bytes the blob archive sent them in (DownloadsController.exportVisits).
+  preEncodedResponses: ['visitsarch.gateway.v1.GatewayService.ExportVisits'],
   schema: {
     METADATA_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.metadata, description: 'the metadata service' },
     BLOB_ARCHIVE_SERVICE_ADDRESS: { parse: grpcAddress, default: DEFAULT_ADDRESSES.blobArchive, description: 'the blob-archive service' },

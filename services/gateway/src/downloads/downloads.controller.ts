@@ -5,6 +5,7 @@ import type { Observable } from 'rxjs';
 import { gatewayV1, metadataV1 } from '@visitsarch/contracts';
 import { callerBinding, signVisitTableTicket, ticketKey } from '@visitsarch/auth';
 import { failedPrecondition, GrpcError, invalidArgument, notFound, responseStream } from '@visitsarch/grpc-server';
+import { receivedBytesFieldMessage } from '@visitsarch/grpc-client';
 import { Downstream } from '../support/downstream';
 import { GATEWAY_CONFIG, GatewayConfig } from '../support/tokens';
 import { FORMAT_EXTENSIONS, FORMAT_MEDIA_TYPES, visitTableFormatOf } from '@visitsarch/visit-tables';
@@ -16,6 +17,9 @@ import { lookUpSequence } from '../sequences/record-sequence';
 import { requireText, requireUuid } from '../sequences/validation';
 
 type Call = grpc.ServerUnaryCall<unknown, unknown>;
+
+/** The field number of `data` in ExportVisitsResponse and in the blob archive's ExportVisitTableResponse (downloads.spec.ts checks it). */
+export const EXPORT_DATA_FIELD = 1;
 /** The call of a server-streaming handler (Nest passes it third), written at the client's pace. */
 type StreamingCall = grpc.ServerWritableStream<unknown, unknown>;
 
@@ -76,7 +80,7 @@ export class DownloadsController {
   }
 
   @GrpcMethod('GatewayService', 'ExportVisits')
-  exportVisits(request: gatewayV1.ExportVisitsRequest, _m: grpc.Metadata, call: StreamingCall): Observable<gatewayV1.ExportVisitsResponse> {
+  exportVisits(request: gatewayV1.ExportVisitsRequest, _m: grpc.Metadata, call: StreamingCall): Observable<gatewayV1.ExportVisitsResponse | Buffer> {
     return responseStream(call, async function* (this: DownloadsController) {
       if (!request.format) throw invalidArgument('format is required', 'format');
       const { visitSequence: sequence, visitsFile } = await this.sequence(request.visitseqUuid, call);
@@ -89,10 +93,14 @@ export class DownloadsController {
       const format = visitTableFormatOf(request.format);
       let first = true;
       for await (const message of exported) {
-        yield first
-          ? { data: message.data, mediaType: format ? FORMAT_MEDIA_TYPES[format] : 'application/octet-stream', fileName: `visits${format ? FORMAT_EXTENSIONS[format] : ''}` }
-          : { data: message.data, mediaType: '', fileName: '' };
-        first = false;
+        if (first) {
+          yield { data: message.data, mediaType: format ? FORMAT_MEDIA_TYPES[format] : 'application/octet-stream', fileName: `visits${format ? FORMAT_EXTENSIONS[format] : ''}` };
+          first = false;
+        } else {
+          // `{ data }` alone encodes as the blob archive's message did (`data` is field 1 of both):
+          // its bytes go on as they came, in place (preEncodedResponses), else it is encoded again.
+          yield receivedBytesFieldMessage(message.data, EXPORT_DATA_FIELD) ?? { data: message.data, mediaType: '', fileName: '' };
+        }
       }
     }.bind(this));
   }

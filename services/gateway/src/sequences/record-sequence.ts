@@ -2,7 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import { chunkRequestBytes, receivedChunkRequest } from '@visitsarch/arrow-ipc';
 import { blobArchiveV1, metadataV1, typeV1 } from '@visitsarch/contracts';
-import type { CallOptions } from '@visitsarch/grpc-client';
+import { markFramable, type CallOptions } from '@visitsarch/grpc-client';
 import { drain, invalidArgument, receivedBytesOf } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
 import { archiveDirectory } from '../support/archive-directory';
@@ -131,14 +131,15 @@ const HASH_CHUNK_FIELD = 1;
  * that arrived as exactly such a request (the clients' uploads put `chunk` in field 2 too, the
  * Arrow bytes 8-aligned) goes on in the bytes it came in; any other is serialized by
  * chunkRequestBytes (one copy, as the generated encoder's), so that the blob archive finds the
- * Arrow bytes 8-aligned and reads them where they are, without copying them.
+ * Arrow bytes 8-aligned and reads them where they are, without copying them. Either is sent in
+ * place (received messages are framable, chunkRequestBytes leaves room for the frame's prefix).
  */
 export async function* blobUploadRequests(
   destination: blobArchiveV1.VisitTableDestination,
   chunks: AsyncIterable<typeV1.ArrowIpcChunk>,
 ): AsyncGenerator<blobArchiveV1.UploadVisitTableRequest | Buffer> {
   yield { header: destination };
-  for await (const chunk of chunks) yield receivedChunkRequest(receivedBytesOf(chunk), chunk, UPLOAD_CHUNK_FIELD) ?? chunkRequestBytes(chunk, UPLOAD_CHUNK_FIELD);
+  for await (const chunk of chunks) yield receivedChunkRequest(receivedBytesOf(chunk), chunk, UPLOAD_CHUNK_FIELD) ?? markFramable(chunkRequestBytes(chunk, UPLOAD_CHUNK_FIELD));
 }
 
 async function storeOrHash(
@@ -149,7 +150,7 @@ async function storeOrHash(
   destination: blobArchiveV1.VisitTableDestination,
 ): Promise<StoredTable> {
   if (archive === '') {
-    const hashed = await downstream.blobArchive.clientStream('hashVisitTable', mapAsync(chunks, (chunk) => chunkRequestBytes(chunk, HASH_CHUNK_FIELD)), { parent: call });
+    const hashed = await downstream.blobArchive.clientStream('hashVisitTable', mapAsync(chunks, (chunk) => markFramable(chunkRequestBytes(chunk, HASH_CHUNK_FIELD))), { parent: call });
     return { visitseqSha256: hashed.visitseqSha256, rowCount: hashed.rowCount, firstDayObs: hashed.firstDayObs, lastDayObs: hashed.lastDayObs };
   }
   const uploaded = await downstream.blobArchive.clientStream('uploadVisitTable', blobUploadRequests(destination, chunks), { parent: call });
