@@ -45,6 +45,17 @@ describe('chunk requests serialized by hand', () => {
     }
   });
 
+  it('leaves room for gRPC\'s prefix before every request, and frames a chunk in place only once', async () => {
+    const table = tableFromArrays({ mjd: Float64Array.from({ length: 5000 }, (_, i) => 60000 + i / 7) });
+    const [chunk] = await collect(tableToArrowChunks(table));
+    const upload = chunkRequestBytes(chunk, 2);
+    const before = Buffer.from(upload);
+    const hash = chunkRequestBytes(chunk, 1); // another request of the same bytes: copied, not written over the first
+    expect(Buffer.from(upload).equals(before)).toBe(true);
+    expect(hash.buffer).not.toBe(upload.buffer);
+    for (const request of [upload, hash]) expect(request.byteOffset).toBeGreaterThanOrEqual(8);
+  });
+
   it('lets a relay send a received { chunk } request on as it came, and nothing else', async () => {
     const table = tableFromArrays({ mjd: Float64Array.from({ length: 5000 }, (_, i) => 60000 + i / 7) });
     const [chunk] = await collect(tableToArrowChunks(table));

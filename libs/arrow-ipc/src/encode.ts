@@ -116,7 +116,7 @@ export function receivedChunkRequest(received: Uint8Array | undefined, chunk: Ar
   if (!inner || inner.next !== ipcAt || inner.value !== ipc.byteLength || (GRPC_MESSAGE_OFFSET + ipcAt) % 8 !== 0) return undefined;
   const after = ipcAt + ipc.byteLength;
   if (after !== end && (received[after] !== 0x10 || readProtobufVarint(received, after + 1, 10)?.next !== end)) return undefined; // row_count, last, or nothing
-  // The received buffer itself, not a view of it: it may carry what its receiver marked on it (framed-messages.ts in @visitsarch/grpc-server).
+  // The received buffer itself, not a view of it: it may carry what its receiver marked on it (framed-messages.ts in @visitsarch/grpc-client).
   return Buffer.isBuffer(received) ? received : Buffer.from(received.buffer, received.byteOffset, received.byteLength);
 }
 

@@ -48,7 +48,7 @@ export const REQUEST_HEADROOM = 8;
 
 /**
  * `bytes` with `before` written just in front and `after` just behind, as one buffer with
- * {@link REQUEST_HEADROOM} free bytes before it: in place, when `bytes` was made by
+ * {@link REQUEST_HEADROOM} free bytes before it: in place, the first time for `bytes` made by
  * {@link joinWithSlack} (the framing fits its slack), else copied.
  */
 export function withRequestFraming(bytes: Uint8Array, before: Uint8Array, after: Uint8Array): Buffer {
@@ -60,6 +60,8 @@ export function withRequestFraming(bytes: Uint8Array, before: Uint8Array, after:
     copied.set(after, before.byteLength + bytes.byteLength);
     return copied;
   }
+  // Framed once in place: a second request made of the same bytes is copied, never written over the first.
+  delete (bytes as { [HAS_SLACK]?: true })[HAS_SLACK];
   const backing = Buffer.from(bytes.buffer, bytes.byteOffset - SLACK_BEFORE, SLACK_BEFORE + bytes.byteLength + SLACK_AFTER);
   backing.set(before, SLACK_BEFORE - before.byteLength);
   backing.set(after, SLACK_BEFORE + bytes.byteLength);

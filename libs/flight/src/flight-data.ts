@@ -34,14 +34,14 @@ export function encodeFlightData(metadata: Uint8Array, body: Uint8Array): Buffer
 /**
  * The messages of an Arrow IPC stream file, each read straight into an encoded FlightData
  * (`framed`), for DoGet: pre-encoded responses, whose buffers are reused once grpc-js has
- * copied them (EncodedResponseBuffers), so `framed` is only good until it has been sent.
+ * written them (EncodedResponseBuffers), so `framed` is only good until it has been sent.
  */
 export function readFlightDataFromFile(path: string): AsyncGenerator<FramedMessage> {
   return readFramedMessages(path, flightDataFrame((size) => DO_GET_BUFFERS.take(size)));
 }
 
 /**
- * The buffers of every DoGet of the process: a buffer is free again once grpc-js has copied it, so
+ * The buffers of every DoGet of the process: a buffer is free again once grpc-js has written it, so
  * steady reads (many small tables, each under 1 MiB) allocate none of their own, and trigger none
  * of the garbage collections that external memory does. Stored messages are ~1 MiB; larger ones
  * (a table uploaded in big batches) are not kept.

@@ -16,6 +16,14 @@ const framedInPlace = (message: Buffer) => {
   const frame = frameOf(message);
   return frame.buffer === message.buffer && frame.byteOffset === message.byteOffset - FRAME_PREFIX_BYTES;
 };
+/** `bytes` copied into an ArrayBuffer of exactly their size (Buffer.concat may put small ones in Node's pool). */
+const ownBuffer = (bytes: Buffer) => {
+  const own = Buffer.alloc(bytes.length);
+  bytes.copy(own);
+  return own;
+};
+/** `message` as grpc-js hands over one it received: a view just after its prefix, the two filling a buffer of their own. */
+const framedAsReceived = (message: Buffer) => ownBuffer(Buffer.concat([expectedPrefix(message.length), message])).subarray(FRAME_PREFIX_BYTES);
 const expectedPrefix = (length: number) => Buffer.from([0, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff]);
 
 describe('frameOf', () => {
@@ -42,15 +50,16 @@ describe('frameOf', () => {
 });
 
 describe('framableIfReceived', () => {
-  it('marks a message that lies just after its own uncompressed prefix, and nothing else', () => {
-    const received = Buffer.concat([expectedPrefix(200), withRoom(200, 0)]).subarray(FRAME_PREFIX_BYTES);
-    expect(framedInPlace(framableIfReceived(received))).toBe(true);
-    const compressed = Buffer.concat([Buffer.from([1]), expectedPrefix(200).subarray(1), withRoom(200, 0)]).subarray(FRAME_PREFIX_BYTES);
-    expect(framedInPlace(framableIfReceived(compressed))).toBe(false);
-    const otherLength = Buffer.concat([expectedPrefix(199), withRoom(200, 0)]).subarray(FRAME_PREFIX_BYTES);
-    expect(framedInPlace(framableIfReceived(otherLength))).toBe(false);
-    const atStart = withRoom(10, 0);
-    expect(framedInPlace(framableIfReceived(atStart))).toBe(false);
+  it('marks a message that fills a buffer of its own after its own uncompressed prefix, and nothing else', () => {
+    expect(framedInPlace(framableIfReceived(framedAsReceived(withRoom(200, 0))))).toBe(true);
+    const compressed = Buffer.concat([Buffer.from([1]), expectedPrefix(200).subarray(1), withRoom(200, 0)]);
+    expect(framedInPlace(framableIfReceived(ownBuffer(compressed).subarray(FRAME_PREFIX_BYTES)))).toBe(false);
+    const otherLength = Buffer.concat([expectedPrefix(199), withRoom(200, 0)]);
+    expect(framedInPlace(framableIfReceived(ownBuffer(otherLength).subarray(FRAME_PREFIX_BYTES)))).toBe(false);
+    // In a buffer shared with other bytes (Node's pool holds small messages), even after a matching prefix.
+    const shared = ownBuffer(Buffer.concat([expectedPrefix(200), withRoom(200, 0), Buffer.alloc(10)]));
+    expect(framedInPlace(framableIfReceived(shared.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + 200)))).toBe(false);
+    expect(framedInPlace(framableIfReceived(withRoom(10, 0)))).toBe(false);
   });
 });
 
@@ -149,10 +158,7 @@ describe('grpc-js sending framable messages in place', () => {
 });
 
 describe('receivedBytesFieldMessage', () => {
-  /** `fields` encoded as a message, received as grpc-js hands it over: a view just after its prefix. */
-  function received(fields: Buffer): Buffer {
-    return Buffer.concat([expectedPrefix(fields.length), fields]).subarray(FRAME_PREFIX_BYTES);
-  }
+  const received = framedAsReceived;
   const bytesField = (field: number, data: Buffer) => Buffer.concat([Buffer.from([(field << 3) | 2]), Buffer.from(protobufVarint(data.length)), data]);
 
   it('gives the whole received message, framable, when it is exactly that bytes field', () => {

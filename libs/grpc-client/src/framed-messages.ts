@@ -3,19 +3,20 @@
  *
  * grpc-js sends every message as a frame: a 5-byte prefix (compressed flag, big-endian length),
  * then the message. It builds that frame in a new buffer and copies the message into it, on the
- * server (BaseServerInterceptingCall.serializeMessage) and on the client (IdentityHandler.
- * writeMessage). For the ~1 MiB messages of a visit table that is, per message, fresh memory
+ * server (BaseServerInterceptingCall.serializeMessage) and on the client (the compression filter,
+ * uncompressed too). For the ~1 MiB messages of a visit table that is, per message, fresh memory
  * from the allocator (page faults), a copy, and external memory that makes V8 collect: a Flight
  * DoGet of 844 MB spent ~0.3 s of its ~1 s of CPU on it (decision 0011, update of 2026-12-05).
  *
  * A *framable* message has room for the prefix in the 5 bytes just before it in its ArrayBuffer,
  * bytes nobody else uses, and is not modified until it has been sent. grpc-js then sends the
  * prefix and the message as one view, without copying. Two kinds are framable:
- * - buffers a service fills to be sent (EncodedResponseBuffers leaves the room), marked with
- *   {@link markFramable}; `sent` runs once the write completed, when the buffer may be reused;
+ * - buffers filled to be sent with room left before them (EncodedResponseBuffers, chunkRequestBytes
+ *   in @visitsarch/arrow-ipc), marked with {@link markFramable}; a server runs their `sent` once
+ *   the write completed, when the buffer may be reused;
  * - messages grpc-js received, relayed as they are (the gateway's forwarding): grpc-js hands a
- *   received message over as a view just after its own prefix, in a buffer of its own, and
- *   {@link framableIfReceived} checks that before marking it.
+ *   received message over as a view just after its own prefix (for one of 4 KiB or more, the
+ *   two fill a buffer of their own), and {@link framableIfReceived} checks that before marking it.
  */
 import * as path from 'node:path';
 import { protobufVarint } from '@visitsarch/contracts';
@@ -23,7 +24,7 @@ import { protobufVarint } from '@visitsarch/contracts';
 /** The bytes grpc-js puts before each message: a compressed flag and the length (big-endian uint32). */
 export const FRAME_PREFIX_BYTES = 5;
 
-const FRAMABLE = Symbol('visitsarch.grpc-server.framable');
+const FRAMABLE = Symbol('visitsarch.grpc-client.framable');
 
 type Framable = Buffer & { [FRAMABLE]?: { sent?: () => void } };
 
@@ -39,13 +40,15 @@ export function markFramable(message: Buffer, sent?: () => void): Buffer {
 }
 
 /**
- * Marks a message grpc-js received as framable, if it lies where grpc-js leaves it: just after
- * its own uncompressed prefix. Relaying it then copies nothing. Returns the message.
+ * Marks a message grpc-js received as framable, if it lies where grpc-js leaves a message of
+ * 4 KiB or more: just after its own uncompressed prefix, the two filling a buffer of their own.
+ * (Smaller ones share Node's pool with other buffers, and a decompressed one is a buffer of its
+ * own without the prefix: both are copied, as before.) Relaying it then copies nothing. Returns
+ * the message.
  */
 export function framableIfReceived(message: Buffer): Buffer {
-  const at = message.byteOffset - FRAME_PREFIX_BYTES;
-  if (at < 0) return message;
-  const prefix = new DataView(message.buffer, at, FRAME_PREFIX_BYTES);
+  if (message.byteOffset !== FRAME_PREFIX_BYTES || message.buffer.byteLength !== FRAME_PREFIX_BYTES + message.byteLength) return message;
+  const prefix = new DataView(message.buffer, 0, FRAME_PREFIX_BYTES);
   if (prefix.getUint8(0) === 0 && prefix.getUint32(1) === message.byteLength) (message as Framable)[FRAMABLE] = {};
   return message;
 }
@@ -95,7 +98,7 @@ export function frameOf(message: Buffer): Buffer {
 
 interface ServerCallPrototype {
   serializeMessage(this: { handler: { serialize: (value: unknown) => Buffer } }, value: unknown): Buffer;
-  sendMessage(message: unknown, callback: () => void): void;
+  sendMessage(this: { stream?: { destroyed: boolean } }, message: unknown, callback: () => void): void;
 }
 interface SentMessage {
   message: Buffer;
@@ -142,8 +145,10 @@ function install(): boolean {
     const state = Buffer.isBuffer(message) ? (message as Framable)[FRAMABLE] : undefined;
     if (!state?.sent) return serverSendMessage.call(this, message, callback);
     // The buffer is reused once written, not before: grpc-js calls back when the write completed.
+    // A stream destroyed meanwhile (a cancelled call) calls back too, while part of the message may
+    // still wait in a socket write: that buffer is left to the garbage collector, never reused.
     return serverSendMessage.call(this, message, () => {
-      releaseFramable(message as Buffer);
+      if (!this.stream?.destroyed) releaseFramable(message as Buffer);
       callback();
     });
   };

@@ -16,8 +16,8 @@ const GRANULE_BYTES = 64 * 1024;
 
 /**
  * Buffers for pre-encoded messages (of one stream, or shared by the streams of a process), each
- * back in the pool once serialized. A buffer that is never serialized (the call ended first) is
- * simply left to the garbage collector.
+ * back in the pool once written. A buffer that is never written (the call ended first) is simply
+ * left to the garbage collector.
  */
 export class EncodedResponseBuffers {
   private readonly free: ArrayBuffer[] = [];

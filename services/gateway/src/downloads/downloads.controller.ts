@@ -18,7 +18,7 @@ import { requireText, requireUuid } from '../sequences/validation';
 
 type Call = grpc.ServerUnaryCall<unknown, unknown>;
 
-/** The field number of `data` in ExportVisitsResponse and in the blob archive's ExportVisitTableResponse (downloads.spec.ts checks it). */
+/** The field number of `data` in ExportVisitsResponse and in the blob archive's ExportVisitTableResponse (downloads.controller.spec.ts checks it). */
 export const EXPORT_DATA_FIELD = 1;
 /** The call of a server-streaming handler (Nest passes it third), written at the client's pace. */
 type StreamingCall = grpc.ServerWritableStream<unknown, unknown>;
