@@ -260,12 +260,22 @@ END $$`);
   }
 }
 
-/** A server left running by a killed launcher is ours: stop it; a stale pid file is removed by PostgreSQL itself. */
+/**
+ * A server left running by a killed launcher is ours: stop it; a stale pid file is removed by
+ * PostgreSQL itself. A server whose launcher still runs (an archive already started on this data
+ * directory) is not: stopping it would pull the database from under that archive.
+ */
 async function stopOrphan(bin: string, dataDir: string, identity: ServerIdentity, logger: Logger): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!fs.existsSync(pidFile)) return;
   const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (!(pid > 0) || !isAlive(pid)) return;
+  const launcher = parentOf(pid);
+  if (launcher !== undefined && launcher > 1 && launcher !== process.pid && isAlive(launcher)) {
+    throw new Error(
+      `PostgreSQL (pid ${pid}) already runs on ${dataDir} for another process (pid ${launcher}) that is still running: is visitsarch already started with this data directory? Stop it first, or use another one`,
+    );
+  }
   logger.warn({ pid, dataDir }, 'a PostgreSQL from an earlier run is still running on this data directory: stopping it');
   try {
     execFileSync(...identity.command(path.join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '30']), { stdio: 'ignore', ...identity.owner });
@@ -306,6 +316,17 @@ async function canLogIn(url: string): Promise<boolean> {
     return false;
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** The parent of process `pid` (Linux /proc; undefined where it cannot be read). An orphan's is 1, or a subreaper's. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) ? ppid : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { writeNewCredentialFile } from '@visitsarch/auth';
 import { DEFAULT_ADDRESSES } from '@visitsarch/config';
@@ -129,6 +130,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   for (const name of SERVICE_NAMES) {
     if (!fs.existsSync(serviceEntryPoint(name))) throw new Error(`${serviceEntryPoint(name)} is missing: run \`npm run build\` first`);
   }
+  // Before anything is started or written (the home's token and credential files): an address in
+  // use means another archive (or anything else) listens there, and its health would pass for ours.
+  for (const name of SERVICE_NAMES) {
+    for (const address of [addresses[name], ...(options.replicas?.[name] ?? [])]) await assertAddressFree(name, address);
+  }
   // Each process's metrics address (by its gRPC address), and the URLs the gateway reports.
   const metricsAddresses = new Map<string, string>();
   const metricsUrls = {} as Record<ServiceName, string>;
@@ -248,6 +254,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
  */
 /** The TLS settings (libs/grpc-server's tls.ts) that `npm start` passes from its environment to the gateway only. */
 const TLS_VARIABLES = ['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_RELOAD_INTERVAL_MS', 'TLS_ADDRESS'] as const;
+
+/** Throws, naming the service and the address, if something already listens on `address`. */
+async function assertAddressFree(name: ServiceName, address: string): Promise<void> {
+  const at = address.lastIndexOf(':');
+  const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(address.slice(at + 1));
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`the ${name} address ${address} is already in use: is visitsarch already running (\`visitsarch status\`)? Stop it, or give this archive other addresses`)
+          : new Error(`cannot listen on the ${name} address ${address}: ${error.message}`),
+      ),
+    );
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
 
 function accessFiles(home: string, given: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; tokenFile: string; serviceCredentialFile?: string } {
   const tokenFile = given.BOOTSTRAP_TOKEN_FILE || path.join(home, 'token');
