@@ -85,7 +85,14 @@ describe('grpc-js sending framable messages in place', () => {
     responseSerialize: asIs,
     responseDeserialize: framableIfReceived,
   });
-  const service = { Download: method(false, true, '/test.Framed/Download'), Upload: method(true, false, '/test.Framed/Upload') };
+  const service = {
+    Download: method(false, true, '/test.Framed/Download'),
+    Upload: method(true, false, '/test.Framed/Upload'),
+    Endless: method(false, true, '/test.Framed/Endless'),
+  };
+  /** Per message the Endless handler sent and released: whether the call was cancelled by then. */
+  const releasedAfterCancel: boolean[] = [];
+  let endlessEnded: () => void = () => undefined;
   const sizes = [1, 1000, 200_000, 1 << 20, 70_000];
   let server: grpc.Server;
   let client: grpc.Client;
@@ -108,6 +115,18 @@ describe('grpc-js sending framable messages in place', () => {
           insideWrite = false;
         });
         call.end();
+      },
+      Endless: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
+        // 1 MiB messages as fast as the client takes them, until it cancels.
+        const next = () => {
+          while (!call.cancelled) {
+            const message = markFramable(withRoom(1 << 20), () => releasedAfterCancel.push(call.cancelled));
+            if (!call.write(message)) return void call.once('drain', next);
+          }
+          setTimeout(() => endlessEnded(), 200);
+        };
+        call.on('cancelled', () => setTimeout(() => endlessEnded(), 200));
+        next();
       },
       Upload: (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         const received: Buffer[] = [];
@@ -141,6 +160,24 @@ describe('grpc-js sending framable messages in place', () => {
     for (const response of sentResponses) expect(prefixBefore(response)).toEqual(expectedPrefix(response.length));
     // Released once its write completed, not when grpc-js framed it (the buffer would be reused too early).
     expect(releasedInsideWrite).toEqual(sizes.map(() => false));
+  });
+
+  it('never releases a buffer for reuse once its call was cancelled (part of it may still wait in a socket write)', async () => {
+    const ended = new Promise<void>((resolve) => (endlessEnded = resolve));
+    await new Promise<void>((resolve) => {
+      const call = client.makeServerStreamRequest('/test.Framed/Endless', asIs, framableIfReceived, Buffer.alloc(0));
+      let received = 0;
+      call.on('data', () => {
+        if (++received === 3) {
+          call.cancel();
+          resolve();
+        }
+      });
+      call.on('error', () => undefined); // CANCELLED
+    });
+    await ended;
+    expect(releasedAfterCancel.length).toBeGreaterThanOrEqual(2);
+    expect(releasedAfterCancel.filter((cancelled) => cancelled)).toEqual([]);
   });
 
   it("sends a client's framable requests in place, intact", async () => {
