@@ -145,20 +145,28 @@ function metricsAddressOf(config: CommonServiceConfig, defaultGrpcAddress: strin
 export function runService<S extends Schema>(spec: ServiceSpec<S>): void {
   const requested = process.env.LOG_LEVEL ?? '';
   const bootLogger = createLogger(`visitsarch-${spec.name}`, LOG_LEVELS.includes(requested) ? requested : 'info');
+  let stop: (() => void) | undefined;
+  if (process.send) {
+    // Started with an IPC channel (by `npm start`, tools/stack): the channel closes when that
+    // process ends, even by SIGKILL, and the service ends with it rather than live on as an orphan.
+    process.once('disconnect', () => {
+      bootLogger.warn('the process that started this service is gone: stopping');
+      if (stop) stop();
+      else process.exit(1);
+    });
+  }
   startService(spec).then(
     (running) => {
-      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-        process.once(signal, () => {
-          // The spans of the last calls are sent before the process exits.
-          running.shutdown().then(() => flushTracing()).then(
-            () => process.exit(0),
-            (error) => {
-              bootLogger.error({ err: error }, 'shutdown failed');
-              process.exit(1);
-            },
-          );
-        });
-      }
+      stop = () =>
+        // The spans of the last calls are sent before the process exits.
+        void running.shutdown().then(() => flushTracing()).then(
+          () => process.exit(0),
+          (error) => {
+            bootLogger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop!());
     },
     (error) => {
       if (error instanceof ConfigError) {

@@ -212,7 +212,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const launch = (name: ServiceName, address: string): RunningService => {
     const child = spawn(process.execPath, [...serviceNodeFlags(name), serviceEntryPoint(name)], {
       env: { ...envOf(name), GRPC_ADDRESS: address, METRICS_ADDRESS: metricsAddresses.get(address) },
-      stdio: ['ignore', options.serviceLogs ?? 'inherit', 'pipe'],
+      // The IPC channel is not used for messages: it closes when this process ends, however it
+      // ends, and a service started with one stops then (runService in @visitsarch/grpc-server).
+      stdio: ['ignore', options.serviceLogs ?? 'inherit', 'pipe', 'ipc'],
     });
     let lastError = '';
     child.stderr?.on('data', (chunk: Buffer) => {
