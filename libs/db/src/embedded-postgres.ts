@@ -271,7 +271,7 @@ async function stopOrphan(bin: string, dataDir: string, identity: ServerIdentity
   const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (!(pid > 0) || !isAlive(pid)) return;
   const launcher = parentOf(pid);
-  if (launcher !== undefined && launcher > 1 && launcher !== process.pid && isAlive(launcher)) {
+  if (launcher !== undefined && launcher !== process.pid && isNodeLauncher(launcher)) {
     throw new Error(
       `PostgreSQL (pid ${pid}) already runs on ${dataDir} for another process (pid ${launcher}) that is still running: is visitsarch already started with this data directory? Stop it first, or use another one`,
     );
@@ -319,7 +319,20 @@ async function canLogIn(url: string): Promise<boolean> {
   }
 }
 
-/** The parent of process `pid` (Linux /proc; undefined where it cannot be read). An orphan's is 1, or a subreaper's. */
+/**
+ * Whether process `pid` runs this Node binary, as every launcher of an embedded PostgreSQL does
+ * (`npm start`, a test, a benchmark): an orphan's parent is init or a subreaper (`systemd --user`,
+ * a container's init), which does not.
+ */
+function isNodeLauncher(pid: number): boolean {
+  try {
+    return isAlive(pid) && fs.realpathSync(`/proc/${pid}/exe`) === fs.realpathSync(process.execPath);
+  } catch {
+    return false; // not Linux, or not ours to inspect: taken for an orphan, as before
+  }
+}
+
+/** The parent of process `pid` (Linux /proc; undefined where it cannot be read). */
 function parentOf(pid: number): number | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');

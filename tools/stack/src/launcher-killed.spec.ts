@@ -1,17 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { startStackProcess } from '@visitsarch/grpc-client';
+import { isRunning } from './running-process';
 
 jest.setTimeout(120_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('npm start (tools/stack/dist/main.js) killed outright', () => {
   it('takes its services with it: none lives on as an orphan holding its port', async () => {
@@ -25,11 +18,11 @@ describe('npm start (tools/stack/dist/main.js) killed outright', () => {
     expect(services).toHaveLength(5);
     try {
       stack.process.kill('SIGKILL'); // no handler runs: only the closed IPC channels tell the services
-      for (let waited = 0; services.some((child) => alive(child.pid)) && waited < 20_000; waited += 100) await sleep(100);
-      expect(services.filter((child) => alive(child.pid)).map((child) => child.args)).toEqual([]);
+      for (let waited = 0; services.some((child) => isRunning(child.pid)) && waited < 20_000; waited += 100) await sleep(100);
+      expect(services.filter((child) => isRunning(child.pid)).map((child) => child.args)).toEqual([]);
     } finally {
       // PostgreSQL is left to the next start, which stops an orphan of its data directory; here, to the test.
-      for (const child of [...services, ...postgres]) if (alive(child.pid)) process.kill(child.pid, 'SIGKILL');
+      for (const child of [...services, ...postgres]) if (isRunning(child.pid)) process.kill(child.pid, 'SIGKILL');
       await stack.stop();
     }
   });

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       `Try \`npx visitsarch status\` in another terminal. Ctrl-C stops everything.\n\n`,
   );
   for (const [name, service] of Object.entries(stack.services)) {
-    service.process.once('exit', (code, signal) => {
+    const stopped = (code: number | null, signal: NodeJS.Signals | null) => {
       // On Ctrl-C the terminal signals every process of the group at once: give our own
       // SIGINT handler a moment to claim the shutdown before calling this exit unexpected.
       setTimeout(() => {
@@ -79,7 +79,10 @@ async function main(): Promise<void> {
         logger.error({ service: name, code, signal }, 'a service stopped unexpectedly: stopping the archive');
         void shutdown(1);
       }, 250);
-    });
+    };
+    // One may have stopped while the others were starting, after it had answered SERVING.
+    if (service.process.exitCode !== null || service.process.signalCode !== null) stopped(service.process.exitCode, service.process.signalCode);
+    else service.process.once('exit', stopped);
   }
 }
 

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as dns from 'node:dns/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { writeNewCredentialFile } from '@visitsarch/auth';
@@ -257,20 +258,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 /** The TLS settings (libs/grpc-server's tls.ts) that `npm start` passes from its environment to the gateway only. */
 const TLS_VARIABLES = ['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_RELOAD_INTERVAL_MS', 'TLS_ADDRESS'] as const;
 
-/** Throws, naming the service and the address, if something already listens on `address`. */
+/** Throws, naming the service and the address, if something already listens on `address` (`host:port`, `[v6]:port`, `dns:host:port`). */
 async function assertAddressFree(name: ServiceName, address: string): Promise<void> {
   const at = address.lastIndexOf(':');
-  const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  const hostName = address.slice(0, at).replace(/^dns:(?:\/\/[^/]*\/)?/, '').replace(/^\[(.*)\]$/, '$1');
   const port = Number(address.slice(at + 1));
+  // Every address the name resolves to, as grpc-js binds them all (localhost: 127.0.0.1 and ::1).
+  const hosts = await dns.lookup(hostName, { all: true }).then(
+    (found) => found.map((entry) => entry.address),
+    () => [hostName], // unresolvable: the service reports it
+  );
+  for (const host of hosts) await assertListenable(name, address, host, port);
+}
+
+async function assertListenable(name: ServiceName, address: string, host: string, port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const probe = net.createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(`the ${name} address ${address} is already in use: is visitsarch already running (\`visitsarch status\`)? Stop it, or give this archive other addresses`)
-          : new Error(`cannot listen on the ${name} address ${address}: ${error.message}`),
-      ),
-    );
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      // Any other failure (no IPv6 here, a name that does not resolve) is the service's to report, as before.
+      if (error.code !== 'EADDRINUSE') return resolve();
+      reject(new Error(`the ${name} address ${address} is already in use: is visitsarch already running (\`visitsarch status\`)? Stop it, or give this archive other addresses`));
+    });
     probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
   });
 }

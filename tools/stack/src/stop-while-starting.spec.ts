@@ -3,19 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { STACK_ENTRY_POINT } from '@visitsarch/grpc-client';
+import { isRunning } from './running-process';
 import { freeServiceAddresses } from './stack';
 
 jest.setTimeout(120_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('npm start (tools/stack/dist/main.js) signalled while it starts', () => {
   it('stops what it started, leaving no service and no PostgreSQL behind', async () => {
@@ -55,10 +48,10 @@ describe('npm start (tools/stack/dist/main.js) signalled while it starts', () =>
       stack.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(stderr).not.toMatch(/visitsarch is running/);
-      expect(started.filter((child) => alive(child.pid)).map((child) => child.args)).toEqual([]);
+      expect(started.filter((child) => isRunning(child.pid)).map((child) => child.args)).toEqual([]);
     } finally {
       if (stack.exitCode === null) stack.kill('SIGKILL');
-      for (const child of started) if (alive(child.pid)) process.kill(child.pid, 'SIGKILL');
+      for (const child of started) if (isRunning(child.pid)) process.kill(child.pid, 'SIGKILL');
       fs.rmSync(home, { recursive: true, force: true });
     }
   });
