@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { archiveUrl, ConfigError, DEFAULT_ADDRESSES, hostPort, httpUrl, loadConfig, postgresUrl, text, visitsarchHome } from '@visitsarch/config';
 import { createLogger } from '@visitsarch/logging';
-import { Stack, startStack } from './stack';
+import { startStack } from './stack';
 
 /**
  * `npm start`: the whole archive in the foreground on embedded defaults (or on the production
@@ -30,25 +30,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger('visitsarch-stack');
   const home = config.VISITSARCH_HOME;
-  // Listening before anything starts: a signal while the archive starts (PostgreSQL and the five
-  // services take seconds) must stop what did start, not end this process and orphan them.
-  let stack: Stack | undefined = undefined; // set once started; read by the signal handlers before that
-  let stopping = false;
-  const shutdown = async (code: number) => {
-    if (stopping || !stack) {
-      if (!stopping) logger.info('stopping visitsarch as soon as it has started');
-      stopping = true;
-      return;
-    }
-    stopping = true;
-    logger.info('stopping visitsarch');
-    await stack.stop();
-    logger.info('visitsarch stopped');
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
-  stack = await startStack({
+  const starting = startStack({
     home,
     addresses: {
       gateway: config.VISITSARCH_GATEWAY,
@@ -61,10 +43,23 @@ async function main(): Promise<void> {
     archiveUrl: config.VISITSARCH_ARCHIVE_URL || undefined,
     logger,
   });
-  if (stopping) {
-    stopping = false; // asked while starting: stop now
-    return void shutdown(0);
-  }
+  // Listening while the archive starts (PostgreSQL and the five services take seconds): a signal
+  // then stops what started once it has, rather than end this process and orphan them.
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping visitsarch');
+    const started = await starting.catch(() => undefined); // a failed start is reported below, and stopped what it had started
+    if (!started) return;
+    await started.stop();
+    logger.info('visitsarch stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  const stack = await starting;
+  if (stopping) return; // asked while starting: the shutdown waiting for the start stops it
   logger.info({ gateway: stack.gateway, home, archive: stack.archiveUrl }, 'visitsarch is running');
   process.stderr.write(
     `\nvisitsarch is running: gateway at ${stack.gateway} (VISITSARCH_GATEWAY), data in ${home}\n` +

@@ -261,7 +261,7 @@ const TLS_VARIABLES = ['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_RELOAD_INTERVAL_MS'
 /** Throws, naming the service and the address, if something already listens on `address` (`host:port`, `[v6]:port`, `dns:host:port`). */
 async function assertAddressFree(name: ServiceName, address: string): Promise<void> {
   const at = address.lastIndexOf(':');
-  const hostName = address.slice(0, at).replace(/^dns:(?:\/\/[^/]*\/)?/, '').replace(/^\[(.*)\]$/, '$1');
+  const hostName = address.slice(0, at).replace(/^dns:\/{0,3}/, '').replace(/^\[(.*)\]$/, '$1');
   const port = Number(address.slice(at + 1));
   // Every address the name resolves to, as grpc-js binds them all (localhost: 127.0.0.1 and ::1).
   const hosts = await dns.lookup(hostName, { all: true }).then(
