@@ -83,16 +83,12 @@ export function releaseFramable(message: Buffer): void {
 
 /** The frame of `message`: a view of prefix and message if it is framable, else a copy (what grpc-js makes). */
 export function frameOf(message: Buffer): Buffer {
-  if ((message as Framable)[FRAMABLE] && message.byteOffset >= FRAME_PREFIX_BYTES) {
-    const frame = Buffer.from(message.buffer, message.byteOffset - FRAME_PREFIX_BYTES, message.byteLength + FRAME_PREFIX_BYTES);
-    frame[0] = 0;
-    frame.writeUInt32BE(message.byteLength, 1);
-    return frame;
-  }
-  const frame = Buffer.allocUnsafe(message.byteLength + FRAME_PREFIX_BYTES);
+  const inPlace = (message as Framable)[FRAMABLE] !== undefined && message.byteOffset >= FRAME_PREFIX_BYTES;
+  const length = message.byteLength + FRAME_PREFIX_BYTES;
+  const frame = inPlace ? Buffer.from(message.buffer, message.byteOffset - FRAME_PREFIX_BYTES, length) : Buffer.allocUnsafe(length);
   frame[0] = 0;
   frame.writeUInt32BE(message.byteLength, 1);
-  message.copy(frame, FRAME_PREFIX_BYTES);
+  if (!inPlace) message.copy(frame, FRAME_PREFIX_BYTES);
   return frame;
 }
 

@@ -1,11 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { callerOf, setCaller, stripClientAuthHeaders } from '@visitsarch/auth';
-import { addPeerHeaders, channelOptions } from '@visitsarch/grpc-client';
+import { addPeerHeaders, channelOptions, framableIfReceived } from '@visitsarch/grpc-client';
 import { PROTO_LOADER_OPTIONS, PROTO_ROOT, type ServiceContract } from '@visitsarch/contracts';
 import { boundText, type Logger } from '@visitsarch/logging';
 import { endRpcSpan, injectIntoMetadata, startRpcSpan, withContext, type Context, type Span } from '@visitsarch/tracing';
-import { framableIfReceived } from '@visitsarch/grpc-client';
 
 /** A service that this server also answers for, by forwarding each call to the server that implements it. */
 export interface ForwardedService {
@@ -33,7 +32,7 @@ const HOP_METADATA = new Set(['user-agent', 'content-type', 'te', 'host', 'grpc-
 
 const asIs = (bytes: Buffer): Buffer => bytes;
 
-/** Received messages are relayed where grpc-js put them, without a copy (framed-messages.ts). */
+/** A message received, to be relayed where grpc-js put it, without a copy (framed-messages.ts in @visitsarch/grpc-client). */
 const received = framableIfReceived;
 
 /**
