@@ -276,7 +276,8 @@ pyarrow's Arrow Flight client, what a Python user of the archive runs; the Node 
 batches with apache-arrow (JS) and receives through grpc-js, both slower than pyarrow's C++. Storing
 is measured with both clients: on 2 CPUs the Node client's own work (~2 s of CPU) competes with the
 service's, pyarrow's (~0.4 s) much less; the service does the same work for both.
-How the service gets there: docs/decisions/0011-streaming-throughput.md.
+How the service gets there: docs/decisions/0011-streaming-throughput.md. Why the stored size is not half the
+upstream file's: no layout measured reaches half (compressed Arrow IPC and Parquet, docs/decisions/0010-visit-table-storage-format.md, update of 2026-12-05).
 The HDF5 and SQLite conversions are written by \`@visitsarch/visit-tables\` (h5wasm, better-sqlite3)
 to a temporary file before streaming; their memory is that library's.
 `;
