@@ -35,3 +35,12 @@ def test_upload_requests_decode_as_protobufs_with_the_arrow_bytes_aligned(rows, 
         counted += chunk.row_count
     assert counted == rows
     assert pa.ipc.open_stream(ipc).read_all().equals(table)
+
+
+@pytest.mark.parametrize("rows", [0, 17, 2_770, 400_000])
+def test_to_pandas_gives_the_frame_arrow_gives_on_one_thread_or_several(rows):
+    # 400,000 rows of 3 columns pass the threshold (threads); the others convert on one thread.
+    table = pa.Table.from_batches(_table(rows).to_batches(max_chunksize=1_000) or [pa.RecordBatch.from_pylist([], _table(0).schema)])
+    expected = table.to_pandas(use_threads=False)
+    assert (rows * 3 >= _arrow._THREADED_PANDAS_VALUES) == (rows == 400_000)
+    assert _arrow.to_pandas(table).equals(expected)

@@ -115,5 +115,5 @@ def query_consdb(
             chunks.append(message.chunk.ipc_bytes)
     if first is None:
         raise RuntimeError("the gateway answered QueryConsdb without a result")
-    visits = _arrow.read_chunks(chunks).to_pandas()
+    visits = _arrow.to_pandas(_arrow.read_chunks(chunks))
     return visits, first.mixed_visitseq_uuid or first.visitseq_uuid

@@ -247,7 +247,7 @@ class VisitSequenceArchive:
 
     def _table(self, method: str, request: Any, timeout: float | None = None) -> pd.DataFrame:
         table = _arrow.read_chunks(message.chunk.ipc_bytes for message in self._stream(method, request, timeout))
-        return table.to_pandas()
+        return _arrow.to_pandas(table)
 
     # -- adding ------------------------------------------------------------------------
 
@@ -499,7 +499,7 @@ class VisitSequenceArchive:
             )
             table = self._flight_table(gw.GetVisitsFlightEndpointRequest(**selection)) if self.flight else None
             if table is not None:
-                return table.to_pandas()
+                return _arrow.to_pandas(table)
             return self._table("DownloadVisits", gw.DownloadVisitsRequest(**selection))
         data, record = self._download_bytes(visitseq_uuid, file_type)
         if data[:8] == b"\x89HDF\r\n\x1a\n":

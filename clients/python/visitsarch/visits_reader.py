@@ -38,6 +38,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.fs as pafs
 
+from visitsarch import _arrow
+
 #: The key (HDF5) or table (SQLite) holding the visits, as in the upstream archive and opsim.
 VISITS_KEY = "observations"
 
@@ -183,7 +185,7 @@ def _frame(table: pa.Table) -> pd.DataFrame:
         if pa.types.is_boolean(column.type) and column.null_count:
             column = column.cast(pa.float64())  # pandas has no null bools: NaN, as the HDF5 writer stores them
         columns.append(column)
-    return _opsim_index(pa.Table.from_arrays(columns, names=table.column_names).to_pandas())
+    return _opsim_index(_arrow.to_pandas(pa.Table.from_arrays(columns, names=table.column_names)))
 
 
 def _opsim_index(visits: pd.DataFrame) -> pd.DataFrame:
