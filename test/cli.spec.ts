@@ -193,6 +193,20 @@ describe('the visitsarch CLI against a running archive', () => {
       expect(fs.readFileSync(dest)).toEqual(before);
     });
 
+    it('a download into a folder that does not exist is refused before anything is fetched', async () => {
+      const uuid = (await visitsarch(['add_simulation', SAMPLE_OPSIM_DB, 'download nowhere'])).stdout.trim();
+      const missing = path.join(work, 'no such folder');
+      for (const [fileType, name] of [['visits', 'v.h5'], ['visits', 'v.csv'], ['visits', 'v.arrows'], ['visits', 'v.db'], ['scheduler', 's.pickle']]) {
+        const result = await visitsarch(['download', uuid, fileType, path.join(missing, name)]);
+        expect(result.code).toBe(2);
+        expectOneLine(result, /^visitsarch: cannot write .* the folder .*no such folder does not exist\n$/);
+      }
+      const plot = await visitsarch(['plot_nightly', uuid, '--value', 'airmass', '--output', path.join(missing, 'p.svg')]);
+      expect(plot.code).toBe(2);
+      expectOneLine(plot, /the folder .*no such folder does not exist/);
+      expect(fs.existsSync(missing)).toBe(false);
+    });
+
     it('unreachable gateway', async () => {
       const result = await cli(['list'], '127.0.0.1:1');
       expect(result.code).toBe(1);

@@ -304,6 +304,9 @@ describe('the CLI: visitsarch query_consdb', () => {
     expect(fs.readFileSync(path.join(work, 'taken.db'), 'utf8')).toBe('mine');
     const format = await bash('visitsarch query_consdb visits.txt --label x --last_dayobs 20251201');
     expect([format.code, format.stdout]).toEqual([2, '']);
+    const nowhere = await bash('visitsarch query_consdb no/such/folder/v.h5 --label nowhere --last_dayobs 20251201');
+    expect([nowhere.code, nowhere.stdout]).toEqual([2, '']);
+    expect(nowhere.stderr).toMatch(/^visitsarch: cannot write no\/such\/folder\/v.h5: the folder .* does not exist\n$/);
     expect(sentToApi()).toBe(before);
   });
 

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Command } from 'commander';
 import { gatewayV1, typeV1 } from '@visitsarch/contracts';
 import { CliError } from '../cli-error';
 import { CliContext } from '../context';
 import { collect, withoutTrailingComma } from '../options';
+import { checkNewFile, partialFileOf } from '../output-file';
 import { Progress } from '../progress';
 import { tableFormatOfFile, writeVisitsFile } from '../visits-file';
 import { dayObsArgument } from './queries';
@@ -62,7 +62,7 @@ function surveyStartMjdArgument(raw: string): number {
 async function queryConsdb(context: CliContext, outFile: string, options: QueryConsdbOptions): Promise<void> {
   // Everything that can be refused locally is, before ConsDB is queried and anything recorded.
   tableFormatOfFile(outFile);
-  if (fs.existsSync(outFile)) throw new CliError(`${outFile} exists: choose another name (query_consdb never overwrites)`, 2);
+  checkNewFile(outFile, 'choose another name (query_consdb never overwrites)');
   const request: gatewayV1.QueryConsdbRequest = {
     query: options.query ? withoutTrailingComma(options.query) : '',
     label: withoutTrailingComma(options.label ?? ''),
@@ -78,7 +78,7 @@ async function queryConsdb(context: CliContext, outFile: string, options: QueryC
     surveyStartMjd: options.survey_start_mjd === undefined ? undefined : surveyStartMjdArgument(withoutTrailingComma(options.survey_start_mjd)),
   };
 
-  const partial = path.join(path.dirname(outFile), `.${path.basename(outFile)}.partial-${process.pid}`);
+  const partial = partialFileOf(outFile);
   const progress = new Progress('querying ConsDB');
   let first: gatewayV1.QueryConsdbResponse | undefined;
   const messages = context.gateway.serverStream('queryConsdb', request, context.deadline('transfer'));

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { typeV1 } from '@visitsarch/contracts';
 import { CliError } from '../cli-error';
 import { CliContext } from '../context';
+import { checkFolderOf } from '../output-file';
 
 /** The specification's default value names (its `nightly_stats` example). */
 const SPEC_COLUMNS = ['s_ra', 's_dec', 'sky_rotation', 'azimuth', 'altitude', 'eff_time_median', 'sky_bg_median', 'psf_area_median'];
@@ -58,6 +59,7 @@ export function registerStatsCommands(program: Command, context: CliContext): vo
         const extension = path.extname(options.output).toLowerCase();
         const format = extension === '.png' ? typeV1.ImageFormat.IMAGE_FORMAT_PNG : extension === '.svg' ? typeV1.ImageFormat.IMAGE_FORMAT_SVG : undefined;
         if (format === undefined) throw new CliError(`the output file must end in .svg or .png, got ${options.output}`, 2);
+        checkFolderOf(options.output);
         const response = await context.stats.unary(
           'plotNightlyStats',
           { visitseqUuids: uuids, valueName: options.value, accumulated: options.accumulated ?? false, format, dayObsRange: range(options) },

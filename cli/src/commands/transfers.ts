@@ -10,6 +10,7 @@ import { CliError } from '../cli-error';
 import { CliContext } from '../context';
 import { describeGrpcError, withoutTransportDetails } from '../gateway';
 import { collect, instantArgument, jsonObjectArgument, withoutTrailingComma } from '../options';
+import { checkFolderOf, checkNewFile, newFileWriter, partialFileOf } from '../output-file';
 import { Progress } from '../progress';
 import { dayObsArgument } from './queries';
 import { canonicalHashOfFile, HDF5_LAYOUTS, openVisitsFile, storageFormat, TABLE_FORMAT_NAMES, tableFormatOfFile, writeVisitsFile } from '../visits-file';
@@ -160,8 +161,9 @@ export function registerTransferCommands(program: Command, context: CliContext):
     .action((uuid: string, fileType: string, dest: string, options: DownloadOptions) =>
       context.run(async () => {
         if (options.hdf5Layout && (fileType !== 'visits' || formatFromFileName(dest) !== 'hdf5')) throw new CliError('--hdf5-layout applies only to visits downloaded to an .h5 file', 2);
-        if (fs.existsSync(dest) && !options.overwrite) throw new CliError(`${dest} exists: choose another name or give --overwrite`, 2);
-        const partial = path.join(path.dirname(dest), `.${path.basename(dest)}.partial-${process.pid}`);
+        if (options.overwrite) checkFolderOf(dest);
+        else checkNewFile(dest, 'choose another name or give --overwrite');
+        const partial = partialFileOf(dest);
         try {
           if (fileType === 'visits') await downloadVisits(context, uuid, dest, partial, options);
           else await downloadFile(context, uuid, fileType, partial);
@@ -327,26 +329,26 @@ export async function downloadVisits(context: CliContext, uuid: string, dest: st
     }
   }
   const progress = new Progress(`downloading ${path.basename(dest)}`);
-  const out = fs.createWriteStream(partial, { flags: 'wx' });
+  const out = await newFileWriter(partial);
   try {
     let bytes = 0;
     const messages = context.gateway.serverStream('exportVisits', { visitseqUuid: uuid, format, dayObsRange, columns: options.columns ?? [] }, context.deadline('transfer'));
     for await (const message of messages) {
       bytes += message.data.length;
       progress.update(bytes);
-      if (!out.write(message.data)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      await out.write(message.data);
     }
   } catch (error) {
+    await out.close();
     // A mixed sequence that is not materialized has no file to convert: fetch it as Arrow and convert here.
     if ((error as { code?: number }).code !== 9 /* FAILED_PRECONDITION */) throw error;
-    out.destroy();
     fs.rmSync(partial, { force: true });
     await convertHere();
     return;
   } finally {
     progress.done();
   }
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  await out.close();
 }
 
 /** The messages as they are, telling `onBytes` the Arrow bytes received so far. */
@@ -362,19 +364,22 @@ async function* counted(messages: AsyncIterable<{ chunk?: typeV1.ArrowIpcChunk }
 /** Writes a file of a sequence to `partial`, checking its SHA-256 (download). */
 export async function downloadFile(context: CliContext, uuid: string, fileType: string, partial: string) {
   const progress = new Progress(`downloading ${fileType}`);
-  const out = fs.createWriteStream(partial, { flags: 'wx' });
+  const out = await newFileWriter(partial);
   const hash = createHash('sha256');
   let expected: Uint8Array | undefined;
   let bytes = 0;
-  for await (const message of context.gateway.serverStream('downloadFile', { visitseqUuid: uuid, fileType }, context.deadline('transfer'))) {
-    expected ??= message.file?.fileSha256;
-    hash.update(message.data);
-    bytes += message.data.length;
-    progress.update(bytes);
-    if (!out.write(message.data)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  try {
+    for await (const message of context.gateway.serverStream('downloadFile', { visitseqUuid: uuid, fileType }, context.deadline('transfer'))) {
+      expected ??= message.file?.fileSha256;
+      hash.update(message.data);
+      bytes += message.data.length;
+      progress.update(bytes);
+      await out.write(message.data);
+    }
+  } finally {
+    progress.done();
+    await out.close();
   }
-  progress.done();
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   const digest = hash.digest();
   if (expected && !digest.equals(Buffer.from(expected))) throw new CliError(`data integrity check failed: the downloaded ${fileType} hashes to ${digest.toString('hex')}, not ${Buffer.from(expected).toString('hex')}`);
 }
