@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT, cli } from './support/run';
-import { SAMPLE_OPSIM_DB, startTestStack } from './support/stack-fixture';
+import { OLD_OPSIM_DB, SAMPLE_OPSIM_DB, startTestStack } from './support/stack-fixture';
 
 jest.setTimeout(180_000);
 
@@ -162,6 +162,13 @@ describe('visits of sequences recorded without them', () => {
     const noFile = await visitsarch(['adopt_visits', other]);
     expect(noFile).toMatchObject({ code: 2, stdout: '' });
     expect(noFile.stderr).toBe(`visitsarch: visit sequence ${other} has no visitseq_url: give the visits FILE (visitsarch adopt_visits ${other} FILE)\n`);
+
+    // Visits of other nights than those recorded are refused, and nothing is stored or recorded.
+    const otherNights = await visitsarch(['adopt_visits', other, OLD_OPSIM_DB]);
+    expect(otherNights).toMatchObject({ code: 1, stdout: '' });
+    expect(otherNights.stderr).toMatch(/^visitsarch: failed precondition: these visits span 2024-08-1\d to 2024-08-1\d, outside the nights recorded for .* \(2025-11-01 to 2025-11-01\)\n$/);
+    expect((await show(other)).visitseq_sha256).toBe(upstreamHash);
+    expect((await show(other)).files?.visits).toBeUndefined();
 
     // FILE defaults to the visitseq_url when it is a local file.
     const adopted = await ok(['adopt_visits', imported]);

@@ -59,6 +59,9 @@ export async function archiveVisits(
   const destination = { ...archiveDirectory(archive, sequence), fileName, overwrite: false, format: header.format };
   const stored = await downstream.blobArchive.clientStream('uploadVisitTable', blobUploadRequests(destination, chunks), { parent: call });
   try {
+    // Adopted visits must lie within the nights the record says they cover, as where they are
+    // (AdoptStoredVisits); visits hashing to the recorded hash are the recorded ones.
+    if (adopt) refuseVisitsOutsideNights(stored, sequence, 'these visits');
     if (!adopt && !Buffer.from(stored.visitseqSha256).equals(Buffer.from(sequence.visitseqSha256))) {
       throw failedPrecondition(
         `these visits hash to ${Buffer.from(stored.visitseqSha256).toString('hex')}, not to the recorded visitseq_sha256 ${Buffer.from(sequence.visitseqSha256).toString('hex')} of ${uuid}`,
@@ -92,6 +95,21 @@ export async function archiveVisits(
 }
 
 /**
+ * FAILED_PRECONDITION (VISITS_OUTSIDE_NIGHTS) unless the nights of a table of visits (`visits`,
+ * as the blob archive found them; none for an empty table) lie within those recorded for the
+ * sequence: a record whose nights are not its visits' would be found by query_night on nights
+ * it has no visits of.
+ */
+function refuseVisitsOutsideNights(span: { firstDayObs: string; lastDayObs: string }, sequence: metadataV1.VisitSequence, visits: string): void {
+  if (span.firstDayObs && (span.firstDayObs < sequence.firstDayObs || span.lastDayObs > sequence.lastDayObs)) {
+    throw failedPrecondition(
+      `${visits} span ${span.firstDayObs} to ${span.lastDayObs}, outside the nights recorded for ${sequence.visitseqUuid} (${sequence.firstDayObs} to ${sequence.lastDayObs})`,
+      'VISITS_OUTSIDE_NIGHTS',
+    );
+  }
+}
+
+/**
  * AdoptStoredVisits: registers the visits of a sequence recorded elsewhere where they already are
  * (its visitseq_url, in the archive's storage), instead of copying them: the blob archive reads the
  * object once for its SHA-256, size and canonical hash, and the `visits` file record is written
@@ -120,12 +138,7 @@ export async function adoptStoredVisits(
       'VISITS_OUTSIDE_ARCHIVE',
     );
   });
-  if (inspected.firstDayObs && (inspected.firstDayObs < sequence.firstDayObs || inspected.lastDayObs > sequence.lastDayObs)) {
-    throw failedPrecondition(
-      `the visits at ${url} span ${inspected.firstDayObs} to ${inspected.lastDayObs}, outside the nights recorded for ${uuid} (${sequence.firstDayObs} to ${sequence.lastDayObs})`,
-      'VISITS_OUTSIDE_NIGHTS',
-    );
-  }
+  refuseVisitsOutsideNights(inspected, sequence, `the visits at ${url}`);
   const registered = await downstream.registry.unary(
     'registerFile',
     {
