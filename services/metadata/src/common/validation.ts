@@ -3,7 +3,7 @@
  * shared with the gateway and the other services; they are re-exported here for the service's
  * call sites. What follows them is the service's own conversion of values for PostgreSQL.
  */
-export { optionalDayObs, optionalSha256, optionalUuid, pageSize, requireBatch, requireDayObs, requireSha256, requireText, requireUuid } from '@visitsarch/validation';
+export { optionalDayObs, optionalSha256, optionalUuid, pageSize, requireBatch, requireDayObs, requireSha256, requireTelescope, requireText, requireUuid } from '@visitsarch/validation';
 
 /** An instant for a timestamptz parameter; the driver sends it with its offset, so the session TimeZone is irrelevant. */
 export function isoInstant(date: Date | undefined): string | undefined {

@@ -58,6 +58,7 @@ describe('CreateVisitSequence and GetVisitSequence', () => {
     ['a short hash', simulation({ visitseqSha256: Buffer.alloc(5) }), 'visit_sequence.visitseq_sha256'],
     ['no label', simulation({ visitseqLabel: '' }), 'visit_sequence.visitseq_label'],
     ['no telescope', simulation({ telescope: '' }), 'visit_sequence.telescope'],
+    ['an unknown telescope', simulation({ telescope: 'hubble' }), 'visit_sequence.telescope'],
     ['a bad day_obs', simulation({ firstDayObs: '2026-13-01' }), 'visit_sequence.first_day_obs'],
     ['reversed nights', simulation({ firstDayObs: '2026-12-05', lastDayObs: '2026-12-01' }), 'visit_sequence.last_day_obs'],
     ['a bad parent_last_day_obs', simulation({}, { parentLastDayObs: 'yesterday' }), 'visit_sequence.simulation.parent_last_day_obs'],
@@ -131,7 +132,7 @@ describe('CreateVisitSequence and GetVisitSequence', () => {
 });
 
 describe('ListVisitSequences', () => {
-  const telescope = `list-${randomUUID().slice(0, 6)}`;
+  const telescope = 'auxtel'; // this file's only auxtel sequences: the filter isolates them
   const made: Record<string, string> = {};
   beforeAll(async () => {
     const at = (day: number) => new Date(Date.UTC(2027, 0, day, 12));
@@ -184,6 +185,16 @@ describe('UpdateVisitSequence', () => {
       updateMask: { paths: ['visitseq_label', 'first_day_obs', 'simulation.config_url'] },
     });
     expect(visitSequence).toMatchObject({ visitseqLabel: 'after', telescope: 'simonyi', firstDayObs: '2026-11-30', simulation: { configUrl: 'https://b', schedulerVersion: '3.18.1' } });
+  });
+
+  it('refuses a telescope other than simonyi and auxtel, as CreateVisitSequence does', async () => {
+    const sequence = await create(archive, simulation({ visitseqLabel: 'telescope typo' }));
+    const failure = await archive.fail('updateVisitSequence', { visitSequence: { ...sequence, telescope: 'simoyni' }, updateMask: { paths: ['telescope'] } });
+    expect(failure.code).toBe(status.INVALID_ARGUMENT);
+    expect(failure.violations).toEqual(['visit_sequence.telescope']);
+    const { visitSequence } = await archive.call('updateVisitSequence', { visitSequence: { ...sequence, telescope: 'auxtel' }, updateMask: { paths: ['telescope'] } });
+    expect(visitSequence!.telescope).toBe('auxtel');
+    await archive.call('deleteVisitSequence', { visitseqUuid: sequence.visitseqUuid }); // not among the list tests' auxtel sequences
   });
 
   it('clears the URL (the record outlives the deleted visits) and keeps the visits file record in step', async () => {
