@@ -195,6 +195,10 @@ describe('visitsarch purge', () => {
     };
     await expect(read()).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION, details: expect.stringContaining('no longer stored') });
     expect(received).toEqual([]);
+    // So does every other reader of the visits (one rule, libs/sequence-visits): the stats service's.
+    const stats = await visitsarch(['nightly_stats', uuids.purged]);
+    expect(stats.code).toBe(1);
+    expectOneLine(stats, /^visitsarch: failed precondition: the visits of \S+ are no longer stored: they were deleted from the archive/);
     // The mixed sequence still reads its parents, whose visits the purge kept.
     expect((await visitsarch(['download', uuids.mixed, 'visits', path.join(work, 'mixed.parquet')])).code).toBe(0);
   });

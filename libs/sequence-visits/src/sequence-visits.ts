@@ -4,8 +4,8 @@
  * stored table, checked against the SHA-256 of its `visits` file record; an unmaterialized mixed
  * sequence is the splice of its parents' stored tables (the early parent through
  * last_early_day_obs, then the late parent from first_late_day_obs); any other sequence was
- * recorded with metadata only, and its visits cannot be read (FAILED_PRECONDITION,
- * VISITS_NOT_STORED).
+ * recorded with metadata only or had its visits deleted, and its visits cannot be read
+ * (FAILED_PRECONDITION, VISITS_NOT_STORED, saying which).
  *
  * The gateway (DownloadVisits, QueryConsdb's retries) and stats (ComputeNightlyStats) read visits
  * only through here. Its tests need the real metadata and blob-archive services, so they are the
@@ -70,6 +70,27 @@ export async function storedVisitsFile(sources: VisitSources, uuid: string, pare
 }
 
 /**
+ * The FAILED_PRECONDITION (VISITS_NOT_STORED) for a sequence that names no stored table and is not
+ * a mixed one, saying why: its `visits` file record outlived the table (a purge, or DeleteFile
+ * keeping the record), or there never was one (recorded with metadata only).
+ */
+export async function visitsNotStoredError(sources: VisitSources, uuid: string, parent: ParentCall): Promise<Error> {
+  let file: metadataV1.VisitSequenceFile | undefined;
+  try {
+    file = (await sources.metadata.unary('getFile', { visitseqUuid: uuid, fileType: 'visits' }, { parent })).file;
+  } catch (error) {
+    if ((error as grpc.ServiceError).code !== status.NOT_FOUND) throw error;
+  }
+  if (file && !file.fileUrl) {
+    return failedPrecondition(
+      `the visits of ${uuid} are no longer stored: they were deleted from the archive (a purge of old visits, or DeleteFile; the audit_log table says when and by whom); its record, statistics and the SHA-256 of its visits remain`,
+      'VISITS_NOT_STORED',
+    );
+  }
+  return failedPrecondition(`the visits of ${uuid} are not stored in the archive (recorded with metadata only)`, 'VISITS_NOT_STORED');
+}
+
+/**
  * A sequence's visits as the blob archive streams them (ArrowIpcChunk messages): its own
  * stored table, or the splice of its stored parents for an unmaterialized mixed sequence.
  */
@@ -90,9 +111,7 @@ export async function sequenceVisitChunks(
     );
   }
   const mixed = sequence.mixed;
-  if (!mixed?.earlyParentUuid || !mixed.lateParentUuid) {
-    throw failedPrecondition(`the visits of ${sequence.visitseqUuid} are not stored in the archive (recorded with metadata only)`, 'VISITS_NOT_STORED');
-  }
+  if (!mixed?.earlyParentUuid || !mixed.lateParentUuid) throw await visitsNotStoredError(sources, sequence.visitseqUuid, parent);
   const early = await storedVisitsFile(sources, mixed.earlyParentUuid, parent, 'early parent');
   const late = await storedVisitsFile(sources, mixed.lateParentUuid, parent, 'late parent');
   return sources.blobArchive.serverStream(

@@ -10,8 +10,7 @@ import { Downstream } from '../support/downstream';
 import { GATEWAY_CONFIG, GatewayConfig } from '../support/tokens';
 import { FORMAT_EXTENSIONS, FORMAT_MEDIA_TYPES, visitTableFormatOf } from '@visitsarch/visit-tables';
 import { encodeVisitTableTicket } from '@visitsarch/flight';
-import { sequenceVisitChunks, StoredVisitsFile, storedVisitsFile } from '@visitsarch/sequence-visits';
-import { deletedVisitsError } from '../retention/deleted-visits';
+import { sequenceVisitChunks, StoredVisitsFile, storedVisitsFile, visitsNotStoredError } from '@visitsarch/sequence-visits';
 import { flightLocationOf } from './flight-location';
 import { lookUpSequence } from '../sequences/record-sequence';
 import { requireText, requireUuid } from '../sequences/validation';
@@ -45,10 +44,6 @@ export class DownloadsController {
   downloadVisits(request: gatewayV1.DownloadVisitsRequest, _m: grpc.Metadata, call: StreamingCall): Observable<gatewayV1.DownloadVisitsResponse> {
     return responseStream(call, async function* (this: DownloadsController) {
       const { visitSequence: sequence, visitsFile } = await this.sequence(request.visitseqUuid, call);
-      if (!sequence.visitseqUrl && !sequence.mixed) {
-        const deleted = await deletedVisitsError(this.downstream, sequence.visitseqUuid, call);
-        if (deleted) throw deleted;
-      }
       const chunks = await sequenceVisitChunks(this.downstream, sequence, request, call, visitsFile);
       let first = true;
       for await (const message of chunks) {
@@ -139,9 +134,8 @@ export class DownloadsController {
    */
   private async ownVisitsFile(sequence: metadataV1.VisitSequence, visitsFile: metadataV1.VisitSequenceFile | undefined, call: Call, storedAs: string, mixedAdvice: string): Promise<StoredVisitsFile> {
     if (!sequence.visitseqUrl) {
-      const deleted = sequence.mixed ? undefined : await deletedVisitsError(this.downstream, sequence.visitseqUuid, call);
-      if (deleted) throw deleted;
-      throw failedPrecondition(`the visits of ${sequence.visitseqUuid} are not stored ${storedAs}${sequence.mixed ? ` (a mixed sequence: ${mixedAdvice})` : ''}`, 'VISITS_NOT_STORED');
+      if (!sequence.mixed) throw await visitsNotStoredError(this.downstream, sequence.visitseqUuid, call);
+      throw failedPrecondition(`the visits of ${sequence.visitseqUuid} are not stored ${storedAs} (a mixed sequence: ${mixedAdvice})`, 'VISITS_NOT_STORED');
     }
     return storedVisitsFile(this.downstream, sequence.visitseqUuid, call, undefined, visitsFile);
   }
