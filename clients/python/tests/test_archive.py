@@ -268,6 +268,9 @@ def test_mixed_sequences_untag_and_statistics(archive):
     matplotlib.use("Agg")
     figure = archive.plot_nightly([late], "altitude")
     assert figure.axes and figure.axes[0].get_ylabel()
+    # A value without stored statistics is refused, as PlotNightlyStats refuses it, not drawn as an empty figure.
+    with pytest.raises(visitsarch.FailedPreconditionError, match="statistics of no_such_value"):
+        archive.plot_nightly([late], "no_such_value")
 
 
 def test_parent_last_dayobs_as_the_specification_spells_it(archive):

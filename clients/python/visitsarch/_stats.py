@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._errors import FailedPreconditionError
 from .metadata.v1 import metadata_service_pb2 as md
 from .stats.v1 import stats_service_pb2 as st
 
@@ -85,6 +86,8 @@ def plot_nightly(archive: Any, uuids: str | Sequence[str], value: str, accumulat
     ImportError
         If matplotlib is not installed: ``pip install 'visitsarch[plot]'`` (the archive's
         ``PlotNightlyStats`` draws the same plot as SVG or PNG without it).
+    FailedPreconditionError
+        If none of the sequences has stored statistics of ``value`` (``accumulated`` or not).
     """
     try:
         import matplotlib.dates as mdates
@@ -96,11 +99,18 @@ def plot_nightly(archive: Any, uuids: str | Sequence[str], value: str, accumulat
         ) from error
 
     uuids = [uuids] if isinstance(uuids, str) else list(uuids)
+    series = {uuid: _stored_stats(archive, uuid, value, accumulated) for uuid in uuids}
+    if not any(series.values()):
+        # As the archive's PlotNightlyStats (NO_NIGHTLY_STATS): an empty figure would look like a plot of nothing.
+        raise FailedPreconditionError(
+            f"none of the sequences has stored {'accumulated' if accumulated else 'single-night'} statistics of {value}; "
+            "compute them with nightly_stats(uuid, store=True)"
+        )
     figure, axes = plt.subplots(figsize=(10, 5.6))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     handles = []
     for index, uuid in enumerate(uuids):
-        stats = _stored_stats(archive, uuid, value, accumulated)
+        stats = series[uuid]
         label = archive._call("GetVisitSequence", md.GetVisitSequenceRequest(visitseq_uuid=uuid)).visit_sequence.visitseq_label or uuid
         colour = colours[index % len(colours)]
         width = 0.8 / len(uuids)
