@@ -180,6 +180,15 @@ describe('the visitsarch CLI against a running archive', () => {
       const duplicate = await visitsarch(['add_file', uuid, 'rewards', file]);
       expect(duplicate.code).toBe(1);
       expectOneLine(duplicate, /^visitsarch: already exists: .*rewards/);
+      // Another type's file of the same name: the message names the file holding the name, and what to do.
+      for (const replace of [[], ['--replace']]) {
+        const sameName = await visitsarch(['add_file', uuid, 'notes', file, ...replace]);
+        expect(sameName.code).toBe(1);
+        expectOneLine(sameName, /^visitsarch: already exists: the name r\.h5 is taken in the archive folder of \S+ by its rewards file: store this notes file under another name \(rename it, or set file_name\)\n$/);
+      }
+      const renamed = path.join(work, 'notes.h5');
+      fs.copyFileSync(file, renamed);
+      expect((await visitsarch(['add_file', uuid, 'notes', renamed])).code).toBe(0);
     });
 
     it('existing download destination is never overwritten', async () => {

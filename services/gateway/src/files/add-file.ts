@@ -61,7 +61,17 @@ export async function addFile(
     };
     for await (const piece of data) yield { data: piece };
   }
-  const stored = await downstream.blobArchive.clientStream('uploadFile', upload(), { parent: call });
+  const stored = await downstream.blobArchive.clientStream('uploadFile', upload(), { parent: call }).catch(async (error: grpc.ServiceError) => {
+    // Files are stored under their own names in the sequence's folder: another of its files (or an
+    // object left there) may hold this one. Say which, and what to do, rather than only "exists".
+    if (error.code !== status.ALREADY_EXISTS) throw error;
+    const holder = await fileNamed(downstream, uuid, fileName, call);
+    throw alreadyExists(
+      'VisitSequenceFile',
+      `${uuid}/${fileType}`,
+      `the name ${fileName} is taken in the archive folder of ${uuid}${holder ? ` by its ${holder} file` : ''}: store this ${fileType} file under another name (rename it, or set file_name)`,
+    );
+  });
   if (existing?.fileUrl && Buffer.from(existing.fileSha256).equals(Buffer.from(stored.fileSha256))) {
     // Replaced by the very same bytes (e.g. a retried replace that had succeeded): keep the recorded file.
     await deleteQuietly(downstream, stored.fileUrl, logger);
@@ -87,5 +97,26 @@ async function currentFile(downstream: Downstream, uuid: string, fileType: strin
   } catch (error) {
     if ((error as grpc.ServiceError).code === status.NOT_FOUND) return undefined;
     throw error;
+  }
+}
+
+/** The type of the sequence's file stored under `fileName` in its folder, if one of its records names it. */
+async function fileNamed(downstream: Downstream, uuid: string, fileName: string, call: grpc.ServerReadableStream<unknown, unknown>): Promise<string | undefined> {
+  let pageToken = '';
+  do {
+    const page = await downstream.metadata.unary('listFiles', { visitseqUuid: uuid, pageSize: 1000, pageToken }, { parent: call });
+    const holder = page.files.find((file) => file.fileUrl && lastSegment(file.fileUrl) === fileName);
+    if (holder) return holder.fileType;
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return undefined;
+}
+
+function lastSegment(url: string): string {
+  const segment = url.slice(url.lastIndexOf('/') + 1);
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }
