@@ -89,6 +89,17 @@ describe('the visitsarch CLI against a running archive', () => {
     expect(fs.readFileSync(path.join(work, 'env.txt'), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
   });
 
+  it('archives a Feather file as pandas writes it (LZ4-compressed buffers): the same visits as the opsim database', async () => {
+    const feather = path.join(work, 'visits.feather');
+    const python = path.join(REPO_ROOT, '.venv', 'bin', 'python');
+    const written = await run(python, ['-c', 'import sqlite3, sys, pandas as pd; pd.read_sql("SELECT * FROM observations", sqlite3.connect(sys.argv[1])).to_feather(sys.argv[2])', SAMPLE_OPSIM_DB, feather]);
+    expect(written.stderr).toBe('');
+    const uuid = (await visitsarch(['add_simulation', feather, 'from feather'])).stdout.trim();
+    expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
+    const shown = JSON.parse((await visitsarch(['--format', 'json', 'show', uuid])).stdout);
+    expect(shown.visitseq_sha256).toBe((await visitsarch(['hash', SAMPLE_OPSIM_DB])).stdout.trim());
+  });
+
   it('prenight_sim and query_night list what covers a night', async () => {
     const added = await visitsarch(['add_simulation', SAMPLE_OPSIM_DB, 'prenight for 2025-11-01', '--tag', 'prenight', '--tag', 'nominal']);
     const uuid = added.stdout.trim();

@@ -5,8 +5,8 @@
 import * as path from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { RecordBatch, Table, tableToIPC } from 'apache-arrow';
-import { openArrowIpc, readVisitTable, syntheticOpsimBatches, syntheticOpsimTable, writeArrowIpc, writeHdf5 } from './index';
-import { tempDir } from './spec-helpers/python';
+import { canonicalSha256, openArrowIpc, openVisitTable, readVisitTable, syntheticOpsimBatches, syntheticOpsimTable, writeArrowIpc, writeHdf5 } from './index';
+import { runPython, SAMPLE_OPSIM, tempDir } from './spec-helpers/python';
 import { mixedTable, recodeText } from './spec-helpers/tables';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -72,5 +72,34 @@ describe('openArrowIpc with reuseBuffers', () => {
     await writeArrowIpc(file('plain.arrows'), mixedTable(), 'stream');
     expect((await openArrowIpc(file('plain.arrows'))).reusesBuffers ?? false).toBe(false);
     expect((await openArrowIpc(file('plain.arrows'), { reuseBuffers: true })).reusesBuffers).toBe(true);
+  });
+});
+
+describe('Arrow IPC files with compressed buffers, as pyarrow and pandas write them', () => {
+  it('reads LZ4- and ZSTD-compressed Feather files and streams as their uncompressed twins', async () => {
+    // The real opsim output, as pandas' to_feather writes it (LZ4 by default) and pyarrow on request.
+    runPython(
+      `
+import sqlite3, sys, pandas as pd, pyarrow as pa, pyarrow.feather as feather, pyarrow.ipc as ipc
+frame = pd.read_sql("SELECT * FROM observations", sqlite3.connect(sys.argv[1]))
+out = sys.argv[2]
+frame.to_feather(f"{out}/default.feather")
+table = pa.Table.from_pandas(frame, preserve_index=False)
+for codec in ("uncompressed", "lz4", "zstd"):
+    feather.write_feather(table, f"{out}/{codec}.feather", compression=codec, chunksize=100)
+    options = ipc.IpcWriteOptions(compression=None if codec == "uncompressed" else codec)
+    with ipc.new_stream(f"{out}/{codec}.arrows", table.schema, options=options) as writer:
+        writer.write_table(table, max_chunksize=100)
+print(pa.ipc.open_file(f"{out}/default.feather").get_batch(0).num_rows)
+`,
+      [SAMPLE_OPSIM, tmp.dir],
+    );
+    const hashOf = (name: string) => canonicalSha256(() => openVisitTable(file(name)));
+    const reference = await hashOf('uncompressed.feather');
+    expect(await hashOf('uncompressed.arrows')).toEqual(reference);
+    for (const name of ['default.feather', 'lz4.feather', 'zstd.feather', 'lz4.arrows', 'zstd.arrows']) {
+      expect([name, (await readVisitTable(file(name))).numRows]).toEqual([name, 554]);
+      expect([name, await hashOf(name)]).toEqual([name, reference]);
+    }
   });
 });
