@@ -9,7 +9,6 @@
 import { compressionRegistry, CompressionType } from 'apache-arrow';
 import { decompress as zstdDecompress } from 'fzstd';
 // lz4js has no type declarations; its frame decoder is the one function used.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const lz4 = require('lz4js') as { decompress(source: Uint8Array, maxSize?: number): Uint8Array };
 
 let registered = false;
