@@ -304,6 +304,8 @@ describe('the CLI: visitsarch query_consdb', () => {
     expect(fs.readFileSync(path.join(work, 'taken.db'), 'utf8')).toBe('mine');
     const format = await bash('visitsarch query_consdb visits.txt --label x --last_dayobs 20251201');
     expect([format.code, format.stdout]).toEqual([2, '']);
+    const baseAlone = await bash(`visitsarch query_consdb based.h5 --label x --last_dayobs 20251201 --base ${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`);
+    expect([baseAlone.code, baseAlone.stdout, baseAlone.stderr]).toEqual([2, '', 'visitsarch: --base names the sequence an incremental ingest extends: give --incremental too\n']);
     const nowhere = await bash('visitsarch query_consdb no/such/folder/v.h5 --label nowhere --last_dayobs 20251201');
     expect([nowhere.code, nowhere.stdout]).toEqual([2, '']);
     expect(nowhere.stderr).toMatch(/^visitsarch: cannot write no\/such\/folder\/v.h5: the folder .* does not exist\n$/);

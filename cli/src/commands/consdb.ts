@@ -62,6 +62,7 @@ function surveyStartMjdArgument(raw: string): number {
 async function queryConsdb(context: CliContext, outFile: string, options: QueryConsdbOptions): Promise<void> {
   // Everything that can be refused locally is, before ConsDB is queried and anything recorded.
   tableFormatOfFile(outFile);
+  if (options.base && !options.incremental) throw new CliError('--base names the sequence an incremental ingest extends: give --incremental too', 2);
   checkNewFile(outFile, 'choose another name (query_consdb never overwrites)');
   const request: gatewayV1.QueryConsdbRequest = {
     query: options.query ? withoutTrailingComma(options.query) : '',
