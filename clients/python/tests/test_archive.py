@@ -160,11 +160,10 @@ def test_an_unreachable_flight_location_falls_back_to_the_gateway(archive, monke
 def test_the_hash_agrees_with_the_services(archive):
     frame = opsim_frame(57)
     uuid = archive.add_simulation(frame, label="hash check", telescope="simonyi", archive="")
-    recorded = archive.get(uuid)["visitseq_sha256"]
-    import base64
-
-    assert base64.b64decode(recorded).hex() == visitsarch.visits_sha256(frame) == archive.visits_sha256(frame)
-    assert archive.get(uuid).get("visitseq_url") is None  # metadata only
+    record = archive.get(uuid)
+    assert record["visitseq_sha256"] == visitsarch.visits_sha256(frame) == archive.visits_sha256(frame)  # hex, as visits_sha256 gives it
+    assert record["visitseq_url"] is None  # metadata only
+    assert record["kind"] == "simulation"
 
 
 def test_queries_return_dataframes(archive):
@@ -278,3 +277,12 @@ def test_parent_last_dayobs_as_the_specification_spells_it(archive):
     assert archive.get(uuid)["simulation"]["parent_last_day_obs"] == "2025-10-30"
     with pytest.raises(ValueError, match="disagree"):
         archive.add_simulation(opsim_frame(10), label="both", telescope="simonyi", parent_last_day_obs=20251030, parent_last_dayobs=20251029)
+
+
+def test_one_string_where_a_list_is_expected_is_that_string(archive):
+    uuid = archive.add_simulation(opsim_frame(10), label="one tag", tags="single-tag")
+    assert archive.get(uuid)["tags"] == ["single-tag"]
+    night = archive.get(uuid)["first_day_obs"]
+    found = archive.query_night(night, tags="single-tag", columns="visitseq_label")
+    assert list(found["visitseq_label"]) == ["one tag"]
+    assert list(found.columns) == ["visitseq_label", "tags", "comments"]

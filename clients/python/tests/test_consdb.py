@@ -133,7 +133,7 @@ def test_query_consdb_through_the_database_and_auxtel_metadata_only(archive, con
     )
     assert len(visits) > 0 and set(visits["band"]) <= set("ugrizy")
     record = archive.get(uuid)
-    assert "visitseq_url" not in record
+    assert record["visitseq_url"] is None
     assert record["completed"]["query"] == _consdb.AUXTEL_SCIENCE_CONSDB_QUERY
 
 

@@ -22,6 +22,7 @@ from ._errors import (
     ArchiveUnavailableError,
     AuthenticationError,
     DataLossError,
+    DeadlineExceededError,
     FailedPreconditionError,
     InvalidArgumentError,
     NotFoundError,
@@ -81,7 +82,7 @@ import_sim_from_prototype_sim_archive = _delegate("import_sim_from_prototype_sim
 export_sim_to_prototype_sim_archive = _delegate("export_sim_to_prototype_sim_archive")
 
 __all__ = [
-    "AlreadyExistsError", "AuthenticationError", "PermissionDeniedError", "AUXTEL_SCIENCE_CONSDB_QUERY", "SIMONYI_SCIENCE_CONSDB_QUERY", "query_consdb", "ArchiveUnavailableError", "DataLossError", "DEFAULT_GATEWAY", "FailedPreconditionError",
+    "AlreadyExistsError", "AuthenticationError", "PermissionDeniedError", "AUXTEL_SCIENCE_CONSDB_QUERY", "SIMONYI_SCIENCE_CONSDB_QUERY", "query_consdb", "ArchiveUnavailableError", "DataLossError", "DeadlineExceededError", "DEFAULT_GATEWAY", "FailedPreconditionError",
     "InvalidArgumentError", "make_prenight_index", "NotFoundError", "NotImplementedByServerError", "USDF_CONSDB", "USDF_OPSIM_ARCHIVE",
     "VisitSequenceArchive", "VisitsSequenceArchive", "VisitsarchError", "add_completed", "add_file", "add_mixed",
     "add_simulation", "comment", "comments", "default_archive", "download", "export_sim_to_prototype_sim_archive", "import_sim_from_prototype_sim_archive", "get_visits", "is_tagged", "nightly_stats", "plot_nightly", "prenight_sims", "query",

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import _arrow
+from ._arguments import message as _message
+from ._arguments import strings as _strings
 from .archive import _day_obs
 from .gateway.v1 import gateway_service_pb2 as gw
 
@@ -92,7 +94,7 @@ def query_consdb(
     """
     if not label:
         raise ValueError("query_consdb needs a label")
-    request = gw.QueryConsdbRequest(
+    request = _message(gw.QueryConsdbRequest,
         query=query or "",
         label=label,
         telescope=telescope,
@@ -102,7 +104,7 @@ def query_consdb(
         archive_url=archive_url,
         incremental=incremental,
         base_visitseq_uuid=base or "",
-        tags=list(tags),
+        tags=_strings(tags, "tags"),
         request_id=request_id or str(_uuid.uuid4()),
         survey_start_mjd=survey_start_mjd,
     )

@@ -7,6 +7,8 @@ catches bad input. The message is the server's own.
 
 from __future__ import annotations
 
+import re
+
 import grpc
 
 
@@ -48,7 +50,12 @@ class DataLossError(VisitsarchError, IOError):
 
 
 class ArchiveUnavailableError(VisitsarchError, ConnectionError):
-    """UNAVAILABLE / DEADLINE_EXCEEDED: the gateway (or a service behind it) cannot be reached in time."""
+    """UNAVAILABLE: the gateway (or a service behind it) cannot be reached; retrying later may work."""
+
+
+class DeadlineExceededError(VisitsarchError, TimeoutError):
+    """DEADLINE_EXCEEDED: the call ran out of time (the client's timeout, or a query's statement
+    timeout); the same call again is likely to take as long."""
 
 
 class NotImplementedByServerError(VisitsarchError, NotImplementedError):
@@ -71,17 +78,30 @@ _BY_CODE = {
     grpc.StatusCode.FAILED_PRECONDITION: FailedPreconditionError,
     grpc.StatusCode.DATA_LOSS: DataLossError,
     grpc.StatusCode.UNAVAILABLE: ArchiveUnavailableError,
-    grpc.StatusCode.DEADLINE_EXCEEDED: ArchiveUnavailableError,
+    grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceededError,
     grpc.StatusCode.UNIMPLEMENTED: NotImplementedByServerError,
     grpc.StatusCode.UNAUTHENTICATED: AuthenticationError,
     grpc.StatusCode.PERMISSION_DENIED: PermissionDeniedError,
 }
 
 
-def from_rpc_error(error: grpc.RpcError) -> VisitsarchError:
-    """The Python exception for a failed gRPC call, carrying the server's message."""
+def from_rpc_error(error: grpc.RpcError, gateway: str | None = None) -> VisitsarchError:
+    """The Python exception for a failed gRPC call, carrying the server's message; a gateway
+    that could not be reached at all (at ``gateway``) is said so, with what to check."""
     code = error.code() if hasattr(error, "code") else None
     details = error.details() if hasattr(error, "details") else str(error)
     cls = _BY_CODE.get(code, VisitsarchError)
     name = code.name if code is not None else "UNKNOWN"
+    if code == grpc.StatusCode.UNAVAILABLE and gateway and _NOT_CONNECTED.search(details or ""):
+        hint = (
+            "it closed the connection (if it serves TLS, set VISITSARCH_TLS_CA_FILE, or VISITSARCH_TLS=1)"
+            if _CLOSED.search(details or "")
+            else "is the archive running (npm start)? Set VISITSARCH_GATEWAY to use another address"
+        )
+        return cls(f"cannot reach the gateway at {gateway}: {hint} ({details})", code)
     return cls(f"{details} ({name})", code)
+
+
+# grpc's words for a channel that never connected: refused, unresolvable, or closed during the handshake.
+_NOT_CONNECTED = re.compile(r"failed to connect to all addresses|DNS resolution failed|Connection refused|Socket closed|handshake", re.IGNORECASE)
+_CLOSED = re.compile(r"Socket closed|handshake|Connection reset", re.IGNORECASE)

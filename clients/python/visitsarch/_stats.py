@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from ._arguments import message as _message
+from ._arguments import strings as _strings
 from ._errors import FailedPreconditionError
 from .metadata.v1 import metadata_service_pb2 as md
 from .stats.v1 import stats_service_pb2 as st
@@ -54,9 +56,9 @@ def nightly_stats(
         Columns day_obs (``datetime.date``), value_name, count, mean, std, min, p05, q1,
         median, q3, p95, max, accumulated (upstream's ``compute_nightly_stats`` order).
     """
-    request = st.ComputeNightlyStatsRequest(
+    request = _message(st.ComputeNightlyStatsRequest,
         visitseq_uuid=str(uuid),
-        columns=list(columns) if columns is not None else list(SPEC_COLUMNS),
+        columns=_strings(columns, "columns") if columns is not None else list(SPEC_COLUMNS),
         store=store,
         include_accumulated=accumulated,
     )
@@ -98,7 +100,7 @@ def plot_nightly(archive: Any, uuids: str | Sequence[str], value: str, accumulat
             f"plot_nightly needs matplotlib ({error}): pip install 'visitsarch[plot]' (or pip install matplotlib)", name=error.name
         ) from error
 
-    uuids = [uuids] if isinstance(uuids, str) else list(uuids)
+    uuids = _strings(uuids, "uuids")
     series = {uuid: _stored_stats(archive, uuid, value, accumulated) for uuid in uuids}
     if not any(series.values()):
         # As the archive's PlotNightlyStats (NO_NIGHTLY_STATS): an empty figure would look like a plot of nothing.
@@ -111,7 +113,7 @@ def plot_nightly(archive: Any, uuids: str | Sequence[str], value: str, accumulat
     handles = []
     for index, uuid in enumerate(uuids):
         stats = series[uuid]
-        label = archive._call("GetVisitSequence", md.GetVisitSequenceRequest(visitseq_uuid=uuid)).visit_sequence.visitseq_label or uuid
+        label = archive._call("GetVisitSequence", _message(md.GetVisitSequenceRequest, visitseq_uuid=uuid)).visit_sequence.visitseq_label or uuid
         colour = colours[index % len(colours)]
         width = 0.8 / len(uuids)
         offset = (index - (len(uuids) - 1) / 2) * width
@@ -152,7 +154,7 @@ def _stored_stats(archive: Any, uuid: str, value: str, accumulated: bool) -> lis
     while True:
         page = archive._call(
             "ListNightlyStats",
-            md.ListNightlyStatsRequest(visitseq_uuids=[uuid], value_names=[value], accumulated=accumulated, page_size=10000, page_token=page_token),
+            _message(md.ListNightlyStatsRequest, visitseq_uuids=[uuid], value_names=[value], accumulated=accumulated, page_size=10000, page_token=page_token),
         )
         stats.extend(s for s in page.stats if s.count > 0)
         page_token = page.next_page_token

@@ -11,7 +11,7 @@ import pickle
 import secrets
 import subprocess
 import uuid as _uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ import pyarrow as pa
 from google.protobuf import struct_pb2, timestamp_pb2
 
 from . import _arrow
+from ._arguments import message as _message
+from ._arguments import strings as _strings
 from ._credentials import find_tls, find_token
 from ._errors import FailedPreconditionError, InvalidArgumentError, NotImplementedByServerError, VisitsarchError, from_rpc_error
 from ._hash import visits_sha256
@@ -102,6 +104,8 @@ def _jsonable(value: Any) -> Any:
 def _struct(mapping: dict[str, Any] | None) -> struct_pb2.Struct | None:
     if mapping is None:
         return None
+    if not isinstance(mapping, Mapping):
+        raise InvalidArgumentError(f"sim_runner_args must be a dict of sim_runner's keyword arguments, got {type(mapping).__name__}")
     struct = struct_pb2.Struct()
     struct.update(_jsonable(mapping))
     return struct
@@ -192,6 +196,7 @@ class VisitSequenceArchive:
 
     def close(self) -> None:
         """Closes the connection."""
+        self._closed = True
         for client in self._flight_clients.values():
             client.close()
         self._flight_clients.clear()
@@ -201,6 +206,8 @@ class VisitSequenceArchive:
 
     def _rpc(self, method: str) -> Any:
         """The RPC named ``method`` of whichever of the gateway's services declares it (each name is declared once)."""
+        if getattr(self, "_closed", False):
+            raise VisitsarchError("this VisitSequenceArchive is closed (close(), or the end of its with block): make a new one")
         for stub in self._stubs:
             if hasattr(stub, method):
                 return getattr(stub, method)
@@ -210,13 +217,13 @@ class VisitSequenceArchive:
         try:
             return self._rpc(method)(request, timeout=timeout or self.timeout, metadata=self._metadata())
         except grpc.RpcError as error:
-            raise from_rpc_error(error) from None
+            raise from_rpc_error(error, self.gateway) from None
 
     def _stream(self, method: str, request: Any, timeout: float | None = None) -> Iterator[Any]:
         try:
             yield from self._rpc(method)(request, timeout=timeout or self.transfer_timeout, metadata=self._metadata())
         except grpc.RpcError as error:
-            raise from_rpc_error(error) from None
+            raise from_rpc_error(error, self.gateway) from None
 
     def _metadata(self) -> list[tuple[str, str]]:
         """What every call carries: its trace context and the bearer token."""
@@ -307,7 +314,7 @@ class VisitSequenceArchive:
             if parent_last_day_obs is not None and _day_obs(parent_last_day_obs, "parent_last_day_obs") != _day_obs(parent_last_dayobs, "parent_last_dayobs"):
                 raise InvalidArgumentError(f"parent_last_day_obs={parent_last_day_obs!r} and parent_last_dayobs={parent_last_dayobs!r} disagree: give one of them")
             parent_last_day_obs = parent_last_dayobs
-        header = gw.AddSimulationHeader(
+        header = _message(gw.AddSimulationHeader,
             label=label,
             telescope=telescope,
             first_day_obs=_day_obs(first_day_obs, "first_day_obs"),
@@ -320,7 +327,7 @@ class VisitSequenceArchive:
             parent_visitseq_uuid=str(parent_visitseq_uuid) if parent_visitseq_uuid else None,
             parent_last_day_obs=_day_obs(parent_last_day_obs, "parent_last_day_obs"),
             archive_url=archive,
-            tags=list(tags),
+            tags=_strings(tags, "tags"),
             request_id=request_id or str(_uuid.uuid4()),
         )
         return self._upload_visits("AddSimulation", gw.AddSimulationRequest, header, visits).visitseq_uuid
@@ -342,7 +349,7 @@ class VisitSequenceArchive:
 
         Parameters are as for :meth:`add_simulation`; ``query`` is the query that produced the visits.
         """
-        header = gw.AddCompletedHeader(
+        header = _message(gw.AddCompletedHeader,
             label=label,
             telescope=telescope,
             first_day_obs=_day_obs(first_day_obs, "first_day_obs"),
@@ -350,7 +357,7 @@ class VisitSequenceArchive:
             creation_time=_timestamp(creation_time),
             query=query,
             archive_url=archive,
-            tags=list(tags),
+            tags=_strings(tags, "tags"),
             request_id=request_id or str(_uuid.uuid4()),
         )
         return self._upload_visits("AddCompleted", gw.AddCompletedRequest, header, visits).visitseq_uuid
@@ -373,7 +380,7 @@ class VisitSequenceArchive:
         With ``materialize`` the spliced visits are stored too."""
         response = self._call(
             "AddMixed",
-            gw.AddMixedRequest(
+            _message(gw.AddMixedRequest,
                 label=label,
                 telescope=telescope,
                 early_parent_uuid=str(early_parent_uuid),
@@ -382,7 +389,7 @@ class VisitSequenceArchive:
                 first_late_day_obs=_day_obs(first_late_day_obs, "first_late_day_obs"),
                 materialize=materialize,
                 archive_url=archive,
-                tags=list(tags),
+                tags=_strings(tags, "tags"),
                 request_id=request_id or str(_uuid.uuid4()),
             ),
             timeout=self.transfer_timeout,
@@ -399,38 +406,39 @@ class VisitSequenceArchive:
         # The requests are sent serialized (see upload_requests): the gateway method is called
         # without a request serializer, with the stub's response type.
         rpc = gw.DESCRIPTOR.services_by_name["GatewayService"].methods_by_name[method]
+        self._rpc(method)  # refuses a closed archive
         upload = self._channel.stream_unary(f"/{rpc.containing_service.full_name}/{method}", request_serializer=None, response_deserializer=getattr(gw, rpc.output_type.name).FromString)
         try:
             return upload(messages(), timeout=self.transfer_timeout, metadata=self._metadata())
         except grpc.RpcError as error:
-            raise from_rpc_error(error) from None
+            raise from_rpc_error(error, self.gateway) from None
 
     # -- annotating --------------------------------------------------------------------
 
     def tag(self, visitseq_uuid: str, tags: str | Sequence[str]) -> list[str]:
         """Adds tags to a sequence (present ones are kept once); returns all its tags."""
-        tags = [tags] if isinstance(tags, str) else list(tags)
-        return list(self._call("AddTags", md.AddTagsRequest(visitseq_uuid=str(visitseq_uuid), tags=tags)).tags)
+        tags = _strings(tags, "tags")
+        return list(self._call("AddTags", _message(md.AddTagsRequest, visitseq_uuid=str(visitseq_uuid), tags=tags)).tags)
 
     def untag(self, visitseq_uuid: str, tags: str | Sequence[str], allow_missing: bool = False) -> list[str]:
         """Removes tags from a sequence; returns its remaining tags."""
-        tags = [tags] if isinstance(tags, str) else list(tags)
-        return list(self._call("RemoveTags", md.RemoveTagsRequest(visitseq_uuid=str(visitseq_uuid), tags=tags, allow_missing=allow_missing)).tags)
+        tags = _strings(tags, "tags")
+        return list(self._call("RemoveTags", _message(md.RemoveTagsRequest, visitseq_uuid=str(visitseq_uuid), tags=tags, allow_missing=allow_missing)).tags)
 
     def is_tagged(self, visitseq_uuid: str, tag: str) -> bool:
         """Whether the sequence carries the tag."""
-        return self._call("CheckTag", md.CheckTagRequest(visitseq_uuid=str(visitseq_uuid), tag=tag)).tagged
+        return self._call("CheckTag", _message(md.CheckTagRequest, visitseq_uuid=str(visitseq_uuid), tag=tag)).tagged
 
     def comment(self, visitseq_uuid: str, comment: str, author: str | None = None) -> None:
         """Adds a comment. Its author is the caller's identity (the owner of the token); ``author``,
         if given, only confirms it: the archive refuses another name (PermissionDeniedError)."""
-        self._call("AddComment", md.AddCommentRequest(visitseq_uuid=str(visitseq_uuid), comment=comment, author=author))
+        self._call("AddComment", _message(md.AddCommentRequest, visitseq_uuid=str(visitseq_uuid), comment=comment, author=author))
 
     def comments(self, visitseq_uuid: str) -> pd.DataFrame:
         """The comments on a sequence, oldest first (columns comment_time, author, comment)."""
         rows, token = [], ""
         while True:
-            page = self._call("ListComments", md.ListCommentsRequest(visitseq_uuid=str(visitseq_uuid), page_size=1000, page_token=token))
+            page = self._call("ListComments", _message(md.ListCommentsRequest, visitseq_uuid=str(visitseq_uuid), page_size=1000, page_token=token))
             rows += [
                 {"comment_time": pd.Timestamp(c.comment_time.ToDatetime(tzinfo=_dt.timezone.utc)), "author": c.author if c.HasField("author") else None, "comment": c.comment}
                 for c in page.comments
@@ -449,7 +457,7 @@ class VisitSequenceArchive:
                 raise VisitsarchError("conda is not on PATH: activate a conda environment, or pass conda_list_json") from None
             except subprocess.CalledProcessError as error:
                 raise VisitsarchError(f"`conda list --json` failed: {error.stderr.strip()}") from None
-        response = self._call("RecordCondaEnv", md.RecordCondaEnvRequest(conda_env_json=conda_list_json, visitseq_uuid=str(visitseq_uuid) if visitseq_uuid else None))
+        response = self._call("RecordCondaEnv", _message(md.RecordCondaEnvRequest, conda_env_json=conda_list_json, visitseq_uuid=str(visitseq_uuid) if visitseq_uuid else None))
         return response.conda_env_hash.hex()
 
     # -- files -------------------------------------------------------------------------
@@ -469,15 +477,15 @@ class VisitSequenceArchive:
             data, name = _hdf5_bytes(obj_or_path, file_type), file_name or f"{file_type}.h5"
         else:
             data, name = pickle.dumps(obj_or_path, protocol=pickle.HIGHEST_PROTOCOL), file_name or f"{file_type}.pickle"
-        header = gw.AddFileHeader(
+        header = _message(gw.AddFileHeader,
             visitseq_uuid=str(visitseq_uuid), file_type=file_type, archive_url=archive, replace=replace, file_name=name,
             expected_file_sha256=hashlib.sha256(data).digest(), request_id=str(_uuid.uuid4()),
         )
 
         def messages() -> Iterator[gw.AddFileRequest]:
-            yield gw.AddFileRequest(header=header)
+            yield _message(gw.AddFileRequest, header=header)
             for start in range(0, len(data), _FILE_CHUNK):
-                yield gw.AddFileRequest(data=data[start : start + _FILE_CHUNK])
+                yield _message(gw.AddFileRequest, data=data[start : start + _FILE_CHUNK])
 
         return self._call("AddFile", messages(), timeout=self.transfer_timeout).file_url
 
@@ -495,12 +503,12 @@ class VisitSequenceArchive:
             selection = dict(
                 visitseq_uuid=str(visitseq_uuid),
                 day_obs_range=common_pb2.DayObsRange(first_day_obs=_day_obs(first_day_obs, "first_day_obs") or "", last_day_obs=_day_obs(last_day_obs, "last_day_obs") or ""),
-                columns=list(columns or []),
+                columns=_strings(columns, "columns"),
             )
-            table = self._flight_table(gw.GetVisitsFlightEndpointRequest(**selection)) if self.flight else None
+            table = self._flight_table(_message(gw.GetVisitsFlightEndpointRequest, **selection)) if self.flight else None
             if table is not None:
                 return _arrow.to_pandas(table)
-            return self._table("DownloadVisits", gw.DownloadVisitsRequest(**selection))
+            return self._table("DownloadVisits", _message(gw.DownloadVisitsRequest, **selection))
         data, record = self._download_bytes(visitseq_uuid, file_type)
         if data[:8] == b"\x89HDF\r\n\x1a\n":
             return _read_hdf5_bytes(data)
@@ -510,7 +518,7 @@ class VisitSequenceArchive:
 
     def _download_bytes(self, visitseq_uuid: str, file_type: str) -> tuple[bytes, Any]:
         pieces, record = [], None
-        for message in self._stream("DownloadFile", gw.DownloadFileRequest(visitseq_uuid=str(visitseq_uuid), file_type=file_type)):
+        for message in self._stream("DownloadFile", _message(gw.DownloadFileRequest, visitseq_uuid=str(visitseq_uuid), file_type=file_type)):
             if message.HasField("file"):
                 record = message.file
             pieces.append(message.data)
@@ -522,11 +530,21 @@ class VisitSequenceArchive:
     # -- querying ----------------------------------------------------------------------
 
     def get(self, visitseq_uuid: str) -> dict[str, Any]:
-        """The record of one sequence, as a dict with the specification's column names."""
+        """The record of one sequence, as a dict with the specification's column names: hashes
+        as hex (as ``visits_sha256`` and ``visitsarch show`` give them), ``kind`` as
+        ``"simulation"``, ``"completed"`` or ``"mixed"``, ``visitseq_url`` None when no visits
+        are stored, and the kind's own columns under ``simulation``, ``completed`` or ``mixed``."""
         from google.protobuf.json_format import MessageToDict
 
-        sequence = self._call("GetVisitSequence", md.GetVisitSequenceRequest(visitseq_uuid=str(visitseq_uuid))).visit_sequence
-        return MessageToDict(sequence, preserving_proto_field_name=True)
+        sequence = self._call("GetVisitSequence", _message(md.GetVisitSequenceRequest, visitseq_uuid=str(visitseq_uuid))).visit_sequence
+        record = MessageToDict(sequence, preserving_proto_field_name=True)
+        record["visitseq_sha256"] = sequence.visitseq_sha256.hex()
+        record["kind"] = next((name for name, number in _KINDS.items() if number == sequence.kind), record.get("kind"))
+        record.setdefault("visitseq_url", None)
+        record.setdefault("tags", [])
+        if sequence.HasField("simulation") and sequence.simulation.HasField("conda_env_sha256"):
+            record["simulation"]["conda_env_sha256"] = sequence.simulation.conda_env_sha256.hex()
+        return record
 
     def query(self, sql: str, max_rows: int = 0, timeout: float | None = None) -> pd.DataFrame:
         """Runs read-only SQL over the archive's tables and views; returns a DataFrame.
@@ -536,7 +554,7 @@ class VisitSequenceArchive:
         (``QUERY_DEFAULT_TIMEOUT_S``, 10 s by default). The call waits a little longer, so that
         the archive's own "query timed out" error is what arrives.
         """
-        request = md.QueryRequest(sql=sql, max_rows=max_rows)
+        request = _message(md.QueryRequest, sql=sql, max_rows=max_rows)
         if timeout is not None:
             if not timeout > 0:
                 raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
@@ -552,13 +570,13 @@ class VisitSequenceArchive:
         if earliest_sim is not None and not isinstance(earliest_sim, _dt.datetime):
             start = _dt.date.fromisoformat(_iso(_day_obs(earliest_sim, "earliest_sim")))
             earliest_sim = _dt.datetime(start.year, start.month, start.day, 12, tzinfo=_dt.timezone.utc)
-        request = md.QueryNightRequest(
+        request = _message(md.QueryNightRequest,
             first_day_obs=_day_obs(day_obs, "day_obs"),
             last_day_obs=_day_obs(last_day_obs, "last_day_obs") or "",
             telescope=telescope,
             earliest_creation_time=_timestamp(earliest_sim),
-            tags=list(tags or []),
-            columns=list(columns or []),
+            tags=_strings(tags, "tags"),
+            columns=_strings(columns, "columns"),
         )
         return self._table("QueryNight", request)
 
@@ -566,7 +584,7 @@ class VisitSequenceArchive:
         """The pre-night simulations covering a night, newest first, with the URLs of their visits
         and rewards and that night's statistics: those with every one of ``tags`` (default: the
         single tag ``prenight``)."""
-        return self._table("PrenightSims", md.PrenightSimsRequest(day_obs=_day_obs(day_obs, "day_obs"), telescope=telescope, tags=list(tags)))
+        return self._table("PrenightSims", _message(md.PrenightSimsRequest, day_obs=_day_obs(day_obs, "day_obs"), telescope=telescope, tags=_strings(tags, "tags")))
 
     # -- ConsDB -------------------------------------------------------------------------
 
@@ -640,7 +658,7 @@ class VisitSequenceArchive:
         if in_place:
             if visits is not None or archive is not None:
                 raise ValueError("in_place adopts the object at the sequence's visitseq_url: give no visits and no archive")
-            adopted = self._call("AdoptStoredVisits", gw.AdoptStoredVisitsRequest(visitseq_uuid=str(visitseq_uuid)), timeout=self.transfer_timeout)
+            adopted = self._call("AdoptStoredVisits", _message(gw.AdoptStoredVisitsRequest, visitseq_uuid=str(visitseq_uuid)), timeout=self.transfer_timeout)
             return {
                 "visitseq_url": adopted.file.file_url,
                 "row_count": adopted.row_count,
@@ -655,7 +673,7 @@ class VisitSequenceArchive:
             if parsed.scheme != "file" or parsed.netloc not in ("", "localhost") or not os.path.isfile(unquote(parsed.path)):
                 raise ValueError(f"the visitseq_url of {visitseq_uuid} ({url or 'none'}) is not a file on this machine: give the visits")
             visits = unquote(parsed.path)
-        header = gw.ArchiveVisitsHeader(visitseq_uuid=str(visitseq_uuid), archive_url=archive, adopt_canonical_hash=True)
+        header = _message(gw.ArchiveVisitsHeader, visitseq_uuid=str(visitseq_uuid), archive_url=archive, adopt_canonical_hash=True)
         response = self._upload_visits("ArchiveVisits", gw.ArchiveVisitsRequest, header, visits)
         return {
             "visitseq_url": response.visitseq_url,
