@@ -178,6 +178,28 @@ describe('configuration errors', () => {
     expect(result.code).toBe(78);
     expect(result.stderr.trim()).toBe('visitsarch: configuration error: DATABASE_URL: unsupported scheme "mysql:": expected postgresql://');
   });
+
+  it('npm start refuses a bad LOG_LEVEL with one line, as the services do', async () => {
+    const result = await run(process.execPath, [path.join(REPO_ROOT, 'tools', 'stack', 'dist', 'main.js')], { env: { ...process.env, LOG_LEVEL: 'loud' } });
+    expect(result.code).toBe(78);
+    expect(result.stderr.trim()).toBe('visitsarch: configuration error: LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, got "loud"');
+  });
+
+  it('npm start passes a service its variables: a bad one stops the start with that service\'s one line, exit code 78', async () => {
+    const home = makeHome();
+    const addresses = await freeAddresses();
+    const listen = Object.fromEntries(Object.entries(SERVICE_ENV).map(([name, variable]) => [variable, addresses[name as keyof typeof addresses]]));
+    try {
+      const result = await run(process.execPath, [path.join(REPO_ROOT, 'tools', 'stack', 'dist', 'main.js')], {
+        env: { ...process.env, VISITSARCH_HOME: home, QUERY_MAX_ROWS: '0', ...listen },
+        timeoutMs: 120_000,
+      });
+      expect(result.code).toBe(78);
+      expect(result.stderr.trim().split('\n')).toEqual(['visitsarch-metadata: configuration error: QUERY_MAX_ROWS: expected an integer from 1 to 100000000, got 0']);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  }, 150_000);
 });
 
 describe('the visitsarch CLI without a server', () => {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { readServiceCredential } from '@visitsarch/auth';
 import { ConfigError, ConfigOf, hostPort, httpUrl, integer, loadConfig, oneOf, Schema, text } from '@visitsarch/config';
 import type { ServiceContract } from '@visitsarch/contracts';
-import { createLogger, type Logger } from '@visitsarch/logging';
+import { createLogger, LOG_LEVELS, type Logger } from '@visitsarch/logging';
 import { setPeerCredential } from '@visitsarch/grpc-client';
 import { configureTracing, flushTracing } from '@visitsarch/tracing';
 import { NestModuleRef, RunningGrpcService, startGrpcService } from './bootstrap';
@@ -13,8 +13,6 @@ import type { ForwardedService } from './forwarding';
 import { defaultMetricsAddress, metricsAddress } from './metrics';
 import type { AccessControl, Authenticate } from './access-control';
 import { TLS_SETTINGS, tlsFilesOf } from './tls';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
 /** Settings every visitsarch service reads, whatever it does. */
 export function commonServiceSchema(defaultAddress: string) {

@@ -6,6 +6,9 @@ import { boundForLog, boundText } from './bounds';
 
 export type Logger = pino.Logger;
 
+/** The levels LOG_LEVEL may name, most severe first. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
 /**
  * One JSON object per line on stdout: `time` (ISO), `level` (name), `service`, `msg`, and any fields;
  * while a span is current (an RPC being served, a CLI command: libs/tracing), its `trace_id` and

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { archiveUrl, ConfigError, DEFAULT_ADDRESSES, hostPort, httpUrl, loadConfig, postgresUrl, text, visitsarchHome } from '@visitsarch/config';
-import { createLogger } from '@visitsarch/logging';
-import { startStack } from './stack';
+import * as path from 'node:path';
+import { archiveUrl, ConfigError, DEFAULT_ADDRESSES, hostPort, httpUrl, loadConfig, oneOf, postgresUrl, visitsarchHome } from '@visitsarch/config';
+import { createLogger, LOG_LEVELS } from '@visitsarch/logging';
+import { ServiceConfigurationError, startStack } from './stack';
 
 /**
  * `npm start`: the whole archive in the foreground on embedded defaults (or on the production
@@ -11,7 +12,9 @@ async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig({
-      VISITSARCH_HOME: { parse: text, default: () => visitsarchHome(), description: 'state directory of the embedded archive' },
+      // Made absolute here: the services, the CLI and the Python client read it from other working directories.
+      VISITSARCH_HOME: { parse: (raw: string) => path.resolve(raw), default: () => visitsarchHome(), description: 'state directory of the embedded archive' },
+      LOG_LEVEL: { parse: oneOf(...LOG_LEVELS), default: 'info', description: 'log level of the launcher and the services' },
       VISITSARCH_GATEWAY: { parse: hostPort, default: '127.0.0.1:50051', description: 'where the gateway listens' },
       DATABASE_URL: { parse: postgresUrl, default: '', description: 'production PostgreSQL (unset: embedded)' },
       VISITSARCH_ARCHIVE_URL: { parse: archiveUrl, default: '', description: 'production archive (unset: <home>/archive)' },
@@ -28,7 +31,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger('visitsarch-stack');
+  const logger = createLogger('visitsarch-stack', config.LOG_LEVEL);
   const home = config.VISITSARCH_HOME;
   const starting = startStack({
     home,
@@ -82,6 +85,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // A service refused its configuration and said so in one line on stderr, naming the variable.
+  if (error instanceof ServiceConfigurationError) process.exit(78);
   process.stderr.write(`visitsarch: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -195,6 +195,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const replicas: RunningService[] = [];
   /** Why each process (by its address) exited. */
   const exits = new Map<string, string>();
+  const exitCodes = new Map<string, number | null>();
   const stop = async () => {
     for (const name of [...SERVICE_NAMES].reverse()) {
       for (const child of [services[name], ...replicas.filter((replica) => replica.name === name)].map((running) => running?.process)) {
@@ -224,6 +225,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       else if (options.serviceLogs !== 'ignore') process.stderr.write(chunk);
     });
     child.on('exit', (code, signal) => {
+      exitCodes.set(address, code);
       exits.set(address, `visitsarch-${name} exited (${signal ?? `code ${code}`})${lastError ? `: ${lastError}` : ''}`);
     });
     return { name, address, metricsAddress: metricsAddresses.get(address)!, process: child };
@@ -243,6 +245,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
   } catch (error) {
     await stop();
+    if ([...exitCodes.values()].includes(CONFIGURATION_ERROR_EXIT)) throw new ServiceConfigurationError((error as Error).message);
     throw error;
   }
   return { gateway: addresses.gateway, databaseUrl, archiveUrl, services, replicas, targets, metricsUrls, tokenFile: access.tokenFile, serviceCredentialFile: access.serviceCredentialFile, stop };
@@ -255,6 +258,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
  * metadata service registers, or makes, `BOOTSTRAP_TOKEN_FILE` (default `<home>/token`), where
  * the CLI and the Python client look for one.
  */
+/** The exit code of a service that refused its configuration (loadConfig, libs/config: EX_CONFIG). */
+const CONFIGURATION_ERROR_EXIT = 78;
+
+/** A service refused its configuration while the archive started; its own stderr line named the variable. */
+export class ServiceConfigurationError extends Error {}
+
 /** The TLS settings (libs/grpc-server's tls.ts) that `npm start` passes from its environment to the gateway only. */
 const TLS_VARIABLES = ['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_RELOAD_INTERVAL_MS', 'TLS_ADDRESS'] as const;
 
