@@ -210,6 +210,15 @@ describe('visitsarch purge', () => {
     expect(lines(forced.stdout).map((fields) => [fields[0], fields[1]]).sort()).toEqual([['skipped', uuids.foreign], ['would-purge', uuids.parent]].sort());
   });
 
+  it('records the caller as the actor: a request naming someone else is refused, with nothing purged', async () => {
+    const purge = async () => {
+      for await (const _ of archive.gateway.serverStream('purgeVisits', { tags: [], kind: 0, telescope: '', olderThan: { seconds: 1, nanos: 0 }, fileTypes: [], dryRun: false, force: false, actor: 'someone-else' })) void _;
+    };
+    const before = (await auditRows('purge')).length;
+    await expect(purge()).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED, details: expect.stringMatching(/^administrative operations are recorded under your identity \S+; leave actor empty \(it was "someone-else"\)/) });
+    expect((await auditRows('purge')).length).toBe(before);
+  });
+
   it('refuses bad flags with exit code 2 and one line (an archive it may not clean: 1)', async () => {
     const cases: [string[], number, RegExp][] = [
       [['purge', '--tag', 'prenight'], 2, /^visitsarch: --older-than is required/],

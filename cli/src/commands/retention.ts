@@ -1,4 +1,3 @@
-import * as os from 'node:os';
 import { Command, Option } from 'commander';
 import { gatewayV1 } from '@visitsarch/contracts';
 import { CliError } from '../cli-error';
@@ -24,17 +23,6 @@ function duration(seconds: number): { seconds: number; nanos: number } {
   return { seconds: whole, nanos: Math.round((seconds - whole) * 1e9) };
 }
 
-/**
- * Who runs the command, for the archive's audit log: the OS login name, until the archive
- * authenticates its callers (then the server will record the authenticated identity instead).
- */
-function actor(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER || process.env.LOGNAME || `uid ${process.getuid?.() ?? 'unknown'}`;
-  }
-}
 
 const PURGE_WORDS: Record<number, string> = {
   [gatewayV1.PurgeOutcome.PURGE_OUTCOME_WOULD_PURGE]: 'would-purge',
@@ -113,7 +101,7 @@ export function registerRetentionCommands(program: Command, context: CliContext)
           fileTypes: [...(options.fileType ?? []), ...(options.file_type ?? [])],
           dryRun: Boolean(options.dryRun || options.dry_run),
           force: Boolean(options.force),
-          actor: actor(),
+          actor: '', // the archive records the caller's identity (the token's owner)
         };
         const json = context.format() === 'json';
         const sequences: Record<string, unknown>[] = [];
@@ -166,7 +154,7 @@ export function registerRetentionCommands(program: Command, context: CliContext)
           archiveUrl: options.archive,
           grace: options.grace === undefined ? undefined : duration(ageArgument(options.grace, '--grace')),
           dryRun: Boolean(options.dryRun || options.dry_run),
-          actor: actor(),
+          actor: '', // the archive records the caller's identity (the token's owner)
         };
         const json = context.format() === 'json';
         const objects: Record<string, unknown>[] = [];

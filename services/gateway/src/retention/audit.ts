@@ -1,17 +1,17 @@
 import type * as grpc from '@grpc/grpc-js';
-import { invalidArgument } from '@visitsarch/grpc-server';
-import { requireText } from '../sequences/validation';
+import { invalidArgument, recordedIdentity } from '@visitsarch/grpc-server';
 
 /** The call of a server-streaming handler, the parent of the calls it makes. */
 export type StreamingCall = grpc.ServerWritableStream<unknown, unknown>;
 
 /**
- * Who runs an administrative operation, as the audit log records it. Until authentication exists
- * (docs/security.md) this is the name the client sends (the CLI: the user's OS login name); then it
- * will be the authenticated identity instead.
+ * Who runs an administrative operation, as the audit log records it: the caller's identity. The
+ * request's `actor` may confirm it, or be left empty; another name is refused (recordedIdentity).
  */
-export function auditActor(actor: string | undefined): string {
-  return requireText(actor, 'actor');
+export function auditActor(requested: string | undefined, call: grpc.ServerWritableStream<unknown, unknown>): string {
+  const actor = recordedIdentity(call.metadata, requested, 'actor', 'administrative operations', 'ACTOR_NOT_CALLER');
+  if (!actor) throw invalidArgument('actor is required: who runs this operation, for the audit log', 'actor');
+  return actor;
 }
 
 /** A required google.protobuf.Duration in milliseconds; INVALID_ARGUMENT if unset or negative. */

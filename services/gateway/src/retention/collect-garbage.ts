@@ -35,7 +35,7 @@ export async function* collectGarbage(
   request: gatewayV1.CollectGarbageRequest,
   call: StreamingCall,
 ): AsyncGenerator<gatewayV1.CollectGarbageResponse> {
-  const actor = auditActor(request.actor);
+  const actor = auditActor(request.actor, call);
   // Checked (form, and that it is one of its archives) by the blob archive when it lists it.
   const archiveUrl = request.archiveUrl ?? defaultArchiveUrl;
   if (!archiveUrl) throw invalidArgument('archive_url is empty: name an archive, or leave it unset for the default one', 'archive_url');

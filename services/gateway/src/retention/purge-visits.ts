@@ -38,7 +38,7 @@ interface StoredFile {
  * message per sequence; a sequence that fails does not stop the others.
  */
 export async function* purgeVisits(downstream: Downstream, logger: Logger, request: gatewayV1.PurgeVisitsRequest, call: StreamingCall): AsyncGenerator<gatewayV1.PurgeVisitsResponse> {
-  const actor = auditActor(request.actor);
+  const actor = auditActor(request.actor, call);
   const olderThanMs = durationMs(request.olderThan, 'older_than');
   const fileTypes = [...new Set((request.fileTypes?.length ? request.fileTypes : [VISITS]).map((type, index) => requireText(type, `file_types[${index}]`)))];
   const now = Date.now();

@@ -1,6 +1,6 @@
 import { type Metadata, status } from '@grpc/grpc-js';
 import { callerOf, scopeRefusal, type Caller, type Scope } from '@visitsarch/auth';
-import { GrpcError } from '@visitsarch/grpc-server';
+import { GrpcError, recordedIdentity } from '@visitsarch/grpc-server';
 
 /**
  * Who a call acts for, as the gateway said in the identity headers (decision 0020). The server's
@@ -31,18 +31,7 @@ export function requireScope(metadata: Metadata | undefined, needed: Scope): Cal
   return caller;
 }
 
-/**
- * The author a comment is recorded under: the caller's identity. A request naming another author
- * is refused (PERMISSION_DENIED); one naming none, or the caller, is fine. Without identity headers
- * (the archive's own calls, tests), the author the request gives, if any.
- */
+/** The author a comment is recorded under: the caller's identity (recordedIdentity, libs/grpc-server). */
 export function commentAuthor(requested: string | undefined, metadata: Metadata | undefined): string | undefined {
-  const caller = callerOfCall(metadata);
-  if (!caller) return requested || undefined;
-  if (requested && requested !== caller.identity) {
-    throw new GrpcError(status.PERMISSION_DENIED, `comments are recorded under your identity ${caller.identity}; leave author empty (it was ${JSON.stringify(requested.slice(0, 64))})`, {
-      reason: 'AUTHOR_NOT_CALLER',
-    });
-  }
-  return caller.identity;
+  return recordedIdentity(metadata, requested, 'author', 'comments', 'AUTHOR_NOT_CALLER');
 }

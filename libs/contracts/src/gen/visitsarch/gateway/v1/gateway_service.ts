@@ -811,9 +811,8 @@ export interface PurgeVisitsRequest {
    */
   force: boolean;
   /**
-   * Who runs the purge, recorded in the audit log; required. Until
-   * authentication exists this is what the client says (the CLI sends the
-   * user's OS login name); then it will be the authenticated identity.
+   * Optional: who runs the purge. The audit log records the caller's
+   * authenticated identity; a name given here must be that identity.
    */
   actor: string;
 }
@@ -878,9 +877,8 @@ export interface CollectGarbageRequest {
   /** If true, the objects are reported and nothing is deleted or audited. */
   dryRun: boolean;
   /**
-   * Who runs the collection, recorded in the audit log; required. Until
-   * authentication exists this is what the client says (the CLI sends the
-   * user's OS login name); then it will be the authenticated identity.
+   * Optional: who runs the collection. The audit log records the caller's
+   * authenticated identity; a name given here must be that identity.
    */
   actor: string;
 }
@@ -4312,11 +4310,10 @@ export interface GatewayServiceClient {
    * sequence that an unmaterialized mixed sequence needs as a parent is
    * skipped unless force. Streams one message per selected sequence, in
    * order of last_day_obs; with dry_run nothing is changed or audited. An
-   * administrative operation: until authentication exists (docs/security.md)
-   * any caller may run it and actor is what the caller says; it will then
-   * require an administrator's token. Fails with INVALID_ARGUMENT if
-   * older_than is unset or negative, actor is empty, kind is not a kind, or
-   * a tag or file type is empty. Failures of single sequences do not fail
+   * administrative operation: it needs the admin scope, and the audit log
+   * records the caller's identity. Fails with INVALID_ARGUMENT if older_than
+   * is unset or negative, kind is not a kind, or a tag or file type is
+   * empty; PERMISSION_DENIED if actor names someone other than the caller. Failures of single sequences do not fail
    * the call: they are reported as PURGE_OUTCOME_FAILED.
    */
 
@@ -4331,12 +4328,12 @@ export interface GatewayServiceClient {
    * never touched (an upload writes its object before its record), nor are
    * objects outside the archive's layout
    * (`<telescope>/<day_obs>/<visitseq_uuid>/<file_name>`). Streams one
-   * message per object found. An administrative operation: until
-   * authentication exists (docs/security.md) any caller may run it and
-   * actor is what the caller says; it will then require an administrator's
-   * token. Fails with INVALID_ARGUMENT if archive_url is empty or malformed,
-   * grace is shorter than one hour, or actor is empty; PERMISSION_DENIED if
-   * archive_url is not one of the blob archive's archives. Failures to
+   * message per object found. An administrative operation: it needs the
+   * admin scope, and the audit log records the caller's identity. Fails
+   * with INVALID_ARGUMENT if archive_url is empty or malformed, or grace is
+   * shorter than one hour; PERMISSION_DENIED if archive_url is not one of
+   * the blob archive's archives, or actor names someone other than the
+   * caller. Failures to
    * delete single objects do not fail the call: they are reported with
    * removed false and an error.
    */
@@ -4609,11 +4606,10 @@ export interface GatewayServiceController {
    * sequence that an unmaterialized mixed sequence needs as a parent is
    * skipped unless force. Streams one message per selected sequence, in
    * order of last_day_obs; with dry_run nothing is changed or audited. An
-   * administrative operation: until authentication exists (docs/security.md)
-   * any caller may run it and actor is what the caller says; it will then
-   * require an administrator's token. Fails with INVALID_ARGUMENT if
-   * older_than is unset or negative, actor is empty, kind is not a kind, or
-   * a tag or file type is empty. Failures of single sequences do not fail
+   * administrative operation: it needs the admin scope, and the audit log
+   * records the caller's identity. Fails with INVALID_ARGUMENT if older_than
+   * is unset or negative, kind is not a kind, or a tag or file type is
+   * empty; PERMISSION_DENIED if actor names someone other than the caller. Failures of single sequences do not fail
    * the call: they are reported as PURGE_OUTCOME_FAILED.
    */
 
@@ -4628,12 +4624,12 @@ export interface GatewayServiceController {
    * never touched (an upload writes its object before its record), nor are
    * objects outside the archive's layout
    * (`<telescope>/<day_obs>/<visitseq_uuid>/<file_name>`). Streams one
-   * message per object found. An administrative operation: until
-   * authentication exists (docs/security.md) any caller may run it and
-   * actor is what the caller says; it will then require an administrator's
-   * token. Fails with INVALID_ARGUMENT if archive_url is empty or malformed,
-   * grace is shorter than one hour, or actor is empty; PERMISSION_DENIED if
-   * archive_url is not one of the blob archive's archives. Failures to
+   * message per object found. An administrative operation: it needs the
+   * admin scope, and the audit log records the caller's identity. Fails
+   * with INVALID_ARGUMENT if archive_url is empty or malformed, or grace is
+   * shorter than one hour; PERMISSION_DENIED if archive_url is not one of
+   * the blob archive's archives, or actor names someone other than the
+   * caller. Failures to
    * delete single objects do not fail the call: they are reported with
    * removed false and an error.
    */

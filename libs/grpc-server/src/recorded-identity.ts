@@ -1,0 +1,19 @@
+import { type Metadata, status } from '@grpc/grpc-js';
+import { callerOf } from '@visitsarch/auth';
+import { GrpcError } from './errors';
+
+/**
+ * The identity an action is recorded under (a comment's author, the audit log's actor): the
+ * caller's, as the gateway authenticated it (decision 0020). A request naming someone else in
+ * `field` is refused (PERMISSION_DENIED, `reason`): nobody writes in another's name. Naming none,
+ * or the caller, is fine. Without identity headers (the archive's own calls, tests), what the
+ * request names, if anything.
+ */
+export function recordedIdentity(metadata: Metadata | undefined, requested: string | undefined, field: string, recorded: string, reason: string): string | undefined {
+  const caller = typeof metadata?.get === 'function' ? callerOf(metadata) : undefined;
+  if (!caller) return requested || undefined;
+  if (requested && requested !== caller.identity) {
+    throw new GrpcError(status.PERMISSION_DENIED, `${recorded} are recorded under your identity ${caller.identity}; leave ${field} empty (it was ${JSON.stringify(requested.slice(0, 64))})`, { reason });
+  }
+  return caller.identity;
+}
