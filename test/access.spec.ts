@@ -407,6 +407,8 @@ describe('access control: no credentials, bad tokens, too few scopes, bypassing 
     expectOk(await unary(gateway, 'GetVisitsFlightEndpoint', { visitseqUuid: uuid }, as));
     const download = await serverStream(gateway, 'DownloadVisits', { visitseqUuid: uuid }, as);
     expectOk(download);
+    // Computing statistics without storing them changes nothing: a read.
+    expectOk(await unary(statsViaGateway, 'ComputeNightlyStats', { visitseqUuid: uuid, store: false, columns: ['altitude'] }, as));
 
     const before = await snapshot();
     const writes: Array<[string, string, Promise<Outcome>]> = [

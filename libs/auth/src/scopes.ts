@@ -94,8 +94,9 @@ export const METHOD_SCOPES: Readonly<Record<string, Scope>> = Object.freeze({
     ImportUpstream: 'admin',
   }),
   ...table(STATS, {
-    // May store what it computes (store = true): a change.
-    ComputeNightlyStats: 'write',
+    // Computing is a read; storing what it computes (store = true) needs write, which the stats
+    // service checks once it has the request (requireScopeFor, libs/grpc-server).
+    ComputeNightlyStats: 'read',
     PlotNightlyStats: 'read',
     ImportMafResults: 'write',
   }),

@@ -14,4 +14,4 @@ export { keepReceivedBytes, receivedBytesOf } from './received-bytes';
 export * from './metrics';
 export * from './access-control';
 export * from './tls';
-export * from './recorded-identity';
+export * from './caller-rules';

@@ -1,6 +1,7 @@
+import type { Metadata } from '@grpc/grpc-js';
 import { metadataV1, statsV1 } from '@visitsarch/contracts';
 import type { CallOptions } from '@visitsarch/grpc-client';
-import { failedPrecondition, invalidArgument } from '@visitsarch/grpc-server';
+import { failedPrecondition, invalidArgument, requireScopeFor } from '@visitsarch/grpc-server';
 import { computeNightlyStats, DEFAULT_COLUMNS, NightlyStatRow, NonNumericColumnError, NoNightColumnError } from '@visitsarch/nightly-stats';
 import { openSequenceVisits } from '@visitsarch/sequence-visits';
 import { Backends } from '../support/backends';
@@ -15,6 +16,8 @@ const UPSERT_ROWS = 10_000;
  * (so recomputing replaces, never duplicates).
  */
 export async function computeNightlyStatsRpc(backends: Backends, request: statsV1.ComputeNightlyStatsRequest, parent: CallOptions['parent']): Promise<statsV1.ComputeNightlyStatsResponse> {
+  // Computing changes nothing (the method's scope is read); storing what it computed is a write.
+  if (request.store) requireScopeFor((parent as { metadata?: Metadata } | undefined)?.metadata, 'write', 'storing statistics (store = true; store = false computes them without storing)');
   const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
   const range = dayObsRange(request.dayObsRange, 'day_obs_range');
   const columns = request.columns.length > 0 ? request.columns : [...DEFAULT_COLUMNS];

@@ -1,5 +1,5 @@
 import { type Metadata, status } from '@grpc/grpc-js';
-import { callerOf } from '@visitsarch/auth';
+import { callerOf, scopeRefusal, type Scope } from '@visitsarch/auth';
 import { GrpcError } from './errors';
 
 /**
@@ -16,4 +16,15 @@ export function recordedIdentity(metadata: Metadata | undefined, requested: stri
     throw new GrpcError(status.PERMISSION_DENIED, `${recorded} are recorded under your identity ${caller.identity}; leave ${field} empty (it was ${JSON.stringify(requested.slice(0, 64))})`, { reason });
   }
   return caller.identity;
+}
+
+/**
+ * PERMISSION_DENIED unless the caller holds `needed`, for what a call may do beyond its method's
+ * own scope (which the interceptor checked), named by `what`. Calls without identity headers are
+ * the archive's own services' (their peer credential was checked) and pass.
+ */
+export function requireScopeFor(metadata: Metadata | undefined, needed: Scope, what: string): void {
+  const caller = typeof metadata?.get === 'function' ? callerOf(metadata) : undefined;
+  const refusal = caller && scopeRefusal(caller, needed, what);
+  if (refusal) throw new GrpcError(status.PERMISSION_DENIED, refusal, { reason: 'SCOPE_REQUIRED', metadata: { scope: needed } });
 }
