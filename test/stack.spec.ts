@@ -222,7 +222,15 @@ describe('the visitsarch CLI without a server', () => {
   it('an unknown command is a usage error (exit 2), not a stack trace', async () => {
     const result = await cli(['frobnicate'], '127.0.0.1:1');
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^visitsarch: unknown command 'frobnicate'/);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr).toBe("visitsarch: unknown command 'frobnicate' (run `visitsarch --help` for usage)\n");
+    const missing = await cli(['tag'], '127.0.0.1:1');
+    expect([missing.code, missing.stderr]).toEqual([2, "visitsarch: missing required argument 'uuid' (run `visitsarch tag --help` for usage)\n"]);
+  });
+
+  it('stops quietly when its reader is gone (`visitsarch --help | true`, as `visitsarch list | head`)', async () => {
+    const main = path.join(REPO_ROOT, 'cli', 'dist', 'main.js');
+    // `true` exits before the CLI has started: its first write finds the pipe closed (EPIPE).
+    const result = await run('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${main}" --help | true`]);
+    expect([result.code, result.stdout, result.stderr]).toEqual([0, '', '']);
   });
 });

@@ -57,6 +57,13 @@ function otlpEndpoint(value: string | undefined): string | undefined {
 
 silenceIpServernameWarning();
 
+// A reader that stops early (`visitsarch list | head`) closes the pipe: what is left unread is
+// not wanted, so the command ends quietly, as Unix tools do, rather than on an unhandled EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 // If every connection closes while a command still awaits an answer, Node would exit 0 in
 // silence; a command that did not finish has failed.
 let finished = false;

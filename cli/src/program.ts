@@ -43,7 +43,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run `visitsarch --help` for usage)')
     .addHelpText('after', CREDENTIALS_HELP)
     .exitOverride();
-  program.configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'visitsarch: ')) });
+  program.configureOutput(oneLineErrors());
   const context = new CliContext(program);
 
   registerTransferCommands(program, context);
@@ -68,4 +68,33 @@ export function buildProgram(): Command {
     command.showHelpAfterError(`(run \`visitsarch ${command.name()} --help\` for usage)`);
   }
   return program;
+}
+
+/**
+ * Commander writes a usage error, then the hint of showHelpAfterError, as two lines: they become
+ * one (`visitsarch: missing required argument 'uuid' (run \`visitsarch tag --help\` for usage)`),
+ * as every other error of the CLI is. An error without a hint is written when the process exits.
+ */
+function oneLineErrors() {
+  let held = '';
+  const flush = () => {
+    if (held) process.stderr.write(`${held}\n`);
+    held = '';
+  };
+  process.once('exit', flush);
+  return {
+    outputError: (text: string) => {
+      flush();
+      held = text.replace(/^error: /, 'visitsarch: ').trimEnd();
+    },
+    writeErr: (text: string) => {
+      if (held && text.startsWith('(run `')) {
+        process.stderr.write(`${held} ${text}`);
+        held = '';
+        return;
+      }
+      flush();
+      process.stderr.write(text.replace(/^error: /, 'visitsarch: '));
+    },
+  };
 }
