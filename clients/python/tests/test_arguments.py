@@ -57,3 +57,19 @@ def test_an_unreachable_gateway_and_a_closed_archive_are_said_so():
     archive.close()
     with pytest.raises(VisitsarchError, match="is closed"):
         archive.get("6f1c2e1e-0000-4000-8000-000000000000")
+
+
+
+def test_visits_arrow_cannot_hold_are_refused_naming_the_problem(tmp_path):
+    import pandas as pd
+
+    from visitsarch import _arrow
+
+    with pytest.raises(InvalidArgumentError, match=r"cannot be stored as Arrow: .*column note.*give each column one type"):
+        _arrow.to_arrow_table(pd.DataFrame({"note": [1, "two", 3.0]}))
+    with pytest.raises(InvalidArgumentError, match="cannot make a table of visits from list"):
+        _arrow.to_arrow_table([{"observationStartMJD": 60000.0}])
+    text = tmp_path / "visits.txt"
+    text.write_text("not visits")
+    with pytest.raises(InvalidArgumentError, match="cannot tell the format of .*visits.txt"):
+        _arrow.to_arrow_table(text)

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ._errors import InvalidArgumentError
+
 
 CHUNK_BYTES = 1 << 20
 
@@ -31,11 +33,19 @@ def to_arrow_table(visits: pd.DataFrame | np.ndarray | pa.Table | str | Path) ->
         return _read_file(Path(visits))
     if isinstance(visits, np.ndarray):
         if visits.dtype.names is None:
-            raise ValueError("visits must be a structured (record) array with named fields")
+            raise InvalidArgumentError("visits must be a structured (record) array with named fields")
         visits = _opsim_frame(visits)
     if isinstance(visits, pd.DataFrame):
-        return pa.Table.from_pandas(visits, preserve_index=False)
-    raise TypeError(f"cannot make a table of visits from {type(visits).__name__}")
+        return _from_pandas(visits)
+    raise InvalidArgumentError(f"cannot make a table of visits from {type(visits).__name__}: give a DataFrame, a structured numpy array, a pyarrow.Table or a file path")
+
+
+def _from_pandas(frame: pd.DataFrame) -> pa.Table:
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowTypeError, pa.ArrowInvalid) as error:
+        # e.g. an object column mixing numbers and text, which no Arrow type holds
+        raise InvalidArgumentError(f"the visits cannot be stored as Arrow: {error} (give each column one type, e.g. frame[column].astype(str))") from None
 
 
 def _opsim_frame(records: np.ndarray) -> pd.DataFrame:
@@ -61,9 +71,9 @@ def _read_file(path: Path) -> pa.Table:
 
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
             frame = pd.read_sql_query("SELECT * FROM observations", connection)
-        return pa.Table.from_pandas(frame, preserve_index=False)
+        return _from_pandas(frame)
     if suffix in (".h5", ".hdf5", ".hdf"):
-        return pa.Table.from_pandas(pd.read_hdf(path, key="observations"), preserve_index=False)
+        return _from_pandas(pd.read_hdf(path, key="observations"))
     if suffix in (".parquet", ".pq"):
         import pyarrow.parquet as pq
 
@@ -72,7 +82,7 @@ def _read_file(path: Path) -> pa.Table:
         return pa.ipc.open_file(path).read_all()
     if suffix == ".arrows":
         return pa.ipc.open_stream(path).read_all()
-    raise ValueError(f"cannot tell the format of {path}: use .db, .h5, .parquet, .arrow or .arrows")
+    raise InvalidArgumentError(f"cannot tell the format of {path}: use .db, .h5, .parquet, .arrow, .feather or .arrows")
 
 
 def upload_requests(table: pa.Table, chunk_field: int) -> Iterator[bytes]:
