@@ -4,7 +4,7 @@ import { metadataV1 } from '@visitsarch/contracts';
 import { GrpcError, invalidArgument, processGauge } from '@visitsarch/grpc-server';
 import { finalize, map, Observable } from 'rxjs';
 import { ArchiveDatabase, READS_TIMEOUT_MS } from '../database/archive-database';
-import { isoInstant, optionalDayObs, requireDayObs, requireTelescope, requireText } from '../common/validation';
+import { isoInstant, optionalDayObs, requireDayObs, requireText } from '../common/validation';
 import { coversNights, KIND_OF_ROW, kindOfProto, sequencesFrom } from '../visit-sequences/visit-sequence-row';
 import { SqlStreamItem, streamSql } from './sql-stream';
 
@@ -141,7 +141,7 @@ export function queryNightStatement(request: metadataV1.QueryNightRequest): Stat
   const first = requireDayObs(request.firstDayObs, 'first_day_obs');
   const last = optionalDayObs(request.lastDayObs, 'last_day_obs') ?? first;
   if (last < first) throw invalidArgument('last_day_obs is earlier than first_day_obs', 'last_day_obs');
-  const telescope = requireTelescope(request.telescope, 'telescope');
+  const telescope = requireText(request.telescope, 'telescope');
   const kind = request.kind ? kindOfProto(request.kind) : undefined;
   if (request.kind && !kind) throw invalidArgument(`kind ${request.kind} is not a visit sequence kind`, 'kind');
   const chosen = request.columns?.length ? request.columns : NIGHT_DEFAULT_COLUMNS;
@@ -169,7 +169,7 @@ export function queryNightStatement(request: metadataV1.QueryNightRequest): Stat
 /** The statement PrenightSims runs (see queryNightStatement). */
 export function prenightSimsStatement(request: metadataV1.PrenightSimsRequest): Statement {
   const dayObs = requireDayObs(request.dayObs, 'day_obs');
-  const telescope = requireTelescope(request.telescope, 'telescope');
+  const telescope = requireText(request.telescope, 'telescope');
   const tags = request.tags?.length ? request.tags : ['prenight'];
   const stat = (name: string) => (name === 'count' ? 'n.count' : `NULLIF(n.${name}, 'NaN') AS ${name}`);
   // The night's statistics as JSON text made by row_to_json, keys in the columns' order: half the
