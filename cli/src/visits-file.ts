@@ -8,6 +8,7 @@ import {
   Hdf5Layout,
   openVisitTable,
   PassOptions,
+  registerIpcCodecs,
   tableFormatOf,
   VISIT_TABLE_FORMATS,
   VisitBatchStream,
@@ -16,6 +17,10 @@ import {
 } from '@visitsarch/visit-tables';
 import { DayObsRangeTracker, nightColumnOf, nightReader } from '@visitsarch/day-obs';
 import { CliError } from './cli-error';
+
+// Users' Feather and Arrow files often have LZ4- or ZSTD-compressed buffers (pandas' to_feather
+// default); the CLI reads them, and sends the archive uncompressed batches.
+registerIpcCodecs();
 
 /** The visit-table format names (for --store_as). */
 export const TABLE_FORMAT_NAMES: readonly VisitTableFormat[] = VISIT_TABLE_FORMATS;

@@ -11,9 +11,6 @@ import { AsyncByteQueue, DataType, RecordBatch, RecordBatchFileWriter, RecordBat
 import { MessageFrame, readFramedMessages, readIpcMessagesFromFile } from '@visitsarch/arrow-ipc';
 import { PassOptions, REUSED_BUFFER_SETS, VisitBatchStream, VisitTableSource, collectTable, openSource } from './source';
 import { underSchema } from './opsim-info';
-import { registerIpcCodecs } from './ipc-compression';
-
-registerIpcCodecs();
 
 /** `file`: the IPC file format (footer, random access); `stream`: the IPC streaming format. */
 export type ArrowIpcKind = 'file' | 'stream';

@@ -44,6 +44,7 @@ export {
 
 // One module per format.
 export { openArrowIpc, readArrowIpc, writeArrowIpc, encodeArrowIpc, decodeArrowIpc, ArrowIpcKind } from './arrow-ipc';
+export { registerIpcCodecs } from './ipc-compression';
 export { openParquet, readParquet, writeParquet, encodeParquet, ParquetWriteOptions } from './parquet';
 export { openOpsimSqlite, readOpsimSqlite, writeOpsimSqlite, sqliteDeclaredType, SqliteReadOptions, SqliteWriteOptions } from './sqlite';
 export { openHdf5, readHdf5, writeHdf5, hdf5Layout, Hdf5Layout, Hdf5ReadOptions, Hdf5WriteOptions } from './hdf5';

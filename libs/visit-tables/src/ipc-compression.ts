@@ -3,8 +3,10 @@
  * and Feather V2 files by default (`DataFrame.to_feather`, `pyarrow.feather.write_feather`):
  * apache-arrow decompresses them once a codec is registered for their type, and ships none. Node 20
  * has neither codec (node:zlib gained ZSTD in Node 22.15), so these are pure-JavaScript decoders
- * (fzstd, lz4js), slower than pyarrow's but needed only to read such files: the archive stores
- * and sends uncompressed buffers (docs/decisions/0010-visit-table-storage-format.md).
+ * (fzstd, lz4js), slower than pyarrow's but needed only to read such files. Only programs that
+ * read users' files register them (the CLI): the services must not read, and so never adopt or
+ * serve, compressed buffers (the contract's ArrowIpcChunk is uncompressed; uploads are refused
+ * before decoding, objects adopted in place fail to decode).
  */
 import { compressionRegistry, CompressionType } from 'apache-arrow';
 import { decompress as zstdDecompress } from 'fzstd';
