@@ -57,10 +57,11 @@ function otlpEndpoint(value: string | undefined): string | undefined {
 
 silenceIpServernameWarning();
 
-// A reader that stops early (`visitsarch list | head`) closes the pipe: what is left unread is
-// not wanted, so the command ends quietly, as Unix tools do, rather than on an unhandled EPIPE.
+// A reader that stops early (`visitsarch list | head`) closes the pipe: the command ends quietly,
+// with the status of a Unix tool killed by SIGPIPE (128 + 13), not on an unhandled EPIPE with a
+// stack trace; `set -o pipefail` scripts still see that it did not finish.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
+  if (error.code === 'EPIPE') process.exit(141);
   throw error;
 });
 
