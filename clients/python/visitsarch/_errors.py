@@ -92,7 +92,7 @@ def from_rpc_error(error: grpc.RpcError, gateway: str | None = None) -> Visitsar
     details = error.details() if hasattr(error, "details") else str(error)
     cls = _BY_CODE.get(code, VisitsarchError)
     name = code.name if code is not None else "UNKNOWN"
-    if code == grpc.StatusCode.UNAVAILABLE and gateway and _NOT_CONNECTED.search(details or ""):
+    if code == grpc.StatusCode.UNAVAILABLE and gateway and _NOT_CONNECTED.match(details or ""):
         hint = (
             "it closed the connection (if it serves TLS, set VISITSARCH_TLS_CA_FILE, or VISITSARCH_TLS=1)"
             if _CLOSED.search(details or "")
@@ -102,6 +102,7 @@ def from_rpc_error(error: grpc.RpcError, gateway: str | None = None) -> Visitsar
     return cls(f"{details} ({name})", code)
 
 
-# grpc's words for a channel that never connected: refused, unresolvable, or closed during the handshake.
-_NOT_CONNECTED = re.compile(r"failed to connect to all addresses|DNS resolution failed|Connection refused|Socket closed|handshake", re.IGNORECASE)
+# grpc's own words, at the start of the details, for a channel that never connected to the gateway
+# (refused, unresolvable, or closed during the handshake), not a service behind it being unavailable.
+_NOT_CONNECTED = re.compile(r"failed to connect to all addresses|DNS resolution failed", re.IGNORECASE)
 _CLOSED = re.compile(r"Socket closed|handshake|Connection reset", re.IGNORECASE)

@@ -64,8 +64,10 @@ export async function addFile(
   const stored = await downstream.blobArchive.clientStream('uploadFile', upload(), { parent: call }).catch(async (error: grpc.ServiceError) => {
     // Files are stored under their own names in the sequence's folder: another of its files (or an
     // object left there) may hold this one. Say which, and what to do, rather than only "exists".
-    if (error.code !== status.ALREADY_EXISTS) throw error;
+    // A replacement goes to a name of its own; a file of this type made meanwhile is a duplicate.
+    if (error.code !== status.ALREADY_EXISTS || existing?.fileUrl) throw error;
     const holder = await fileNamed(downstream, uuid, fileName, call);
+    if (holder === fileType) throw alreadyExists('VisitSequenceFile', `${uuid}/${fileType}`, `${uuid} already has a ${fileType} file; use replace to store a new one`);
     throw alreadyExists(
       'VisitSequenceFile',
       `${uuid}/${fileType}`,
