@@ -73,3 +73,13 @@ def test_visits_arrow_cannot_hold_are_refused_naming_the_problem(tmp_path):
     text.write_text("not visits")
     with pytest.raises(InvalidArgumentError, match="cannot tell the format of .*visits.txt"):
         _arrow.to_arrow_table(text)
+
+
+def test_the_default_archive_is_made_again_after_it_was_closed():
+    import visitsarch
+
+    first = visitsarch.default_archive()
+    first.close()
+    second = visitsarch.default_archive()
+    assert second is not first and not getattr(second, "_closed", False)
+    second.close()

@@ -45,9 +45,10 @@ _default: VisitSequenceArchive | None = None
 
 
 def default_archive() -> VisitSequenceArchive:
-    """The archive the module-level functions use (created on first use from ``$VISITSARCH_GATEWAY``)."""
+    """The archive the module-level functions use (created on first use from ``$VISITSARCH_GATEWAY``,
+    and again after it was closed)."""
     global _default
-    if _default is None:
+    if _default is None or getattr(_default, "_closed", False):
         _default = VisitSequenceArchive()
     return _default
 
