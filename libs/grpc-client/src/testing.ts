@@ -74,12 +74,14 @@ export async function checkFollowsServiceDependencies(
  * A loopback `host:port` that is free right now, for a server started next. Taken below Linux's
  * ephemeral range (32768–60999), where the source ports of outgoing connections come from: a port
  * of that range can be taken by some client's connection between this check and the server's
- * bind. Never the same port twice in one process.
+ * bind. Never the same port twice in one process, nor the port of one of `taken` (addresses
+ * another process chose, not listened on yet, which are free too).
  */
-export async function freeAddress(): Promise<string> {
+export async function freeAddress(taken: Iterable<string> = []): Promise<string> {
+  const avoid = new Set([...taken].map((address) => Number(/:(\d+)$/.exec(address)?.[1])));
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = LOW_PORTS.first + Math.floor(Math.random() * (LOW_PORTS.last - LOW_PORTS.first));
-    if (handedOut.has(port)) continue;
+    if (handedOut.has(port) || avoid.has(port)) continue;
     if (await canBind(port)) {
       handedOut.add(port);
       return `127.0.0.1:${port}`;

@@ -171,7 +171,10 @@ export function runService<S extends Schema>(spec: ServiceSpec<S>): void {
         process.stderr.write(`visitsarch-${spec.name}: configuration error: ${error.message}\n`);
         process.exit(78);
       }
-      bootLogger.fatal({ err: error }, `start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+      const message = `start-up failed: ${error instanceof Error ? error.message : String(error)}`;
+      bootLogger.fatal({ err: error }, message);
+      // Also one line on stderr, as a configuration error is: what `npm start` reports when a service stops.
+      process.stderr.write(`visitsarch-${spec.name}: ${message.split('\n')[0].slice(0, 1000)}\n`);
       process.exit(1);
     },
   );

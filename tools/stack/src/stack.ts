@@ -136,12 +136,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   for (const name of SERVICE_NAMES) {
     for (const address of [addresses[name], ...(options.replicas?.[name] ?? [])]) await assertAddressFree(name, address);
   }
-  // Each process's metrics address (by its gRPC address), and the URLs the gateway reports.
+  // Each process's metrics address (by its gRPC address), and the URLs the gateway reports. Never
+  // a service's own port: the caller may have chosen those in another process (freeServiceAddresses),
+  // free until the services listen, and a metrics server there would stop the service.
   const metricsAddresses = new Map<string, string>();
   const metricsUrls = {} as Record<ServiceName, string>;
+  const serviceAddresses = SERVICE_NAMES.flatMap((name) => [addresses[name], ...(options.replicas?.[name] ?? [])]);
   for (const name of SERVICE_NAMES) {
     const processes = [addresses[name], ...(options.replicas?.[name] ?? [])];
-    for (const [index, address] of processes.entries()) metricsAddresses.set(address, (index === 0 ? options.metricsAddresses?.[name] : undefined) ?? (await freeAddress()));
+    for (const [index, address] of processes.entries()) metricsAddresses.set(address, (index === 0 ? options.metricsAddresses?.[name] : undefined) ?? (await freeAddress(serviceAddresses)));
     metricsUrls[name] = processes.map((address) => metricsAddresses.get(address)!).filter((address) => address !== 'none').map((address) => `http://${address}/metrics`).join(',');
   }
   fs.mkdirSync(options.home, { recursive: true });
