@@ -1,6 +1,15 @@
 import { type Metadata, status } from '@grpc/grpc-js';
-import { callerOf, scopeRefusal, type Scope } from '@visitsarch/auth';
+import { callerOf, scopeRefusal, type Caller, type Scope } from '@visitsarch/auth';
 import { GrpcError } from './errors';
+
+/**
+ * Who a call acts for, as the gateway said in the identity headers (decision 0020). The server's
+ * interceptor removes those headers from calls without the service credential, so what is left
+ * here can be trusted. Calls without them come from the archive's own services or tests.
+ */
+export function callerOfCall(metadata: Metadata | undefined): Caller | undefined {
+  return typeof metadata?.get === 'function' ? callerOf(metadata) : undefined;
+}
 
 /**
  * The identity an action is recorded under (a comment's author, the audit log's actor): the
@@ -10,7 +19,7 @@ import { GrpcError } from './errors';
  * request names, if anything.
  */
 export function recordedIdentity(metadata: Metadata | undefined, requested: string | undefined, field: string, recorded: string, reason: string): string | undefined {
-  const caller = typeof metadata?.get === 'function' ? callerOf(metadata) : undefined;
+  const caller = callerOfCall(metadata);
   if (!caller) return requested || undefined;
   if (requested && requested !== caller.identity) {
     throw new GrpcError(status.PERMISSION_DENIED, `${recorded} are recorded under your identity ${caller.identity}; leave ${field} empty (it was ${JSON.stringify(requested.slice(0, 64))})`, { reason });
@@ -24,7 +33,7 @@ export function recordedIdentity(metadata: Metadata | undefined, requested: stri
  * the archive's own services' (their peer credential was checked) and pass.
  */
 export function requireScopeFor(metadata: Metadata | undefined, needed: Scope, what: string): void {
-  const caller = typeof metadata?.get === 'function' ? callerOf(metadata) : undefined;
+  const caller = callerOfCall(metadata);
   const refusal = caller && scopeRefusal(caller, needed, what);
   if (refusal) throw new GrpcError(status.PERMISSION_DENIED, refusal, { reason: 'SCOPE_REQUIRED', metadata: { scope: needed } });
 }

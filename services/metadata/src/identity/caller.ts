@@ -1,15 +1,9 @@
 import { type Metadata, status } from '@grpc/grpc-js';
-import { callerOf, scopeRefusal, type Caller, type Scope } from '@visitsarch/auth';
-import { GrpcError, recordedIdentity } from '@visitsarch/grpc-server';
+import { scopeRefusal, type Caller, type Scope } from '@visitsarch/auth';
+import { callerOfCall, GrpcError, recordedIdentity } from '@visitsarch/grpc-server';
 
-/**
- * Who a call acts for, as the gateway said in the identity headers (decision 0020). The server's
- * interceptor removes those headers from calls without the service credential, so what is left
- * here can be trusted. Calls without them come from the archive's own services or tests.
- */
-export function callerOfCall(metadata: Metadata | undefined): Caller | undefined {
-  return typeof metadata?.get === 'function' ? callerOf(metadata) : undefined;
-}
+/** Who a call acts for: @visitsarch/grpc-server's rule, used here by the service's call sites. */
+export { callerOfCall };
 
 /** The audit log's actor of a call made without identity headers. */
 export const UNKNOWN_ACTOR = 'unknown';
