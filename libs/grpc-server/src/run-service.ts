@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { readServiceCredential } from '@visitsarch/auth';
-import { ConfigError, ConfigOf, hostPort, httpUrl, integer, loadConfig, oneOf, Schema, text } from '@visitsarch/config';
+import { CONFIGURATION_ERROR_EXIT, ConfigError, ConfigOf, hostPort, httpUrl, integer, loadConfig, oneOf, Schema, text } from '@visitsarch/config';
 import type { ServiceContract } from '@visitsarch/contracts';
 import { createLogger, LOG_LEVELS, type Logger } from '@visitsarch/logging';
 import { setPeerCredential } from '@visitsarch/grpc-client';
@@ -169,7 +169,7 @@ export function runService<S extends Schema>(spec: ServiceSpec<S>): void {
     (error) => {
       if (error instanceof ConfigError) {
         process.stderr.write(`visitsarch-${spec.name}: configuration error: ${error.message}\n`);
-        process.exit(78);
+        process.exit(CONFIGURATION_ERROR_EXIT);
       }
       const message = `start-up failed: ${error instanceof Error ? error.message : String(error)}`;
       bootLogger.fatal({ err: error }, message);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
-import { archiveUrl, ConfigError, DEFAULT_ADDRESSES, hostPort, httpUrl, loadConfig, oneOf, postgresUrl, visitsarchHome } from '@visitsarch/config';
+import { archiveUrl, CONFIGURATION_ERROR_EXIT, ConfigError, DEFAULT_ADDRESSES, hostPort, httpUrl, loadConfig, oneOf, postgresUrl, visitsarchHome } from '@visitsarch/config';
 import { createLogger, LOG_LEVELS } from '@visitsarch/logging';
 import { ServiceConfigurationError, startStack } from './stack';
 
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`visitsarch: configuration error: ${error.message}\n`);
-      process.exit(78);
+      process.exit(CONFIGURATION_ERROR_EXIT);
     }
     throw error;
   }
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // A service refused its configuration and said so in one line on stderr, naming the variable.
-  if (error instanceof ServiceConfigurationError) process.exit(78);
+  if (error instanceof ServiceConfigurationError) process.exit(CONFIGURATION_ERROR_EXIT);
   process.stderr.write(`visitsarch: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -4,7 +4,7 @@ import * as dns from 'node:dns/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { writeNewCredentialFile } from '@visitsarch/auth';
-import { DEFAULT_ADDRESSES } from '@visitsarch/config';
+import { CONFIGURATION_ERROR_EXIT, DEFAULT_ADDRESSES } from '@visitsarch/config';
 import { startEmbeddedPostgres, RunningPostgres } from '@visitsarch/db';
 import { freeAddress, probeCredentialsOf, waitForServing } from '@visitsarch/grpc-client';
 import type { Logger } from '@visitsarch/logging';
@@ -198,7 +198,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const replicas: RunningService[] = [];
   /** Why each process (by its address) exited. */
   const exits = new Map<string, string>();
-  const exitCodes = new Map<string, number | null>();
   const stop = async () => {
     for (const name of [...SERVICE_NAMES].reverse()) {
       for (const child of [services[name], ...replicas.filter((replica) => replica.name === name)].map((running) => running?.process)) {
@@ -228,7 +227,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       else if (options.serviceLogs !== 'ignore') process.stderr.write(chunk);
     });
     child.on('exit', (code, signal) => {
-      exitCodes.set(address, code);
       exits.set(address, `visitsarch-${name} exited (${signal ?? `code ${code}`})${lastError ? `: ${lastError}` : ''}`);
     });
     return { name, address, metricsAddress: metricsAddresses.get(address)!, process: child };
@@ -248,21 +246,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
   } catch (error) {
     await stop();
-    if ([...exitCodes.values()].includes(CONFIGURATION_ERROR_EXIT)) throw new ServiceConfigurationError((error as Error).message);
+    const refusedItsConfiguration = [...Object.values(services), ...replicas].some((running) => running.process.exitCode === CONFIGURATION_ERROR_EXIT);
+    if (refusedItsConfiguration) throw new ServiceConfigurationError((error as Error).message);
     throw error;
   }
   return { gateway: addresses.gateway, databaseUrl, archiveUrl, services, replicas, targets, metricsUrls, tokenFile: access.tokenFile, serviceCredentialFile: access.serviceCredentialFile, stop };
 }
-
-/**
- * The credentials of a stack (decision 0020). The service credential the services present to each
- * other: `<home>/service-credential`, made once (0600), unless the environment names one
- * (SERVICE_CREDENTIAL or SERVICE_CREDENTIAL_FILE, as in production). The first admin token: the
- * metadata service registers, or makes, `BOOTSTRAP_TOKEN_FILE` (default `<home>/token`), where
- * the CLI and the Python client look for one.
- */
-/** The exit code of a service that refused its configuration (loadConfig, libs/config: EX_CONFIG). */
-const CONFIGURATION_ERROR_EXIT = 78;
 
 /** A service refused its configuration while the archive started; its own stderr line named the variable. */
 export class ServiceConfigurationError extends Error {}
@@ -295,6 +284,13 @@ async function assertListenable(name: ServiceName, address: string, host: string
   });
 }
 
+/**
+ * The credentials of a stack (decision 0020). The service credential the services present to each
+ * other: `<home>/service-credential`, made once (0600), unless the environment names one
+ * (SERVICE_CREDENTIAL or SERVICE_CREDENTIAL_FILE, as in production). The first admin token: the
+ * metadata service registers, or makes, `BOOTSTRAP_TOKEN_FILE` (default `<home>/token`), where
+ * the CLI and the Python client look for one.
+ */
 function accessFiles(home: string, given: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; tokenFile: string; serviceCredentialFile?: string } {
   const tokenFile = given.BOOTSTRAP_TOKEN_FILE || path.join(home, 'token');
   if (given.SERVICE_CREDENTIAL) return { env: {}, tokenFile };
