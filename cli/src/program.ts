@@ -81,11 +81,11 @@ function oneLineErrors() {
     if (held) process.stderr.write(`${held}\n`);
     held = '';
   };
-  process.once('exit', flush);
   return {
     outputError: (text: string) => {
       flush();
       held = text.replace(/^error: /, 'visitsarch: ').trimEnd();
+      process.once('exit', flush); // only once an error is held: a program built (in tests, many) adds no listener
     },
     writeErr: (text: string) => {
       if (held && text.startsWith('(run `')) {
