@@ -81,5 +81,5 @@ def test_the_default_archive_is_made_again_after_it_was_closed():
     first = visitsarch.default_archive()
     first.close()
     second = visitsarch.default_archive()
-    assert second is not first and not getattr(second, "_closed", False)
+    assert second is not first and first.closed and not second.closed
     second.close()

@@ -48,7 +48,7 @@ def default_archive() -> VisitSequenceArchive:
     """The archive the module-level functions use (created on first use from ``$VISITSARCH_GATEWAY``,
     and again after it was closed)."""
     global _default
-    if _default is None or getattr(_default, "_closed", False):
+    if _default is None or _default.closed:
         _default = VisitSequenceArchive()
     return _default
 

@@ -167,6 +167,7 @@ class VisitSequenceArchive:
         self.timeout = timeout
         self.transfer_timeout = transfer_timeout
         self.flight = flight
+        self._closed = False
         self._flight_clients: dict[str, Any] = {}
         found = find_token(token)
         # Sent as metadata on every call, not as call credentials, which gRPC allows only over TLS.
@@ -194,6 +195,11 @@ class VisitSequenceArchive:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called (or the ``with`` block ended): calls then raise."""
+        return self._closed
+
     def close(self) -> None:
         """Closes the connection."""
         self._closed = True
@@ -206,7 +212,7 @@ class VisitSequenceArchive:
 
     def _rpc(self, method: str) -> Any:
         """The RPC named ``method`` of whichever of the gateway's services declares it (each name is declared once)."""
-        if getattr(self, "_closed", False):
+        if self._closed:
             raise VisitsarchError("this VisitSequenceArchive is closed (close(), or the end of its with block): make a new one")
         for stub in self._stubs:
             if hasattr(stub, method):
