@@ -1,4 +1,3 @@
-import type { Metadata } from '@grpc/grpc-js';
 import { metadataV1, statsV1 } from '@visitsarch/contracts';
 import type { CallOptions } from '@visitsarch/grpc-client';
 import { failedPrecondition, invalidArgument, requireScopeFor } from '@visitsarch/grpc-server';
@@ -17,7 +16,7 @@ const UPSERT_ROWS = 10_000;
  */
 export async function computeNightlyStatsRpc(backends: Backends, request: statsV1.ComputeNightlyStatsRequest, parent: CallOptions['parent']): Promise<statsV1.ComputeNightlyStatsResponse> {
   // Computing changes nothing (the method's scope is read); storing what it computed is a write.
-  if (request.store) requireScopeFor((parent as { metadata?: Metadata } | undefined)?.metadata, 'write', 'storing statistics (store = true; store = false computes them without storing)');
+  if (request.store) requireScopeFor(parent?.metadata, 'write', 'storing statistics (store = true; store = false computes them without storing)');
   const uuid = requireUuid(request.visitseqUuid, 'visitseq_uuid');
   const range = dayObsRange(request.dayObsRange, 'day_obs_range');
   const columns = request.columns.length > 0 ? request.columns : [...DEFAULT_COLUMNS];
