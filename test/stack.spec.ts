@@ -20,6 +20,11 @@ const SERVICE_ENV = {
   stats: 'STATS_SERVICE_ADDRESS',
 } as const;
 
+/** The launcher's variables that make the services listen at `addresses`. */
+function addressEnv(addresses: Awaited<ReturnType<typeof freeAddresses>>): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(SERVICE_ENV).map(([name, variable]) => [variable, addresses[name as keyof typeof addresses]]));
+}
+
 function makeHome(): string {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-e2e-'));
   return home;
@@ -51,8 +56,7 @@ describe('npm start (tools/stack)', () => {
   beforeAll(async () => {
     home = makeHome();
     addresses = await freeAddresses();
-    const env: NodeJS.ProcessEnv = { ...process.env, VISITSARCH_HOME: home, LOG_LEVEL: 'warn' };
-    for (const [name, variable] of Object.entries(SERVICE_ENV)) env[variable] = addresses[name as keyof typeof addresses];
+    const env: NodeJS.ProcessEnv = { ...process.env, VISITSARCH_HOME: home, LOG_LEVEL: 'warn', ...addressEnv(addresses) };
     delete env.DATABASE_URL;
     delete env.VISITSARCH_ARCHIVE_URL;
     stack = spawn(process.execPath, [path.join(REPO_ROOT, 'tools', 'stack', 'dist', 'main.js')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -187,11 +191,9 @@ describe('configuration errors', () => {
 
   it('npm start passes a service its variables: a bad one stops the start with that service\'s one line, exit code 78', async () => {
     const home = makeHome();
-    const addresses = await freeAddresses();
-    const listen = Object.fromEntries(Object.entries(SERVICE_ENV).map(([name, variable]) => [variable, addresses[name as keyof typeof addresses]]));
     try {
       const result = await run(process.execPath, [path.join(REPO_ROOT, 'tools', 'stack', 'dist', 'main.js')], {
-        env: { ...process.env, VISITSARCH_HOME: home, QUERY_MAX_ROWS: '0', ...listen },
+        env: { ...process.env, VISITSARCH_HOME: home, QUERY_MAX_ROWS: '0', ...addressEnv(await freeAddresses()) },
         timeoutMs: 120_000,
       });
       expect(result.code).toBe(78);
