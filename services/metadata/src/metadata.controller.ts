@@ -144,16 +144,16 @@ export class RegistryController implements metadataV1.RegistryServiceController 
     private readonly retention: RetentionService,
   ) {}
 
-  createVisitSequence(request: metadataV1.CreateVisitSequenceRequest) {
-    return this.sequences.create(request);
+  createVisitSequence(request: metadataV1.CreateVisitSequenceRequest, metadata?: Metadata) {
+    return this.sequences.create(request, metadata);
   }
 
   deleteVisitSequence(request: metadataV1.DeleteVisitSequenceRequest) {
     return this.sequences.delete(request);
   }
 
-  registerFile(request: metadataV1.RegisterFileRequest) {
-    return this.files.register(request);
+  registerFile(request: metadataV1.RegisterFileRequest, metadata?: Metadata) {
+    return this.files.register(request, metadata);
   }
 
   deleteFile(request: metadataV1.DeleteFileRequest) {

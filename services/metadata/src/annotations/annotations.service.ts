@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { metadataV1 } from '@visitsarch/contracts';
 import { invalidArgument, notFound } from '@visitsarch/grpc-server';
 import { ArchiveDatabase, Tx } from '../database/archive-database';
+import { requestIdentity } from '../common/idempotency';
 import { decodePageToken, keysetPage } from '../common/page-token';
 import { idempotentOnSequence, onSequence, sequenceNotFound } from '../common/sequence-hold';
 import { pageSize, requireText, requireUuid } from '../common/validation';
@@ -78,7 +79,7 @@ export class AnnotationsService {
     const text = requireText(request.comment, 'comment');
     return idempotentOnSequence(
       this.database,
-      request.requestId,
+      requestIdentity(request),
       'AddComment',
       uuid,
       'read',

@@ -65,7 +65,7 @@ describe('comments', () => {
     expect(page2.nextPageToken).toBe('');
   });
 
-  it('refuses empty comments and unknown sequences, and replays a retried request_id', async () => {
+  it('refuses empty comments and unknown sequences, replays a retried request_id and refuses it for another comment', async () => {
     const { visitseqUuid } = await create(archive);
     expect((await archive.fail('addComment', { visitseqUuid, comment: '' })).violations).toEqual(['comment']);
     expect((await archive.fail('addComment', { visitseqUuid: randomUUID(), comment: 'x' })).code).toBe(status.NOT_FOUND);
@@ -73,6 +73,11 @@ describe('comments', () => {
     const requestId = randomUUID();
     const [a, b] = await Promise.all([archive.call('addComment', { visitseqUuid, comment: 'once', requestId }), archive.call('addComment', { visitseqUuid, comment: 'once', requestId })]);
     expect(a.comment).toEqual(b.comment);
+    expect(await archive.count('comments', 'visitseq_uuid = $1', [visitseqUuid])).toBe(1);
+    // The same id for another comment is another request: refused, not answered with the first comment.
+    const reused = await archive.fail('addComment', { visitseqUuid, comment: 'twice', requestId });
+    expect(reused.code).toBe(status.ALREADY_EXISTS);
+    expect(reused.details).toMatch(/already used for a different AddComment request; use a new request_id/);
     expect(await archive.count('comments', 'visitseq_uuid = $1', [visitseqUuid])).toBe(1);
   });
 

@@ -1,6 +1,6 @@
 import { GrpcError, notFound } from '@visitsarch/grpc-server';
 import { ArchiveDatabase, Tx } from '../database/archive-database';
-import { idempotent } from './idempotency';
+import { idempotent, RequestIdentity } from './idempotency';
 
 /**
  * How a transaction holds the sequence whose records it reads or writes, until it ends: `read`
@@ -32,7 +32,7 @@ export function onSequence<T>(database: ArchiveDatabase, uuid: string, hold: Seq
 /** `idempotent` (AIP-155 request ids) for a write on one sequence, which the work holds first (NOT_FOUND if it does not exist). */
 export function idempotentOnSequence<R, T>(
   database: ArchiveDatabase,
-  requestId: string | undefined,
+  request: RequestIdentity,
   method: string,
   uuid: string,
   hold: SequenceHold,
@@ -41,7 +41,7 @@ export function idempotentOnSequence<R, T>(
 ): Promise<T> {
   return idempotent(
     database,
-    requestId,
+    request,
     method,
     async (tx) => {
       await holdSequence(tx, uuid, hold);

@@ -7,6 +7,7 @@ import { ArchiveSchema1767225600000 } from '../schema/migrations/1767225600000-a
 import { AuditLog1796256000000 } from '../schema/migrations/1796256000000-audit-log';
 import { ApiToken1796432400000 } from '../schema/migrations/1796432400000-api-token';
 import { QueryIndexes1796518800000 } from '../schema/migrations/1796518800000-query-indexes';
+import { RequestFingerprint1796605200000 } from '../schema/migrations/1796605200000-request-fingerprint';
 
 /** The PostgreSQL schema holding the archive's tables and views. */
 export const ARCHIVE_SCHEMA = 'visitsarch';
@@ -94,7 +95,7 @@ export class ArchiveDatabase {
       url: options.url,
       schema: ARCHIVE_SCHEMA,
       migrationsTableName: 'schema_migrations',
-      migrations: [ArchiveSchema1767225600000, AuditLog1796256000000, ApiToken1796432400000, QueryIndexes1796518800000],
+      migrations: [ArchiveSchema1767225600000, AuditLog1796256000000, ApiToken1796432400000, QueryIndexes1796518800000, RequestFingerprint1796605200000],
       migrationsTransactionMode: 'all',
       migrationsRun: true,
       synchronize: false,

@@ -1,7 +1,9 @@
+import type { Metadata } from '@grpc/grpc-js';
 import { Injectable } from '@nestjs/common';
 import { metadataV1 } from '@visitsarch/contracts';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
 import { ArchiveDatabase, Tx } from '../database/archive-database';
+import { registryRequestIdentity } from '../common/idempotency';
 import { decodePageToken, keysetPage } from '../common/page-token';
 import { idempotentOnSequence, onSequence, SequenceHold } from '../common/sequence-hold';
 import { pageSize, requireSha256, requireText, requireUuid } from '../common/validation';
@@ -123,7 +125,7 @@ export class FilesService {
     return toFile(row!);
   }
 
-  async register(request: metadataV1.RegisterFileRequest): Promise<metadataV1.RegisterFileResponse> {
+  async register(request: metadataV1.RegisterFileRequest, metadata?: Metadata): Promise<metadataV1.RegisterFileResponse> {
     if (!request.file) throw invalidArgument('file is required', 'file');
     const uuid = requireUuid(request.file.visitseqUuid, 'file.visitseq_uuid');
     const file = this.validate(request.file, 'file', uuid);
@@ -131,7 +133,7 @@ export class FilesService {
     if (adoptedHash && file.fileType !== VISITS_FILE_TYPE) throw invalidArgument('visitseq_sha256 may be set only when registering the `visits` file', 'visitseq_sha256');
     return idempotentOnSequence<{ visitseqUuid: string; fileType: string }, metadataV1.RegisterFileResponse>(
       this.database,
-      request.requestId,
+      registryRequestIdentity(request, metadata),
       'RegisterFile',
       uuid,
       'write',

@@ -27,9 +27,14 @@ export const SERVER_TIME_ZONE = 'Pacific/Chatham';
 
 /** The calls of the archive's RPCs, made as the gateway makes them: with the service credential and, if given, a caller. */
 export interface ArchiveCalls {
-  call<K extends keyof Controller>(method: K, request: Partial<RequestOf<K>> | Record<string, unknown>): Promise<ResponseOf<K>>;
+  /** Calls a unary RPC; `extra` adds call metadata (e.g. the request fingerprint the gateway sends with its creates). */
+  call<K extends keyof Controller>(method: K, request: Partial<RequestOf<K>> | Record<string, unknown>, extra?: Record<string, string>): Promise<ResponseOf<K>>;
   /** Calls a unary RPC expecting it to fail; resolves with the error and its decoded google.rpc.Status. */
-  fail<K extends keyof Controller>(method: K, request: Partial<RequestOf<K>> | Record<string, unknown>): Promise<grpc.ServiceError & { status?: googleRpc.Status; violations?: string[] }>;
+  fail<K extends keyof Controller>(
+    method: K,
+    request: Partial<RequestOf<K>> | Record<string, unknown>,
+    extra?: Record<string, string>,
+  ): Promise<grpc.ServiceError & { status?: googleRpc.Status; violations?: string[] }>;
   stream(method: 'query' | 'queryNight' | 'prenightSims', request: Record<string, unknown>): Promise<any[]>;
   /** Calls a streaming RPC and decodes its chunks as one Arrow table. */
   table(method: 'query' | 'queryNight' | 'prenightSims', request: object): Promise<{ table: Table; messages: any[] }>;
@@ -68,10 +73,11 @@ export async function startArchive(env: Record<string, string> = {}): Promise<Ar
     return client[name].bind(client);
   };
   /** The metadata of a call: the service credential, and the caller's identity headers if there is one. */
-  const headers = (caller?: Caller) => {
+  const headers = (caller?: Caller, extra: Record<string, string> = {}) => {
     const metadata = new grpc.Metadata();
     metadata.set(PEER_HEADER, TEST_SERVICE_CREDENTIAL);
     if (caller) setCaller(metadata, caller);
+    for (const [key, value] of Object.entries(extra)) metadata.set(key, value);
     return metadata;
   };
   const sql = new Pool({ connectionString: postgres.url, options: '-c search_path=visitsarch' });
@@ -79,9 +85,9 @@ export async function startArchive(env: Record<string, string> = {}): Promise<Ar
   const method = (name: string) => name[0].toUpperCase() + name.slice(1);
 
   const callsAs = (caller?: Caller): ArchiveCalls => {
-    const call = (name: string, request: object) =>
+    const call = (name: string, request: object, extra?: Record<string, string>) =>
       new Promise<any>((resolve, reject) =>
-        rpc(method(name))(request, headers(caller), { deadline: Date.now() + 30_000 }, (error: grpc.ServiceError | null, response: unknown) => (error ? reject(error) : resolve(response))),
+        rpc(method(name))(request, headers(caller, extra), { deadline: Date.now() + 30_000 }, (error: grpc.ServiceError | null, response: unknown) => (error ? reject(error) : resolve(response))),
       );
     const stream = (name: string, request: object) =>
       new Promise<any[]>((resolve, reject) => {
@@ -93,9 +99,9 @@ export async function startArchive(env: Record<string, string> = {}): Promise<Ar
       });
     return {
       call: call as ArchiveCalls['call'],
-      fail: async (name, request) => {
+      fail: async (name, request, extra) => {
         try {
-          await call(name, request);
+          await call(name, request, extra);
         } catch (error) {
           const failure = error as grpc.ServiceError & { status?: googleRpc.Status; violations?: string[] };
           failure.status = decodeStatusDetails(failure.metadata);

@@ -1,9 +1,10 @@
+import type { Metadata } from '@grpc/grpc-js';
 import { Injectable } from '@nestjs/common';
 import { metadataV1 } from '@visitsarch/contracts';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
 import { ArchiveDatabase, Tx } from '../database/archive-database';
 import { isPgError, rethrowConstraint, UNIQUE_VIOLATION } from '../common/database-errors';
-import { idempotent } from '../common/idempotency';
+import { idempotent, registryRequestIdentity } from '../common/idempotency';
 import { sequenceNotFound } from '../common/sequence-hold';
 import { decodePageToken, keysetPage } from '../common/page-token';
 import {
@@ -73,7 +74,7 @@ export class VisitSequencesService {
     private readonly files: FilesService,
   ) {}
 
-  async create(request: metadataV1.CreateVisitSequenceRequest): Promise<metadataV1.CreateVisitSequenceResponse> {
+  async create(request: metadataV1.CreateVisitSequenceRequest, metadata?: Metadata): Promise<metadataV1.CreateVisitSequenceResponse> {
     const sequence = request.visitSequence;
     if (!sequence) throw invalidArgument('visit_sequence is required', 'visit_sequence');
     const detailsSet = (['simulation', 'completed', 'mixed'] as const).filter((name) => sequence[name] != null);
@@ -111,7 +112,7 @@ export class VisitSequencesService {
 
     return idempotent(
       this.database,
-      request.requestId,
+      registryRequestIdentity(request, metadata),
       'CreateVisitSequence',
       async (tx) => {
         for (const column of PARENT_REFERENCES[kind]) {

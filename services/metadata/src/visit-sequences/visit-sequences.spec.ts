@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { typeV1 } from '@visitsarch/contracts';
+import { googleRpc, typeV1 } from '@visitsarch/contracts';
+import { REQUEST_FINGERPRINT_HEADER, REQUEST_ID_REUSED, requestFingerprint } from '@visitsarch/grpc-server';
 import { completed, create, sha256, simulation } from '../testing/archive-fixture';
 import { specArchive } from '../testing/spec-archive';
 
@@ -115,6 +116,67 @@ describe('CreateVisitSequence and GetVisitSequence', () => {
     const responses = await Promise.all(Array.from({ length: 8 }, () => archive.call('createVisitSequence', { visitSequence: sequence, requestId, tags: ['retried'] })));
     expect(new Set(responses.map((response) => response.visitSequence!.visitseqUuid)).size).toBe(1);
     expect(await archive.count('visitseq', 'visitseq_label = $1', [sequence.visitseqLabel])).toBe(1);
+  });
+
+  describe('a request_id reused for a different request (AIP-155)', () => {
+    const createWith = (visitSequence: ReturnType<typeof simulation>, requestId: string, extra?: Record<string, string>) =>
+      archive.call('createVisitSequence', { visitSequence, requestId, tags: ['retried'] }, extra);
+    const expectReused = (failure: Awaited<ReturnType<typeof archive.fail>>, requestId: string) => {
+      expect(failure.code).toBe(status.ALREADY_EXISTS);
+      expect(failure.details).toContain(`request_id ${requestId} was already used for a different CreateVisitSequence request; use a new request_id`);
+      const info = failure.status!.details.find((any) => any.typeUrl.endsWith('google.rpc.ErrorInfo'))!;
+      expect(googleRpc.ErrorInfo.decode(info.value).reason).toBe(REQUEST_ID_REUSED);
+    };
+
+    it('fails with ALREADY_EXISTS and writes nothing; the same request still replays', async () => {
+      const requestId = randomUUID();
+      const sequence = simulation();
+      const first = await createWith(sequence, requestId);
+      expect((await createWith({ ...sequence }, requestId)).visitSequence!.visitseqUuid).toBe(first.visitSequence!.visitseqUuid);
+      const before = await archive.count('visitseq');
+      for (const different of [{ ...sequence, visitseqLabel: `${sequence.visitseqLabel} (other)` }, simulation()]) {
+        expectReused(await archive.fail('createVisitSequence', { visitSequence: different, requestId, tags: ['retried'] }), requestId);
+      }
+      expectReused(await archive.fail('createVisitSequence', { visitSequence: sequence, requestId, tags: ['other tag'] }), requestId);
+      expect(await archive.count('visitseq')).toBe(before);
+      // The id is kept per method: RegisterFile may use it for a request of its own.
+      const file = { visitseqUuid: first.visitSequence!.visitseqUuid, fileType: 'notes', fileSha256: sha256(), fileSize: 1, fileUrl: 'file:///archive/notes.txt' };
+      expect((await archive.call('registerFile', { file, requestId })).file!.fileType).toBe('notes');
+    });
+
+    it('lets one of two different requests racing with one id win; the other fails', async () => {
+      const requestId = randomUUID();
+      const [a, b] = [simulation(), simulation()];
+      const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, index) => createWith(index % 2 ? a : b, requestId)));
+      const succeeded = outcomes.filter((outcome) => outcome.status === 'fulfilled').map((outcome) => outcome.value.visitSequence!);
+      const failed = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected').map((outcome) => outcome.reason);
+      expect(succeeded).toHaveLength(4);
+      expect(new Set(succeeded.map((sequence) => sequence.visitseqUuid)).size).toBe(1);
+      expect(new Set(succeeded.map((sequence) => sequence.visitseqLabel)).size).toBe(1);
+      expect(failed.map((failure) => failure.code)).toEqual([status.ALREADY_EXISTS, status.ALREADY_EXISTS, status.ALREADY_EXISTS, status.ALREADY_EXISTS]);
+      expect(await archive.count('visitseq', 'visitseq_label IN ($1, $2)', [a.visitseqLabel, b.visitseqLabel])).toBe(1);
+    });
+
+    it('replays an id recorded before fingerprints were kept, whatever the retry asks', async () => {
+      const requestId = randomUUID();
+      const first = await createWith(simulation(), requestId);
+      const { rowCount } = await archive.sql.query('UPDATE idempotent_requests SET request_fingerprint = NULL WHERE request_id = $1', [requestId]);
+      expect(rowCount).toBe(1);
+      expect((await createWith(simulation(), requestId)).visitSequence).toEqual(first.visitSequence);
+    });
+
+    it("compares the fingerprint the gateway sends for its client's request instead of the record's own", async () => {
+      const requestId = randomUUID();
+      const client = { [REQUEST_FINGERPRINT_HEADER]: requestFingerprint({ label: 'the client request', requestId }) };
+      const first = await createWith(simulation({ creationTime: new Date('2026-12-01T00:00:00Z') }), requestId, client);
+      // Another attempt of the same client request derives another creation time: still a retry.
+      const again = await createWith(simulation({ creationTime: new Date('2026-12-01T00:00:05Z') }), requestId, client);
+      expect(again.visitSequence!.visitseqUuid).toBe(first.visitSequence!.visitseqUuid);
+      const other = { [REQUEST_FINGERPRINT_HEADER]: requestFingerprint({ label: 'another client request' }) };
+      expectReused(await archive.fail('createVisitSequence', { visitSequence: simulation(), requestId, tags: ['retried'] }, other), requestId);
+      const malformed = await archive.fail('createVisitSequence', { visitSequence: simulation(), requestId: randomUUID() }, { [REQUEST_FINGERPRINT_HEADER]: 'not a digest' });
+      expect(malformed.code).toBe(status.INVALID_ARGUMENT);
+    });
   });
 
   it('stores creation times as instants and day_obs as dates, whatever the server time zone', async () => {
