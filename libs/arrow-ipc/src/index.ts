@@ -12,5 +12,6 @@ export {
   readFramedMessages,
   readIpcMessages,
   readIpcMessagesFromFile,
+  StoredStream,
 } from './ipc-messages';
 export { ArrowUpload, openArrowUpload } from './upload';

@@ -37,12 +37,14 @@ describe('Arrow IPC streams as messages', () => {
     expect(Buffer.concat(whole.map((m) => m.bytes))).toEqual(Buffer.from(STREAM.subarray(0, STREAM.byteLength - 8)));
     for (const size of [1, 7, 4096]) expect(summary(await collect(readIpcMessages(pieces(STREAM, size))))).toEqual(summary(whole));
     expect(summary(await inFile(STREAM, (file) => collect(readIpcMessagesFromFile(file))))).toEqual(summary(whole));
+    expect(summary(await collect(readIpcMessagesFromFile(STREAM)))).toEqual(summary(whole)); // a stored stream read whole
   });
 
   it('refuses a stream cut inside a message, in memory and in a file', async () => {
     const cut = STREAM.subarray(0, STREAM.byteLength - 100);
     await expect(collect(readIpcMessages(pieces(cut, 1000)))).rejects.toThrow(InvalidIpcStreamError);
     await expect(inFile(cut, (file) => collect(readIpcMessagesFromFile(file)))).rejects.toThrow(InvalidIpcStreamError);
+    await expect(collect(readIpcMessagesFromFile(cut))).rejects.toThrow('runs past the end of the stream');
     await expect(collect(readIpcMessages([Buffer.from('not arrow at all, really')]))).rejects.toThrow(InvalidIpcStreamError);
   });
 

@@ -105,28 +105,34 @@ const ipcFrame: MessageFrame = (prefix, metadataLength, bodyLength) => {
 };
 
 /**
- * The messages of an Arrow IPC stream file, each read straight into a buffer of its own size
- * (positional reads: no reassembly, no copy), for forwarding stored tables. A length that points
- * past the end of the file is an InvalidIpcStreamError, never a huge allocation.
+ * A stored Arrow IPC stream: the path of its file, or its bytes when they were already read whole
+ * (a small stored table, read and hashed in one pass: docs/decisions/0011-streaming-throughput.md).
  */
-export async function* readIpcMessagesFromFile(path: string): AsyncGenerator<IpcMessage> {
-  for await (const { framed, metadata, body, message } of readFramedMessages(path, ipcFrame)) yield { bytes: framed, metadata, body, message };
+export type StoredStream = string | Uint8Array;
+
+/**
+ * The messages of a stored Arrow IPC stream, each read straight into a buffer of its own size
+ * (positional reads: no reassembly, no copy), for forwarding stored tables. A length that points
+ * past the end of the stream is an InvalidIpcStreamError, never a huge allocation.
+ */
+export async function* readIpcMessagesFromFile(stream: StoredStream): AsyncGenerator<IpcMessage> {
+  for await (const { framed, metadata, body, message } of readFramedMessages(stream, ipcFrame)) yield { bytes: framed, metadata, body, message };
 }
 
 /**
- * The messages of an Arrow IPC stream file, each read straight into a buffer laid out by
- * `frame` (positional reads: no reassembly, no second copy). A length that points past the end
- * of the file is an InvalidIpcStreamError, never a huge allocation. Stops at the end-of-stream
- * marker or at the end of the file.
+ * The messages of a stored Arrow IPC stream, each read (from its file, by positional reads) or
+ * copied (from its bytes) straight into a buffer laid out by `frame`: no reassembly, no second
+ * copy. A length that points past the end of the stream is an InvalidIpcStreamError, never a huge
+ * allocation. Stops at the end-of-stream marker or at the end of the stream.
  */
-export async function* readFramedMessages(path: string, frame: MessageFrame): AsyncGenerator<FramedMessage> {
-  const handle = await fsp.open(path, 'r');
+export async function* readFramedMessages(stream: StoredStream, frame: MessageFrame): AsyncGenerator<FramedMessage> {
+  const source = typeof stream === 'string' ? await fileSource(stream) : bytesSource(stream);
   try {
-    const { size } = await handle.stat();
+    const { size } = source;
     const prefix = Buffer.alloc(8);
     for (let position = 0; position < size; ) {
       if (size - position < 4) throw new InvalidIpcStreamError('the Arrow IPC stream ends inside a message prefix');
-      const prefixRead = await readAt(handle, prefix, 0, Math.min(8, size - position), position);
+      const prefixRead = await readAt(source, prefix, 0, Math.min(8, size - position), position);
       let prefixLength = 4;
       let metadataLength = prefix.readInt32LE(0);
       if (metadataLength === (CONTINUATION | 0)) {
@@ -137,7 +143,7 @@ export async function* readFramedMessages(path: string, frame: MessageFrame): As
       if (metadataLength === 0) return; // end-of-stream marker
       if (metadataLength < 0 || position + prefixLength + metadataLength > size) throw new InvalidIpcStreamError(`invalid Arrow IPC metadata length ${metadataLength} at byte ${position}`);
       const metadata = Buffer.allocUnsafe(metadataLength);
-      await readAt(handle, metadata, 0, metadataLength, position + prefixLength);
+      await readAt(source, metadata, 0, metadataLength, position + prefixLength);
       let message: Message;
       try {
         message = Message.decode(metadata);
@@ -146,23 +152,47 @@ export async function* readFramedMessages(path: string, frame: MessageFrame): As
       }
       const bodyLength = Number(message.bodyLength);
       const total = prefixLength + metadataLength + bodyLength;
-      if (position + total > size) throw new InvalidIpcStreamError(`the Arrow IPC message at byte ${position} runs past the end of the file`);
+      if (position + total > size) throw new InvalidIpcStreamError(`the Arrow IPC message at byte ${position} runs past the end of the stream`);
       const { framed, metadataAt, bodyAt } = frame(prefix.subarray(0, prefixLength), metadataLength, bodyLength);
       metadata.copy(framed, metadataAt);
-      await readAt(handle, framed, bodyAt, bodyLength, position + prefixLength + metadataLength);
+      await readAt(source, framed, bodyAt, bodyLength, position + prefixLength + metadataLength);
       yield { framed, metadata: framed.subarray(metadataAt, metadataAt + metadataLength), body: framed.subarray(bodyAt, bodyAt + bodyLength), message };
       position += total;
     }
   } finally {
-    await handle.close();
+    await source.close();
   }
 }
 
-/** Reads exactly `length` bytes at `position` (fewer only at the end of the file); returns how many. */
-async function readAt(handle: fsp.FileHandle, into: Buffer, offset: number, length: number, position: number): Promise<number> {
+/** Bytes read by position: from a file, or copied from memory. */
+interface PositionalSource {
+  readonly size: number;
+  /** Reads up to `length` bytes at `position` into `into` at `offset`; how many (0 at the end). */
+  read(into: Buffer, offset: number, length: number, position: number): Promise<number> | number;
+  close(): Promise<void>;
+}
+
+async function fileSource(path: string): Promise<PositionalSource> {
+  const handle = await fsp.open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    return { size, read: async (into, offset, length, position) => (await handle.read(into, offset, length, position)).bytesRead, close: () => handle.close() };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+function bytesSource(bytes: Uint8Array): PositionalSource {
+  const source = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { size: source.byteLength, read: (into, offset, length, position) => source.copy(into, offset, position, Math.min(position + length, source.byteLength)), close: async () => {} };
+}
+
+/** Reads exactly `length` bytes at `position` (fewer only at the end of the stream); returns how many. */
+async function readAt(source: PositionalSource, into: Buffer, offset: number, length: number, position: number): Promise<number> {
   let done = 0;
   while (done < length) {
-    const { bytesRead } = await handle.read(into, offset + done, length - done, position + done);
+    const bytesRead = await source.read(into, offset + done, length - done, position + done);
     if (bytesRead === 0) break;
     done += bytesRead;
   }

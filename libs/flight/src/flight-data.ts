@@ -3,7 +3,7 @@
  * its flatbuffer metadata as `data_header` (field 2) and its body as `data_body` (field 1000).
  */
 import { Message, MessageHeader } from 'apache-arrow';
-import { FramedMessage, InvalidIpcStreamError, MessageFrame, readFramedMessages } from '@visitsarch/arrow-ipc';
+import { FramedMessage, InvalidIpcStreamError, MessageFrame, readFramedMessages, StoredStream } from '@visitsarch/arrow-ipc';
 import { protobufVarint as varint } from '@visitsarch/contracts';
 import { EncodedResponseBuffers } from '@visitsarch/grpc-server';
 import type { FlightData } from './flight-types';
@@ -32,12 +32,12 @@ export function encodeFlightData(metadata: Uint8Array, body: Uint8Array): Buffer
 }
 
 /**
- * The messages of an Arrow IPC stream file, each read straight into an encoded FlightData
- * (`framed`), for DoGet: pre-encoded responses, whose buffers are reused once grpc-js has
- * written them (EncodedResponseBuffers), so `framed` is only good until it has been sent.
+ * The messages of a stored Arrow IPC stream (its file, or its bytes), each read straight into an
+ * encoded FlightData (`framed`), for DoGet: pre-encoded responses, whose buffers are reused once
+ * grpc-js has written them (EncodedResponseBuffers), so `framed` is only good until it has been sent.
  */
-export function readFlightDataFromFile(path: string): AsyncGenerator<FramedMessage> {
-  return readFramedMessages(path, flightDataFrame((size) => DO_GET_BUFFERS.take(size)));
+export function readFlightDataFromFile(stream: StoredStream): AsyncGenerator<FramedMessage> {
+  return readFramedMessages(stream, flightDataFrame((size) => DO_GET_BUFFERS.take(size)));
 }
 
 /**

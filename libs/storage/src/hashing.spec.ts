@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readFileInto, sha256OfFile, sha256OfFileInBackground, sha256OfLocalFile } from './hashing';
+import { readFileInto, readWholeSmallFile, sha256OfFile, sha256OfFileInBackground, sha256OfLocalFile } from './hashing';
 
 describe('sha256OfFileInBackground', () => {
   let directory: string;
@@ -65,5 +65,22 @@ describe('sha256OfFileInBackground', () => {
     const hashing = sha256OfFileInBackground(file);
     hashing.cancel();
     await expect(hashing.digest).rejects.toThrow(/stopped/);
+  });
+
+  it('reads a small file whole into reused buffers, concurrently, and no file above 8 MiB (readWholeSmallFile)', async () => {
+    const files = [0, 7, 1024 * 1024 + 3, 8 * 1024 * 1024].map((size, i) => {
+      const file = path.join(directory, `whole-${i}`);
+      const bytes = randomBytes(size);
+      fs.writeFileSync(file, Buffer.concat([bytes, Buffer.from('written after the snapshot was taken')]));
+      return { file, size, bytes };
+    });
+    for (let round = 0; round < 2; round++) {
+      const read = await Promise.all(files.map(({ file, size }) => readWholeSmallFile(file, size)));
+      read.forEach((whole, i) => expect(whole?.bytes.equals(files[i].bytes)).toBe(true)); // each its own buffer, only its size
+      for (const whole of read) whole?.release();
+    }
+    expect(await readWholeSmallFile(files[3].file, 8 * 1024 * 1024 + 1)).toBeUndefined();
+    await expect(readWholeSmallFile(files[1].file, 1000)).rejects.toThrow('ended after 43 of its 1000 bytes');
+    await expect(readWholeSmallFile(path.join(directory, 'missing'), 10)).rejects.toThrow(/ENOENT/);
   });
 });

@@ -94,6 +94,50 @@ async function sha256OfSmallFile(path: string): Promise<Buffer> {
   }
 }
 
+/** A small local file's bytes, read whole into a reused buffer: `bytes` is good until `release()`. */
+export interface WholeSmallFile {
+  readonly bytes: Buffer;
+  release(): void;
+}
+
+/**
+ * Buffers of whole small files, reused (as SMALL_FILE_BUFFERS): reading a 1 MB table into fresh
+ * memory per read would cost a full garbage collection per 64 reads.
+ */
+const WHOLE_FILE_BUFFERS: Buffer[] = [];
+
+/**
+ * The first `size` bytes of a local file of at most 8 MiB (the size hashed on the event loop), read
+ * whole into a reused buffer in as few reads as the kernel allows; undefined for larger files.
+ * Small stored tables are read once this way, then hashed and served from memory (decision 0011):
+ * one open and one read instead of a pass to hash them and another to send them.
+ */
+export async function readWholeSmallFile(path: string, size: number): Promise<WholeSmallFile | undefined> {
+  if (size > HASH_IN_BACKGROUND_BYTES) return undefined;
+  const reused = WHOLE_FILE_BUFFERS.findIndex((buffer) => buffer.length >= size);
+  const buffer = reused >= 0 ? WHOLE_FILE_BUFFERS.splice(reused, 1)[0] : Buffer.allocUnsafeSlow(Math.max(SMALL_FILE_BUFFER_BYTES, size));
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    if (WHOLE_FILE_BUFFERS.length < 4) WHOLE_FILE_BUFFERS.push(buffer);
+  };
+  try {
+    const file = await fs.promises.open(path, 'r');
+    let read = 0;
+    try {
+      for (let n; read < size && (n = (await file.read(buffer, read, size - read, read)).bytesRead) > 0; ) read += n;
+    } finally {
+      await file.close();
+    }
+    if (read < size) throw new Error(`${path} ended after ${read} of its ${size} bytes`);
+    return { bytes: buffer.subarray(0, size), release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
 /**
  * A local file's bytes, read chunk by chunk into `buffer`: each chunk is only good until the next
  * is asked for (for consumers that hash or copy it at once), and reading allocates nothing per chunk.

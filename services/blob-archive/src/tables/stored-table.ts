@@ -1,12 +1,13 @@
+import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import { DataType, RecordBatch, Schema } from 'apache-arrow';
 import { failedPrecondition, GrpcError, invalidArgument } from '@visitsarch/grpc-server';
-import { ArchiveStorage, LocalSnapshot, sha256OfLocalFile, verifySha256 } from '@visitsarch/storage';
+import { ArchiveStorage, LocalSnapshot, readWholeSmallFile, sha256OfLocalFile, verifySha256, WholeSmallFile } from '@visitsarch/storage';
 import { batchStream, formatFromMagic, openVisitTable, PassOptions, VisitBatchStream, VisitTableFormat } from '@visitsarch/visit-tables';
 import { status } from '@grpc/grpc-js';
 import { nightOfDayObs } from '@visitsarch/day-obs';
 import { dayObsRange } from '@visitsarch/validation';
-import { IpcMessage, readIpcMessagesFromFile } from '@visitsarch/arrow-ipc';
+import { IpcMessage, readIpcMessagesFromFile, StoredStream } from '@visitsarch/arrow-ipc';
 import type { typeV1 } from '@visitsarch/contracts';
 import { DayNumberRange, DayObsSource, dayObsSourceOf, rowsInRange } from '../arrow/day-obs';
 import type { Message } from 'apache-arrow';
@@ -31,7 +32,8 @@ export function selectionOf(request: { columns: readonly string[]; dayObsRange?:
  * anything. Forwarding the stored messages as they are ({@link rawMessages}) runs alongside it
  * (a worker thread hashes while the messages go out) and holds back the last message until the
  * hash matched: a stream that ends normally carried exactly the recorded bytes; a mismatch ends
- * it with DATA_LOSS instead (docs/decisions/0011-streaming-throughput.md).
+ * it with DATA_LOSS instead (docs/decisions/0011-streaming-throughput.md). A small table (at most
+ * 8 MiB, as a pre-night simulation's) is read whole once, and hashed and forwarded from memory.
  */
 export class StoredTable {
   private constructor(
@@ -39,22 +41,28 @@ export class StoredTable {
     readonly format: VisitTableFormat,
     private readonly snapshot: LocalSnapshot,
     private readonly verification: Verification,
+    /** The stored bytes, read whole, if the table is small. */
+    private readonly whole?: WholeSmallFile,
   ) {}
 
   /** Pins the object at `url` and starts verifying it (NOT_FOUND, DATA_LOSS, UNIMPLEMENTED for unreadable formats). */
   static async open(storage: ArchiveStorage, url: string, expectedSha256: Uint8Array | undefined, field: string): Promise<StoredTable> {
     const resolved = storage.resolve(url, field);
     const snapshot = await resolved.store.snapshot(resolved.url);
-    const verification = verify(resolved.url, snapshot, expectedSha256);
+    let whole: WholeSmallFile | undefined;
+    let verification: Verification | undefined;
     try {
-      const format = await detectFormat(snapshot.path);
+      whole = await readWholeSmallFile(snapshot.path, snapshot.size);
+      verification = verify(resolved.url, snapshot, expectedSha256, whole?.bytes);
+      const format = whole ? formatFromMagic(whole.bytes.subarray(0, 16)) : await detectFormat(snapshot.path);
       if (!format) {
         await verification.done; // a damaged object is DATA_LOSS, not an unknown format
         throw new GrpcError(status.UNIMPLEMENTED, `${resolved.url} is not a visit table in a format this service reads`, { reason: 'UNKNOWN_TABLE_FORMAT' });
       }
-      return new StoredTable(resolved.url, format, snapshot, verification);
+      return new StoredTable(resolved.url, format, snapshot, verification, whole);
     } catch (error) {
-      verification.cancel();
+      verification?.cancel();
+      whole?.release();
       await snapshot.release();
       throw error;
     }
@@ -73,10 +81,10 @@ export class StoredTable {
    */
   async rawMessages(): Promise<AsyncIterable<IpcMessage> | undefined>;
   /** The same, each message read by `read` (e.g. straight into an encoded FlightData). */
-  async rawMessages<M extends { message: Message }>(read: (path: string) => AsyncGenerator<M>): Promise<AsyncIterable<M> | undefined>;
-  async rawMessages(read: (path: string) => AsyncGenerator<{ message: Message }> = readIpcMessagesFromFile): Promise<AsyncIterable<{ message: Message }> | undefined> {
+  async rawMessages<M extends { message: Message }>(read: (stream: StoredStream) => AsyncGenerator<M>): Promise<AsyncIterable<M> | undefined>;
+  async rawMessages(read: (stream: StoredStream) => AsyncGenerator<{ message: Message }> = readIpcMessagesFromFile): Promise<AsyncIterable<{ message: Message }> | undefined> {
     if (this.format !== 'arrow-stream') return undefined;
-    const messages = read(this.snapshot.path)[Symbol.asyncIterator]();
+    const messages = read(this.whole?.bytes ?? this.snapshot.path)[Symbol.asyncIterator]();
     let first: IteratorResult<{ message: Message }>;
     try {
       first = await messages.next();
@@ -100,12 +108,13 @@ export class StoredTable {
 
   /** The SHA-256 and size of the pinned bytes (what a record of them keeps, to verify every later read). */
   async fileDigest(): Promise<{ sha256: Buffer; size: number }> {
-    const sha256 = this.snapshot.sha256 ?? (await sha256OfLocalFile(this.snapshot.path, this.snapshot.size).digest);
+    const sha256 = this.snapshot.sha256 ?? (this.whole ? sha256Of(this.whole.bytes) : await sha256OfLocalFile(this.snapshot.path, this.snapshot.size).digest);
     return { sha256, size: this.snapshot.size };
   }
 
   release(): Promise<void> {
     this.verification.cancel();
+    this.whole?.release();
     return this.snapshot.release();
   }
 }
@@ -116,15 +125,21 @@ interface Verification {
   cancel(): void;
 }
 
-function verify(url: string, snapshot: LocalSnapshot, expected: Uint8Array | undefined): Verification {
+/** Verifies the snapshot's bytes: `bytes` when it was read whole, else its file. */
+function verify(url: string, snapshot: LocalSnapshot, expected: Uint8Array | undefined, bytes?: Uint8Array): Verification {
   let cancel = () => {};
   let digest: Promise<Uint8Array>;
   if (!expected || expected.byteLength === 0) digest = Promise.resolve(new Uint8Array(0));
   else if (snapshot.sha256) digest = Promise.resolve(snapshot.sha256);
+  else if (bytes) digest = Promise.resolve(sha256Of(bytes));
   else ({ digest, cancel } = sha256OfLocalFile(snapshot.path, snapshot.size));
   const done = digest.then((actual) => verifySha256(url, actual, expected));
   done.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
   return { done, cancel };
+}
+
+function sha256Of(bytes: Uint8Array): Buffer {
+  return createHash('sha256').update(bytes).digest();
 }
 
 /** `first`, then the rest of `messages`, the last one held back until `verified` resolves (or its error thrown instead). */

@@ -92,6 +92,20 @@ describe('blob-archive visit tables', () => {
       expect((await failure(exportBytes({ fileUrl: stored.fileUrl, expectedFileSha256: stored.fileSha256, format: TableFormat.TABLE_FORMAT_CSV }))).code).toBe(status.DATA_LOSS);
     });
 
+    it('ends the stream of a table above 8 MiB (hashed while it is sent) with DATA_LOSS, never its last message, when a stored byte was flipped', async () => {
+      const stored = await upload(destination(archive()), syntheticOpsimTable({ rows: 40_000, batchRows: 4096 }));
+      expect(stored.fileSize).toBeGreaterThan(8 * 1024 * 1024); // not read whole (readWholeSmallFile)
+      flipStoredByte(harness, stored.fileUrl, Math.floor(stored.fileSize / 2));
+      let rows = 0;
+      const error = await failure(
+        (async () => {
+          for await (const message of download(stored.fileUrl, { expectedFileSha256: stored.fileSha256 })) rows += message.chunk?.rowCount ?? 0;
+        })(),
+      );
+      expect(error.code).toBe(status.DATA_LOSS);
+      expect(rows).toBeLessThan(40_000);
+    });
+
     it('refuses to overwrite a stored table unless asked', async () => {
       const head = destination(archive());
       await upload(head, nightsTable());
