@@ -120,6 +120,15 @@ describe('npm start (tools/stack)', () => {
       expect.arrayContaining(['visitsarch.gateway.v1.GatewayService', 'visitsarch.metadata.v1.MetadataService', 'visitsarch.stats.v1.StatsService', 'grpc.health.v1.Health']),
     );
     expect(result.stdout).not.toContain('RegistryService'); // internal: not reachable through the gateway
+    // What an operator does next: describe, check health and call, all through reflection alone (no .proto files).
+    const described = await run(grpcurl, ['-plaintext', addresses.gateway, 'describe', 'visitsarch.gateway.v1.AddSimulationHeader']);
+    expect(described.stderr).toBe('');
+    expect(described.stdout).toContain('optional string first_day_obs = 3;');
+    expect(described.stdout).toContain('// The label of the simulation'); // the contract's comments
+    const health = await run(grpcurl, ['-plaintext', addresses.gateway, 'grpc.health.v1.Health/Check']);
+    expect({ code: health.code, stdout: health.stdout, stderr: health.stderr }).toEqual({ code: 0, stdout: expect.stringContaining('"status": "SERVING"'), stderr: '' });
+    const query = await run(grpcurl, ['-plaintext', '-d', '{"telescope": "auxtel"}', addresses.gateway, 'visitsarch.gateway.v1.GatewayService/GetDefaultConsdbQuery']);
+    expect(query.stderr).toContain('Unauthenticated'); // reached the gateway's own access control: the request was encoded from reflection
   });
 
   it('stops every service and PostgreSQL cleanly on Ctrl-C (SIGINT)', async () => {

@@ -14,6 +14,10 @@ python3 tools/check-proto-comments.py "$descriptor" visitsarch/
 rm -f "$descriptor"
 npx buf generate
 node tools/lazy-nest-imports.js
+# What server reflection serves: the descriptors as compiled, not as protobufjs rebuilds them
+# (libs/contracts/src/descriptor-sets.ts).
+npx buf build -o libs/contracts/src/gen/visitsarch.binpb
+npx buf build node_modules/grpc-health-check/proto/health/v1 -o libs/contracts/src/gen/grpc-health.binpb
 
 py_out=clients/python/visitsarch
 find "$py_out" \( -name '*_pb2.py' -o -name '*_pb2.pyi' -o -name '*_pb2_grpc.py' \) -delete

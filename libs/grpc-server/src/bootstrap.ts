@@ -1,13 +1,12 @@
 import 'reflect-metadata';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { PROTO_LOADER_OPTIONS, PROTO_ROOT, ServiceContract } from '@visitsarch/contracts';
 import { NestJsonLogger, type Logger } from '@visitsarch/logging';
+import { serverReflection } from './reflection';
 import { Dependency, HealthMonitor } from './health';
 import { ErrorMapper, GrpcErrorFilter } from './error-filter';
 import { RequestCheck, RequestCheckInterceptor } from './request-check';
@@ -139,8 +138,7 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
         for (const name of options.preEncodedResponses ?? []) passEncodedResponsesThrough(definition, name, framedInPlace);
         for (const name of options.keepReceivedBytes ?? []) keepReceivedBytes(methodOf(definition, name)!);
         forwarding = addForwardedServices(server, options.forward ?? [], logger);
-        const healthDefinition = protoLoader.loadSync(healthProtoPath, { keepCase: true, defaults: true });
-        new ReflectionService({ ...forwarding.definition, ...definition, ...healthDefinition }).addToServer(server);
+        serverReflection(serviceNames).addToServer(server);
         health.implementation.addToServer(server);
       },
     },
