@@ -69,7 +69,7 @@ export const REQUEST_ID_REUSED = 'REQUEST_ID_REUSED';
 export function reusedRequestId(requestId: string, method: string): GrpcError {
   return new GrpcError(
     status.ALREADY_EXISTS,
-    `request_id ${requestId} was already used for a different ${method} request; use a new request_id (reuse one only to retry the very same request)`,
+    `request_id ${requestId} was already used for a different request; use a new request_id (reuse one only to retry the very same request)`,
     { reason: REQUEST_ID_REUSED, resource: { type: 'Request', name: `${method}/${requestId}` } },
   );
 }

@@ -77,7 +77,7 @@ describe('comments', () => {
     // The same id for another comment is another request: refused, not answered with the first comment.
     const reused = await archive.fail('addComment', { visitseqUuid, comment: 'twice', requestId });
     expect(reused.code).toBe(status.ALREADY_EXISTS);
-    expect(reused.details).toMatch(/already used for a different AddComment request; use a new request_id/);
+    expect(reused.details).toMatch(/already used for a different request; use a new request_id/);
     expect(await archive.count('comments', 'visitseq_uuid = $1', [visitseqUuid])).toBe(1);
   });
 

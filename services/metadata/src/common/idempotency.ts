@@ -1,7 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { invalidArgument, REQUEST_FINGERPRINT_HEADER, requestFingerprint, reusedRequestId } from '@visitsarch/grpc-server';
 import { ArchiveDatabase, Tx } from '../database/archive-database';
-import { isPgError, UNIQUE_VIOLATION } from './database-errors';
 import { optionalUuid } from './validation';
 
 /** What tells a retry of a creating request (AIP-155) from another request: its request_id and its fingerprint. */
@@ -34,8 +33,9 @@ export function registryRequestIdentity(request: { requestId?: string }, metadat
  * which resource it made and the request's fingerprint; a retry with that id and the same fingerprint
  * finds the record and answers from the resource instead. The same id with another fingerprint is a
  * different request: ALREADY_EXISTS (reusedRequestId). A record made before fingerprints were kept
- * (NULL) replays whatever the request. Two concurrent requests with one id race on the record's
- * primary key; the loser rolls back and replays (or fails, if it was a different request).
+ * (NULL) replays whatever the request. Two concurrent requests with one id race: the loser fails
+ * (on the record's primary key, or on the resource's) and rolls back, finds the winner's record,
+ * and replays it (or fails, if it was a different request).
  */
 export async function idempotent<R, T>(
   database: ArchiveDatabase,
@@ -66,8 +66,8 @@ export async function idempotent<R, T>(
       return result;
     });
   } catch (error) {
-    const raced = isPgError(error, UNIQUE_VIOLATION) && (error.constraint === 'idempotent_requests_pkey' || (await recalled()) !== undefined);
-    if (!raced) throw error;
+    // Lost a race if the id is recorded now: on its primary key, or on the resource's own (the
+    // gateway names a new sequence after the request id, so the winner's row blocks ours first).
     const winner = await recalled();
     if (!winner) throw error;
     return answer(winner);

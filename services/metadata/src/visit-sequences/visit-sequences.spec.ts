@@ -123,7 +123,7 @@ describe('CreateVisitSequence and GetVisitSequence', () => {
       archive.call('createVisitSequence', { visitSequence, requestId, tags: ['retried'] }, extra);
     const expectReused = (failure: Awaited<ReturnType<typeof archive.fail>>, requestId: string) => {
       expect(failure.code).toBe(status.ALREADY_EXISTS);
-      expect(failure.details).toContain(`request_id ${requestId} was already used for a different CreateVisitSequence request; use a new request_id`);
+      expect(failure.details).toContain(`request_id ${requestId} was already used for a different request; use a new request_id`);
       const info = failure.status!.details.find((any) => any.typeUrl.endsWith('google.rpc.ErrorInfo'))!;
       expect(googleRpc.ErrorInfo.decode(info.value).reason).toBe(REQUEST_ID_REUSED);
     };
@@ -155,6 +155,18 @@ describe('CreateVisitSequence and GetVisitSequence', () => {
       expect(new Set(succeeded.map((sequence) => sequence.visitseqLabel)).size).toBe(1);
       expect(failed.map((failure) => failure.code)).toEqual([status.ALREADY_EXISTS, status.ALREADY_EXISTS, status.ALREADY_EXISTS, status.ALREADY_EXISTS]);
       expect(await archive.count('visitseq', 'visitseq_label IN ($1, $2)', [a.visitseqLabel, b.visitseqLabel])).toBe(1);
+    });
+
+    it('replays concurrent attempts that name the same new UUID, as the gateway does (the loser fails on it before the id)', async () => {
+      const requestId = randomUUID();
+      const sequence = simulation({ visitseqUuid: randomUUID() });
+      const responses = await Promise.all(Array.from({ length: 6 }, () => createWith(sequence, requestId)));
+      expect(new Set(responses.map((response) => response.visitSequence!.visitseqUuid))).toEqual(new Set([sequence.visitseqUuid]));
+      const other = await Promise.allSettled([createWith(sequence, randomUUID()), createWith(simulation({ visitseqUuid: sequence.visitseqUuid }), requestId)]);
+      expect(other.map((outcome) => (outcome.status === 'rejected' ? outcome.reason.details : 'created'))).toEqual([
+        expect.stringMatching(/already exists/),
+        expect.stringMatching(/already used for a different request/),
+      ]);
     });
 
     it('replays an id recorded before fingerprints were kept, whatever the retry asks', async () => {
