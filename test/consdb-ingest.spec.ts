@@ -216,6 +216,16 @@ describe('a retry with the same request_id', () => {
     expect(Number(retried.table.getChild('rotSkyPos')!.get(0))).toBe(rotation);
   });
 
+  it('for a different request fails with ALREADY_EXISTS, recording nothing', async () => {
+    const requestId = randomUUID();
+    const original = await queryConsdb({ label: 'reused id', firstDayobs: '20251201', lastDayobs: '20251201', requestId });
+    await expect(queryConsdb({ label: 'reused id', firstDayobs: '20251201', lastDayobs: '20251202', requestId })).rejects.toMatchObject({
+      code: status.ALREADY_EXISTS,
+      details: expect.stringMatching(/request_id \S+ was already used for a different request; use a new request_id/),
+    });
+    expect((await sequence(original.first.visitseqUuid)).lastDayObs).toBe('2025-12-01');
+  });
+
   it('of a metadata-only ingest cannot return its visits: FAILED_PRECONDITION', async () => {
     const requestId = randomUUID();
     const original = await queryConsdb({ label: 'metadata only', lastDayobs: '20251201', archiveUrl: '', requestId });

@@ -29,6 +29,15 @@ function* chunks(table: Table): Generator<typeV1.ArrowIpcChunk> {
   for (let start = 0; start < bytes.length; start += 200_000) yield { ipcBytes: Buffer.from(bytes.subarray(start, start + 200_000)), rowCount: start === 0 ? table.numRows : 0 };
 }
 
+/** A request_id an earlier, different request used: ALREADY_EXISTS, saying to use a new one. */
+async function expectReusedRequestId(attempt: Promise<unknown>): Promise<void> {
+  const error = await attempt.then(
+    () => undefined,
+    (failure: grpc.ServiceError) => failure,
+  );
+  expect(error).toMatchObject({ code: grpc.status.ALREADY_EXISTS, details: expect.stringMatching(/request_id \S+ was already used for a different request; use a new request_id/) });
+}
+
 const CONDA_LIST = JSON.stringify([{ base_url: 'https://conda.anaconda.org/conda-forge', build_number: 0, build_string: 'pyhd8ed1ab_0', channel: 'conda-forge', dist_name: 'rubin-scheduler-3.10.0-pyhd8ed1ab_0', name: 'rubin-scheduler', platform: 'noarch', version: '3.10.0' }]);
 
 describe("every field of the gateway's own requests reaches the services behind it", () => {
@@ -93,6 +102,24 @@ describe("every field of the gateway's own requests reaches the services behind 
     expect(record.visitseqUrl!.startsWith(header.archiveUrl)).toBe(true); // archive_url: where the visits went
     expect(record.visitseqUrl!.endsWith('.parquet')).toBe(true); // format: how they were stored
     expect((await add()).visitseqUuid).toBe(added.visitseqUuid); // request_id: a retry is the same add
+    // The same request_id for a different request (another label, or other visits) is refused, recording nothing.
+    const labelled = async (label: string) =>
+      (await archive.metadata.unary('listVisitSequences', { telescope: '', tagsAll: [], tagsAny: [], labelContains: label, orderBy: '', pageSize: 10, pageToken: '', kind: 0 })).visitSequences;
+    await expectReusedRequestId(archive.gateway.clientStream('addSimulation', [{ header: { ...header, label: 'another label' } }, ...[...chunks(visits)].map((chunk) => ({ chunk }))]));
+    const otherVisits = syntheticOpsimTable({ rows: 100, seed: 6 });
+    await expectReusedRequestId(archive.gateway.clientStream('addSimulation', [{ header }, ...[...chunks(otherVisits)].map((chunk) => ({ chunk }))]));
+    expect(await labelled('another label')).toEqual([]);
+    expect((await get(added.visitseqUuid)).visitseqLabel).toBe(header.label);
+  });
+
+  it('answers concurrent attempts of one request with a request_id, and no creation time, with one sequence', async () => {
+    // Each attempt takes "now" as the creation time; the request the client sent is still the same one.
+    const header = { label: 'concurrent attempts', telescope: 'simonyi', tags: [], requestId: randomUUID(), format: typeV1.TableFormat.TABLE_FORMAT_UNSPECIFIED };
+    const attempts = await Promise.all(Array.from({ length: 4 }, () => archive.gateway.clientStream('addSimulation', [{ header }, ...[...chunks(visits)].map((chunk) => ({ chunk }))])));
+    expect(new Set(attempts.map((attempt) => attempt.visitseqUuid)).size).toBe(1);
+    const record = await get(attempts[0].visitseqUuid);
+    const { files } = await archive.metadata.unary('listFiles', { visitseqUuid: record.visitseqUuid, pageSize: 100, pageToken: '' });
+    expect(files.find((file) => file.fileType === 'visits')?.fileUrl).toBe(record.visitseqUrl);
   });
 
   it('AddCompletedHeader', async () => {
@@ -155,6 +182,7 @@ describe("every field of the gateway's own requests reaches the services behind 
     expect(record.visitseqUrl!.startsWith(request.archiveUrl)).toBe(true);
     expect(record.visitseqUrl!.endsWith('.parquet')).toBe(true);
     expect((await archive.gateway.unary('addMixed', request)).visitseqUuid).toBe(added.visitseqUuid);
+    await expectReusedRequestId(archive.gateway.unary('addMixed', { ...request, lastEarlyDayObs: '2026-07-04', firstLateDayObs: '2026-07-05' }));
   });
 
   it('AddFileHeader', async () => {
@@ -179,6 +207,9 @@ describe("every field of the gateway's own requests reaches the services behind 
     expect(file.fileUrl!.endsWith('/contract-notes.txt')).toBe(true);
     expect(Buffer.from(file.fileSha256)).toEqual(header.expectedFileSha256);
     expect((await add()).fileUrl).toBe(added.fileUrl); // a retry (same request_id, same bytes) is the same file, even with replace
+    // The same request_id for another request (another name for the same bytes) is refused.
+    await expectReusedRequestId(archive.gateway.clientStream('addFile', [{ header: { ...header, fileName: 'other-notes.txt' } }, { data: bytes }]));
+    await expectReusedRequestId(archive.gateway.clientStream('addFile', [{ header: { ...header, replace: false } }, { data: bytes }]));
     // expected_file_sha256 is checked, not only stored.
     const wrong = await archive.gateway.clientStream('addFile', [{ header: { ...header, requestId: randomUUID(), expectedFileSha256: Buffer.alloc(32) } }, { data: bytes }]).catch((error) => error);
     expect(wrong.code).toBe(grpc.status.DATA_LOSS);

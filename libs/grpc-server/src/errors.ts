@@ -109,3 +109,11 @@ export function decodeStatusDetails(metadata: Metadata | undefined): googleRpc.S
   if (!raw || typeof raw === 'string') return undefined;
   return googleRpc.Status.decode(raw);
 }
+
+/** The ErrorInfo reason of an error received from another service, if its status details hold one. */
+export function errorReason(error: unknown): string | undefined {
+  const metadata = (error as { metadata?: unknown } | undefined)?.metadata;
+  if (!(metadata instanceof Metadata)) return undefined;
+  const info = decodeStatusDetails(metadata)?.details.find((any) => any.typeUrl.endsWith('google.rpc.ErrorInfo'));
+  return info ? googleRpc.ErrorInfo.decode(info.value).reason : undefined;
+}

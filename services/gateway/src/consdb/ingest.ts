@@ -11,7 +11,7 @@ import { defaultConsdbQuery, isValidSurveyStartMjd } from '@visitsarch/consdb';
 import { dayObsOfMjd, mjdAtDayObsStart, parseDayObs } from '@visitsarch/day-obs';
 import type { CallOptions } from '@visitsarch/grpc-client';
 import { status } from '@grpc/grpc-js';
-import { failedPrecondition, GrpcError, invalidArgument } from '@visitsarch/grpc-server';
+import { failedPrecondition, GrpcError, invalidArgument, requestFingerprint } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
 import { addCompleted } from '../sequences/add-completed';
 import { addMixed } from '../sequences/add-mixed';
@@ -91,7 +91,7 @@ export async function* ingestConsdbVisits(context: IngestContext, request: Inges
       requestId: request.requestId,
       format: typeV1.TableFormat.TABLE_FORMAT_UNSPECIFIED,
     };
-    const completed = await addCompleted(context.downstream, context.config, context.logger, header, received(), call);
+    const completed = await addCompleted(context.downstream, context.config, context.logger, header, received(), call, ingestFingerprint(request));
     const mixedVisitseqUuid = base ? await recordMixed(context, request, base, completed.visitseqUuid, call) : undefined;
     yield firstMessage(completed.visitSequence, completed.rowCount, mixedVisitseqUuid);
     for (const chunk of visits) yield chunkMessage(chunk);
@@ -135,6 +135,14 @@ export async function recordMixed(context: IngestContext, request: IngestRequest
     call,
   );
   return mixed.visitseqUuid;
+}
+
+/**
+ * The fingerprint of an ingest's request (its archive resolved), which tells a retry from a
+ * different request with the same request id: ConsDB's visits are no part of it.
+ */
+export function ingestFingerprint(request: IngestRequest): string {
+  return requestFingerprint(request);
 }
 
 /** The request id of the mixed sequence an ingest with `requestId` records. */

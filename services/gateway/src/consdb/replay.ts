@@ -1,5 +1,5 @@
 /**
- * A retried QueryConsdb (same request_id) whose completed sequence is already recorded:
+ * A retried QueryConsdb (same request_id, same request) whose completed sequence is already recorded:
  * answered from the archive, not from ConsDB, so the caller gets exactly the visits that were
  * stored even if ConsDB changed since (and ConsDB is not asked again); they are read as
  * DownloadVisits reads them. A sequence recorded without its visits (metadata only) cannot
@@ -8,9 +8,9 @@
 import { metadataV1, typeV1 } from '@visitsarch/contracts';
 import { failedPrecondition } from '@visitsarch/grpc-server';
 import { sequenceVisitChunks } from '@visitsarch/sequence-visits';
-import { findSequence } from '../sequences/record-sequence';
+import { confirmRetry, findSequence } from '../sequences/record-sequence';
 import { sequenceUuidFor } from '../support/request-id';
-import { findBase, firstMessage, IngestContext, IngestRequest, mixedRequestId, Parent, recordMixed } from './ingest';
+import { findBase, firstMessage, IngestContext, ingestFingerprint, IngestRequest, mixedRequestId, Parent, recordMixed } from './ingest';
 import type { gatewayV1 } from '@visitsarch/contracts';
 import type { Telescope } from '@visitsarch/validation';
 
@@ -20,8 +20,10 @@ export interface ReplayedIngest {
 }
 
 export async function replayIngest(context: IngestContext, request: IngestRequest, call: Parent): Promise<ReplayedIngest | undefined> {
-  const recorded = await findSequence(context.downstream, sequenceUuidFor(request.requestId), call);
-  if (!recorded) return undefined;
+  const found = await findSequence(context.downstream, sequenceUuidFor(request.requestId), call);
+  if (!found) return undefined;
+  // The same request replays; a different one with this request id fails (ALREADY_EXISTS).
+  const recorded = await confirmRetry(context.downstream, found, request.requestId, ingestFingerprint(request), call);
   if (!recorded.visitseqUrl) {
     throw failedPrecondition(
       `request ${request.requestId} already recorded ${recorded.visitseqUuid} without storing its visits, so they cannot be returned again`,

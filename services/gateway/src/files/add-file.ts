@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import { blobArchiveV1, gatewayV1, metadataV1 } from '@visitsarch/contracts';
-import { alreadyExists, invalidArgument, notFound } from '@visitsarch/grpc-server';
+import { alreadyExists, invalidArgument, notFound, requestFingerprint } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
 import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
 import { replacementName } from '../support/replacement-name';
+import { fingerprintMetadata } from '../support/request-id';
 import { deleteQuietly, discardUnrecorded, findSequence } from '../sequences/record-sequence';
 import { checkFileName, requireText, requireUuid } from '../sequences/validation';
 
@@ -45,7 +46,10 @@ export async function addFile(
         size += piece.length;
       }
       const digest = hash.digest();
-      if (digest.equals(Buffer.from(existing.fileSha256))) return { fileUrl: existing.fileUrl, fileSha256: digest, fileSize: size, file: existing };
+      if (digest.equals(Buffer.from(existing.fileSha256))) {
+        const file = await confirmRetry(downstream, existing, header, digest, call);
+        return { fileUrl: existing.fileUrl, fileSha256: digest, fileSize: size, file };
+      }
     }
     throw alreadyExists('VisitSequenceFile', `${uuid}/${fileType}`, `${uuid} already has a ${fileType} file (${existing.fileUrl ?? 'record only'}); use replace to store a new one`);
   }
@@ -77,13 +81,14 @@ export async function addFile(
   if (existing?.fileUrl && Buffer.from(existing.fileSha256).equals(Buffer.from(stored.fileSha256))) {
     // Replaced by the very same bytes (e.g. a retried replace that had succeeded): keep the recorded file.
     await deleteQuietly(downstream, stored.fileUrl, logger);
-    return { fileUrl: existing.fileUrl, fileSha256: stored.fileSha256, fileSize: stored.fileSize, file: existing };
+    const file = header.requestId ? await confirmRetry(downstream, existing, header, stored.fileSha256, call) : existing;
+    return { fileUrl: existing.fileUrl, fileSha256: stored.fileSha256, fileSize: stored.fileSize, file };
   }
   try {
     const registered = await downstream.registry.unary(
       'registerFile',
       { file: { visitseqUuid: uuid, fileType, fileSha256: stored.fileSha256, fileSize: stored.fileSize, fileUrl: stored.fileUrl }, replace: header.replace, requestId: header.requestId },
-      { parent: call },
+      { parent: call, metadata: fingerprintMetadata(header.requestId, fileFingerprint(header, stored.fileSha256)) },
     );
     if (existing?.fileUrl && existing.fileUrl !== stored.fileUrl) await deleteQuietly(downstream, existing.fileUrl, logger);
     return { fileUrl: stored.fileUrl, fileSha256: stored.fileSha256, fileSize: stored.fileSize, file: registered.file };
@@ -91,6 +96,32 @@ export async function addFile(
     await discardUnrecorded(downstream, stored.fileUrl, error, logger);
     throw error;
   }
+}
+
+/** The fingerprint of an AddFile request: its header and the SHA-256 of its bytes (what the record derives, e.g. the object name, is no part of it). */
+function fileFingerprint(header: gatewayV1.AddFileHeader, fileSha256: Uint8Array): string {
+  return requestFingerprint({ ...header, fileSha256 });
+}
+
+/**
+ * A retry (with a request id) that found its bytes recorded: the registration of the recorded file
+ * is sent again with the request id and this request's fingerprint, as AIP-155 has it. The metadata
+ * service answers the same request from its record and refuses a different one with the same id
+ * (ALREADY_EXISTS, REQUEST_ID_REUSED); it changes nothing, as the file it is sent is the recorded one.
+ */
+async function confirmRetry(
+  downstream: Downstream,
+  existing: metadataV1.VisitSequenceFile,
+  header: gatewayV1.AddFileHeader,
+  fileSha256: Uint8Array,
+  call: grpc.ServerReadableStream<unknown, unknown>,
+): Promise<metadataV1.VisitSequenceFile | undefined> {
+  const replayed = await downstream.registry.unary(
+    'registerFile',
+    { file: existing, replace: header.replace, requestId: header.requestId },
+    { parent: call, metadata: fingerprintMetadata(header.requestId, fileFingerprint(header, fileSha256)) },
+  );
+  return replayed.file ?? existing;
 }
 
 async function currentFile(downstream: Downstream, uuid: string, fileType: string, call: grpc.ServerReadableStream<unknown, unknown>): Promise<metadataV1.VisitSequenceFile | undefined> {

@@ -1,5 +1,6 @@
 import { gatewayV1, typeV1 } from '@visitsarch/contracts';
 import type { CallOptions } from '@visitsarch/grpc-client';
+import { requestFingerprint } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
 import { Downstream } from '../support/downstream';
 import { GatewayConfig } from '../support/tokens';
@@ -11,7 +12,8 @@ const SPEC_STATISTICS_COLUMNS = ['s_ra', 's_dec', 'sky_rotation', 'azimuth', 'al
 /**
  * AddCompleted: records a completed sequence from its visits (recordSequence, all or nothing),
  * then its nightly statistics. The gateway's AddCompleted RPC and its ConsDB ingest
- * (QueryConsdb) both record completed visits with this function.
+ * (QueryConsdb) both record completed visits with this function; the ingest, which makes the
+ * header, gives the fingerprint of its own client's request.
  */
 export async function addCompleted(
   downstream: Downstream,
@@ -20,9 +22,11 @@ export async function addCompleted(
   header: gatewayV1.AddCompletedHeader,
   chunks: AsyncIterable<typeV1.ArrowIpcChunk>,
   call: CallOptions['parent'],
+  clientFingerprint?: string,
 ): Promise<RecordedSequence> {
   const sequence: NewSequence = {
     ...commonSequenceFields(header),
+    ...(clientFingerprint === undefined ? {} : { fingerprint: () => clientFingerprint }),
     kind: typeV1.VisitSequenceKind.VISIT_SEQUENCE_KIND_COMPLETED,
     completed: { query: header.query },
   };
@@ -48,9 +52,10 @@ export async function withStatistics<T extends { visitseqUuid: string; visitseqU
   return recorded;
 }
 
-/** The fields simulations and completed sequences share. */
+/** The fields simulations and completed sequences share; the fingerprint is that of the header the client sent with its visits. */
 export function commonSequenceFields(header: gatewayV1.AddSimulationHeader | gatewayV1.AddCompletedHeader) {
   return {
+    fingerprint: (visitseqSha256: Uint8Array) => requestFingerprint({ ...header, visitseqSha256 }),
     label: header.label,
     telescope: header.telescope,
     firstDayObs: header.firstDayObs,

@@ -1,13 +1,13 @@
 import { blobArchiveV1, gatewayV1, metadataV1, typeV1 } from '@visitsarch/contracts';
 import type { CallOptions } from '@visitsarch/grpc-client';
-import { failedPrecondition, invalidArgument, notFound } from '@visitsarch/grpc-server';
+import { failedPrecondition, invalidArgument, notFound, requestFingerprint } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
 import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
-import { sequenceUuidFor } from '../support/request-id';
+import { fingerprintMetadata, sequenceUuidFor } from '../support/request-id';
 import { mapAsync } from '../support/streams';
 import { storedVisitsFile } from '@visitsarch/sequence-visits';
-import { discardUnrecorded, findSequence } from './record-sequence';
+import { confirmRetry, discardUnrecorded, findSequence } from './record-sequence';
 import { optionalDayObs, requireText, requireUuid } from './validation';
 
 /**
@@ -34,9 +34,14 @@ export async function addMixed(
   if (request.materialize && archive === '') throw invalidArgument('archive_url may not be empty when materializing', 'archive_url');
 
   const uuid = sequenceUuidFor(request.requestId);
+  // What the client asked: the creation time and file names derived below differ between attempts.
+  const fingerprint = requestFingerprint(request);
   if (request.requestId) {
     const existing = await findSequence(downstream, uuid, call);
-    if (existing) return { visitseqUuid: uuid, visitseqUrl: existing.visitseqUrl, visitseqSha256: existing.visitseqSha256, rowCount: 0, visitSequence: existing };
+    if (existing) {
+      const record = await confirmRetry(downstream, existing, request.requestId, fingerprint, call);
+      return { visitseqUuid: uuid, visitseqUrl: record.visitseqUrl, visitseqSha256: record.visitseqSha256, rowCount: 0, visitSequence: record };
+    }
   }
   const early = await findSequence(downstream, earlyUuid, call);
   if (!early) throw notFound('VisitSequence', earlyUuid, `early parent ${earlyUuid} not found`);
@@ -100,7 +105,7 @@ export async function addMixed(
         tags: request.tags,
         files: hashed.file ? [hashed.file] : [],
       },
-      { parent: call },
+      { parent: call, metadata: fingerprintMetadata(request.requestId, fingerprint) },
     );
     return { visitseqUuid: uuid, visitseqUrl: hashed.file?.fileUrl, visitseqSha256: hashed.visitseqSha256, rowCount: hashed.rowCount, visitSequence: created.visitSequence };
   } catch (error) {

@@ -3,12 +3,12 @@ import { status } from '@grpc/grpc-js';
 import { chunkRequestBytes, receivedChunkRequest } from '@visitsarch/arrow-ipc';
 import { blobArchiveV1, metadataV1, typeV1 } from '@visitsarch/contracts';
 import { markFramable, type CallOptions } from '@visitsarch/grpc-client';
-import { drain, invalidArgument, receivedBytesOf } from '@visitsarch/grpc-server';
+import { errorReason, invalidArgument, receivedBytesOf, REQUEST_ID_REUSED } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
 import { archiveDirectory } from '../support/archive-directory';
 import { Downstream } from '../support/downstream';
 import { mapAsync } from '../support/streams';
-import { sequenceUuidFor } from '../support/request-id';
+import { fingerprintMetadata, sequenceUuidFor } from '../support/request-id';
 import { optionalDayObs, requireTelescope, requireText } from './validation';
 
 type ParentCall = CallOptions['parent'];
@@ -28,6 +28,12 @@ export interface NewSequence {
   kind: typeV1.VisitSequenceKind;
   simulation?: metadataV1.SimulationDetails;
   completed?: metadataV1.CompletedDetails;
+  /**
+   * The fingerprint of the client's request (requestFingerprint) given the canonical hash of the
+   * visits, which tells a retry from a different request with the same request id (AIP-155): an
+   * upload's visits are part of what its client asked, an ingest's come from ConsDB.
+   */
+  fingerprint: (visitseqSha256: Uint8Array) => string;
 }
 
 export interface RecordedSequence {
@@ -70,9 +76,10 @@ export async function recordSequence(
   if (request.requestId) {
     const existing = await findSequence(downstream, uuid, call);
     if (existing) {
-      let rowCount = 0;
-      await drain(mapAsync(chunks, (chunk) => (rowCount += chunk.rowCount)));
-      return { visitseqUuid: uuid, visitseqUrl: existing.visitseqUrl, visitseqSha256: existing.visitseqSha256, rowCount, visitSequence: existing };
+      // A retry: its visits are hashed (not stored again), so that a different request is told apart.
+      const hashed = await hashVisits(downstream, call, chunks);
+      const record = await confirmRetry(downstream, existing, request.requestId, request.fingerprint(hashed.visitseqSha256), call);
+      return { visitseqUuid: uuid, visitseqUrl: record.visitseqUrl, visitseqSha256: record.visitseqSha256, rowCount: hashed.rowCount, visitSequence: record };
     }
   }
   const parent = request.simulation?.parentVisitseqUuid;
@@ -113,7 +120,11 @@ export async function recordSequence(
     const files: metadataV1.VisitSequenceFile[] = stored.file
       ? [{ visitseqUuid: uuid, fileType: 'visits', fileSha256: stored.file.sha256, fileSize: stored.file.size, fileUrl: stored.file.url }]
       : [];
-    const created = await downstream.registry.unary('createVisitSequence', { visitSequence, requestId: request.requestId, tags: request.tags, files }, { parent: call });
+    const created = await downstream.registry.unary(
+      'createVisitSequence',
+      { visitSequence, requestId: request.requestId, tags: request.tags, files },
+      { parent: call, metadata: fingerprintMetadata(request.requestId, request.fingerprint(stored.visitseqSha256)) },
+    );
     const record = created.visitSequence as metadataV1.VisitSequence;
     return { visitseqUuid: uuid, visitseqUrl: stored.file?.url, visitseqSha256: stored.visitseqSha256, rowCount: stored.rowCount, visitSequence: record };
   } catch (error) {
@@ -149,10 +160,7 @@ async function storeOrHash(
   archive: string,
   destination: blobArchiveV1.VisitTableDestination,
 ): Promise<StoredTable> {
-  if (archive === '') {
-    const hashed = await downstream.blobArchive.clientStream('hashVisitTable', mapAsync(chunks, (chunk) => markFramable(chunkRequestBytes(chunk, HASH_CHUNK_FIELD))), { parent: call });
-    return { visitseqSha256: hashed.visitseqSha256, rowCount: hashed.rowCount, firstDayObs: hashed.firstDayObs, lastDayObs: hashed.lastDayObs };
-  }
+  if (archive === '') return hashVisits(downstream, call, chunks);
   const uploaded = await downstream.blobArchive.clientStream('uploadVisitTable', blobUploadRequests(destination, chunks), { parent: call });
   return {
     visitseqSha256: uploaded.visitseqSha256,
@@ -161,6 +169,34 @@ async function storeOrHash(
     lastDayObs: uploaded.lastDayObs,
     file: { url: uploaded.fileUrl, sha256: uploaded.fileSha256, size: uploaded.fileSize },
   };
+}
+
+/** The canonical hash of the visits, their row count and nights, from the blob archive, which stores nothing. */
+async function hashVisits(downstream: Downstream, call: ParentCall, chunks: AsyncIterable<typeV1.ArrowIpcChunk>): Promise<StoredTable> {
+  const hashed = await downstream.blobArchive.clientStream('hashVisitTable', mapAsync(chunks, (chunk) => markFramable(chunkRequestBytes(chunk, HASH_CHUNK_FIELD))), { parent: call });
+  return { visitseqSha256: hashed.visitseqSha256, rowCount: hashed.rowCount, firstDayObs: hashed.firstDayObs, lastDayObs: hashed.lastDayObs };
+}
+
+/**
+ * A retry whose sequence is already recorded (found by the UUID its request id gives): the create
+ * is sent again with the request id and the fingerprint of this attempt's client request, as AIP-155
+ * has it. The metadata service, which kept the first attempt's fingerprint with the id, answers the
+ * same request from the record and refuses a different one (ALREADY_EXISTS, REQUEST_ID_REUSED); it
+ * never makes this create, so the record goes as found (without its URL, which would need its files).
+ */
+export async function confirmRetry(
+  downstream: Downstream,
+  recorded: metadataV1.VisitSequence,
+  requestId: string,
+  fingerprint: string,
+  call: ParentCall,
+): Promise<metadataV1.VisitSequence> {
+  const replayed = await downstream.registry.unary(
+    'createVisitSequence',
+    { visitSequence: { ...recorded, visitseqUrl: undefined }, requestId, tags: [], files: [] },
+    { parent: call, metadata: fingerprintMetadata(requestId, fingerprint) },
+  );
+  return replayed.visitSequence ?? recorded;
 }
 
 /** The sequence with this UUID, or undefined if there is none. */
@@ -194,7 +230,9 @@ const MAYBE_RECORDED = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCE
  */
 export async function discardUnrecorded(downstream: Downstream, url: string, failure: unknown, logger: Logger): Promise<void> {
   const code = (failure as { code?: unknown }).code;
-  if (typeof code !== 'number' || MAYBE_RECORDED.has(code)) {
+  // A request id an earlier, different request used: the object may be the one that request
+  // recorded (a retry stores at the same path, its UUID coming from the id).
+  if (typeof code !== 'number' || MAYBE_RECORDED.has(code) || errorReason(failure) === REQUEST_ID_REUSED) {
     logger.warn({ url, code }, 'kept a stored object whose record may have been written: visitsarch gc removes it if no record points to it');
     return;
   }

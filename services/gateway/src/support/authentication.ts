@@ -2,9 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { bearerTokenOf, first, INGRESS_USER_HEADER, parseScopes, parseSecretToken, sha256, type Caller, type Scope } from '@visitsarch/auth';
 import { ConfigError } from '@visitsarch/config';
-import { CONTRACTS, googleRpc, type metadataV1 } from '@visitsarch/contracts';
+import { CONTRACTS, type metadataV1 } from '@visitsarch/contracts';
 import { ServiceClient } from '@visitsarch/grpc-client';
-import { decodeStatusDetails, GrpcError, type Authenticate } from '@visitsarch/grpc-server';
+import { errorReason, GrpcError, type Authenticate } from '@visitsarch/grpc-server';
 import type { Logger } from '@visitsarch/logging';
 
 /*
@@ -140,7 +140,7 @@ export class GatewayAuthentication implements OnApplicationShutdown {
   /** VerifyToken's failure as the caller sees it: a refused token as it is; anything else as UNAVAILABLE, the gateway's fault. */
   private translated(error: grpc.ServiceError): GrpcError {
     if (error.code === grpc.status.UNAUTHENTICATED) {
-      const reason = reasonOf(error);
+      const reason = errorReason(error);
       if (reason !== 'PEER_CREDENTIAL_REQUIRED') return unauthenticated(error.details, reason);
       this.logger.error({ err: error }, "the metadata service refuses the gateway's service credential: SERVICE_CREDENTIAL_FILE must be the same for every service");
       return new GrpcError(grpc.status.UNAVAILABLE, "the gateway cannot check tokens: the metadata service refuses its service credential (see the gateway's log)", { reason: 'TOKENS_NOT_CHECKED' });
@@ -152,9 +152,4 @@ export class GatewayAuthentication implements OnApplicationShutdown {
 
 function unauthenticated(message: string, reason = 'INVALID_TOKEN'): GrpcError {
   return new GrpcError(grpc.status.UNAUTHENTICATED, message, { reason });
-}
-
-function reasonOf(error: grpc.ServiceError): string | undefined {
-  const info = decodeStatusDetails(error.metadata)?.details.find((any) => any.typeUrl.endsWith('google.rpc.ErrorInfo'));
-  return info ? googleRpc.ErrorInfo.decode(info.value).reason : undefined;
 }

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { invalidArgument, sequenceUuidForRequest } from '@visitsarch/grpc-server';
+import { Metadata } from '@grpc/grpc-js';
+import { invalidArgument, REQUEST_FINGERPRINT_HEADER, sequenceUuidForRequest } from '@visitsarch/grpc-server';
 import { isUuid } from '@visitsarch/validation';
 
 /**
@@ -20,4 +21,18 @@ export function sequenceUuidFor(requestId: string): string {
 export function derivedRequestId(requestId: string, purpose: string): string {
   const hex = createHash('sha256').update(`${requestId}/${purpose}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The call metadata of a RegistryService create made for a client request with a request id: the
+ * fingerprint of what the client asked (requestFingerprint), which the metadata service keeps
+ * with the id and compares on a retry instead of the record's own, as what the gateway derives
+ * for the record (a creation time of now, object names) differs between two attempts of one
+ * client request. Without a request id, none.
+ */
+export function fingerprintMetadata(requestId: string, fingerprint: string): Metadata | undefined {
+  if (!requestId) return undefined;
+  const metadata = new Metadata();
+  metadata.set(REQUEST_FINGERPRINT_HEADER, fingerprint);
+  return metadata;
 }
