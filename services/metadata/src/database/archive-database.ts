@@ -6,6 +6,8 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { ArchiveSchema1767225600000 } from '../schema/migrations/1767225600000-archive-schema';
 import { AuditLog1796256000000 } from '../schema/migrations/1796256000000-audit-log';
 import { ApiToken1796432400000 } from '../schema/migrations/1796432400000-api-token';
+import { ensureQueryRole } from '../schema/query-role';
+import { INSUFFICIENT_PRIVILEGE, isPgError } from '../common/database-errors';
 import { QueryIndexes1796518800000 } from '../schema/migrations/1796518800000-query-indexes';
 import { RequestFingerprint1796605200000 } from '../schema/migrations/1796605200000-request-fingerprint';
 
@@ -167,20 +169,21 @@ export class ArchiveDatabase {
   }
 
   /**
-   * Gives the `<database>_query` role (created by the migration) a login with a password derived from the
-   * service's own URL, so every replica derives the same one, and returns its URL.
+   * Makes the `<database>_query` role (schema/query-role.ts) a login with a password derived from
+   * the service's own URL, so every replica derives the same one, and returns its URL.
    */
   private async provisionQueryRole(): Promise<string> {
     const [{ role }] = await this.dataSource.query(`SELECT current_database() || '_query' AS role`);
     const password = createHash('sha256').update(`visitsarch-query-role:${this.options.url}`).digest('hex');
+    const runner = this.dataSource.createQueryRunner();
     try {
-      await this.dataSource.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role]).then((found: unknown[]) => {
-        if (found.length === 0) throw new Error(`the role ${role} does not exist (the service's role may lack CREATEROLE)`);
-      });
-      const escaped = (await this.dataSource.query(`SELECT quote_ident($1) AS ident, quote_literal($2) AS secret`, [role, password]))[0];
-      await this.dataSource.query(`ALTER ROLE ${escaped.ident} WITH LOGIN PASSWORD ${escaped.secret}`);
+      await runner.connect();
+      await ensureQueryRole((sql, params) => runner.query(sql, params), ARCHIVE_SCHEMA, role, password);
     } catch (error) {
-      throw new Error(`cannot prepare the read-only Query role; set QUERY_DATABASE_URL to a read-only login instead: ${(error as Error).message}`);
+      const hint = isPgError(error, INSUFFICIENT_PRIVILEGE) ? ` (the service's role needs CREATEROLE to create ${role}, or the role must exist)` : '';
+      throw new Error(`cannot prepare the read-only Query role ${role}; set QUERY_DATABASE_URL to a read-only login instead: ${(error as Error).message}${hint}`);
+    } finally {
+      await runner.release();
     }
     const url = new URL(this.options.url);
     url.username = encodeURIComponent(role);

@@ -125,4 +125,26 @@ describe('the schema as migrated', () => {
     expect(after.rows).toEqual(before.rows);
     expect(after.rows.map((row) => row.name).sort()).toEqual(expect.arrayContaining(['ApiToken1796432400000', 'ArchiveSchema1767225600000', 'AuditLog1796256000000']));
   });
+
+  it('makes the Query role again at start when a restored dump came without it (pg_dump -n carries no roles)', async () => {
+    const privileges = async () =>
+      (
+        await archive.sql.query(
+          `SELECT r.rolcanlogin AS login, has_table_privilege(r.rolname, 'visitsarch.visitsextra', 'SELECT') AS visitsextra,
+                  has_table_privilege(r.rolname, 'visitsarch.audit_log', 'SELECT') AS audit_log, has_table_privilege(r.rolname, 'visitsarch.api_token', 'SELECT') AS api_token,
+                  has_table_privilege(r.rolname, 'visitsarch.idempotent_requests', 'SELECT') AS idempotent_requests
+           FROM pg_roles r WHERE r.rolname = current_database() || '_query'`,
+        )
+      ).rows;
+    const granted = [{ login: true, visitsextra: true, audit_log: true, api_token: false, idempotent_requests: false }];
+    expect(await privileges()).toEqual(granted);
+    await archive.sql.query(`DO $$ DECLARE reader text := current_database() || '_query'; BEGIN
+      EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA visitsarch FROM %I', reader);
+      EXECUTE format('REVOKE ALL ON SCHEMA visitsarch FROM %I', reader);
+      EXECUTE format('DROP ROLE %I', reader); END $$`);
+    expect(await privileges()).toEqual([]);
+    const restarted = await startService(metadataService, { DATABASE_URL: archive.postgres.url, GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL });
+    await restarted.shutdown();
+    expect(await privileges()).toEqual(granted);
+  });
 });
