@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { format } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { INestMicroservice } from '@nestjs/common';
@@ -98,6 +99,8 @@ export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
  */
 export async function startGrpcService(options: GrpcServiceOptions): Promise<RunningGrpcService> {
   const { contract, logger } = options;
+  // grpc-js's own messages ("E No address added…", on stderr) as lines of the service's JSON log.
+  grpc.setLogger({ error: (...args: unknown[]) => logger.warn({ source: 'grpc-js' }, format(...args)) });
   if (options.preEncodedResponses?.length || options.keepReceivedBytes?.length) {
     // Checked before Nest loads the contract: an error thrown from its loading hook is reworded and leaks the app.
     const definition = protoLoader.loadSync(contract.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
@@ -145,7 +148,10 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
   });
   app.useGlobalFilters(new GrpcErrorFilter(logger, options.mapError));
   app.useGlobalInterceptors(new RpcLoggingInterceptor(logger), ...(options.checkRequest ? [new RequestCheckInterceptor(options.checkRequest)] : []));
-  await app.listen();
+  await app.listen().catch(async (error: Error) => {
+    await app.close().catch(() => undefined);
+    throw new Error(`cannot listen on ${options.address} (GRPC_ADDRESS): ${error.message}`);
+  });
   if (!grpcServer) throw new Error('gRPC server did not start');
   const port = boundPort(options.address, grpcServer);
   const tlsPort = options.tlsAddress && tlsCredentials ? await bindTls(grpcServer, options.tlsAddress, tlsCredentials, app) : undefined;

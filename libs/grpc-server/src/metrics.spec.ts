@@ -327,6 +327,10 @@ describe('METRICS_ADDRESS', () => {
       await expect(startService(spec, { ...env, GRPC_ADDRESS: '127.0.0.1:0', METRICS_ADDRESS: `127.0.0.1:${first.metricsPort}` })).rejects.toThrow(
         new RegExp(`^cannot serve metrics on 127\\.0\\.0\\.1:${first.metricsPort} \\(METRICS_ADDRESS\\): .*EADDRINUSE`),
       );
+      // The same for its gRPC port: the message names GRPC_ADDRESS (grpc-js's own line goes to the JSON log).
+      await expect(startService(spec, { ...env, GRPC_ADDRESS: `127.0.0.1:${first.port}`, METRICS_ADDRESS: 'none' })).rejects.toThrow(
+        new RegExp(`^cannot listen on 127\\.0\\.0\\.1:${first.port} \\(GRPC_ADDRESS\\): .*EADDRINUSE`),
+      );
     } finally {
       await first.shutdown();
     }
