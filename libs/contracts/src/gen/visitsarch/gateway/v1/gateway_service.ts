@@ -119,8 +119,9 @@ export interface AddSimulationHeader {
   /**
    * An RFC 4122 UUID chosen by the client for this request (AIP-155). A
    * retry with the same request_id returns the originally recorded
-   * simulation instead of recording another one. Empty disables this
-   * protection.
+   * simulation instead of recording another one; the same request_id with a
+   * different request (another header field, or other visits) fails with
+   * ALREADY_EXISTS. Empty disables this protection.
    */
   requestId: string;
   /**
@@ -199,7 +200,9 @@ export interface AddCompletedHeader {
   /**
    * An RFC 4122 UUID chosen by the client for this request (AIP-155). A
    * retry with the same request_id returns the originally recorded sequence
-   * instead of recording another one. Empty disables this protection.
+   * instead of recording another one; the same request_id with a different
+   * request (another header field, or other visits) fails with
+   * ALREADY_EXISTS. Empty disables this protection.
    */
   requestId: string;
   /**
@@ -279,7 +282,8 @@ export interface AddMixedRequest {
   /**
    * An RFC 4122 UUID chosen by the client for this request (AIP-155). A
    * retry with the same request_id returns the originally recorded sequence
-   * instead of recording another one. Empty disables this protection.
+   * instead of recording another one; the same request_id with a different
+   * request fails with ALREADY_EXISTS. Empty disables this protection.
    */
   requestId: string;
   /**
@@ -440,7 +444,9 @@ export interface AddFileHeader {
   /**
    * An RFC 4122 UUID chosen by the client for this request (AIP-155). A
    * retry with the same request_id returns the original result instead of
-   * storing the file again. Empty disables this protection.
+   * storing the file again; the same request_id with a different request
+   * (another header field, or other bytes) fails with ALREADY_EXISTS. Empty
+   * disables this protection.
    */
   requestId: string;
 }
@@ -726,7 +732,8 @@ export interface QueryConsdbRequest {
   /**
    * An RFC 4122 UUID chosen by the client for this request (AIP-155). A
    * retry with the same request_id returns the original result instead of
-   * ingesting again. Empty disables this protection.
+   * ingesting again; the same request_id with a different request fails with
+   * ALREADY_EXISTS. Empty disables this protection.
    */
   requestId: string;
   /**

@@ -208,7 +208,8 @@ export interface AddCommentRequest {
   /**
    * An RFC 4122 UUID chosen by the client for this request (AIP-155). A
    * retry with the same request_id returns the originally added comment
-   * instead of adding another one. Empty disables this protection.
+   * instead of adding another one; the same request_id with a different
+   * request fails with ALREADY_EXISTS. Empty disables this protection.
    */
   requestId: string;
 }

@@ -28,7 +28,10 @@ export interface CreateVisitSequenceRequest {
   /**
    * An RFC 4122 UUID chosen by the client for this request (AIP-155). A
    * retry with the same request_id returns the originally created sequence
-   * instead of creating another one. Empty disables this protection.
+   * instead of creating another one; the same request_id with a different
+   * request fails with ALREADY_EXISTS (the request compared is the one whose
+   * fingerprint the caller sends as visitsarch-request-fingerprint metadata,
+   * else this one). Empty disables this protection.
    */
   requestId: string;
   /** Tags to give the new sequence; duplicates are ignored. */
@@ -96,8 +99,10 @@ export interface RegisterFileRequest {
   replace: boolean;
   /**
    * An RFC 4122 UUID chosen by the client for this request (AIP-155). A
-   * retry with the same request_id returns the original result. Empty
-   * disables this protection.
+   * retry with the same request_id returns the original result; the same
+   * request_id with a different request fails with ALREADY_EXISTS (compared
+   * as for CreateVisitSequenceRequest.request_id). Empty disables this
+   * protection.
    */
   requestId: string;
   /**
