@@ -6,7 +6,7 @@ import { AUTHORIZATION, CALLER_BINDING_HEADER, callerOf, first, IDENTITY_HEADER,
 import { ConfigError } from '@visitsarch/config';
 import { CONTRACTS, PROTO_LOADER_OPTIONS, PROTO_ROOT, type metadataV1 } from '@visitsarch/contracts';
 import { checkHealth, ServiceClient, setPeerCredential } from '@visitsarch/grpc-client';
-import { createLogger } from '@visitsarch/logging';
+import { captureLogs } from '@visitsarch/logging';
 import { startGrpcService, type RunningGrpcService } from './bootstrap';
 import { defineService, startService } from './run-service';
 import { decodeStatusDetails } from './errors';
@@ -108,11 +108,20 @@ describe('access control', () => {
   let frontGateway: RawClient;
   let frontMetadata: RawClient;
   let frontAddress: string;
+  let lines: string[];
+
+  /** The log lines written so far (they arrive asynchronously). */
+  async function logged(): Promise<Record<string, unknown>[]> {
+    await new Promise((resolve) => setImmediate(resolve));
+    return lines.map((line) => JSON.parse(line));
+  }
 
   beforeAll(async () => {
     // As startService does: this process's calls to its peers present the credential.
     setPeerCredential(CREDENTIAL);
-    const logger = createLogger('test', 'silent');
+    const capture = captureLogs('test', 'info');
+    lines = capture.lines;
+    const logger = capture.logger;
     back = await startGrpcService({
       contract: CONTRACTS.metadata,
       module: BackModule,
@@ -171,6 +180,18 @@ describe('access control', () => {
       const { error } = await call(frontGateway, 'GetDefaultConsdbQuery');
       expect(error?.code).toBe(grpc.status.UNAUTHENTICATED);
       expect(error?.details).toBe(NO_CREDENTIALS_MESSAGE);
+    });
+
+    it('logs each refusal as "rpc refused": the gRPC Service.Method, the status name, the reason and the peer, before any span (no trace_id)', async () => {
+      lines.length = 0;
+      await call(frontGateway, 'GetDefaultConsdbQuery', { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+      await call(frontMetadata, 'UpdateVisitSequence', { [AUTHORIZATION]: 'Bearer vsa-reader' });
+      const refused = (await logged()).filter((record) => record.msg === 'rpc refused');
+      expect(refused).toEqual([
+        expect.objectContaining({ level: 'info', rpc: 'GatewayService.GetDefaultConsdbQuery', code: 'UNAUTHENTICATED', reason: 'NO_CREDENTIALS', peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/) }),
+        expect.objectContaining({ rpc: 'MetadataService.UpdateVisitSequence', code: 'PERMISSION_DENIED', reason: 'SCOPE_REQUIRED', identity: 'reader', needed: 'write' }),
+      ]);
+      for (const record of refused) expect(Object.keys(record)).not.toContain('trace_id');
     });
 
     it('does not take identity headers from a client', async () => {

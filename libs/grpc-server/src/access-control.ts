@@ -15,6 +15,7 @@ import {
 } from '@visitsarch/auth';
 import { boundText, type Logger } from '@visitsarch/logging';
 import { boundMessage, GrpcError, statusMetadata } from './errors';
+import { statusName } from './status-name';
 
 /*
  * Who may call a server (decision 0020), as a grpc-js server interceptor, so that it runs before
@@ -62,7 +63,7 @@ export function accessInterceptor(access: AccessControl, logger: Logger): grpc.S
     const path = descriptor.path;
     if (OPEN_PREFIXES.some((prefix) => path.startsWith(prefix))) return new grpc.ServerInterceptingCall(call);
     const refuse = (code: grpc.status, message: string, reason: string, facts: Record<string, unknown> = {}) => {
-      logger.info({ rpc: rpcName(path), code, reason, peer: call.getPeer(), ...facts }, 'rpc refused');
+      logger.info({ rpc: rpcName(path), code: statusName(code), reason, peer: call.getPeer(), ...facts }, 'rpc refused');
       const details = boundMessage(message);
       call.sendStatus({ code, details, metadata: statusMetadata(code, details, { reason }) });
     };

@@ -5,6 +5,7 @@ import { addPeerHeaders, channelOptions, framableIfReceived } from '@visitsarch/
 import { PROTO_LOADER_OPTIONS, PROTO_ROOT, type ServiceContract } from '@visitsarch/contracts';
 import { boundText, type Logger } from '@visitsarch/logging';
 import { endRpcSpan, injectIntoMetadata, startRpcSpan, withContext, type Context, type Span } from '@visitsarch/tracing';
+import { statusName } from './status-name';
 
 /** A service that this server also answers for, by forwarding each call to the server that implements it. */
 export interface ForwardedService {
@@ -97,7 +98,7 @@ class Relay {
   /** The refusal of a request message over the method's size, or undefined. */
   private oversized(message: Buffer): Partial<grpc.StatusObject> | undefined {
     if (message.length <= this.maxRequestBytes) return undefined;
-    this.logger.info({ rpc: this.rpc, forwarded: false, code: grpc.status.INVALID_ARGUMENT, bytes: message.length }, 'rpc refused: request too large');
+    this.logger.info({ rpc: this.rpc, forwarded: false, code: statusName(grpc.status.INVALID_ARGUMENT), bytes: message.length }, 'rpc refused: request too large');
     return {
       code: grpc.status.INVALID_ARGUMENT,
       details: `the request is ${message.length} bytes encoded; ${this.rpc} accepts at most ${this.maxRequestBytes} (docs/security.md)`,
@@ -184,7 +185,7 @@ class Relay {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     withContext(context, () => {
       if (!error) this.logger.info({ rpc: this.rpc, forwarded: true, code: 'OK', ms }, 'rpc');
-      else this.logger.info({ rpc: this.rpc, forwarded: true, code: error.code, ms, error: boundText(error.details) }, 'rpc failed');
+      else this.logger.info({ rpc: this.rpc, forwarded: true, code: statusName(error.code), ms, error: boundText(error.details) }, 'rpc failed');
     });
     endRpcSpan(span, error ? error.code : 0, error ? boundText(error.details) : undefined);
   }

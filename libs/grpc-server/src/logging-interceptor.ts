@@ -3,14 +3,16 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import { Observable, tap } from 'rxjs';
 import { boundText, type Logger } from '@visitsarch/logging';
 import { endRpcSpan, setCallContext, startRpcSpan, withContext } from '@visitsarch/tracing';
+import { statusName } from './status-name';
 
 /**
- * One structured log line per RPC: method, outcome and duration (an error's message cut to
- * MAX_LOGGED_STRING_CHARS). And the RPC's server span (libs/tracing): child of the caller's span
- * when the call's metadata has a `traceparent`, else the first span of a new trace, and current
- * (AsyncLocalStorage) for everything the handler does, async generators and stream callbacks
- * included, so that its log lines carry its `trace_id`/`span_id` and its outgoing calls
- * (ServiceClient) continue its trace.
+ * One structured log line per RPC: method, outcome (`code`, the status's name: `OK`, `NOT_FOUND`…;
+ * none when the handler threw something without a gRPC code, which GrpcErrorFilter then maps) and
+ * duration (an error's message cut to MAX_LOGGED_STRING_CHARS). And the RPC's server span
+ * (libs/tracing): child of the caller's span when the call's metadata has a `traceparent`, else
+ * the first span of a new trace, and current (AsyncLocalStorage) for everything the handler does,
+ * async generators and stream callbacks included, so that its log lines carry its
+ * `trace_id`/`span_id` and its outgoing calls (ServiceClient) continue its trace.
  */
 @Injectable()
 export class RpcLoggingInterceptor implements NestInterceptor {
@@ -38,7 +40,7 @@ export class RpcLoggingInterceptor implements NestInterceptor {
               error: (error: { code?: number; details?: unknown; message?: string }) => {
                 // A GrpcError's `details` are its google.rpc details (an object); a status's, its text.
                 const message = boundText(String(typeof error?.details === 'string' ? error.details : error?.message));
-                this.logger.info({ rpc, code: error?.code, ms: elapsedMs(), error: message }, 'rpc failed');
+                this.logger.info({ rpc, code: statusName(error?.code), ms: elapsedMs(), error: message }, 'rpc failed');
                 endRpcSpan(span, error?.code, message);
               },
               unsubscribe: () => endRpcSpan(span, 1, 'cancelled'), // the client went away (CANCELLED)

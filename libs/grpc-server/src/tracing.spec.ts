@@ -214,7 +214,7 @@ describe('trace context through gRPC servers and clients', () => {
   it("a GrpcError's RPC line says its message and code (its details are an object, not the text)", async () => {
     await expect(client.unary('statObject', { url: 'missing', computeSha256: false })).rejects.toMatchObject({ code: 5 });
     const front = await records(frontLines);
-    expect(front).toContainEqual(expect.objectContaining({ msg: 'rpc failed', rpc: 'FrontController.statObject', code: 5, error: 'no object at missing' }));
+    expect(front).toContainEqual(expect.objectContaining({ msg: 'rpc failed', rpc: 'FrontController.statObject', code: 'NOT_FOUND', error: 'no object at missing' }));
   });
 
   it("a forwarded call has a span of its own: child of the caller, parent of the service, on the forwarder's log line", async () => {
