@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig, type Schema } from '@visitsarch/config';
 import { serviceNodeFlags } from '@visitsarch/stack';
@@ -131,6 +132,28 @@ async function render(options: string[]): Promise<K8sObject[]> {
   const validated = await run(VALIDATE, ['-json'], { input: rendered.stdout });
   if (validated.code !== 0) throw new Error(`k8s-validate refused the rendered chart:\n${validated.stderr}`);
   return JSON.parse(validated.stdout);
+}
+
+/**
+ * The chart's notes (templates/NOTES.txt, what `helm install` and `helm upgrade` print) rendered
+ * with these helm options. `helm template` leaves the notes out and `helm install --dry-run` wants
+ * a cluster, so a copy of the chart gets one more template holding them: each template file is a
+ * named template of its path, which `include` renders with the same values.
+ */
+async function renderNotes(options: string[]): Promise<string> {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'visitsarch-notes-'));
+  try {
+    const chart = path.join(directory, 'visitsarch');
+    fs.cpSync(CHART, chart, { recursive: true });
+    fs.writeFileSync(path.join(chart, 'templates', 'notes-under-test.yaml'), 'notes: {{ include (print $.Template.BasePath "/NOTES.txt") . | toJson }}\n');
+    const rendered = await run(HELM, ['template', 'visitsarch', chart, '--namespace', NAMESPACE, '--show-only', 'templates/notes-under-test.yaml', ...options]);
+    if (rendered.code !== 0) throw new Error(`helm template failed: ${rendered.stderr}`);
+    const line = /^notes: (".*")$/m.exec(rendered.stdout);
+    if (!line) throw new Error(`no notes in ${rendered.stdout}`);
+    return JSON.parse(line[1]) as string;
+  } finally {
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
 }
 
 function deploymentOf(objects: K8sObject[], dir: ServiceDir): K8sObject {
@@ -521,6 +544,24 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
     });
   });
 
+  it('admits the Arrow Flight clients of blobArchive.networkPolicy.from to the plain port of the blob archive only, beside the gateway and stats', async () => {
+    const clients = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'scheduler' } } }, { podSelector: { matchLabels: { app: 'notebook' } } }];
+    const objects = await render(['--set-json', `blobArchive.networkPolicy.from=${JSON.stringify(clients)}`]);
+    const defaults = await render([]);
+    const blob = deploymentOf(objects, 'blob-archive');
+    const rules = rulesFor(objects, blob, 'grpc')!;
+    expect(rules).toHaveLength(1);
+    const callers = rules[0].from.slice(0, -clients.length);
+    expect(rules[0].from.slice(-clients.length)).toEqual(clients);
+    // The archive's own callers still come first, as without clients.
+    expect(callers).toEqual(rulesFor(defaults, deploymentOf(defaults, 'blob-archive'), 'grpc')![0].from);
+    expect(callers.map((peer: any) => peer.podSelector.matchLabels['app.kubernetes.io/component']).sort()).toEqual(['gateway', 'stats']);
+    // Every other service's NetworkPolicy is as without them.
+    for (const dir of (Object.keys(SERVICES) as ServiceDir[]).filter((d) => d !== 'blob-archive')) {
+      expect({ dir, rules: rulesFor(objects, deploymentOf(objects, dir), 'grpc') }).toEqual({ dir, rules: rulesFor(defaults, deploymentOf(defaults, dir), 'grpc') });
+    }
+  });
+
   it('sets QUERY_MAX_CONCURRENT_PER_IDENTITY, and registers a bootstrap admin token only from a Secret (metadata.bootstrapToken), never making one in a pod', async () => {
     const defaults = processEnvironment(containerOf(deploymentOf(await render([]), 'metadata')).env);
     expect(defaults.QUERY_MAX_CONCURRENT_PER_IDENTITY).toBe('2');
@@ -544,6 +585,41 @@ describe('the Helm chart (deploy/helm/visitsarch)', () => {
     });
     for (const dir of (Object.keys(SERVICES) as ServiceDir[]).filter((d) => d !== 'metadata')) {
       expect(processEnvironment(containerOf(deploymentOf(objects, dir)).env).BOOTSTRAP_TOKEN_FILE).toBeUndefined();
+    }
+  });
+});
+
+describe('the notes the chart prints (NOTES.txt)', () => {
+  beforeAll(requireTools);
+  const NO_BOOTSTRAP_TOKEN = 'WARNING: no bootstrap admin token';
+  const FLIGHT_BLOCKED = 'admits only the gateway and stats to that port';
+
+  it('warn, with the commands that fix it, when the default token mode has no bootstrap token: no call could be authenticated', async () => {
+    const notes = await renderNotes([]);
+    expect(notes).toContain(NO_BOOTSTRAP_TOKEN);
+    expect(notes).toContain('every call is refused\n(UNAUTHENTICATED) and no token can be created');
+    expect(notes).toContain(`kubectl -n ${NAMESPACE} create secret generic visitsarch-bootstrap-token \\\n    --from-literal=bootstrap-token="vsa_$(openssl rand -hex 8)_`);
+    expect(notes).toContain('--set metadata.bootstrapToken.existingSecret=visitsarch-bootstrap-token');
+    // A token from the Secret, or the ingress's users: no warning; the Secret's token is how the other tokens are made.
+    const withToken = await renderNotes(['--set', 'metadata.bootstrapToken.existingSecret=bootstrap', '--set', 'metadata.bootstrapToken.key=token']);
+    expect(withToken).not.toContain(NO_BOOTSTRAP_TOKEN);
+    expect(withToken).toContain(`kubectl -n ${NAMESPACE} get secret bootstrap -o jsonpath='{.data.token}' | base64 -d) npx visitsarch token create`);
+    expect(await renderNotes(['--set', 'gateway.auth.mode=ingress'])).not.toContain(NO_BOOTSTRAP_TOKEN);
+    expect(await renderNotes(VALUES_FILES['ci/production-values.yaml'])).not.toContain(NO_BOOTSTRAP_TOKEN);
+  });
+
+  it('say when the NetworkPolicy keeps every client off the Arrow Flight location the gateway hands out, and not otherwise', async () => {
+    const notes = await renderNotes([]);
+    expect(notes).toContain(`the gateway hands clients grpc://visitsarch-blob-archive.${NAMESPACE}.svc:50053, but the\nNetworkPolicy visitsarch-blob-archive ${FLIGHT_BLOCKED}`);
+    expect(notes).toContain('blobArchive.networkPolicy.from');
+    for (const options of [
+      ['--set-json', 'blobArchive.networkPolicy.from=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"scheduler"}}}]'],
+      ['--set', 'gateway.flightLocation=none'], // no location handed out: clients stream through the gateway at once
+      ['--set', 'networkPolicy.enabled=false'],
+      ['--set', 'blobArchive.tls.existingSecret=flight-tls'], // the TLS port, empty `from`: anyone
+      VALUES_FILES['ci/production-values.yaml'],
+    ]) {
+      expect({ options, blocked: (await renderNotes(options)).includes(FLIGHT_BLOCKED) }).toEqual({ options, blocked: false });
     }
   });
 });
