@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -624,11 +625,80 @@ describe('the notes the chart prints (NOTES.txt)', () => {
   });
 });
 
+/**
+ * Whether the .dockerignore `lines` leave `file` (relative to the build context, `/`-separated) out
+ * of the context, as Docker reads them (moby/patternmatcher): comments and blank lines skipped, a
+ * leading `/` dropped; `*` and `?` within one path component, `**` across any number of them; a
+ * pattern matching a parent directory matches what it holds; the last matching pattern decides,
+ * `!` readmitting. A pattern without `/` matches at the root only (not as in .gitignore).
+ */
+function dockerignored(lines: string[], file: string): boolean {
+  const patterns = lines
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const exception = line.startsWith('!');
+      const pattern = path.posix.normalize((exception ? line.slice(1).trim() : line).replace(/^\/+/, ''));
+      let regex = '^';
+      for (let i = 0; i < pattern.length; i++) {
+        const ch = pattern[i];
+        if (ch === '*' && pattern[i + 1] === '*') {
+          i += pattern[i + 2] === '/' ? 2 : 1;
+          regex += i + 1 >= pattern.length ? '.*' : '(.*/)?';
+        } else if (ch === '*') regex += '[^/]*';
+        else if (ch === '?') regex += '[^/]';
+        else regex += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+      }
+      return { exception, regex: new RegExp(`${regex}$`) };
+    });
+  const parts = file.split('/');
+  const candidates = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+  let ignored = false;
+  for (const { exception, regex } of patterns) if (candidates.some((candidate) => regex.test(candidate))) ignored = !exception;
+  return ignored;
+}
+
 describe('the image (deploy/Dockerfile)', () => {
+  const dockerfile = fs.readFileSync(path.join(REPO_ROOT, 'deploy', 'Dockerfile'), 'utf8');
+
   it('runs its default service with the Node flags of tools/stack, as the chart does', () => {
-    const dockerfile = fs.readFileSync(path.join(REPO_ROOT, 'deploy', 'Dockerfile'), 'utf8');
     const cmd = dockerfile.match(/^CMD (\[.*\])$/m);
     expect(cmd).not.toBeNull();
     expect(JSON.parse(cmd![1])).toEqual(['node', ...serviceNodeFlags('gateway'), 'services/gateway/dist/main.js']);
+  });
+
+  it('is built from a context (.dockerignore) without what the build makes again or must not hold, and with every tracked file the build reads', () => {
+    // The build stage copies the whole context, then runs npm ci and npm run build (tsc -b): what it reads.
+    expect(dockerfile).toMatch(/^COPY \. \.$/m);
+    expect(dockerfile).toMatch(/^RUN npm ci .*&& npm run build/m);
+    const ignore = fs.readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
+    const leftOut = [
+      '.venv/lib/python3.11/site-packages/pandas/__init__.py',
+      'node_modules/@grpc/grpc-js/package.json',
+      'libs/storage/node_modules/.bin/x',
+      '.tools/bin/helm',
+      '.git/HEAD',
+      '.test-results/junit.xml',
+      '.nx/workspace-data/file-map.json',
+      'libs/storage/dist/index.js',
+      'services/gateway/dist/main.js',
+      'tools/stack/dist/main.js',
+      'cli/dist/main.js',
+      'libs/config/tsconfig.tsbuildinfo',
+      'clients/python/visitsarch/__pycache__/archive.cpython-311.pyc',
+      '.visitsarch/token',
+      '.visitsarch/service-credential',
+    ];
+    expect(leftOut.filter((file) => !dockerignored(ignore, file))).toEqual([]);
+    // What npm ci and tsc -b read: the root's package files, .npmrc and tsconfigs, every workspace (package.json's
+    // `workspaces`), and what the image copies from the build stage (proto/, libs/, services/, cli/).
+    const workspaces: string[] = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).workspaces;
+    const copied = [...dockerfile.matchAll(/^COPY --from=build \/src\/(\S+) /gm)].map((match) => match[1]).filter((source) => source !== 'node_modules');
+    const read = new Set(['package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'tsconfig.base.json', ...workspaces.map((glob) => glob.split('/')[0]), ...copied]);
+    expect([...read]).toEqual(expect.arrayContaining(['proto', 'libs', 'services', 'cli', 'tools', 'test']));
+    const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+    const needed = tracked.filter((file) => read.has(file.split('/')[0]));
+    expect(needed.length).toBeGreaterThan(300);
+    expect(needed.filter((file) => dockerignored(ignore, file))).toEqual([]);
   });
 });
