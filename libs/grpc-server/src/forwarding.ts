@@ -9,7 +9,7 @@ import { statusName } from './status-name';
 
 /** A service that this server also answers for, by forwarding each call to the server that implements it. */
 export interface ForwardedService {
-  /** The contract holding the service (reflection lists it and the messages of its files, not the other services they declare). */
+  /** The contract holding the service (reflection lists the service, not the others its files declare). */
   contract: ServiceContract;
   /** The fully-qualified name of the service forwarded, e.g. `visitsarch.metadata.v1.MetadataService`. */
   service: string;
@@ -23,8 +23,6 @@ export interface ForwardedService {
 }
 
 export interface Forwarding {
-  /** The forwarded services' definitions, for server reflection. */
-  definition: protoLoader.PackageDefinition;
   close(): void;
 }
 
@@ -50,13 +48,10 @@ const received = framableIfReceived;
  */
 export function addForwardedServices(server: grpc.Server, forwards: readonly ForwardedService[], logger: Logger): Forwarding {
   const clients: grpc.Client[] = [];
-  const definition: protoLoader.PackageDefinition = {};
   for (const forward of forwards) {
     const loaded = protoLoader.loadSync(forward.contract.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
     const methods = loaded[forward.service] as protoLoader.ServiceDefinition | undefined;
     if (!methods) throw new Error(`forwarding: no service ${forward.service} in ${forward.contract.protoFiles.join(', ')}`);
-    // Reflection lists the forwarded service, not the others its files declare (TokenVerificationService beside TokenService).
-    for (const [name, entry] of Object.entries(loaded)) if ('format' in entry || name === forward.service) definition[name] = entry;
     // The same channel as every ServiceClient's (message sizes, window, round robin over replicas).
     const client = new grpc.Client(forward.address, grpc.credentials.createInsecure(), channelOptions(forward.address));
     clients.push(client);
@@ -80,7 +75,7 @@ export function addForwardedServices(server: grpc.Server, forwards: readonly For
     }
     server.addService(rawService as grpc.ServiceDefinition, handlers);
   }
-  return { definition, close: () => clients.forEach((client) => client.close()) };
+  return { close: () => clients.forEach((client) => client.close()) };
 }
 
 /** Forwards the calls of one method. */

@@ -13,7 +13,7 @@ export interface StorageOperationEvent {
   backend: ObjectStore['kind'];
   /**
    * The method, in snake case: the store's (begin_write, read until its stream is open, snapshot,
-   * stat, delete, list) and those of what they return (a write's write, prepare, commit, abort; a
+   * stat, delete, list) and those of what they return (a write's write, flush, prepare, commit, abort; a
    * snapshot's release).
    */
   operation: string;
