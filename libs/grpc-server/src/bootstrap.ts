@@ -99,8 +99,9 @@ export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
  */
 export async function startGrpcService(options: GrpcServiceOptions): Promise<RunningGrpcService> {
   const { contract, logger } = options;
-  // grpc-js's own messages ("E No address added…", on stderr) as lines of the service's JSON log.
-  grpc.setLogger({ error: (...args: unknown[]) => logger.warn({ source: 'grpc-js' }, format(...args)) });
+  // grpc-js's own messages ("E No address added…", on stderr) as lines of the service's JSON log, at their level.
+  const grpcJs = (level: 'debug' | 'info' | 'error') => (...args: unknown[]) => logger[level]({ source: 'grpc-js' }, format(...args));
+  grpc.setLogger({ debug: grpcJs('debug'), info: grpcJs('info'), error: grpcJs('error') });
   if (options.preEncodedResponses?.length || options.keepReceivedBytes?.length) {
     // Checked before Nest loads the contract: an error thrown from its loading hook is reworded and leaks the app.
     const definition = protoLoader.loadSync(contract.protoFiles, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
@@ -148,9 +149,11 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
   });
   app.useGlobalFilters(new GrpcErrorFilter(logger, options.mapError));
   app.useGlobalInterceptors(new RpcLoggingInterceptor(logger), ...(options.checkRequest ? [new RequestCheckInterceptor(options.checkRequest)] : []));
+  // listen() also starts the modules (a database, migrations: NestMicroservice.init() would start them twice): only a bind failure is GRPC_ADDRESS's.
   await app.listen().catch(async (error: Error) => {
     await app.close().catch(() => undefined);
-    throw new Error(`cannot listen on ${options.address} (GRPC_ADDRESS): ${error.message}`);
+    if (!/No address added|EADDRINUSE|EADDRNOTAVAIL|EACCES|ENOTFOUND/.test(error.message)) throw error;
+    throw new Error(`cannot listen on ${options.address} (GRPC_ADDRESS): ${error.message}`, { cause: error });
   });
   if (!grpcServer) throw new Error('gRPC server did not start');
   const port = boundPort(options.address, grpcServer);

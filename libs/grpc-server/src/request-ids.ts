@@ -23,18 +23,21 @@ export function sequenceUuidForRequest(requestId: string): string {
  * its own client's request, the fingerprint of that client request (requestFingerprint): what it
  * derives for the record (a creation time of "now", an object name) differs between two
  * attempts of one client request, so the record's own parameters cannot tell a retry from a
- * different request.
+ * different request. Under the `x-visitsarch-` prefix: the gateway strips it from its clients'
+ * calls, as it does the peer credential and identity (libs/auth headers.ts).
  */
-export const REQUEST_FINGERPRINT_HEADER = 'visitsarch-request-fingerprint';
+export const REQUEST_FINGERPRINT_HEADER = 'x-visitsarch-request-fingerprint';
 
 /**
  * The fingerprint of a creating request (AIP-155): the SHA-256 (hex) of the canonical JSON of its
  * decoded message without `requestId`. A retry must carry the same request_id and the same
  * fingerprint; the same id with another fingerprint is a different request. Canonical: object
- * keys sorted, unset (undefined) fields left out, bytes as hex, instants as ISO-8601 text,
- * non-finite numbers as text. The decoded message rather than its wire bytes: the same request
- * may be encoded differently (field order, explicit defaults, another client library), and the
- * decoder fills in proto3 defaults, so an omitted field and one set to its default agree.
+ * keys sorted, fields unset or at their proto3 default (false, 0, '', empty lists, bytes and
+ * messages) left out, bytes as hex, instants as ISO-8601 text, non-finite numbers as text. The
+ * decoded message rather than its wire bytes: the same request may be encoded differently (field
+ * order, explicit defaults, another client library). Defaults left out: an omitted field and one
+ * set to its default agree, and a field a later version of the contract adds changes no
+ * fingerprint of a request without it (a retry across a rolling upgrade still replays).
  */
 export function requestFingerprint(request: object): string {
   const parameters: Record<string, unknown> = { ...request };
@@ -50,11 +53,19 @@ function canonicalJson(value: unknown): string {
   if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : JSON.stringify(String(value));
   if (typeof value === 'bigint') return JSON.stringify(value.toString());
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, field]) => field !== undefined);
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, field]) => !isDefault(field));
     entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** True for an unset field and proto3's defaults: false, 0, '', and empty lists, bytes and messages. */
+function isDefault(field: unknown): boolean {
+  if (field === undefined || field === null || field === false || field === 0 || field === '') return true;
+  if (Array.isArray(field)) return field.length === 0;
+  if (field instanceof Uint8Array) return field.byteLength === 0;
+  return typeof field === 'object' && !(field instanceof Date) && canonicalJson(field) === '{}';
 }
 
 /** The ErrorInfo reason of reusedRequestId. */

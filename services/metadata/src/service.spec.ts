@@ -35,3 +35,14 @@ it('refuses to start with a default Query timeout above the longest, naming the 
   await expect(startService(metadataService, { ...env, QUERY_DEFAULT_TIMEOUT_S: '301' })).rejects.toThrow(/^QUERY_DEFAULT_TIMEOUT_S: 301 s exceeds QUERY_MAX_TIMEOUT_S \(300 s\)/);
   await expect(startService(metadataService, { ...env, QUERY_DEFAULT_TIMEOUT_S: '0' })).rejects.toThrow(/^QUERY_DEFAULT_TIMEOUT_S: expected an integer from 1/);
 });
+
+it('names DATABASE_URL (not its password) when PostgreSQL cannot be reached at start, and GRPC_ADDRESS only for a port it cannot take', async () => {
+  const env = { DATABASE_URL: 'postgresql://user:secret@127.0.0.1:1/visitsarch', GRPC_ADDRESS: '127.0.0.1:0', LOG_LEVEL: 'fatal', SERVICE_CREDENTIAL: TEST_SERVICE_CREDENTIAL };
+  const failure = await startService(metadataService, env).then(
+    () => undefined,
+    (error: Error) => error.message,
+  );
+  expect(failure).toMatch(/^cannot connect to PostgreSQL at 127\.0\.0\.1:1\/visitsarch \(DATABASE_URL\): .*ECONNREFUSED/);
+  expect(failure).not.toContain('secret');
+  expect(failure).not.toContain('GRPC_ADDRESS');
+});

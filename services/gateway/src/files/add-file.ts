@@ -93,7 +93,7 @@ export async function addFile(
     if (existing?.fileUrl && existing.fileUrl !== stored.fileUrl) await deleteQuietly(downstream, existing.fileUrl, logger);
     return { fileUrl: stored.fileUrl, fileSha256: stored.fileSha256, fileSize: stored.fileSize, file: registered.file };
   } catch (error) {
-    await discardUnrecorded(downstream, stored.fileUrl, error, logger);
+    await discardUnrecorded(downstream, stored.fileUrl, error, logger, false); // stored under a new name (overwrite: false)
     throw error;
   }
 }

@@ -109,7 +109,7 @@ export async function addMixed(
     );
     return { visitseqUuid: uuid, visitseqUrl: hashed.file?.fileUrl, visitseqSha256: hashed.visitseqSha256, rowCount: hashed.rowCount, visitSequence: created.visitSequence };
   } catch (error) {
-    if (hashed.file?.fileUrl) await discardUnrecorded(downstream, hashed.file.fileUrl, error, logger);
+    if (hashed.file?.fileUrl) await discardUnrecorded(downstream, hashed.file.fileUrl, error, logger, request.requestId !== '');
     throw error;
   }
 }

@@ -89,7 +89,7 @@ export async function archiveVisits(
       visitseqSha256: stored.visitseqSha256,
     };
   } catch (error) {
-    await discardUnrecorded(downstream, stored.fileUrl, error, logger);
+    await discardUnrecorded(downstream, stored.fileUrl, error, logger, false);
     throw error;
   }
 }

@@ -128,7 +128,7 @@ export async function recordSequence(
     const record = created.visitSequence as metadataV1.VisitSequence;
     return { visitseqUuid: uuid, visitseqUrl: stored.file?.url, visitseqSha256: stored.visitseqSha256, rowCount: stored.rowCount, visitSequence: record };
   } catch (error) {
-    if (stored.file) await discardUnrecorded(downstream, stored.file.url, error, logger);
+    if (stored.file) await discardUnrecorded(downstream, stored.file.url, error, logger, request.requestId !== '');
     throw error;
   }
 }
@@ -226,13 +226,13 @@ const MAYBE_RECORDED = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCE
  * After recording a stored object failed: deletes the object when the failure says no record was
  * written, keeps it otherwise. A record must never point at a deleted object; an object no record
  * points to is only space, which `visitsarch gc` reclaims (and a retry with the same request id
- * overwrites it).
+ * overwrites it). `pathOfRequestId`: the object was stored at a path its request id names (and
+ * overwrote what was there), so another request with that id may have recorded it.
  */
-export async function discardUnrecorded(downstream: Downstream, url: string, failure: unknown, logger: Logger): Promise<void> {
+export async function discardUnrecorded(downstream: Downstream, url: string, failure: unknown, logger: Logger, pathOfRequestId: boolean): Promise<void> {
   const code = (failure as { code?: unknown }).code;
-  // A request id an earlier, different request used: the object may be the one that request
-  // recorded (a retry stores at the same path, its UUID coming from the id).
-  if (typeof code !== 'number' || MAYBE_RECORDED.has(code) || errorReason(failure) === REQUEST_ID_REUSED) {
+  const reusedPath = pathOfRequestId && errorReason(failure) === REQUEST_ID_REUSED;
+  if (typeof code !== 'number' || MAYBE_RECORDED.has(code) || reusedPath) {
     logger.warn({ url, code }, 'kept a stored object whose record may have been written: visitsarch gc removes it if no record points to it');
     return;
   }

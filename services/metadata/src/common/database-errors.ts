@@ -16,8 +16,6 @@ export const FOREIGN_KEY_VIOLATION = '23503';
 export const CHECK_VIOLATION = '23514';
 export const SERIALIZATION_FAILURE = '40001';
 export const DEADLOCK_DETECTED = '40P01';
-/** Permission denied (e.g. CREATE ROLE without CREATEROLE). */
-export const INSUFFICIENT_PRIVILEGE = '42501';
 
 /** Check constraints of the schema, by the request field they protect. */
 const CHECKED_FIELDS: Record<string, string> = {

@@ -7,7 +7,6 @@ import { ArchiveSchema1767225600000 } from '../schema/migrations/1767225600000-a
 import { AuditLog1796256000000 } from '../schema/migrations/1796256000000-audit-log';
 import { ApiToken1796432400000 } from '../schema/migrations/1796432400000-api-token';
 import { ensureQueryRole } from '../schema/query-role';
-import { INSUFFICIENT_PRIVILEGE, isPgError } from '../common/database-errors';
 import { QueryIndexes1796518800000 } from '../schema/migrations/1796518800000-query-indexes';
 import { RequestFingerprint1796605200000 } from '../schema/migrations/1796605200000-request-fingerprint';
 
@@ -110,7 +109,10 @@ export class ArchiveDatabase {
   async start(): Promise<void> {
     // The migrations table lives in the archive's schema, so the schema must exist before TypeORM starts.
     const bootstrap = new Client({ connectionString: this.options.url });
-    await bootstrap.connect();
+    await bootstrap.connect().catch((error: Error) => {
+      const { hostname, port, pathname } = new URL(this.options.url); // never its password
+      throw new Error(`cannot connect to PostgreSQL at ${hostname}:${port || 5432}${pathname} (DATABASE_URL): ${error.message}`, { cause: error });
+    });
     try {
       // Serialises concurrent first starts of several replicas.
       await bootstrap.query('SELECT pg_advisory_lock(7265382)');
@@ -180,8 +182,7 @@ export class ArchiveDatabase {
       await runner.connect();
       await ensureQueryRole((sql, params) => runner.query(sql, params), ARCHIVE_SCHEMA, role, password);
     } catch (error) {
-      const hint = isPgError(error, INSUFFICIENT_PRIVILEGE) ? ` (the service's role needs CREATEROLE to create ${role}, or the role must exist)` : '';
-      throw new Error(`cannot prepare the read-only Query role ${role}; set QUERY_DATABASE_URL to a read-only login instead: ${(error as Error).message}${hint}`);
+      throw new Error(`cannot prepare the read-only Query role ${role}; set QUERY_DATABASE_URL to a read-only login instead: ${(error as Error).message}`, { cause: error });
     } finally {
       await runner.release();
     }

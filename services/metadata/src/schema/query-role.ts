@@ -44,14 +44,23 @@ export async function ensureQueryRole(run: Run, schema: string, role: string, pa
     // Replicas starting together take turns: concurrent CREATE ROLE or GRANT on one object fail.
     await run('SELECT pg_advisory_xact_lock(7265383)');
     const [{ exists }] = await run('SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS exists', [role]);
-    if (!exists) await run(`CREATE ROLE ${ident} NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS`);
-    await run(`ALTER ROLE ${ident} WITH LOGIN PASSWORD ${secret}`);
+    if (!exists) await step(`creating it needs CREATEROLE for the service's role`, run(`CREATE ROLE ${ident} NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS`));
+    await step(`giving it a login needs CREATEROLE (and ADMIN on it) for the service's role`, run(`ALTER ROLE ${ident} WITH LOGIN PASSWORD ${secret}`));
     await run(`ALTER ROLE ${ident} SET search_path = ${schemaIdent}`);
-    await run(`GRANT USAGE ON SCHEMA ${schemaIdent} TO ${ident}`);
-    await run(`GRANT SELECT ON ${tables} TO ${ident}`);
+    await step(`granting it SELECT needs the service's role to own the schema ${schema} and its tables`, run(`GRANT USAGE ON SCHEMA ${schemaIdent} TO ${ident}`));
+    await step(`granting it SELECT needs the service's role to own the schema ${schema} and its tables`, run(`GRANT SELECT ON ${tables} TO ${ident}`));
     await run('COMMIT');
   } catch (error) {
     await run('ROLLBACK').catch(() => undefined);
     throw error;
+  }
+}
+
+/** `statement`, its failure said with what it needs (`needs`). */
+async function step<T>(needs: string, statement: Promise<T>): Promise<T> {
+  try {
+    return await statement;
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (${needs})`, { cause: error });
   }
 }

@@ -4,6 +4,7 @@ import { startService } from '@visitsarch/grpc-server';
 import { metadataService } from '../service';
 import { create, SERVER_TIME_ZONE, sha256, simulation } from '../testing/archive-fixture';
 import { specArchive } from '../testing/spec-archive';
+import { QUERY_ROLE_READS } from './query-role';
 
 jest.setTimeout(120_000);
 
@@ -138,6 +139,12 @@ describe('the schema as migrated', () => {
       ).rows;
     const granted = [{ login: true, visitsextra: true, audit_log: true, api_token: false, idempotent_requests: false }];
     expect(await privileges()).toEqual(granted);
+    // What the migrations granted is exactly what every start grants (QUERY_ROLE_READS): a table a later migration opens to it is listed there too.
+    const readable = await archive.sql.query(
+      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'visitsarch' AND c.relkind IN ('r', 'v', 'm', 'p') AND has_table_privilege(current_database() || '_query', c.oid, 'SELECT') ORDER BY c.relname`,
+    );
+    expect(readable.rows.map((row) => row.relname)).toEqual([...QUERY_ROLE_READS].sort());
     await archive.sql.query(`DO $$ DECLARE reader text := current_database() || '_query'; BEGIN
       EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA visitsarch FROM %I', reader);
       EXECUTE format('REVOKE ALL ON SCHEMA visitsarch FROM %I', reader);

@@ -30,7 +30,7 @@ export interface CreateVisitSequenceRequest {
    * retry with the same request_id returns the originally created sequence
    * instead of creating another one; the same request_id with a different
    * request fails with ALREADY_EXISTS (the request compared is the one whose
-   * fingerprint the caller sends as visitsarch-request-fingerprint metadata,
+   * fingerprint the caller sends as x-visitsarch-request-fingerprint metadata,
    * else this one). Empty disables this protection.
    */
   requestId: string;
