@@ -125,6 +125,8 @@ describe('npm start (tools/stack)', () => {
     expect(described.stderr).toBe('');
     expect(described.stdout).toContain('optional string first_day_obs = 3;');
     expect(described.stdout).toContain('// The label of the simulation'); // the contract's comments
+    const internal = await run(grpcurl, ['-plaintext', addresses.gateway, 'describe', 'visitsarch.metadata.v1.RegistryService']);
+    expect(internal.stderr).toContain('Symbol not found'); // only the services the gateway serves are described
     const health = await run(grpcurl, ['-plaintext', addresses.gateway, 'grpc.health.v1.Health/Check']);
     expect({ code: health.code, stdout: health.stdout, stderr: health.stderr }).toEqual({ code: 0, stdout: expect.stringContaining('"status": "SERVING"'), stderr: '' });
     const query = await run(grpcurl, ['-plaintext', '-d', '{"telescope": "auxtel"}', addresses.gateway, 'visitsarch.gateway.v1.GatewayService/GetDefaultConsdbQuery']);

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
-import { compiledFileDescriptors } from './index';
+import { compiledFileDescriptors, fileDescriptorsOfServices } from './index';
 
 describe('compiledFileDescriptors', () => {
   it('holds every file of the contract as compiled, with its imports and the health service', () => {
@@ -13,6 +13,13 @@ describe('compiledFileDescriptors', () => {
     // What protobufjs's rebuilt descriptors got wrong: names as written, type names fully qualified.
     expect(header.field.find((field) => field.name === 'first_day_obs')).toBeDefined();
     expect(header.field.find((field) => field.name === 'creation_time')!.typeName).toBe('.google.protobuf.Timestamp');
+  });
+
+  it("chooses a server's services' files with everything they import, and no other service's", () => {
+    const names = fileDescriptorsOfServices(['visitsarch.gateway.v1.GatewayService', 'grpc.health.v1.Health']).map((bytes) => (FileDescriptorProto.decode(bytes) as unknown as { name: string }).name);
+    expect(names).toEqual(expect.arrayContaining(['visitsarch/gateway/v1/gateway_service.proto', 'visitsarch/metadata/v1/visit_sequence.proto', 'google/protobuf/timestamp.proto', 'health.proto']));
+    expect(names).not.toContain('visitsarch/metadata/v1/registry_service.proto');
+    expect(names).not.toContain('visitsarch/blob_archive/v1/blob_archive_service.proto');
   });
 
   it('refuses a file that is not a FileDescriptorSet', () => {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
 import { readProtobufVarint } from './wire';
 
 /**
@@ -23,4 +24,32 @@ export function compiledFileDescriptors(files: readonly string[] = DESCRIPTOR_SE
     }
   }
   return descriptors;
+}
+
+/** What a compiled file declares and imports (the FileDescriptorProto fields read here). */
+interface FileDeclarations {
+  name: string;
+  package?: string;
+  dependency?: string[];
+  service?: { name: string }[];
+}
+
+/**
+ * The compiled files that declare `services` (fully qualified names), with every file they import,
+ * directly or not: what a server's reflection describes, and nothing of the services it does not serve.
+ */
+export function fileDescriptorsOfServices(services: readonly string[], files: readonly string[] = DESCRIPTOR_SET_FILES): Buffer[] {
+  const compiled = compiledFileDescriptors(files).map((bytes) => ({ bytes, file: FileDescriptorProto.decode(bytes) as unknown as FileDeclarations }));
+  const byName = new Map(compiled.map((entry) => [entry.file.name, entry]));
+  const wanted = new Set(services);
+  const chosen = new Set<string>();
+  const choose = (name: string) => {
+    if (chosen.has(name)) return;
+    const entry = byName.get(name);
+    if (!entry) throw new Error(`the compiled descriptors lack ${name} (run npm run generate)`);
+    chosen.add(name);
+    for (const dependency of entry.file.dependency ?? []) choose(dependency);
+  };
+  for (const { file } of compiled) if (file.service?.some((service) => wanted.has(`${file.package ? `${file.package}.` : ''}${service.name}`))) choose(file.name);
+  return compiled.filter((entry) => chosen.has(entry.file.name)).map((entry) => entry.bytes);
 }

@@ -13,7 +13,7 @@ export * as statsV1 from './stats-v1';
 export * as gatewayV1 from './gateway-v1';
 export { PreciseDate, parsePreciseInstant, subMillisecondNanos } from './precise-time';
 export { protobufVarint, readProtobufVarint } from './wire';
-export { compiledFileDescriptors, DESCRIPTOR_SET_FILES } from './descriptor-sets';
+export { compiledFileDescriptors, DESCRIPTOR_SET_FILES, fileDescriptorsOfServices } from './descriptor-sets';
 
 // After every generated module above has registered its millisecond Timestamp wrapper.
 import { installPreciseTimestamps } from './precise-time';
