@@ -117,6 +117,12 @@ describe('the visitsarch CLI against a running archive', () => {
     expect(rows.map((row) => row.split('\t')[0])).toEqual([uuid]);
   });
 
+  it('writes all of a large output into a pipe before it exits (`visitsarch query … | wc -l`)', async () => {
+    // Into a pipe stdout is asynchronous: exiting as soon as the command was done cut it after ~64 KiB, with status 0.
+    const counted = await bash(`visitsarch query "SELECT g, repeat('x', 20) AS pad FROM generate_series(1, 200000) g" | wc -l`);
+    expect({ code: counted.code, lines: counted.stdout.trim(), stderr: counted.stderr }).toEqual({ code: 0, lines: '200001', stderr: '' });
+  });
+
   it('comment and comments', async () => {
     const uuid = (await visitsarch(['add_simulation', SAMPLE_OPSIM_DB, 'commented'])).stdout.trim();
     expect((await visitsarch(['comment', uuid, 'This is more of a question than a comment...'])).code).toBe(0);

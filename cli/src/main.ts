@@ -76,5 +76,8 @@ process.once('beforeExit', () => {
 });
 main(process.argv).then((code) => {
   finished = true;
-  process.exit(code);
+  // Exit once what was written has gone out: into a pipe (`visitsarch query … | awk`) stdout is
+  // asynchronous, and exiting at once cut large outputs short, silently, with status 0.
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 });
