@@ -165,6 +165,17 @@ describe('the visitsarch CLI against a running archive', () => {
       expect(result.stderr).not.toMatch(/\n\s+at /);
     };
 
+    it("an upstream command named differently here says what to run instead; a mistyped one suggests, on the same line", async () => {
+      for (const args of [['archive-file', randomUUID(), 'notes.txt', 'notes', '--update'], ['get_comments', randomUUID()]]) {
+        const result = await visitsarch(args);
+        expect(result.code).toBe(2);
+        expectOneLine(result, /^visitsarch: (archive-file|get-comments) is the upstream's command; here: `visitsarch (add_file|comments) UUID/);
+      }
+      const typo = await visitsarch(['add-fil', randomUUID()]);
+      expect(typo.code).toBe(2);
+      expectOneLine(typo, /^visitsarch: unknown command 'add-fil' \(Did you mean add-file\?\) \(run `visitsarch --help` for usage\)\n$/);
+    });
+
     it('unknown UUID', async () => {
       const result = await visitsarch(['show', randomUUID()]);
       expect(result.code).toBe(1);

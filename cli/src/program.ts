@@ -84,7 +84,7 @@ function oneLineErrors() {
   return {
     outputError: (text: string) => {
       flush();
-      held = text.replace(/^error: /, 'visitsarch: ').trimEnd();
+      held = text.replace(/^error: /, 'visitsarch: ').trimEnd().replace(/\s*\n\s*/g, ' '); // commander's "(Did you mean …?)" comes on a line of its own
       process.once('exit', flush); // only once an error is held: a program built (in tests, many) adds no listener
     },
     writeErr: (text: string) => {

@@ -61,7 +61,35 @@ export function updateRequest(visitseqUuid: string, field: string, value: string
 }
 
 /** update_visitseq_metadata, set_visitseq_url, get_visitseq_url, is_tagged: the upstream's remaining commands. */
+/**
+ * The upstream's commands that have a command of another name or other arguments here (the others
+ * answer to their upstream names): those names say what to run instead, rather than "unknown command".
+ */
+const RENAMED_UPSTREAM_COMMANDS: Record<string, string> = {
+  'record-visitseq-metadata': '`visitsarch add_simulation`, `add_completed` or `add_mixed` (one command per kind, the visits stored in the same call)',
+  'get-visitseq-metadata': '`visitsarch show UUID`',
+  'get-comments': '`visitsarch comments UUID`',
+  'archive-file': '`visitsarch add_file UUID FILE_TYPE FILE [ARCHIVE]` (the type before the file), or `visitsarch adopt_visits UUID [FILE]` for the visits of an imported sequence',
+  'get-file': '`visitsarch download UUID FILE_TYPE DEST`',
+  'add-nightly-stats': '`visitsarch nightly_stats UUID [--columns COLUMN...]` (computed from the stored visits)',
+  'query-nightly-stats': '`visitsarch plot_nightly UUID`, or `visitsarch query "SELECT * FROM nightly_stats WHERE visitseq_uuid = \'…\'"`',
+  'record-conda-env': '`visitsarch save_env [UUID]`',
+};
+
 export function registerUpstreamCompatCommands(program: Command, context: CliContext): void {
+  for (const [name, instead] of Object.entries(RENAMED_UPSTREAM_COMMANDS)) {
+    program
+      .command(name, { hidden: true })
+      .alias(name.replaceAll('-', '_'))
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(() =>
+        context.run(async () => {
+          throw new CliError(`${name} is the upstream's command; here: ${instead} (docs/upstream-commands.md)`, 2);
+        }),
+      );
+  }
   const update = (uuid: string, field: string, value: string) =>
     context.metadata.unary('updateVisitSequence', updateRequest(uuid, field, value) as never, context.deadline());
 
