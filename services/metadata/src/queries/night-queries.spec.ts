@@ -71,6 +71,20 @@ describe('QueryNight (the upstream sims_on_nights, every kind)', () => {
     expect(unknown.code).toBe(status.INVALID_ARGUMENT);
     expect(unknown.details).toMatch(/password/);
   });
+
+  it('refuses a telescope no sequence is recorded for (a typo would look like a night without simulations), and finds one an imported sequence has', async () => {
+    for (const method of ['queryNight', 'prenightSims'] as const) {
+      const refused = await streamFailure(method, { firstDayObs: '2025-10-21', dayObs: '2025-10-21', telescope: 'Simonyi' });
+      expect({ code: refused.code, details: refused.details }).toEqual({ code: status.INVALID_ARGUMENT, details: 'telescope must be one of simonyi, auxtel (no visit sequence is recorded for "Simonyi")' });
+    }
+    // The upstream's rows keep their telescope when imported (straight into the tables here).
+    const uuid = randomUUID();
+    await archive.sql.query(
+      `INSERT INTO visitsarch.simulations (visitseq_uuid, visitseq_sha256, visitseq_label, telescope, first_day_obs, last_day_obs) VALUES ($1, $2, 'imported', 'lsstcam', '2025-10-21', '2025-10-21')`,
+      [uuid, sha256()],
+    );
+    expect(await uuids({ firstDayObs: '2025-10-21', telescope: 'lsstcam' })).toEqual([uuid]);
+  });
 });
 
 describe('PrenightSims', () => {
@@ -100,7 +114,7 @@ describe('PrenightSims', () => {
     expect((await rows('prenightSims', { dayObs: '2026-02-01', telescope, tags: ['nominal'] })).map((row) => row.visitseq_uuid)).toEqual([newer.visitseqUuid]);
     expect((await rows('prenightSims', { dayObs: '2026-02-01', telescope, earliestCreationTime: new Date('2026-01-31T21:00Z') })).map((row) => row.visitseq_uuid)).toEqual([newer.visitseqUuid]);
     expect(await rows('prenightSims', { dayObs: '2026-02-04', telescope })).toEqual([]);
-    expect(await rows('prenightSims', { dayObs: '2026-02-01', telescope: 'auxtel-none' })).toEqual([]);
+    expect((await streamFailure('prenightSims', { dayObs: '2026-02-01', telescope: 'auxtel-none' })).code).toBe(status.INVALID_ARGUMENT);
   });
 
   it('refuses a missing day_obs or telescope', async () => {

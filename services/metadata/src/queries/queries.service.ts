@@ -1,8 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import { Inject, Injectable } from '@nestjs/common';
 import { metadataV1 } from '@visitsarch/contracts';
+import { isTelescope, TELESCOPES } from '@visitsarch/validation';
 import { GrpcError, invalidArgument, processGauge } from '@visitsarch/grpc-server';
-import { finalize, map, Observable } from 'rxjs';
+import { finalize, from, map, mergeMap, Observable } from 'rxjs';
 import { ArchiveDatabase, READS_TIMEOUT_MS } from '../database/archive-database';
 import { isoInstant, optionalDayObs, requireDayObs, requireText } from '../common/validation';
 import { coversNights, KIND_OF_ROW, kindOfProto, sequencesFrom } from '../visit-sequences/visit-sequence-row';
@@ -108,12 +109,25 @@ export class QueriesService {
 
   queryNight(request: metadataV1.QueryNightRequest): Observable<metadataV1.QueryNightResponse> {
     const { sql, params } = queryNightStatement(request);
-    return this.tableStream(sql, params);
+    return from(this.checkTelescope(request.telescope)).pipe(mergeMap(() => this.tableStream(sql, params)));
   }
 
   prenightSims(request: metadataV1.PrenightSimsRequest): Observable<metadataV1.PrenightSimsResponse> {
     const { sql, params } = prenightSimsStatement(request);
-    return this.tableStream(sql, params);
+    return from(this.checkTelescope(request.telescope)).pipe(mergeMap(() => this.tableStream(sql, params)));
+  }
+
+  /**
+   * INVALID_ARGUMENT for a telescope that is neither one of TELESCOPES nor that of any recorded
+   * sequence (imported ones keep the upstream's): a typo ("Simonyi", "lsst") would otherwise look
+   * like a night without simulations. Known telescopes cost no statement.
+   */
+  private async checkTelescope(telescope: string): Promise<void> {
+    if (isTelescope(telescope)) return;
+    const [{ recorded }] = await this.database.rows<{ recorded: boolean }>('SELECT EXISTS (SELECT 1 FROM visitseq WHERE telescope = $1) AS recorded', [telescope]);
+    if (!recorded) {
+      throw invalidArgument(`telescope must be one of ${TELESCOPES.join(', ')} (no visit sequence is recorded for ${JSON.stringify(telescope)})`, 'telescope', 'UNKNOWN_TELESCOPE');
+    }
   }
 
   /** Streams a query of ours (not a client's) as Arrow, with totals in the last message. */

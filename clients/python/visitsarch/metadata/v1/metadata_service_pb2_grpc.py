@@ -416,7 +416,8 @@ class MetadataServiceServicer:
         """Streams, as an Arrow table, the visit sequences of a telescope that
         cover every night of a day_obs range (the spec's `query_night`), newest
         first. Fails with INVALID_ARGUMENT if first_day_obs or telescope is
-        empty, the range is reversed, or a requested column is unknown.
+        empty, the telescope is neither simonyi, auxtel nor that of a recorded
+        sequence, the range is reversed, or a requested column is unknown.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -425,7 +426,8 @@ class MetadataServiceServicer:
     def PrenightSims(self, request, context):
         """Streams, as an Arrow table, the simulations suitable for the pre-night
         briefing of one night (the spec's `prenight_sims`), newest first. Fails
-        with INVALID_ARGUMENT if day_obs or telescope is empty.
+        with INVALID_ARGUMENT if day_obs or telescope is empty, or the telescope
+        is neither simonyi, auxtel nor that of a recorded sequence.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

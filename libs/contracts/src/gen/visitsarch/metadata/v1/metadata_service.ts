@@ -4023,7 +4023,8 @@ export interface MetadataServiceClient {
    * Streams, as an Arrow table, the visit sequences of a telescope that
    * cover every night of a day_obs range (the spec's `query_night`), newest
    * first. Fails with INVALID_ARGUMENT if first_day_obs or telescope is
-   * empty, the range is reversed, or a requested column is unknown.
+   * empty, the telescope is neither simonyi, auxtel nor that of a recorded
+   * sequence, the range is reversed, or a requested column is unknown.
    */
 
   queryNight(request: QueryNightRequest, metadata?: Metadata): Observable<QueryNightResponse>;
@@ -4031,7 +4032,8 @@ export interface MetadataServiceClient {
   /**
    * Streams, as an Arrow table, the simulations suitable for the pre-night
    * briefing of one night (the spec's `prenight_sims`), newest first. Fails
-   * with INVALID_ARGUMENT if day_obs or telescope is empty.
+   * with INVALID_ARGUMENT if day_obs or telescope is empty, or the telescope
+   * is neither simonyi, auxtel nor that of a recorded sequence.
    */
 
   prenightSims(request: PrenightSimsRequest, metadata?: Metadata): Observable<PrenightSimsResponse>;
@@ -4336,7 +4338,8 @@ export interface MetadataServiceController {
    * Streams, as an Arrow table, the visit sequences of a telescope that
    * cover every night of a day_obs range (the spec's `query_night`), newest
    * first. Fails with INVALID_ARGUMENT if first_day_obs or telescope is
-   * empty, the range is reversed, or a requested column is unknown.
+   * empty, the telescope is neither simonyi, auxtel nor that of a recorded
+   * sequence, the range is reversed, or a requested column is unknown.
    */
 
   queryNight(request: QueryNightRequest, metadata?: Metadata): Observable<QueryNightResponse>;
@@ -4344,7 +4347,8 @@ export interface MetadataServiceController {
   /**
    * Streams, as an Arrow table, the simulations suitable for the pre-night
    * briefing of one night (the spec's `prenight_sims`), newest first. Fails
-   * with INVALID_ARGUMENT if day_obs or telescope is empty.
+   * with INVALID_ARGUMENT if day_obs or telescope is empty, or the telescope
+   * is neither simonyi, auxtel nor that of a recorded sequence.
    */
 
   prenightSims(request: PrenightSimsRequest, metadata?: Metadata): Observable<PrenightSimsResponse>;
