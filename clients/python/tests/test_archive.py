@@ -7,6 +7,7 @@ import json
 import os
 import pwd
 import uuid as uuidlib
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -183,8 +184,38 @@ def test_a_query_timeout_is_the_archives_own_error_not_a_deadline(archive):
         archive.query("SELECT pg_sleep(30)", timeout=1)
     assert "Deadline Exceeded" not in str(raised.value)
     assert list(archive.query("SELECT 1 AS one", timeout=5)["one"]) == [1]
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(visitsarch.InvalidArgumentError, match="timeout must be a positive number of seconds"):
         archive.query("SELECT 1", timeout=0)
+
+
+def test_a_query_cut_at_max_rows_warns_and_says_so_in_attrs(archive):
+    with pytest.warns(UserWarning, match=r"query returned only the first 5 rows .*max_rows=5.*larger max_rows=.*narrow the SQL") as caught:
+        five = archive.query("SELECT g FROM generate_series(1, 10) g", max_rows=5)
+    assert caught[0].filename == __file__  # stacklevel=2: the caller's line
+    assert list(five["g"]) == [1, 2, 3, 4, 5]
+    assert five.attrs["truncated"] is True and five.attrs["total_rows"] == 5
+    with pytest.warns(UserWarning, match=r"first 1,000,000 rows .*the default max_rows, 1,000,000"):
+        capped = archive.query("SELECT g FROM generate_series(1, 1000005) g")
+    assert len(capped) == 1_000_000 and capped.attrs["truncated"] is True
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        whole = archive.query("SELECT g FROM generate_series(1, 5) g", max_rows=5)
+    assert whole.attrs == {"truncated": False, "total_rows": 5}
+
+
+def test_nightly_stats_of_columns_the_visits_lack_warn_as_the_cli_says(archive):
+    uuid = archive.add_simulation(opsim_frame(30), label="stats of missing columns", telescope="simonyi")
+    with pytest.warns(UserWarning, match=r"^the visits have no column for: nope \(no statistics of it were computed or stored\)$") as caught:
+        nothing = archive.nightly_stats(uuid, columns=["nope"])
+    assert caught[0].filename == __file__
+    assert nothing.empty and nothing.attrs["missing_columns"] == ["nope"]
+    with pytest.warns(UserWarning, match="no column for: nope, nope2"):
+        some = archive.nightly_stats(uuid, columns=["altitude", "nope", "nope2"], store=False)
+    assert set(some["value_name"]) == {"altitude"} and some.attrs["missing_columns"] == ["nope", "nope2"]
+    with warnings.catch_warnings():  # the default columns: a simulation never has the ConsDB-only ones
+        warnings.simplefilter("error")
+        defaults = archive.nightly_stats(uuid, store=False)
+    assert "eff_time_median" in defaults.attrs["missing_columns"] and "altitude" in set(defaults["value_name"])
 
 
 def test_a_query_without_a_timeout_gets_the_archives_default_of_seconds(archive):

@@ -8,6 +8,7 @@ sequences as box-and-whisker plots (matplotlib, optional).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +33,8 @@ def nightly_stats(
     columns: Sequence[str] | None = None,
     accumulated: bool = True,
     store: bool = True,
+    *,
+    _stacklevel: int = 2,
 ) -> pd.DataFrame:
     """Computes the nightly statistics of visit columns of a sequence.
 
@@ -44,7 +47,9 @@ def nightly_stats(
     columns : sequence of `str`, optional
         Value names; default the specification's eight. Opsim and ConsDB names of the same
         value (``fieldRA``/``s_ra``, …) are interchangeable; names the visits have no column
-        for are listed in ``DataFrame.attrs["missing_columns"]``.
+        for are skipped with a warning (``UserWarning``, as the CLI's "the visits have no column
+        for: …") and listed in ``DataFrame.attrs["missing_columns"]`` (those of the default
+        columns only listed: a simulation never has the ConsDB-only ones).
     accumulated : `bool`
         Also the statistics of all visits through each night.
     store : `bool`
@@ -70,6 +75,15 @@ def nightly_stats(
     frame = pd.DataFrame(rows, columns=list(_COLUMNS))
     frame["count"] = frame["count"].astype("int64")
     frame.attrs["missing_columns"] = list(response.missing_columns)
+    if response.missing_columns and columns is not None:
+        # As the CLI's nightly_stats: the call succeeds for the columns the visits have, and says which they lack.
+        # Not for the default columns: the specification's eight mix opsim and ConsDB-only values
+        # (eff_time_median…), so a simulation always lacks some (attrs["missing_columns"] lists them).
+        warnings.warn(
+            f"the visits have no column for: {', '.join(response.missing_columns)} (no statistics of "
+            f"{'them' if len(response.missing_columns) > 1 else 'it'} were computed{' or stored' if store else ''})",
+            stacklevel=_stacklevel,
+        )
     return frame
 
 

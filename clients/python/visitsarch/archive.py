@@ -11,6 +11,7 @@ import pickle
 import secrets
 import subprocess
 import uuid as _uuid
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,10 @@ import pyarrow as pa
 from google.protobuf import struct_pb2, timestamp_pb2
 
 from . import _arrow
+from ._arguments import MAX_EXACT_INTEGER as _MAX_EXACT_INTEGER
+from ._arguments import integer as _integer
 from ._arguments import message as _message
+from ._arguments import seconds as _seconds
 from ._arguments import strings as _strings
 from ._credentials import find_tls, find_token
 from ._errors import FailedPreconditionError, InvalidArgumentError, NotImplementedByServerError, VisitsarchError, from_rpc_error
@@ -50,11 +54,22 @@ _MAX_MESSAGE = 16 * 1024 * 1024
 # (cli/src/gateway.ts, SERVER_LIMIT_S.query, likewise).
 _QUERY_SERVER_LIMIT_S = 300.0
 _KINDS = {"simulation": 1, "completed": 2, "mixed": 3}
+# The rows a query returns when it asks for no max_rows (QueryRequest.max_rows 0).
+_QUERY_DEFAULT_MAX_ROWS = 1_000_000
+# Integers this far apart are taken as MJDs (the years 1968 to 2132) rather than as YYYYMMDD
+# day_obs, which are at least 19000101: the two ranges do not meet.
+_MJD_RANGE = (40_000, 100_000)
+_DAY_OBS_FORMS = (
+    "give a date (the day_obs itself), a datetime or pandas Timestamp (its night: the UTC date 12 h earlier), "
+    "'YYYY-MM-DD' or 'YYYYMMDD' text, a YYYYMMDD integer, an MJD (a number from 40000 to 100000) or an astropy Time"
+)
 
 
 def _day_obs(value: Any, name: str) -> str | None:
-    """A day_obs for the wire: ``YYYY-MM-DD`` from a date, a datetime (its UTC-12 date), an int
-    20250814, or text; an astropy Time or an MJD float becomes its day_obs."""
+    """A day_obs for the wire: ``YYYY-MM-DD`` from a date (the day_obs itself), a datetime or
+    Timestamp (its night: the UTC date 12 h earlier, naive ones taken as UTC), an int 20250814,
+    or text; an astropy Time or an MJD (an int or a float from 40000 to 100000) becomes its
+    day_obs, the UTC date 12 h before it."""
     if value is None:
         return None
     if isinstance(value, _dt.datetime):
@@ -63,15 +78,19 @@ def _day_obs(value: Any, name: str) -> str | None:
         return (value.astimezone(_dt.timezone.utc) - _dt.timedelta(hours=12)).date().isoformat()
     if isinstance(value, _dt.date):
         return value.isoformat()
-    if isinstance(value, (int, np.integer)) and value > 10_000_000:
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):  # an MJD, as sim_start/sim_end in the spec's example
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        if value >= 10_000_000:
+            return str(int(value))
+        if _MJD_RANGE[0] <= value <= _MJD_RANGE[1]:
+            return _day_obs(float(value), name)
+    elif isinstance(value, (float, np.floating)) and _MJD_RANGE[0] <= value <= _MJD_RANGE[1]:
+        # an MJD, as sim_start/sim_end in the spec's example
         return (_dt.date(1858, 11, 17) + _dt.timedelta(days=int(np.floor(float(value) - 0.5)))).isoformat()
-    if hasattr(value, "mjd"):  # astropy.time.Time
+    elif hasattr(value, "mjd"):  # astropy.time.Time
         return _day_obs(float(value.mjd), name)
-    if isinstance(value, str):
+    elif isinstance(value, str):
         return value
-    raise InvalidArgumentError(f"{name}: cannot use {value!r} as a day_obs (give YYYY-MM-DD, YYYYMMDD, a date or an MJD)")
+    raise InvalidArgumentError(f"{name}: cannot use {value!r:.60} as a day_obs: {_DAY_OBS_FORMS}")
 
 
 def _timestamp(value: Any) -> timestamp_pb2.Timestamp | None:
@@ -88,26 +107,32 @@ def _timestamp(value: Any) -> timestamp_pb2.Timestamp | None:
     return stamp
 
 
-def _jsonable(value: Any) -> Any:
-    """sim_runner_args may hold schedulers, observatories, numpy values…: keep JSON as is, record the rest by repr."""
+def _jsonable(value: Any, where: str = "sim_runner_args") -> Any:
+    """sim_runner_args may hold schedulers, observatories, numpy values…: keep JSON as is, record
+    the rest by repr. An integer a Struct's doubles would round (beyond 2**53) is refused, naming
+    where it is (``where``, e.g. ``sim_runner_args['seed']``)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _MAX_EXACT_INTEGER:
+        raise InvalidArgumentError(
+            f"{where} = {value} exceeds 2**53: the archive keeps numbers as doubles, which would round it; store it as a string (str({value}))"
+        )
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, np.generic):
-        return value.item()
     if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
+        return {str(key): _jsonable(item, f"{where}[{str(key)!r}]") for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
+        return [_jsonable(item, f"{where}[{index}]") for index, item in enumerate(value)]
     return repr(value)
 
 
-def _struct(mapping: dict[str, Any] | None) -> struct_pb2.Struct | None:
+def _struct(mapping: dict[str, Any] | None, name: str = "sim_runner_args") -> struct_pb2.Struct | None:
     if mapping is None:
         return None
     if not isinstance(mapping, Mapping):
-        raise InvalidArgumentError(f"sim_runner_args must be a dict of sim_runner's keyword arguments, got {type(mapping).__name__}")
+        raise InvalidArgumentError(f"{name} must be a dict of sim_runner's keyword arguments, got {type(mapping).__name__}")
     struct = struct_pb2.Struct()
-    struct.update(_jsonable(mapping))
+    struct.update(_jsonable(dict(mapping), name))
     return struct
 
 
@@ -163,9 +188,11 @@ class VisitSequenceArchive:
         token: str | None = None,
         tls_ca_file: str | os.PathLike[str] | None = None,
     ) -> None:
+        if gateway is not None and not isinstance(gateway, str):
+            raise InvalidArgumentError(f"gateway must be a string host:port, got {type(gateway).__name__}: {gateway!r:.60}")
         self.gateway = gateway or os.environ.get("VISITSARCH_GATEWAY") or DEFAULT_GATEWAY
-        self.timeout = timeout
-        self.transfer_timeout = transfer_timeout
+        self.timeout = _seconds(timeout, "timeout")
+        self.transfer_timeout = _seconds(transfer_timeout, "transfer_timeout")
         self.flight = flight
         self._closed = False
         self._flight_clients: dict[str, Any] = {}
@@ -259,8 +286,24 @@ class VisitSequenceArchive:
             return None
 
     def _table(self, method: str, request: Any, timeout: float | None = None) -> pd.DataFrame:
-        table = _arrow.read_chunks(message.chunk.ipc_bytes for message in self._stream(method, request, timeout))
-        return _arrow.to_pandas(table)
+        """The table a response stream carries. Where the responses say so (Query's last message),
+        ``attrs["truncated"]`` (whether rows beyond max_rows were dropped) and
+        ``attrs["total_rows"]`` (the rows sent) are set from the last message."""
+        last: list[Any] = []
+
+        def chunks() -> Iterator[bytes]:
+            for message in self._stream(method, request, timeout):
+                last[:] = [message]
+                yield message.chunk.ipc_bytes
+
+        frame = _arrow.to_pandas(_arrow.read_chunks(chunks()))
+        if last:
+            fields = last[0].DESCRIPTOR.fields_by_name
+            if "truncated" in fields:
+                frame.attrs["truncated"] = bool(last[0].truncated)
+            if "total_rows" in fields:
+                frame.attrs["total_rows"] = int(last[0].total_rows) or len(frame)
+        return frame
 
     # -- adding ------------------------------------------------------------------------
 
@@ -559,15 +602,30 @@ class VisitSequenceArchive:
         ``QUERY_MAX_TIMEOUT_S``, 300 s by default); unset, the archive's default applies
         (``QUERY_DEFAULT_TIMEOUT_S``, 10 s by default). The call waits a little longer, so that
         the archive's own "query timed out" error is what arrives.
+
+        ``max_rows`` (0: 1,000,000; at most the archive's configured maximum) caps the rows
+        returned. A result cut there warns (``UserWarning``) and has ``attrs["truncated"]`` True;
+        ``attrs["total_rows"]`` is the number of rows returned.
         """
+        max_rows = _integer(max_rows, "max_rows", 0, 2**31 - 1, "2**31-1 (0 means 1,000,000)")
         request = _message(md.QueryRequest, sql=sql, max_rows=max_rows)
         if timeout is not None:
-            if not timeout > 0:
-                raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+            timeout = _seconds(timeout, "timeout")
             request.timeout.FromNanoseconds(round(timeout * 1e9))
         # Unset, the deployment's default applies, which may be anything up to its maximum.
         limit = timeout if timeout is not None else _QUERY_SERVER_LIMIT_S
-        return self._table("Query", request, timeout=limit * 1.1 + 5)
+        frame = self._table("Query", request, timeout=limit * 1.1 + 5)
+        if frame.attrs.get("truncated"):
+            returned = len(frame)
+            total = frame.attrs.get("total_rows", returned)
+            asked = f"max_rows={max_rows}" if max_rows else f"the default max_rows, {_QUERY_DEFAULT_MAX_ROWS:,}"
+            known = f" of {total:,}" if total > returned else " (the archive does not say how many there were)"
+            warnings.warn(
+                f"query returned only the first {returned:,} rows{known}: the result was cut at {asked} or the archive's own maximum; "
+                "pass a larger max_rows= (up to the archive's maximum) or narrow the SQL (WHERE, LIMIT, aggregates) to get the rest",
+                stacklevel=2,
+            )
+        return frame
 
     def query_night(self, day_obs: Any, telescope: str = "simonyi", earliest_sim: Any = None, columns: Sequence[str] | None = None, tags: Sequence[str] | None = None, last_day_obs: Any = None) -> pd.DataFrame:
         """Simulations, completed and mixed sequences of a telescope covering a night (or the
@@ -620,7 +678,7 @@ class VisitSequenceArchive:
         (and stored in ``nightly_stats`` unless ``store=False``). See :func:`visitsarch._stats.nightly_stats`."""
         from ._stats import nightly_stats
 
-        return nightly_stats(self, visitseq_uuid, columns=columns, accumulated=accumulated, store=store)
+        return nightly_stats(self, visitseq_uuid, columns=columns, accumulated=accumulated, store=store, _stacklevel=3)
 
     def plot_nightly(self, visitseq_uuids: str | Sequence[str], value: str, accumulated: bool = False) -> Any:
         """Box-and-whisker plots of a value, night by night, for one or several sequences, as a
