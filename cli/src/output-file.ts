@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { CliError } from './cli-error';
 
@@ -28,9 +29,24 @@ export function checkFolderOf(file: string): void {
   }
 }
 
-/** Where a file is written before it is renamed into place: beside it, hidden, named for this process. */
+/** The partial files of this process: removed if it is interrupted (Ctrl-C, SIGTERM) before it renames them. */
+const PARTIAL_FILES = new Set<string>();
+
+/**
+ * Where a file is written before it is renamed into place: beside it, hidden, named for this
+ * process. Interrupted, the process removes it, and ends with the status of the signal (130 for
+ * Ctrl-C), as it would have without the handler.
+ */
 export function partialFileOf(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.partial-${process.pid}`);
+  const partial = path.join(path.dirname(file), `.${path.basename(file)}.partial-${process.pid}`);
+  if (PARTIAL_FILES.size === 0) for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => removePartialFilesAndExit(signal));
+  PARTIAL_FILES.add(partial);
+  return partial;
+}
+
+function removePartialFilesAndExit(signal: NodeJS.Signals): void {
+  for (const file of PARTIAL_FILES) fs.rmSync(file, { force: true });
+  process.exit(128 + os.constants.signals[signal]);
 }
 
 /**
