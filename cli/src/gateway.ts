@@ -19,8 +19,9 @@ export function withMargin(seconds: number): number {
   return seconds + Math.max(5, seconds / 10);
 }
 
-/** `12 s`, `1.5 s`, `66 s`: how long the CLI waited, for messages. */
+/** `12 s`, `1.5 s`, `66 s`, `0.001 s`: how long the CLI waited, for messages (never `0 s`). */
 export function formatSeconds(seconds: number): string {
+  if (seconds > 0 && seconds < 0.1) return `${Number(seconds.toPrecision(1))} s`;
   return `${Number(seconds.toFixed(seconds < 10 ? 1 : 0))} s`;
 }
 

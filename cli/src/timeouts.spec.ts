@@ -70,6 +70,7 @@ describe('deadlines and timeouts', () => {
   it("turns grpc-js's deadline message into one human line", () => {
     const error = { code: 4, details: 'Deadline exceeded after 60.003s,name resolution: 0.009s,metadata filters: 0.001s,LB pick: 0.008s,remote_addr=127.0.0.1:50051' };
     expect(describeGrpcError(error, '127.0.0.1:50051', 66)?.message).toBe('the archive did not answer within 66 s (use --timeout to wait longer)');
+    expect(describeGrpcError(error, '127.0.0.1:50051', 0.001)?.message).toBe('the archive did not answer within 0.001 s (use --timeout to wait longer)');
     const relayed = { code: 14, details: 'MetadataService is unavailable: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:50052. Resolution note: ' };
     expect(describeGrpcError(relayed, '127.0.0.1:50051')?.message).toBe('the archive cannot answer right now (retry later): MetadataService is unavailable: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:50052');
   });
