@@ -198,7 +198,7 @@ describe('make_prenight_index writes the index the upstream writes, where schedv
 
   it('fails with one line and exit code 2 on bad input, 1 when the archive is unreachable', async () => {
     const badDay = await visitsarch(['make_prenight_index', '2025-13-01', 'simonyi', '--destination', `file://${work}/x/`]);
-    expect([badDay.code, badDay.stderr]).toEqual([2, 'visitsarch: day_obs: not a day_obs: "2025-13-01" (expected YYYY-MM-DD, YYYYMMDD or an integer such as 20250814)\n']);
+    expect([badDay.code, badDay.stderr]).toEqual([2, 'visitsarch: day_obs: not a day_obs: "2025-13-01" (expected YYYY-MM-DD, YYYYMMDD or an integer such as 20250814, or an MJD such as 60981.2)\n']);
     const badTelescope = await visitsarch(['make_prenight_index', '2025-11-01', 'lsst']);
     expect(badTelescope.code).toBe(2);
     expect(badTelescope.stderr).toContain("Allowed choices are simonyi, auxtel");

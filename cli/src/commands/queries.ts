@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { metadataV1 } from '@visitsarch/contracts';
-import { mjdAtDayObsStart, parseDayObs } from '@visitsarch/day-obs';
+import { dayObsOfMjd, mjdAtDayObsStart, parseDayObs } from '@visitsarch/day-obs';
 import { fromIpcChunks } from '../arrow-ipc';
 import { CliError } from '../cli-error';
 import { CliContext } from '../context';
@@ -261,11 +261,17 @@ const IMPORT_WORDS: Record<number, string> = {
   [metadataV1.RowImportOutcome.ROW_IMPORT_OUTCOME_REFUSED]: 'refused',
 };
 
+/** MJDs a day_obs argument may be given as (the years 1968 to 2132; YYYYMMDD integers are ≥ 19000101), as the Python client takes them. */
+const MJD_ARGUMENT = /^(\d{5}(\.\d*)?|\d{5}\.?)$/;
+
+/** A day_obs argument: YYYY-MM-DD, YYYYMMDD, or an MJD (e.g. 60981.2: the night it falls in, by the UTC−12 h rule). */
 export function dayObsArgument(value: string, name: string): string {
+  const text = value.replace(/,$/, '');
+  if (MJD_ARGUMENT.test(text) && Number(text) >= 40_000 && Number(text) <= 100_000) return dayObsOfMjd(Number(text));
   try {
-    return parseDayObs(value.replace(/,$/, ''));
+    return parseDayObs(text);
   } catch (error) {
-    throw new CliError(`${name}: ${(error as Error).message}`, 2);
+    throw new CliError(`${name}: ${(error as Error).message.replace(/\)$/, ', or an MJD such as 60981.2)')}`, 2);
   }
 }
 
