@@ -72,25 +72,15 @@ const HASH_IN_BACKGROUND_BYTES = 8 * 1024 * 1024;
 /** SHA-256 of a local file of `size` bytes: on the event loop when small, on a worker thread above 8 MiB. */
 export function sha256OfLocalFile(path: string, size: number): BackgroundSha256 {
   if (size > HASH_IN_BACKGROUND_BYTES) return sha256OfFileInBackground(path);
-  return { digest: sha256OfSmallFile(path), cancel: () => {} };
+  return { digest: sha256OfSmallFile(path, size), cancel: () => {} };
 }
 
-/**
- * Read buffers of the small-file hash, reused: a new buffer per read (a stream's, or readFile's
- * of the whole file) is external memory, and every 64 MiB of it costs a full garbage collection,
- * which for reads of 1 MB tables cost more than hashing them.
- */
-const SMALL_FILE_BUFFERS: Buffer[] = [];
-const SMALL_FILE_BUFFER_BYTES = 1 << 20;
-
-async function sha256OfSmallFile(path: string): Promise<Buffer> {
-  const buffer = SMALL_FILE_BUFFERS.pop() ?? Buffer.allocUnsafeSlow(SMALL_FILE_BUFFER_BYTES);
+async function sha256OfSmallFile(path: string, size: number): Promise<Buffer> {
+  const whole = (await readWholeSmallFile(path, size))!;
   try {
-    const hash = createHash('sha256');
-    for await (const chunk of readFileInto(path, buffer)) hash.update(chunk);
-    return hash.digest();
+    return createHash('sha256').update(whole.bytes).digest();
   } finally {
-    if (SMALL_FILE_BUFFERS.length < 4) SMALL_FILE_BUFFERS.push(buffer);
+    whole.release();
   }
 }
 
@@ -101,10 +91,13 @@ export interface WholeSmallFile {
 }
 
 /**
- * Buffers of whole small files, reused (as SMALL_FILE_BUFFERS): reading a 1 MB table into fresh
- * memory per read would cost a full garbage collection per 64 reads.
+ * Buffers of whole small files, reused: a new buffer per read (a stream's, or readFile's of the
+ * whole file) is external memory, and every 64 MiB of it costs a full garbage collection, which
+ * for reads of 1 MB tables cost more than hashing them.
  */
 const WHOLE_FILE_BUFFERS: Buffer[] = [];
+/** The smallest such buffer: a 1 MB table's, reused for any smaller file. */
+const WHOLE_FILE_BUFFER_MIN_BYTES = 1 << 20;
 
 /**
  * The first `size` bytes of a local file of at most 8 MiB (the size hashed on the event loop), read
@@ -115,7 +108,7 @@ const WHOLE_FILE_BUFFERS: Buffer[] = [];
 export async function readWholeSmallFile(path: string, size: number): Promise<WholeSmallFile | undefined> {
   if (size > HASH_IN_BACKGROUND_BYTES) return undefined;
   const reused = WHOLE_FILE_BUFFERS.findIndex((buffer) => buffer.length >= size);
-  const buffer = reused >= 0 ? WHOLE_FILE_BUFFERS.splice(reused, 1)[0] : Buffer.allocUnsafeSlow(Math.max(SMALL_FILE_BUFFER_BYTES, size));
+  const buffer = reused >= 0 ? WHOLE_FILE_BUFFERS.splice(reused, 1)[0] : Buffer.allocUnsafeSlow(Math.max(WHOLE_FILE_BUFFER_MIN_BYTES, size));
   let released = false;
   const release = () => {
     if (released) return;
