@@ -2,12 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Metadata } from '@grpc/grpc-js';
 import { RecordBatch, RecordBatchReader, Table, tableToIPC } from 'apache-arrow';
-import { blobArchiveV1, CONTRACTS, googleRpc, typeV1 } from '@visitsarch/contracts';
+import { blobArchiveV1, CONTRACTS, typeV1 } from '@visitsarch/contracts';
 import { readIpcMessages } from '@visitsarch/arrow-ipc';
 import { ServiceClient, TEST_SERVICE_CREDENTIAL } from '@visitsarch/grpc-client';
-import { decodeStatusDetails, startService, type RunningGrpcService } from '@visitsarch/grpc-server';
+import { errorReason, startService, type RunningGrpcService } from '@visitsarch/grpc-server';
 import { startS3TestServer, type S3TestServer } from '@visitsarch/storage';
 import { blobArchiveService } from '../service';
 
@@ -170,10 +169,8 @@ export async function failure(promise: Promise<unknown>): Promise<{ code: number
   try {
     await promise;
   } catch (error) {
-    const e = error as { code: number; details: string; metadata?: Metadata };
-    const status = decodeStatusDetails(e.metadata);
-    const info = status?.details.find((d) => d.typeUrl.endsWith('ErrorInfo'));
-    return { code: e.code, details: e.details, reason: info ? googleRpc.ErrorInfo.decode(info.value).reason : undefined };
+    const e = error as { code: number; details: string };
+    return { code: e.code, details: e.details, reason: errorReason(error) };
   }
   throw new Error('the call succeeded, a failure was expected');
 }
