@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -26,10 +27,28 @@ os.environ["VISITSARCH_TOKEN_FILE"] = str(SESSION_TOKEN_FILE)
 atexit.register(shutil.rmtree, SESSION_TOKEN_FILE.parent, True)
 
 
+# Ports for the servers the tests start: below the kernel's ephemeral range (32768 and up), where
+# the outgoing connections of every process here take their local ports. A port the kernel hands
+# out for `bind(0)` is free only until the server binds it, and in the meantime any connection
+# (a service to PostgreSQL, a health check) may take it as its local port: the stack then fails to
+# start. Disjoint from the TypeScript tests' 20000-32000 (libs/grpc-client freeAddress).
+_TEST_PORTS = range(10_000, 20_000)
+_handed_out: set[int] = set()
+
+
 def _free_address() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{probe.getsockname()[1]}"
+    for _ in range(200):
+        port = random.choice(_TEST_PORTS)
+        if port in _handed_out:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return f"127.0.0.1:{port}"
+    raise RuntimeError(f"no free loopback port in {_TEST_PORTS.start}-{_TEST_PORTS.stop - 1}")
 
 
 class Stack:

@@ -77,6 +77,36 @@ describe('startEmbeddedPostgres', () => {
     expect(fs.statSync(home).mode & 0o777).toBe(0o700);
   });
 
+  it('tries another port when the free one it found was taken before the server bound it', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const takenPort = (taken.address() as net.AddressInfo).port;
+    const offered: number[] = [];
+    const warnings: string[] = [];
+    const watching = { ...logger, warn: (_fields: object, message: string) => warnings.push(message) } as typeof logger;
+    try {
+      const postgres = await startEmbeddedPostgres({
+        dataDir: path.join(home, 'port-taken'),
+        database: 'archive',
+        logger: watching,
+        // The first port offered is one a listener holds, as an outgoing connection may meanwhile.
+        freePort: async () => (offered.push(offered.length === 0 ? takenPort : await anyFreePort()), offered[offered.length - 1]),
+      });
+      try {
+        expect(offered).toHaveLength(2);
+        expect(postgres.port).toBe(offered[1]);
+        expect(await query(postgres.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+        expect(warnings).toEqual([expect.stringContaining('could not bind the free port it was given')]);
+      } finally {
+        await postgres.stop();
+      }
+      // A port the caller chose is not swapped for another: its being taken is the caller's error.
+      await expect(startEmbeddedPostgres({ dataDir: path.join(home, 'port-taken'), database: 'archive', logger, port: takenPort })).rejects.toThrow(`embedded PostgreSQL could not listen on 127.0.0.1:${takenPort}: the port is taken`);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('gives the services a role that is no superuser, with passwords only a 0600 file holds', async () => {
     const dataDir = path.join(home, 'secured');
     const postgres = await startEmbeddedPostgres({ dataDir, database: 'archive', logger });
@@ -206,3 +236,12 @@ describe('startEmbeddedPostgres', () => {
     expect(credentialsFileOf(dataDir)).toBe(again.credentialsFile);
   });
 });
+
+function anyFreePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}

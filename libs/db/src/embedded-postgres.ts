@@ -17,6 +17,8 @@ export interface EmbeddedPostgresOptions {
   logger: Logger;
   /** Server settings, e.g. `{ TimeZone: 'America/Santiago' }` for tests. */
   settings?: Record<string, string>;
+  /** Finds a free loopback port when `port` is unset (a free one by default; tests give one taken meanwhile). */
+  freePort?: () => Promise<number>;
 }
 
 export interface RunningPostgres {
@@ -75,27 +77,44 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   await stopOrphan(bin, dataDir, identity, logger);
 
-  const port = options.port || (await freePort());
-  const server = spawnServer(bin, dataDir, identity, port, options.settings, (text) => logger.debug({ postgres: text.trim() }, 'postgres'));
-  try {
-    credentials = await logInAsSuperuser(port, dataDir, credentialsFile, credentials, server.exited, logger);
-    const adminUrl = urlOf(credentials.superuser, port, 'postgres');
-    await ensureServiceRole(adminUrl, credentials.service);
-    await ensureDatabase(adminUrl, options.database, credentials.service.user);
-    await handOverObjects(urlOf(credentials.superuser, port, options.database), credentials.service.user);
-  } catch (error) {
-    await server.stop();
-    throw error;
+  // A port found free is free only until the server binds it: any process's outgoing connection
+  // may take it as its local port meanwhile. Then the server exits at once, and another is tried.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port || (await (options.freePort ?? freePort)());
+    const server = spawnServer(bin, dataDir, identity, port, options.settings, (text) => logger.debug({ postgres: text.trim() }, 'postgres'));
+    try {
+      credentials = await logInAsSuperuser(port, dataDir, credentialsFile, credentials, server.exited, logger);
+      const adminUrl = urlOf(credentials.superuser, port, 'postgres');
+      await ensureServiceRole(adminUrl, credentials.service);
+      await ensureDatabase(adminUrl, options.database, credentials.service.user);
+      await handOverObjects(urlOf(credentials.superuser, port, options.database), credentials.service.user);
+      return started(server, port, credentials);
+    } catch (error) {
+      await server.stop();
+      const portTaken = PORT_TAKEN.test(server.exited()?.output ?? '');
+      if (!options.port && portTaken && attempt < 3) {
+        logger.warn({ port, attempt }, 'embedded PostgreSQL could not bind the free port it was given (taken meanwhile): trying another');
+        continue;
+      }
+      if (portTaken) throw new Error(`embedded PostgreSQL could not listen on 127.0.0.1:${port}: the port is taken (${(error as Error).message})`);
+      throw error;
+    }
   }
-  logger.info({ dataDir, port }, 'embedded PostgreSQL is running');
-  return {
-    url: urlOf(credentials.service, port, options.database),
-    port,
-    dataDir,
-    credentialsFile,
-    stop: () => server.stop(),
-  };
+
+  function started(server: ReturnType<typeof spawnServer>, port: number, inForce: Credentials): RunningPostgres {
+    logger.info({ dataDir, port }, 'embedded PostgreSQL is running');
+    return {
+      url: urlOf(inForce.service, port, options.database),
+      port,
+      dataDir,
+      credentialsFile,
+      stop: () => server.stop(),
+    };
+  }
 }
+
+/** PostgreSQL's words when its port is taken ("could not bind IPv4 address … Address already in use"). */
+const PORT_TAKEN = /could not bind|Address already in use/i;
 
 /**
  * Creates `database` if it does not exist yet; with `owner`, makes that role its owner (the
