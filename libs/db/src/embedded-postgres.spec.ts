@@ -82,8 +82,8 @@ describe('startEmbeddedPostgres', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const takenPort = (taken.address() as net.AddressInfo).port;
     const offered: number[] = [];
-    const warnings: string[] = [];
-    const watching = { ...logger, warn: (_fields: object, message: string) => warnings.push(message) } as typeof logger;
+    const watching = createLogger('test', 'silent');
+    const warn = jest.spyOn(watching, 'warn');
     try {
       const postgres = await startEmbeddedPostgres({
         dataDir: path.join(home, 'port-taken'),
@@ -96,7 +96,7 @@ describe('startEmbeddedPostgres', () => {
         expect(offered).toHaveLength(2);
         expect(postgres.port).toBe(offered[1]);
         expect(await query(postgres.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
-        expect(warnings).toEqual([expect.stringContaining('could not bind the free port it was given')]);
+        expect(warn.mock.calls).toEqual([[{ port: takenPort, attempt: 1 }, expect.stringContaining('could not bind the free port it was given')]]);
       } finally {
         await postgres.stop();
       }
