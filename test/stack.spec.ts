@@ -236,6 +236,13 @@ describe('the visitsarch CLI without a server', () => {
     const result = await cli(['frobnicate'], '127.0.0.1:1');
     expect(result.code).toBe(2);
     expect(result.stderr).toBe("visitsarch: unknown command 'frobnicate' (run `visitsarch --help` for usage)\n");
+    // Asking the help of a command that does not exist says so too (commander printed the main help, exit 0).
+    for (const args of [['frobnicate', '--help'], ['--gateway', '127.0.0.1:1', 'tagg', '-h']]) {
+      const help = await cli(args, '127.0.0.1:1');
+      expect([help.code, help.stdout, help.stderr]).toEqual([2, '', `visitsarch: unknown command '${args.at(-2)}'${args.at(-2) === 'tagg' ? ' (Did you mean tag?)' : ''} (run \`visitsarch --help\` for usage)\n`]);
+    }
+    const tagHelp = await cli(['tag', '--help'], '127.0.0.1:1');
+    expect([tagHelp.code, tagHelp.stdout.split('\n')[0]]).toEqual([0, 'Usage: visitsarch tag [options] <uuid> <tags...>']);
     const missing = await cli(['tag'], '127.0.0.1:1');
     expect([missing.code, missing.stderr]).toEqual([2, "visitsarch: missing required argument 'uuid' (run `visitsarch tag --help` for usage)\n"]);
   });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { configureTracing, contextOfTraceparent, endSpan, flushTracing, startSpan, withContext } from '@visitsarch/tracing';
-import { buildProgram } from './program';
+import { buildProgram, withoutHelpOfUnknownCommand } from './program';
 import { CliError } from './cli-error';
 import { silenceIpServernameWarning } from './warnings';
 
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function run(program: Command, argv: string[]): Promise<number> {
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(withoutHelpOfUnknownCommand(program, argv));
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;

@@ -98,3 +98,25 @@ function oneLineErrors() {
     },
   };
 }
+
+/**
+ * `visitsarch nosuch --help`: commander would print the main help and exit 0 (the root's --help is
+ * handled before the command is looked up), as if `nosuch` existed. Without the help flags, the
+ * command is reported unknown, with commander's "Did you mean" and a non-zero exit.
+ */
+export function withoutHelpOfUnknownCommand(program: Command, argv: string[]): string[] {
+  const args = argv.slice(2);
+  const takesValue = new Set(program.options.filter((option) => option.required || option.optional).flatMap((option) => [option.long, option.short].filter(Boolean) as string[]));
+  let operand: string | undefined;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    if (arg === '--') break;
+    if (!arg.startsWith('-')) {
+      operand = arg;
+      break;
+    }
+    if (takesValue.has(arg)) index++; // `--gateway host:port`; `--gateway=host:port` is one argument
+  }
+  const known = operand === undefined || operand === 'help' || program.commands.some((command) => command.name() === operand || command.aliases().includes(operand));
+  return known ? argv : argv.filter((arg, index) => index < 2 || (arg !== '--help' && arg !== '-h'));
+}
