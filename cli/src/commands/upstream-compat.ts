@@ -60,7 +60,6 @@ export function updateRequest(visitseqUuid: string, field: string, value: string
   return { visitSequence, updateMask: { paths: [target.kind ? `${target.kind}.${target.path}` : target.path] } };
 }
 
-/** update_visitseq_metadata, set_visitseq_url, get_visitseq_url, is_tagged: the upstream's remaining commands. */
 /**
  * The upstream's commands that have a command of another name or other arguments here (the others
  * answer to their upstream names): those names say what to run instead, rather than "unknown command".
@@ -76,6 +75,10 @@ const RENAMED_UPSTREAM_COMMANDS: Record<string, string> = {
   'record-conda-env': '`visitsarch save_env [UUID]`',
 };
 
+/**
+ * update_visitseq_metadata, set_visitseq_url, get_visitseq_url, is_tagged: the upstream's remaining
+ * commands; and its renamed ones (RENAMED_UPSTREAM_COMMANDS), which say what to run instead.
+ */
 export function registerUpstreamCompatCommands(program: Command, context: CliContext): void {
   for (const [name, instead] of Object.entries(RENAMED_UPSTREAM_COMMANDS)) {
     program
