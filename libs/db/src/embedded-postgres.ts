@@ -88,7 +88,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       await ensureServiceRole(adminUrl, credentials.service);
       await ensureDatabase(adminUrl, options.database, credentials.service.user);
       await handOverObjects(urlOf(credentials.superuser, port, options.database), credentials.service.user);
-      return started(server, port, credentials);
+      logger.info({ dataDir, port }, 'embedded PostgreSQL is running');
+      return { url: urlOf(credentials.service, port, options.database), port, dataDir, credentialsFile, stop: () => server.stop() };
     } catch (error) {
       await server.stop();
       const portTaken = PORT_TAKEN.test(server.exited()?.output ?? '');
@@ -99,17 +100,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       if (portTaken) throw new Error(`embedded PostgreSQL could not listen on 127.0.0.1:${port}: the port is taken (${(error as Error).message})`);
       throw error;
     }
-  }
-
-  function started(server: ReturnType<typeof spawnServer>, port: number, inForce: Credentials): RunningPostgres {
-    logger.info({ dataDir, port }, 'embedded PostgreSQL is running');
-    return {
-      url: urlOf(inForce.service, port, options.database),
-      port,
-      dataDir,
-      credentialsFile,
-      stop: () => server.stop(),
-    };
   }
 }
 
