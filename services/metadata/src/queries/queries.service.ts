@@ -108,13 +108,16 @@ export class QueriesService {
   }
 
   queryNight(request: metadataV1.QueryNightRequest): Observable<metadataV1.QueryNightResponse> {
-    const { sql, params } = queryNightStatement(request);
-    return from(this.checkTelescope(request.telescope)).pipe(mergeMap(() => this.tableStream(sql, params)));
+    return this.nightStream(request.telescope, queryNightStatement(request));
   }
 
   prenightSims(request: metadataV1.PrenightSimsRequest): Observable<metadataV1.PrenightSimsResponse> {
-    const { sql, params } = prenightSimsStatement(request);
-    return from(this.checkTelescope(request.telescope)).pipe(mergeMap(() => this.tableStream(sql, params)));
+    return this.nightStream(request.telescope, prenightSimsStatement(request));
+  }
+
+  /** A night query's table, once its telescope is known (checkTelescope). */
+  private nightStream(telescope: string, { sql, params }: Statement) {
+    return from(this.checkTelescope(telescope)).pipe(mergeMap(() => this.tableStream(sql, params)));
   }
 
   /**

@@ -47,8 +47,9 @@ export async function ensureQueryRole(run: Run, schema: string, role: string, pa
     if (!exists) await step(`creating it needs CREATEROLE for the service's role`, run(`CREATE ROLE ${ident} NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS`));
     await step(`giving it a login needs CREATEROLE (and ADMIN on it) for the service's role`, run(`ALTER ROLE ${ident} WITH LOGIN PASSWORD ${secret}`));
     await run(`ALTER ROLE ${ident} SET search_path = ${schemaIdent}`);
-    await step(`granting it SELECT needs the service's role to own the schema ${schema} and its tables`, run(`GRANT USAGE ON SCHEMA ${schemaIdent} TO ${ident}`));
-    await step(`granting it SELECT needs the service's role to own the schema ${schema} and its tables`, run(`GRANT SELECT ON ${tables} TO ${ident}`));
+    const grantNeeds = `granting it SELECT needs the service's role to own the schema ${schema} and its tables`;
+    await step(grantNeeds, run(`GRANT USAGE ON SCHEMA ${schemaIdent} TO ${ident}`));
+    await step(grantNeeds, run(`GRANT SELECT ON ${tables} TO ${ident}`));
     await run('COMMIT');
   } catch (error) {
     await run('ROLLBACK').catch(() => undefined);
