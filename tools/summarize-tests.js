@@ -8,6 +8,11 @@ const dir = path.join(__dirname, '..', '.test-results');
 const total = { passed: 0, failed: 0, skipped: 0 };
 const failures = [];
 const unescapeXml = (text) => text.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#10;/g, ' ').replace(/&amp;/g, '&');
+/** The value of attribute `name` in an XML tag's attribute text, unescaped; '' if it has none. */
+function attribute(attributes, name) {
+  return unescapeXml(new RegExp(`\\b${name}="([^"]*)"`).exec(attributes)?.[1] ?? '');
+}
+
 // Only the counts and failures: .test-results/ also holds the e2e services' logs (service-logs/).
 for (const file of fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => /\.(json|xml)$/.test(name)) : []) {
   const text = fs.readFileSync(path.join(dir, file), 'utf8');
@@ -16,20 +21,18 @@ for (const file of fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => /\.
     for (const key of Object.keys(total)) total[key] += counts[key];
     failures.push(...(counts.failures ?? []));
   } else if (file.endsWith('.xml')) {
-    for (const suite of text.matchAll(/<testsuite\b[^>]*>/g)) {
-      const attr = (name) => Number(new RegExp(`\\b${name}="(\\d+)"`).exec(suite[0])?.[1] ?? 0);
-      const failed = attr('failures') + attr('errors');
+    for (const suite of text.matchAll(/<testsuite\b([^>]*)>/g)) {
+      const count = (name) => Number(attribute(suite[1], name) || 0);
+      const failed = count('failures') + count('errors');
       total.failed += failed;
-      total.skipped += attr('skipped');
-      total.passed += attr('tests') - failed - attr('skipped');
+      total.skipped += count('skipped');
+      total.passed += count('tests') - failed - count('skipped');
     }
     // <testcase classname="tests.test_x" name="test_y" …><failure message="…"> (or <error …>).
     for (const testcase of text.matchAll(/<testcase\b([^>]*?)(?:\/>|>([\s\S]*?)<\/testcase>)/g)) {
-      const body = testcase[2] ?? '';
-      const failure = /<(failure|error)\b[^>]*?message="([^"]*)"/.exec(body);
-      if (!failure && !/<(failure|error)\b/.test(body)) continue;
-      const attr = (name) => unescapeXml(new RegExp(`\\b${name}="([^"]*)"`).exec(testcase[1])?.[1] ?? '');
-      failures.push({ test: `${attr('classname')}::${attr('name')}`, message: unescapeXml(failure?.[2] ?? failure?.[1] ?? '').slice(0, 300) });
+      const failure = /<(?:failure|error)\b([^>]*)>/.exec(testcase[2] ?? '');
+      if (!failure) continue;
+      failures.push({ test: `${attribute(testcase[1], 'classname')}::${attribute(testcase[1], 'name')}`, message: attribute(failure[1], 'message').slice(0, 300) });
     }
   }
 }
